@@ -1,0 +1,1 @@
+"""Alert campaigns: targeting, pacing at the account's CPS, call outcomes (issue 5)."""

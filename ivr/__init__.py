@@ -1,0 +1,34 @@
+"""The app: its factory, configuration, CLI, and the hotline's menus and prompts."""
+import logging
+
+from flask import Flask
+
+from . import config as config_module
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the web app; nothing here touches the database or the network."""
+    app = Flask(__name__, instance_relative_config=False)
+    settings = config_module.from_environ() if test_config is None or not test_config.get(
+        "SKIP_ENVIRON") else {}
+    app.config.update(settings)
+    if test_config:
+        app.config.update(test_config)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    _configure_logging(app)
+
+    from . import db
+    db.init_app(app)
+
+    from webhooks import register_blueprints
+    register_blueprints(app)
+
+    from .cli import register_commands
+    register_commands(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")

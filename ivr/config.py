@@ -1,0 +1,88 @@
+"""Configuration from the environment, in one place (see the README's table)."""
+import logging
+import os
+import secrets
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+TWILIO_DEFAULT_API_BASE_URL = "https://api.twilio.com"
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run in this environment."""
+
+
+def instance_dir() -> Path:
+    """Where development keeps its SQLite file and generated secret."""
+    path = Path(os.environ.get("IVR_INSTANCE_PATH", Path.cwd() / "instance"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _dev_secret_key() -> str:
+    key_file = instance_dir() / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def from_environ(environ=None) -> dict:
+    """Read the settings of interfaces.md from the environment, filling development defaults."""
+    env = os.environ if environ is None else environ
+    production = env.get("IVR_ENV", env.get("FLASK_ENV", "development")) == "production"
+    settings = {
+        "ENV_NAME": "production" if production else "development",
+        "DATABASE_URL": env.get("DATABASE_URL") or "",
+        "REDIS_URL": env.get("REDIS_URL") or "",
+        "SECRET_KEY": env.get("SECRET_KEY") or "",
+        "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID") or "",
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN") or "",
+        "TWILIO_API_BASE_URL": (env.get("TWILIO_API_BASE_URL") or "").rstrip("/"),
+        "TWILIO_CALLER_ID": env.get("TWILIO_CALLER_ID") or "",
+        "HOTLINE_NUMBER": env.get("HOTLINE_NUMBER") or "",
+        "DIALER_CPS": float(env.get("DIALER_CPS") or 1),
+        "STAFF_TRANSFER_NUMBER": env.get("STAFF_TRANSFER_NUMBER") or "",
+        "WEBHOOK_SIGNATURE_CHECK": _flag(env.get("WEBHOOK_SIGNATURE_CHECK"), True),
+        "VOICE_FR": env.get("VOICE_FR") or "Polly.Chantal",
+        "VOICE_EN": env.get("VOICE_EN") or "Polly.Joanna",
+        "STAFF_HOURS": env.get("STAFF_HOURS") or "08:30-16:30",
+        "TIMEZONE": env.get("TIMEZONE") or "America/Toronto",
+    }
+    if production:
+        missing = [name for name in ("SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
+                   if not settings[name]]
+        if not env.get("PUBLIC_BASE_URL"):
+            missing.append("PUBLIC_BASE_URL")
+        if missing:
+            raise ConfigError("production needs these environment variables: " + ", ".join(missing))
+        if not settings["DATABASE_URL"]:
+            raise ConfigError("production needs DATABASE_URL")
+    else:
+        if not settings["DATABASE_URL"]:
+            settings["DATABASE_URL"] = f"sqlite:///{instance_dir() / 'ivr.sqlite3'}"
+            log.info("development: DATABASE_URL not set, using %s", settings["DATABASE_URL"])
+        if not settings["SECRET_KEY"]:
+            settings["SECRET_KEY"] = _dev_secret_key()
+            log.info("development: SECRET_KEY not set, using a generated key kept in instance/")
+        if not settings["REDIS_URL"]:
+            log.info("development: REDIS_URL not set, using the in-process Redis stand-in")
+    settings["USE_SIMULATOR"] = not settings["TWILIO_ACCOUNT_SID"]
+    if settings["USE_SIMULATOR"]:
+        settings["TWILIO_ACCOUNT_SID"] = "AC" + "0" * 32
+        settings["TWILIO_AUTH_TOKEN"] = settings["TWILIO_AUTH_TOKEN"] or "simulator-auth-token"
+        log.info("no Twilio account configured: the carrier simulator stands in for Twilio")
+    if not settings["TWILIO_API_BASE_URL"]:
+        settings["TWILIO_API_BASE_URL"] = ("http://127.0.0.1:5050" if settings["USE_SIMULATOR"]
+                                           else TWILIO_DEFAULT_API_BASE_URL)
+    settings["TWILIO_CALLER_ID"] = settings["TWILIO_CALLER_ID"] or "+14185550000"
+    settings["HOTLINE_NUMBER"] = settings["HOTLINE_NUMBER"] or "+14185550001"
+    return settings

@@ -1,0 +1,75 @@
+"""Line-by-line CSV imports that report every refused row with its line number and reason."""
+import csv
+import io
+import sys
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, TextIO
+
+import click
+
+
+class RowError(ValueError):
+    """A row that cannot be imported; the message says why, in the operator's words."""
+
+
+@dataclass
+class ImportReport:
+    accepted: int = 0
+    refused: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
+
+    @property
+    def total(self) -> int:
+        return self.accepted + len(self.refused)
+
+    def lines(self) -> list[str]:
+        return [f"line {line}: {reason}" for line, reason in self.refused]
+
+
+def read_rows(stream: TextIO, required: Iterable[str]) -> tuple[list[tuple[int, dict]], list[str]]:
+    """Rows of STREAM as (line number, row) pairs; raises RowError on a bad header."""
+    text = stream.read()
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise RowError("line 1: missing columns: " + ", ".join(missing))
+    reader.fieldnames = header
+    rows = []
+    for row in reader:
+        clean = {k: (v or "").strip() for k, v in row.items() if k is not None}
+        if any(clean.values()):
+            rows.append((reader.line_num, clean))
+    return rows, header
+
+
+def run_import(rows: list[tuple[int, dict]], handle_row: Callable[[int, dict], None],
+               progress: Callable[[int, int], None] | None = None) -> ImportReport:
+    """Call HANDLE_ROW on each row; a RowError refuses that row only. PROGRESS(done, total)."""
+    report = ImportReport()
+    for done, (line, row) in enumerate(rows, start=1):
+        try:
+            handle_row(line, row)
+            report.accepted += 1
+        except RowError as exc:
+            report.refused.append((line, str(exc)))
+        if progress:
+            progress(done, len(rows))
+    return report
+
+
+def import_with_progress_bar(label: str, do_import: Callable) -> ImportReport:
+    """Run DO_IMPORT(progress) under a terminal progress bar; print the report."""
+    with click.progressbar(length=1, label=label, file=sys.stderr) as bar:
+        def progress(done, total):
+            bar.length = total
+            bar.update(done - bar.pos)
+        try:
+            report = do_import(progress)
+        except RowError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"{report.accepted} rows imported, {len(report.refused)} rows refused")
+    for line in report.lines():
+        click.echo("  " + line, err=True)
+    return report

@@ -1,0 +1,61 @@
+"""`ivr run` (everything on one machine) and `ivr worker` (an RQ worker)."""
+import logging
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from models import Role, StaffUser, audit, migrate
+from models.passwords import hash_secret
+
+from .db import get_session
+from .demo import load_demo
+
+log = logging.getLogger(__name__)
+DEMO_STAFF_EMAIL = "admin@saguenay.example"
+DEMO_STAFF_PASSWORD = "demo-admin-2026"
+
+
+def ensure_demo(session) -> None:
+    """Demo residences and a demo admin, once, on an empty development database."""
+    added = load_demo(session)
+    if added:
+        log.info("loaded %d demo residences", added)
+    if session.scalar(select(StaffUser.id).limit(1)) is None:
+        session.add(StaffUser(email=DEMO_STAFF_EMAIL, role=Role.ADMIN.value,
+                              password_hash=hash_secret(DEMO_STAFF_PASSWORD)))
+        audit(session, "system", "staff.create", "staff_user", DEMO_STAFF_EMAIL, role="admin")
+        session.commit()
+
+
+@click.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-demo", is_flag=True, help="Do not load demo residences.")
+@with_appcontext
+def run_command(host, port, no_demo):
+    """Web app, worker and (without a Twilio account) the carrier simulator, on one machine."""
+    app = current_app._get_current_object()
+    if app.config["ENV_NAME"] == "production":
+        raise click.ClickException("`ivr run` is for a first look; production uses the Procfile")
+    migrate.upgrade(app.config["DATABASE_URL"])
+    if not no_demo:
+        ensure_demo(get_session())
+    from .services import start_services
+    start_services(app)
+    click.echo(f"staff console: {app.config['PUBLIC_BASE_URL']}/staff/  "
+               f"login {DEMO_STAFF_EMAIL} / {DEMO_STAFF_PASSWORD}")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@with_appcontext
+def worker_command(burst):
+    """An RQ worker on the project's queues (needs REDIS_URL)."""
+    app = current_app._get_current_object()
+    if not app.config.get("REDIS_URL"):
+        raise click.ClickException("`ivr worker` needs REDIS_URL; `ivr run` has its own worker")
+    from dialer.worker import run_worker
+    run_worker(app, burst=burst)

@@ -1,0 +1,19 @@
+"""The data: residences and numbers, the address registry, staff, campaigns, calls, audit.
+
+Plain SQLAlchemy 2; nothing here imports Flask, so workers and the CLI use it alone.
+"""
+from .address import Address
+from .audit import AuditEntry, audit
+from .base import Base, utcnow
+from .campaign import CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, Priority
+from .hotline import HotlineCall, OneTimeCode
+from .residence import Channel, Language, NumberKind, PhoneNumber, Residence
+from .session import make_engine, make_sessionmaker
+from .staff import Role, StaffUser
+
+__all__ = [
+    "Address", "AuditEntry", "audit", "Base", "utcnow", "CallAttempt", "Campaign",
+    "CampaignStatus", "Delivery", "Outcome", "Priority", "HotlineCall", "OneTimeCode",
+    "Channel", "Language", "NumberKind", "PhoneNumber", "Residence", "make_engine",
+    "make_sessionmaker", "Role", "StaffUser",
+]

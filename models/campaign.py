@@ -1,0 +1,120 @@
+"""Alert campaigns, one delivery per targeted residence, and each call attempt."""
+from datetime import datetime
+from enum import Enum
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, Index
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, utcnow
+
+
+class Priority(str, Enum):
+    EMERGENCY = "emergency"
+    NORMAL = "normal"
+
+
+class CampaignStatus(str, Enum):
+    DRAFT = "draft"
+    RUNNING = "running"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class Outcome(str, Enum):
+    """Per call and per residence; the meaning of each is in the README."""
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    HUMAN = "human"
+    VOICEMAIL = "voicemail"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    message_fr: Mapped[str] = mapped_column(Text, default="")
+    message_en: Mapped[str] = mapped_column(Text, default="")
+    audio_url_fr: Mapped[str | None] = mapped_column(String(500))
+    audio_url_en: Mapped[str | None] = mapped_column(String(500))
+    priority: Mapped[str] = mapped_column(String(16), default=Priority.NORMAL.value)
+    status: Mapped[str] = mapped_column(String(16), default=CampaignStatus.DRAFT.value, index=True)
+    target: Mapped[dict] = mapped_column(JSON, default=dict)  # cities, streets, postal prefixes, list
+    rounds: Mapped[int] = mapped_column(Integer, default=3)
+    retry_delay_s: Mapped[int] = mapped_column(Integer, default=600)
+    ring_timeout_s: Mapped[int] = mapped_column(Integer, default=30)
+    leave_voicemail: Mapped[bool] = mapped_column(Boolean, default=True)
+    ask_confirmation: Mapped[bool] = mapped_column(Boolean, default=True)
+    window_start: Mapped[str] = mapped_column(String(5), default="08:00")
+    window_end: Mapped[str] = mapped_column(String(5), default="21:00")
+    expires_at: Mapped[datetime | None]
+    created_by: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    launched_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    deliveries: Mapped[list["Delivery"]] = relationship(back_populates="campaign")
+
+
+class Delivery(Base):
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "residence_id"),
+        Index("ix_deliveries_due", "campaign_id", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    residence_id: Mapped[int] = mapped_column(ForeignKey("residences.id", ondelete="CASCADE"),
+                                              index=True)
+    status: Mapped[str] = mapped_column(String(16), default=Outcome.PENDING.value)
+    best_outcome: Mapped[str | None] = mapped_column(String(16))
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    number_index: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]  # a worker holds it until then
+    reached_number: Mapped[str | None] = mapped_column(String(16))
+    last_number: Mapped[str | None] = mapped_column(String(16))
+    last_attempt_at: Mapped[datetime | None]
+    last_call_sid: Mapped[str | None] = mapped_column(String(34))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="deliveries")
+    attempts: Mapped[list["CallAttempt"]] = relationship(back_populates="delivery",
+                                                         order_by="CallAttempt.id")
+
+
+class CallAttempt(Base):
+    __tablename__ = "call_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"),
+                                                    index=True)
+    to_number: Mapped[str] = mapped_column(String(16), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    number_index: Mapped[int] = mapped_column(Integer, default=0)
+    token: Mapped[str] = mapped_column(String(64), unique=True)  # opaque, carried in webhook URLs
+    sid: Mapped[str | None] = mapped_column(String(34), unique=True)
+    purpose: Mapped[str] = mapped_column(String(24), default="alert")  # alert, test, verify, reset
+    status: Mapped[str] = mapped_column(String(16), default="creating", index=True)
+    answered_by: Mapped[str | None] = mapped_column(String(32))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    sequence_number: Mapped[int] = mapped_column(Integer, default=-1)
+    duration_s: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    requested_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+
+    delivery: Mapped[Delivery | None] = relationship(back_populates="attempts")
