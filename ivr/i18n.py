@@ -1,0 +1,19 @@
+"""Every prompt and page text, looked up by key in one catalogue per language (fr-CA first)."""
+from .catalogue import en, fr
+
+LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"
+CATALOGUES = {"fr": fr.MESSAGES, "en": en.MESSAGES}
+
+
+def t(language: str | None, key: str, **values) -> str:
+    """The text KEY in LANGUAGE (French when unknown), with {placeholders} filled."""
+    catalogue = CATALOGUES.get(language or DEFAULT_LANGUAGE, CATALOGUES[DEFAULT_LANGUAGE])
+    text = catalogue[key]
+    return text.format(**values) if values else text
+
+
+def spoken_digits(digits: str, language: str) -> str:
+    """Digits read one by one, with a pause between groups: '418 698 3200' -> '4 1 8, 6 9 8, ...'."""
+    groups = [digits[:3], digits[3:6], digits[6:]] if len(digits) == 10 else [digits]
+    return ", ".join(" ".join(g) for g in groups if g)
