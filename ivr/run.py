@@ -5,6 +5,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
+from werkzeug.serving import run_simple
 
 from models import Role, StaffUser, audit, migrate
 from models.passwords import hash_secret
@@ -46,7 +47,7 @@ def run_command(host, port, no_demo):
     start_services(app)
     click.echo(f"staff console: {app.config['PUBLIC_BASE_URL']}/staff/  "
                f"login {DEMO_STAFF_EMAIL} / {DEMO_STAFF_PASSWORD}")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 @click.command("worker")
