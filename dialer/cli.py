@@ -1,8 +1,155 @@
-"""`ivr campaign ...` (issue 5)."""
+"""`ivr campaign ...` (issue 5): create, launch, pause, resume, cancel, status, export."""
+import json
+import sys
+from datetime import timedelta
+
 import click
-from flask.cli import AppGroup
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+from ivr.db import get_session
+from models import utcnow
+
+from . import campaigns, export, targeting
+from .exceptions import CampaignError
 
 
 @click.group(cls=AppGroup)
 def campaign():
     """Alert campaigns: create, launch, pause, resume, cancel, status, export."""
+
+
+def _fail(error: CampaignError):
+    raise click.ClickException(f"{error.message('fr')} / {error.message('en')}")
+
+
+def _street(text: str) -> dict:
+    """'rue Racine Est' or 'rue Racine Est,CHICOUTIMI,100-300'."""
+    parts = [p.strip() for p in text.split(",")]
+    spec = {"street": parts[0], "city": parts[1] if len(parts) > 1 and parts[1] else None,
+            "from": None, "to": None}
+    if len(parts) > 2 and parts[2]:
+        low, _, high = parts[2].partition("-")
+        try:
+            spec["from"] = int(low) if low else None
+            spec["to"] = int(high) if high else None
+        except ValueError:
+            raise click.BadParameter(f"civic range {parts[2]!r} must look like 100-300",
+                                     param_hint="--street") from None
+    return spec
+
+
+@campaign.command("create")
+@click.option("--title", required=True)
+@click.option("--message-fr", default="", help="Text said to French-speaking residences.")
+@click.option("--message-en", default="", help="Text said to English-speaking residences.")
+@click.option("--priority", type=click.Choice(["emergency", "normal"]), default="normal",
+              show_default=True)
+@click.option("--city", "cities", multiple=True, help="City or sector (repeatable).")
+@click.option("--street", "streets", multiple=True,
+              help="'STREET[,CITY[,FROM-TO]]', e.g. 'rue Racine Est,CHICOUTIMI,100-300'.")
+@click.option("--postal-prefix", "postal_prefixes", multiple=True, help="e.g. G7H (repeatable).")
+@click.option("--list", "list_file", type=click.File("rb"),
+              help="A CSV/text file of phone numbers or residence ids.")
+@click.option("--rounds", type=int)
+@click.option("--retry-delay", type=int, help="Seconds between rounds.")
+@click.option("--ring-timeout", type=int, help="Seconds a number rings.")
+@click.option("--no-voicemail", is_flag=True, help="Hang up on answering machines.")
+@click.option("--no-confirmation", is_flag=True, help="Do not offer 'press 2 to confirm'.")
+@click.option("--window", help="Calling window of a normal campaign, e.g. 08:00-21:00.")
+@click.option("--expires-in", type=int, help="Minutes after which the campaign ends.")
+@with_appcontext
+def create_command(title, message_fr, message_en, priority, cities, streets, postal_prefixes,
+                   list_file, rounds, retry_delay, ring_timeout, no_voicemail, no_confirmation,
+                   window, expires_in):
+    """Create a draft campaign (all active residences unless a target is given); prints its id."""
+    session = get_session()
+    target = {"cities": list(cities), "streets": [_street(s) for s in streets],
+              "postal_prefixes": list(postal_prefixes), "residence_ids": []}
+    if list_file is not None:
+        ids, refused = targeting.parse_uploaded_list(list_file)
+        for line in refused:
+            click.echo(f"line {line.line}: {line.text}: {line.reason('fr')} / {line.reason('en')}",
+                       err=True)
+        target["residence_ids"] = ids
+    if targeting.is_empty(target) and list_file is None:
+        target["all"] = True
+    fields = dict(title=title, message_fr=message_fr, message_en=message_en, priority=priority,
+                  target=target, rounds=rounds, retry_delay_s=retry_delay,
+                  ring_timeout_s=ring_timeout, leave_voicemail=not no_voicemail,
+                  ask_confirmation=not no_confirmation)
+    if window:
+        start, _, end = window.partition("-")
+        fields.update(window_start=start.strip(), window_end=end.strip())
+    if expires_in is not None:
+        fields["expires_at"] = utcnow() + timedelta(minutes=expires_in)
+    try:
+        created = campaigns.create_campaign(session, "cli", **fields)
+    except CampaignError as error:
+        _fail(error)
+    click.echo(created.id)
+    click.echo(f"{targeting.count_targets(session, created.target)} residences targeted",
+               err=True)
+
+
+def _action(name, func, done):
+    @campaign.command(name)
+    @click.argument("campaign_id", type=int)
+    @with_appcontext
+    def command(campaign_id):
+        try:
+            result = func(current_app._get_current_object(), campaign_id, "cli")
+        except CampaignError as error:
+            _fail(error)
+        click.echo(done.format(id=campaign_id, result=result))
+    command.__doc__ = f"{name.capitalize()} campaign CAMPAIGN_ID."
+    return command
+
+
+_action("launch", campaigns.launch, "campaign {id} launched: {result} residences")
+_action("pause", campaigns.pause, "campaign {id} paused")
+_action("resume", campaigns.resume, "campaign {id} resumed")
+_action("cancel", campaigns.cancel, "campaign {id} cancelled ({result} queued calls cancelled)")
+
+
+@campaign.command("status")
+@click.argument("campaign_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable.")
+@with_appcontext
+def status_command(campaign_id, as_json):
+    """Counts per outcome, share reached, calls per second, time left."""
+    try:
+        result = campaigns.status(get_session(), campaign_id)
+    except CampaignError as error:
+        _fail(error)
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    for key, value in result.items():
+        click.echo(f"{key:>16}: {value}")
+
+
+@campaign.command("export")
+@click.argument("campaign_id", type=int)
+@with_appcontext
+def export_command(campaign_id):
+    """The per-residence CSV on standard output."""
+    try:
+        campaigns.status(get_session(), campaign_id)  # refuses an unknown id clearly
+    except CampaignError as error:
+        _fail(error)
+    export.write_csv(get_session(), campaign_id, sys.stdout)
+
+
+@campaign.command("test-call")
+@click.argument("campaign_id", type=int)
+@click.argument("number")
+@click.option("--language", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@with_appcontext
+def test_call_command(campaign_id, number, language):
+    """Say the campaign's message to one number before launch; prints the call SID."""
+    try:
+        click.echo(campaigns.test_call(current_app._get_current_object(), campaign_id, number,
+                                       language))
+    except CampaignError as error:
+        _fail(error)

@@ -1,4 +1,209 @@
-"""The alert call's TwiML, status and AMD callbacks (issue 5)."""
-from flask import Blueprint
+"""The alert call's TwiML, status and AMD callbacks (issue 5).
+
+Every URL carries the attempt's opaque token (never a SID or an id); every route checks
+Twilio's signature. A person hears the message at once (AMD runs asynchronously), then
+1 = repeat, 2 = confirm; silence = the message once more, then goodbye. An answering machine
+(AMD `machine_end_*`, after the beep) gets the call redirected to the voicemail TwiML: the
+whole message once, then hang up. A fax is hung up on (that number failed).
+"""
+import logging
+
+from flask import Blueprint, current_app, request, url_for
+from sqlalchemy import select
+from twilio.twiml.voice_response import VoiceResponse
+
+from dialer import settle
+from dialer.calls import hang_up_or_redirect
+from dialer.outcome import FINAL_CALL_STATUSES, MACHINE_ANSWERS
+from ivr.db import get_session
+from ivr.i18n import t
+from models import CallAttempt, Campaign
+
+from .signature import twilio_signed
 
 bp = Blueprint("alerts", __name__, url_prefix="/voice")
+log = logging.getLogger(__name__)
+REPEAT_KEY, CONFIRM_KEY = "1", "2"
+GATHER_TIMEOUT_S = 6
+
+
+def _twiml(response: VoiceResponse):
+    return str(response), 200, {"Content-Type": "text/xml"}
+
+
+def _absolute(endpoint: str, **values) -> str:
+    return current_app.config["PUBLIC_BASE_URL"] + url_for(endpoint, **values)
+
+
+def _language() -> str:
+    lang = request.args.get("lang", "fr")
+    return lang if lang in ("fr", "en") else "fr"
+
+
+def _voice(lang: str) -> str:
+    return current_app.config.get("VOICE_EN" if lang == "en" else "VOICE_FR") or "alice"
+
+
+def _load(token: str):
+    row = get_session().execute(select(CallAttempt, Campaign).join(
+        Campaign, Campaign.id == CallAttempt.campaign_id).where(CallAttempt.token == token)).first()
+    return (None, None) if row is None else (row[0], row[1])
+
+
+def _say_message(node, campaign: Campaign, lang: str) -> None:
+    """The city's heading, then the message (text or recording) in LANG."""
+    voice, language = _voice(lang), "fr-CA" if lang == "fr" else "en-US"
+    node.say(t(lang, "alert.intro"), voice=voice, language=language)
+    audio = campaign.audio_url_en if lang == "en" else campaign.audio_url_fr
+    text = campaign.message_en if lang == "en" else campaign.message_fr
+    if audio:
+        node.play(audio)
+    else:
+        node.say(text or campaign.message_fr or campaign.message_en, voice=voice,
+                 language=language)
+
+
+def _say(response, lang: str, key: str) -> None:
+    response.say(t(lang, key), voice=_voice(lang), language="fr-CA" if lang == "fr" else "en-US")
+
+
+def _message_and_menu(token: str, campaign: Campaign, lang: str, silences: int) -> VoiceResponse:
+    response = VoiceResponse()
+    gather = response.gather(num_digits=1, timeout=GATHER_TIMEOUT_S, method="POST",
+                             action=_absolute(".keys", token=token, lang=lang, silences=silences))
+    _say_message(gather, campaign, lang)
+    gather.say(t(lang, "alert.menu" if campaign.ask_confirmation else "alert.menu_repeat"),
+               voice=_voice(lang), language="fr-CA" if lang == "fr" else "en-US")
+    response.redirect(_absolute(".keys", token=token, lang=lang, silences=silences,
+                                timeout="true"), method="POST")
+    return response
+
+
+def _apology(lang: str) -> VoiceResponse:
+    response = VoiceResponse()
+    _say(response, lang, "alert.error")
+    response.hangup()
+    return response
+
+
+@bp.post("/alert/<token>")
+@twilio_signed
+def answer(token):
+    """The call was answered: the message at once, then the menu."""
+    lang = _language()
+    try:
+        attempt, campaign = _load(token)
+        if attempt is None:
+            log.warning("alert TwiML asked for an unknown token")
+            return _twiml(_apology(lang))
+        return _twiml(_message_and_menu(token, campaign, lang, silences=0))
+    except Exception:
+        log.exception("alert call %s: answering failed", token[:6])
+        return _twiml(_apology(lang))
+
+
+@bp.post("/alert/<token>/keys")
+@twilio_signed
+def keys(token):
+    """1 repeats, 2 confirms; silence repeats once, then goodbye."""
+    lang = _language()
+    try:
+        attempt, campaign = _load(token)
+        if attempt is None:
+            return _twiml(_apology(lang))
+        digit = (request.form.get("Digits") or "")[:1]
+        silences = int(request.args.get("silences", "0") or 0)
+        if request.args.get("timeout") or not digit:
+            if silences >= 1:
+                response = VoiceResponse()
+                _say(response, lang, "alert.goodbye")
+                response.hangup()
+                return _twiml(response)
+            return _twiml(_message_and_menu(token, campaign, lang, silences=silences + 1))
+        if digit == CONFIRM_KEY and campaign.ask_confirmation:
+            session = get_session()
+            settle.record_confirmation(session, attempt.id)
+            session.commit()
+            log.info("alert call %s: receipt confirmed", attempt.sid)
+            response = VoiceResponse()
+            _say(response, lang, "alert.confirmed")
+            response.hangup()
+            return _twiml(response)
+        return _twiml(_message_and_menu(token, campaign, lang, silences=silences))
+    except Exception:
+        log.exception("alert call %s: key handling failed", token[:6])
+        get_session().rollback()
+        return _twiml(_apology(lang))
+
+
+@bp.post("/alert/<token>/voicemail")
+@twilio_signed
+def voicemail(token):
+    """After the answering machine's beep: the whole message, once, then hang up."""
+    lang = _language()
+    attempt, campaign = _load(token)
+    response = VoiceResponse()
+    if attempt is not None:
+        _say_message(response, campaign, lang)
+    response.hangup()
+    return _twiml(response)
+
+
+@bp.post("/status/alert/<token>")
+@twilio_signed
+def status(token):
+    """Call status callbacks: idempotent and safe out of order."""
+    session = get_session()
+    attempt_id = session.scalar(select(CallAttempt.id).where(CallAttempt.token == token))
+    if attempt_id is None:
+        log.warning("status callback for an unknown token")
+        return "", 204
+    form = request.form
+    call_status = form.get("CallStatus", "")
+    sid = form.get("CallSid") or None
+    try:
+        sequence = int(form.get("SequenceNumber", "0") or 0)
+    except ValueError:
+        sequence = 0
+    if call_status in FINAL_CALL_STATUSES:
+        duration = form.get("CallDuration") or form.get("Duration")
+        outcome = settle.record_final(session, attempt_id, call_status, sid=sid,
+                                      duration=int(duration) if duration and duration.isdigit()
+                                      else None, answered_by=form.get("AnsweredBy") or None,
+                                      sequence=sequence)
+        if outcome:
+            log.info("call %s to attempt %s: %s", sid, attempt_id, outcome)
+    elif call_status:
+        settle.record_progress(session, attempt_id, call_status, sequence, sid=sid)
+    session.commit()
+    return "", 204
+
+
+@bp.post("/amd/alert/<token>")
+@twilio_signed
+def amd(token):
+    """AMD's verdict: a machine gets the message after its beep; a fax is hung up on."""
+    session = get_session()
+    row = session.execute(select(CallAttempt.id, CallAttempt.sid, CallAttempt.outcome,
+                                 Campaign.leave_voicemail).join(
+        Campaign, Campaign.id == CallAttempt.campaign_id).where(CallAttempt.token == token)).first()
+    if row is None:
+        log.warning("AMD callback for an unknown token")
+        return "", 204
+    answered_by = request.form.get("AnsweredBy", "unknown")
+    sid = request.form.get("CallSid") or row.sid
+    if sid:
+        settle.bind_sid(session, row.id, sid)
+    first, _ = settle.record_amd(session, row.id, answered_by)
+    session.commit()
+    if first and row.outcome is None and sid:
+        if answered_by in MACHINE_ANSWERS and answered_by != "machine_start":
+            if row.leave_voicemail:
+                hang_up_or_redirect(current_app, sid, _absolute(".voicemail", token=token,
+                                                               lang=_language()))
+            else:
+                hang_up_or_redirect(current_app, sid)
+        elif answered_by == "fax":
+            hang_up_or_redirect(current_app, sid)
+    return "", 204
+

@@ -1,0 +1,33 @@
+"""`python -m dialer`: the dialer threads alone (no RQ), configured from the environment.
+
+`ivr worker` is the production entry point (dialer + RQ, needs REDIS_URL). This one also runs
+without REDIS_URL, with a per-process Redis stand-in: then the CPS limit is only shared by its
+own threads, so run a single one (the kill -9 tests use it that way on SQLite).
+"""
+import logging
+import signal
+import sys
+import threading
+
+from ivr import create_app
+
+from .worker import Dialer
+
+
+def main() -> int:
+    app = create_app()
+    if not app.config.get("REDIS_URL"):
+        logging.getLogger(__name__).warning(
+            "no REDIS_URL: the CPS limit is not shared with other processes")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    dialer = Dialer(app).start()
+    print("dialer ready", flush=True)
+    stop.wait()
+    dialer.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""The provider side of an alert call: create it, cancel it, fetch it, find a lost one.
+
+Everything goes through the official twilio client (`ivr.twilio_client`). Callback URLs carry
+the attempt's opaque token, so a callback names its attempt even when the create request's
+answer (with the SID) was lost.
+"""
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+from twilio.base.exceptions import TwilioException, TwilioRestException
+
+from ivr.db import sessionmaker_for
+from ivr.twilio_client import make_client
+from models import CallAttempt
+
+from . import defaults
+
+log = logging.getLogger(__name__)
+STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
+QUEUED_AT_PROVIDER = ("creating", "ambiguous", "queued", "initiated")
+
+
+def client_for(app):
+    """The dialer's client: one per app, with the dialer's HTTP timeout."""
+    client = app.extensions.get("dialer_twilio")
+    if client is None:
+        timeout = float(app.config.get("DIALER_HTTP_TIMEOUT_S") or defaults.HTTP_TIMEOUT_S)
+        client = app.extensions["dialer_twilio"] = make_client(app.config, timeout=timeout)
+    return client
+
+
+def urls(app, token: str, language: str) -> dict:
+    base = app.config["PUBLIC_BASE_URL"]
+    return {"url": f"{base}/voice/alert/{token}?lang={language}",
+            "voicemail": f"{base}/voice/alert/{token}/voicemail?lang={language}",
+            "status": f"{base}/voice/status/alert/{token}",
+            "amd": f"{base}/voice/amd/alert/{token}?lang={language}"}
+
+
+def place_call(app, token: str, to: str, language: str, ring_timeout_s: int) -> str:
+    """calls.create with async AMD (DetectMessageEnd) and token-bearing callbacks; the SID."""
+    u = urls(app, token, language)
+    call = client_for(app).calls.create(
+        to=to, from_=app.config["TWILIO_CALLER_ID"], url=u["url"], method="POST",
+        status_callback=u["status"], status_callback_method="POST",
+        status_callback_event=STATUS_EVENTS, timeout=int(ring_timeout_s),
+        machine_detection="DetectMessageEnd", async_amd="true",
+        async_amd_status_callback=u["amd"], async_amd_status_callback_method="POST")
+    return call.sid
+
+
+def is_rate_limited(error: Exception) -> bool:
+    return isinstance(error, TwilioRestException) and (error.status == 429 or error.code == 20429)
+
+
+def is_definite_refusal(error: Exception) -> bool:
+    """A 4xx answer: the provider did not place the call (and will not)."""
+    return isinstance(error, TwilioRestException) and 400 <= (error.status or 0) < 500 \
+        and not is_rate_limited(error)
+
+
+def fetch_call(app, sid: str):
+    """The call as the REST API sees it now, or None when it cannot be fetched."""
+    try:
+        return client_for(app).calls(sid).fetch()
+    except (TwilioException, OSError) as error:
+        log.warning("could not fetch call %s: %s", sid, error)
+        return None
+
+
+def find_lost_call(app, to: str, since, taken_sids: set[str]):
+    """A call to TO created at or after SINCE that no attempt owns: the answer we lost."""
+    calls = client_for(app).calls.list(to=to, limit=50)
+    lower = since - timedelta(seconds=2)
+    for call in sorted(calls, key=lambda c: c.date_created or since):
+        created = call.date_created
+        if call.sid in taken_sids or (created is not None and created < lower):
+            continue
+        return call
+    return None
+
+
+def hang_up_or_redirect(app, sid: str, url: str | None = None) -> bool:
+    """Send the live call to URL (the voicemail message), or hang it up; False if it ended."""
+    try:
+        if url:
+            client_for(app).calls(sid).update(url=url, method="POST")
+        else:
+            client_for(app).calls(sid).update(status="completed")
+        return True
+    except (TwilioException, OSError) as error:
+        log.info("call %s could not be updated (probably over): %s", sid, error)
+        return False
+
+
+def cancel_queued_calls(app, campaign_id: int) -> int:
+    """Cancel at the provider the campaign's calls not yet ringing; returns how many."""
+    with sessionmaker_for(app)() as session:
+        sids = list(session.scalars(select(CallAttempt.sid).where(
+            CallAttempt.campaign_id == campaign_id, CallAttempt.sid.is_not(None),
+            CallAttempt.outcome.is_(None), CallAttempt.status.in_(QUEUED_AT_PROVIDER))))
+    cancelled = 0
+    for sid in sids:
+        try:
+            client_for(app).calls(sid).update(status="canceled")
+            cancelled += 1
+        except (TwilioException, OSError) as error:
+            log.info("call %s not cancelled (already ringing or over): %s", sid, error)
+    return cancelled

@@ -1,0 +1,256 @@
+"""Campaigns: create (validated, with defaults), launch, pause, resume, cancel, status, test call.
+
+States: draft -> running <-> paused -> completed | cancelled | expired. Launch snapshots the
+targets with one set-based INSERT ... SELECT: one delivery per active residence (the unique
+(campaign, residence) pair), `failed` at once when the residence has no callable number.
+A number is never shared by two residences: `phone_numbers.e164` is unique city-wide, so one
+number belongs to one delivery and is called at most once per round.
+"""
+import logging
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, insert, literal, select, update
+
+from ivr.db import sessionmaker_for
+from models import (CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, Priority,
+                    Residence, audit, utcnow)
+from models.base import UTCDateTime
+from models.phone import InvalidPhone, to_e164
+
+from . import defaults, targeting
+from .exceptions import CampaignError
+from .outcome import FINAL_DELIVERY
+
+log = logging.getLogger(__name__)
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+EDITABLE = ("title", "message_fr", "message_en", "audio_url_fr", "audio_url_en", "priority",
+            "target", "rounds", "retry_delay_s", "ring_timeout_s", "leave_voicemail",
+            "ask_confirmation", "window_start", "window_end", "expires_at")
+TRANSITIONS = {
+    "launch": ({CampaignStatus.DRAFT.value}, CampaignStatus.RUNNING.value),
+    "pause": ({CampaignStatus.RUNNING.value}, CampaignStatus.PAUSED.value),
+    "resume": ({CampaignStatus.PAUSED.value}, CampaignStatus.RUNNING.value),
+    "cancel": ({CampaignStatus.DRAFT.value, CampaignStatus.RUNNING.value,
+                CampaignStatus.PAUSED.value}, CampaignStatus.CANCELLED.value),
+}
+
+__all__ = ["CampaignError", "create_campaign", "launch", "pause", "resume", "cancel", "status",
+           "test_call"]
+
+
+def _validate(fields: dict) -> dict:
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise CampaignError.from_key("campaign.error.unknown_field", name=", ".join(sorted(unknown)))
+    title = (fields.get("title") or "").strip()
+    if not title:
+        raise CampaignError.from_key("campaign.error.title")
+    fields["title"] = title[:200]
+    for key in ("message_fr", "message_en", "audio_url_fr", "audio_url_en"):
+        fields[key] = (fields.get(key) or "").strip() or ("" if key.startswith("message") else None)
+    if not (fields["message_fr"] or fields["message_en"] or fields["audio_url_fr"]
+            or fields["audio_url_en"]):
+        raise CampaignError.from_key("campaign.error.message")
+    priority = fields.get("priority") or Priority.NORMAL.value
+    if priority not in {p.value for p in Priority}:
+        raise CampaignError.from_key("campaign.error.priority", value=priority)
+    fields["priority"] = priority
+    emergency = priority == Priority.EMERGENCY.value
+    fields.setdefault("rounds", defaults.ROUNDS)
+    fields.setdefault("retry_delay_s", defaults.RETRY_DELAY_EMERGENCY_S if emergency
+                      else defaults.RETRY_DELAY_S)
+    fields.setdefault("ring_timeout_s", defaults.RING_TIMEOUT_S)
+    for key, low, high in (("rounds", 1, 10), ("retry_delay_s", 0, 86400),
+                           ("ring_timeout_s", 5, 120)):
+        if fields[key] is None:
+            fields[key] = {"rounds": defaults.ROUNDS, "ring_timeout_s": defaults.RING_TIMEOUT_S,
+                           "retry_delay_s": defaults.RETRY_DELAY_EMERGENCY_S if emergency
+                           else defaults.RETRY_DELAY_S}[key]
+        try:
+            fields[key] = int(fields[key])
+        except (TypeError, ValueError):
+            raise CampaignError.from_key("campaign.error.range", name=key, low=low,
+                                         high=high) from None
+        if not low <= fields[key] <= high:
+            raise CampaignError.from_key("campaign.error.range", name=key, low=low, high=high)
+    for key, default in (("leave_voicemail", defaults.LEAVE_VOICEMAIL),
+                         ("ask_confirmation", defaults.ASK_CONFIRMATION)):
+        fields[key] = default if fields.get(key) is None else bool(fields[key])
+    for key, default in (("window_start", defaults.WINDOW_START),
+                         ("window_end", defaults.WINDOW_END)):
+        fields[key] = fields.get(key) or default
+        if not _HHMM.match(fields[key]):
+            raise CampaignError.from_key("campaign.error.window", value=fields[key])
+    if fields["window_start"] >= fields["window_end"]:
+        raise CampaignError.from_key("campaign.error.window", value=fields["window_start"])
+    expires_at = fields.get("expires_at")
+    if expires_at is not None:
+        if not isinstance(expires_at, datetime) or expires_at.tzinfo is None:
+            raise CampaignError.from_key("campaign.error.expiry")
+        if expires_at <= utcnow():
+            raise CampaignError.from_key("campaign.error.expiry")
+    target = fields.get("target") or {}
+    if targeting.is_empty(target):
+        raise CampaignError.from_key("campaign.error.target")
+    fields["target"] = target
+    return fields
+
+
+def create_campaign(session, actor: str, **fields) -> Campaign:
+    """A draft campaign from FIELDS (Campaign columns), validated, defaults filled; committed."""
+    fields = _validate(dict(fields))
+    campaign = Campaign(created_by=actor, status=CampaignStatus.DRAFT.value, **fields)
+    session.add(campaign)
+    session.flush()
+    audit(session, actor, "campaign.create", "campaign", campaign.id, title=campaign.title,
+          priority=campaign.priority, target=campaign.target)
+    session.commit()
+    log.info("campaign %s created by %s: %r", campaign.id, actor, campaign.title)
+    return campaign
+
+
+def _load(session, campaign_id) -> Campaign:
+    campaign = session.get(Campaign, int(campaign_id), populate_existing=True)
+    if campaign is None:
+        raise CampaignError.from_key("campaign.error.not_found", id=campaign_id)
+    return campaign
+
+
+def _transition(session, campaign_id, action: str) -> tuple[Campaign, str]:
+    """Move the campaign by ACTION with a conditional UPDATE (safe between processes)."""
+    campaign = _load(session, campaign_id)
+    allowed, new_status = TRANSITIONS[action]
+    result = session.execute(update(Campaign).where(Campaign.id == campaign.id,
+                                                    Campaign.status.in_(allowed))
+                             .values(status=new_status))
+    if result.rowcount != 1:
+        session.rollback()
+        session.refresh(campaign)
+        raise CampaignError.from_key("campaign.error.transition", action=action,
+                                     status=campaign.status)
+    old = campaign.status
+    session.refresh(campaign)
+    return campaign, old
+
+
+def launch(app, campaign_id, actor: str) -> int:
+    """Snapshot the targets into deliveries and start calling; returns how many residences."""
+    with sessionmaker_for(app)() as session:
+        campaign, _ = _transition(session, campaign_id, "launch")
+        now = utcnow()
+        has_number = targeting.callable_number_exists()
+        status = case((has_number, literal(Outcome.PENDING.value)),
+                      else_=literal(Outcome.FAILED.value))
+        best = case((has_number, literal(None)), else_=literal(Outcome.FAILED.value))
+        when = literal(now, UTCDateTime())
+        rows = (select(literal(campaign.id), Residence.id, status, best, literal(False),
+                       literal(1), literal(0), when, when)
+                .where(targeting.condition(session, campaign.target)))
+        result = session.execute(insert(Delivery).from_select(
+            ["campaign_id", "residence_id", "status", "best_outcome", "confirmed", "round",
+             "number_index", "next_attempt_at", "updated_at"], rows))
+        count = result.rowcount
+        session.execute(update(Campaign).where(Campaign.id == campaign.id)
+                        .values(launched_at=now))
+        audit(session, actor, "campaign.launch", "campaign", campaign.id, residences=count)
+        session.commit()
+    log.info("campaign %s launched by %s: %d residences", campaign_id, actor, count)
+    return count
+
+
+def pause(app, campaign_id, actor: str) -> None:
+    """Stop placing new calls; calls under way finish and are recorded."""
+    with sessionmaker_for(app)() as session:
+        _transition(session, campaign_id, "pause")
+        audit(session, actor, "campaign.pause", "campaign", campaign_id)
+        session.commit()
+    log.info("campaign %s paused by %s", campaign_id, actor)
+
+
+def resume(app, campaign_id, actor: str) -> None:
+    with sessionmaker_for(app)() as session:
+        _transition(session, campaign_id, "resume")
+        audit(session, actor, "campaign.resume", "campaign", campaign_id)
+        session.commit()
+    log.info("campaign %s resumed by %s", campaign_id, actor)
+
+
+def finalize_pending(session, campaign_id: int) -> int:
+    """Residences not yet called again keep their best outcome, or `cancelled`."""
+    result = session.execute(
+        update(Delivery).where(Delivery.campaign_id == campaign_id,
+                               Delivery.status == Outcome.PENDING.value)
+        .values(status=func.coalesce(Delivery.best_outcome, Outcome.CANCELLED.value),
+                lease_until=None, updated_at=utcnow()))
+    return result.rowcount
+
+
+def cancel(app, campaign_id, actor: str) -> int:
+    """Stop new calls and cancel those still queued at the provider; returns how many."""
+    from .calls import cancel_queued_calls
+    with sessionmaker_for(app)() as session:
+        campaign, old = _transition(session, campaign_id, "cancel")
+        session.execute(update(Campaign).where(Campaign.id == campaign.id)
+                        .values(finished_at=utcnow()))
+        finalized = finalize_pending(session, campaign.id)
+        audit(session, actor, "campaign.cancel", "campaign", campaign.id, was=old,
+              residences_not_called=finalized)
+        session.commit()
+    cancelled = cancel_queued_calls(app, int(campaign_id))
+    log.info("campaign %s cancelled by %s: %d residences not called, %d queued calls cancelled",
+             campaign_id, actor, finalized, cancelled)
+    return cancelled
+
+
+def status(session, campaign_id) -> dict:
+    """Live counts per outcome, share reached, recent calls per second and time left."""
+    campaign = _load(session, campaign_id)
+    counts = dict(session.execute(select(Delivery.status, func.count())
+                                  .where(Delivery.campaign_id == campaign.id)
+                                  .group_by(Delivery.status)).all())
+    confirmed = session.scalar(select(func.count()).where(Delivery.campaign_id == campaign.id,
+                                                          Delivery.confirmed.is_(True)))
+    since = utcnow() - timedelta(seconds=10)
+    recent = session.scalar(select(func.count()).where(CallAttempt.campaign_id == campaign.id,
+                                                       CallAttempt.requested_at >= since))
+    result = {"id": campaign.id, "status": campaign.status, "total": sum(counts.values())}
+    for key in (Outcome.PENDING.value, Outcome.IN_PROGRESS.value) + FINAL_DELIVERY:
+        result[key] = counts.get(key, 0)
+    result = {k: result[k] for k in ("id", "status", "total", "pending", "in_progress", "human",
+                                     "voicemail", "no_answer", "busy", "failed", "cancelled")}
+    result["confirmed"] = confirmed
+    result["reached"] = result["human"] + result["voicemail"]
+    result["calls_per_second"] = round(recent / 10.0, 2)
+    left = result["pending"] + result["in_progress"]
+    result["eta_seconds"] = (round(left / result["calls_per_second"])
+                             if left and result["calls_per_second"] else (0 if not left else None))
+    return result
+
+
+def test_call(app, campaign_id, number_e164: str, language: str = "fr") -> str:
+    """Say the campaign's alert message to one number before launch; returns the call SID."""
+    from .calls import place_call
+    try:
+        number = to_e164(number_e164)
+    except InvalidPhone as error:
+        raise CampaignError(error.message("fr"), error.message("en")) from None
+    language = language if language in ("fr", "en") else "fr"
+    with sessionmaker_for(app)() as session:
+        campaign = _load(session, campaign_id)
+        attempt = CallAttempt(campaign_id=campaign.id, to_number=number, purpose="test",
+                              token=secrets.token_urlsafe(24), status="creating")
+        session.add(attempt)
+        audit(session, "system", "campaign.test_call", "campaign", campaign.id, to=number)
+        session.commit()
+        ring = campaign.ring_timeout_s
+        token = attempt.token
+    from .pacing import acquire
+    acquire(app, "service", timeout=60)
+    sid = place_call(app, token, number, language, ring)
+    with sessionmaker_for(app)() as session:
+        session.execute(update(CallAttempt).where(CallAttempt.token == token)
+                        .values(sid=sid, status="queued", requested_at=utcnow()))
+        session.commit()
+    return sid

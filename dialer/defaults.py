@@ -1,0 +1,53 @@
+"""Every default of the dialer, in one place."""
+
+ROUNDS = 3
+"""How many times each residence's numbers are tried."""
+
+RETRY_DELAY_S = 600
+"""Delay between rounds of a normal campaign (10 min)."""
+
+RETRY_DELAY_EMERGENCY_S = 300
+"""Delay between rounds of an emergency campaign (5 min)."""
+
+RING_TIMEOUT_S = 30
+"""How long a number rings before it counts as no answer (Twilio's `Timeout`)."""
+
+LEAVE_VOICEMAIL = True
+"""Say the whole message to an answering machine after its beep."""
+
+ASK_CONFIRMATION = True
+"""Offer "press 2 to confirm" to a person."""
+
+WINDOW_START = "08:00"
+"""Normal campaigns call from this local time..."""
+
+WINDOW_END = "21:00"
+"""...until this one (emergency campaigns ignore the window)."""
+
+TIMEZONE = "America/Toronto"
+"""The calling window's time zone (Saguenay's)."""
+
+CLAIM_LEASE_S = 45.0
+"""A worker holds a claimed delivery this long; past it, its unsent call is checked at the
+provider and the delivery is handed to another worker (`DIALER_CLAIM_LEASE_S`)."""
+
+FINAL_CALLBACK_GRACE_S = 60.0
+"""Past ring time plus this margin, a call with no final callback is fetched from the REST API."""
+
+AMD_GRACE_S = 10.0
+"""An answered call that ended before its AMD result is settled (by fetching it) after this."""
+
+POLL_INTERVAL_S = 0.5
+"""How often an idle dialer looks for due deliveries."""
+
+RECONCILE_INTERVAL_S = 2.0
+"""How often the reconciler checks leases, missing callbacks, completion and expiry."""
+
+HTTP_TIMEOUT_S = 10.0
+"""Timeout of one REST request to the provider; past it the request is ambiguous."""
+
+RATE_LIMIT_BACKOFF_S = (0.25, 0.5, 1.0, 2.0, 4.0)
+"""Waits after successive 429 / 20429 answers."""
+
+CPS_MARGIN = 1.01
+"""Calls are spaced 1 % wider than 1/CPS so that no one-second window ever holds more."""

@@ -1,0 +1,105 @@
+"""Which deliveries are due, and claiming one so no other worker dials it.
+
+A claim is one transaction: the delivery moves `pending -> in_progress` with a lease, and its
+CallAttempt (status `creating`, a fresh opaque token) is inserted; only then is the call
+created at the provider. A crash after the commit leaves an attempt that the reconciler
+resolves (was the call placed?) before the number is dialled again.
+
+PostgreSQL: the candidate row is picked with `SELECT ... FOR UPDATE SKIP LOCKED`, so workers
+never wait on each other's rows. SQLite has no row locks (one writer at a time): the claim is
+the same conditional `UPDATE ... WHERE status = 'pending'` and SQLite's database lock makes it
+atomic; concurrent claimers simply take turns (fine for one machine, documented).
+"""
+import secrets
+from datetime import datetime, time as dtime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, select, update
+
+from models import CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, Priority, Residence, utcnow
+
+from . import defaults
+from .settle import numbers_of
+
+
+def in_window(campaign: Campaign, now: datetime, timezone: str) -> bool:
+    """Normal campaigns call only within their window (local time); emergency ones always."""
+    if campaign.priority == Priority.EMERGENCY.value:
+        return True
+    local = now.astimezone(ZoneInfo(timezone or defaults.TIMEZONE)).time()
+    start = dtime.fromisoformat(campaign.window_start)
+    end = dtime.fromisoformat(campaign.window_end)
+    return start <= local < end
+
+
+def eligible_campaigns(session, timezone: str, now: datetime | None = None) -> list[Campaign]:
+    """Running campaigns that may call now, emergency first, then oldest launch first."""
+    now = now or utcnow()
+    campaigns = session.scalars(select(Campaign).where(
+        Campaign.status == CampaignStatus.RUNNING.value).order_by(
+        case((Campaign.priority == Priority.EMERGENCY.value, 0), else_=1), Campaign.launched_at,
+        Campaign.id)).all()
+    return [c for c in campaigns if in_window(c, now, timezone)
+            and (c.expires_at is None or c.expires_at > now)]
+
+
+def due_campaign(session, campaign_ids: list[int], now: datetime | None = None) -> int | None:
+    """The first of CAMPAIGN_IDS (in that order) with a delivery due now."""
+    now = now or utcnow()
+    for campaign_id in campaign_ids:
+        found = session.scalar(select(Delivery.id).where(
+            Delivery.campaign_id == campaign_id, Delivery.status == Outcome.PENDING.value,
+            Delivery.next_attempt_at <= now).limit(1))
+        if found is not None:
+            return campaign_id
+    return None
+
+
+class Job:
+    """One claimed call to place."""
+
+    def __init__(self, attempt_id, token, delivery_id, campaign_id, to, language, ring, priority):
+        self.attempt_id, self.token, self.delivery_id = attempt_id, token, delivery_id
+        self.campaign_id, self.to, self.language = campaign_id, to, language
+        self.ring_timeout_s, self.priority = ring, priority
+
+
+def claim(session, campaign: Campaign, lease_s: float) -> Job | None:
+    """Claim the campaign's most overdue delivery and write its attempt; committed."""
+    now = utcnow()
+    candidate = (select(Delivery.id).where(
+        Delivery.campaign_id == campaign.id, Delivery.status == Outcome.PENDING.value,
+        Delivery.next_attempt_at <= now).order_by(Delivery.next_attempt_at, Delivery.id).limit(1))
+    if session.get_bind().dialect.name == "postgresql":
+        candidate = candidate.with_for_update(skip_locked=True)
+    row = session.execute(
+        update(Delivery).where(Delivery.id.in_(candidate.scalar_subquery()),
+                               Delivery.status == Outcome.PENDING.value)
+        .values(status=Outcome.IN_PROGRESS.value, lease_until=now + timedelta(seconds=lease_s),
+                updated_at=now)
+        .returning(Delivery.id, Delivery.residence_id, Delivery.round, Delivery.number_index)
+    ).first()
+    if row is None:
+        session.rollback()
+        return None
+    numbers = numbers_of(session, row.residence_id)
+    if row.number_index >= len(numbers):
+        # the residence lost its numbers since launch: nothing left to try
+        session.execute(update(Delivery).where(Delivery.id == row.id).values(
+            status=Outcome.FAILED.value, best_outcome=Outcome.FAILED.value, lease_until=None))
+        session.commit()
+        return None
+    language = session.scalar(select(Residence.language).where(Residence.id == row.residence_id))
+    if not (campaign.message_en or campaign.audio_url_en):
+        language = "fr"
+    elif not (campaign.message_fr or campaign.audio_url_fr):
+        language = "en"
+    attempt = CallAttempt(delivery_id=row.id, campaign_id=campaign.id,
+                          to_number=numbers[row.number_index], round=row.round,
+                          number_index=row.number_index, token=secrets.token_urlsafe(24),
+                          purpose="alert", status="creating")
+    session.add(attempt)
+    session.commit()
+    return Job(attempt.id, attempt.token, row.id, campaign.id, attempt.to_number,
+               language if language in ("fr", "en") else "fr", campaign.ring_timeout_s,
+               campaign.priority)

@@ -1,0 +1,31 @@
+"""The per-residence CSV export of a campaign."""
+import csv
+
+from sqlalchemy import select
+
+from models import Delivery, Residence
+
+COLUMNS = ["residence_id", "last_name", "address", "number", "outcome", "rounds", "confirmed",
+           "last_attempt_at", "call_sid"]
+
+
+def write_csv(session, campaign_id: int, stream) -> int:
+    """One row per residence: address, number reached or last tried, outcome, rounds,
+    confirmed, last attempt time, call SID; returns the rows written."""
+    writer = csv.writer(stream)
+    writer.writerow(COLUMNS)
+    rows = session.execute(select(Delivery, Residence).join(
+        Residence, Residence.id == Delivery.residence_id).where(
+        Delivery.campaign_id == int(campaign_id)).order_by(Residence.city, Residence.street,
+                                                            Residence.civic_number, Residence.id)
+        .execution_options(yield_per=2000))
+    count = 0
+    for delivery, residence in rows:
+        writer.writerow([
+            residence.id, residence.last_name, residence.address_line,
+            delivery.reached_number or delivery.last_number or "", delivery.status,
+            delivery.round, "yes" if delivery.confirmed else "no",
+            delivery.last_attempt_at.isoformat(timespec="seconds")
+            if delivery.last_attempt_at else "", delivery.last_call_sid or ""])
+        count += 1
+    return count

@@ -1,0 +1,96 @@
+"""One calls-per-second limit for the whole Twilio account, shared through Redis.
+
+Every process that creates calls (dialer workers on any machine, the hotline's call-backs, test
+calls) asks `acquire()` first. The limiter is a spaced schedule ("virtual scheduling", the GCRA
+without burst): Redis keeps the next free instant (`cps:tat`, on the Redis server's clock read
+with TIME, so machines' clocks do not matter); each caller reserves the later of now and that
+instant, moves it on by 1/CPS (1 % wider, defaults.CPS_MARGIN) and sleeps until its slot.
+Slots are therefore more than 1/CPS apart and no one-second window ever holds more than CPS
+calls. The reservation is a WATCH/MULTI transaction (no Lua, so fakeredis serves too), and
+threads of one process take turns through a local lock so they never fight over the key.
+
+Priorities: an emergency caller may reserve up to 2 s ahead and raises a flag while waiting;
+`service` (hotline call-backs, test calls) 1 s; `normal` only 0.25 s ahead, and never while
+the emergency flag is up. So emergency calls go first when both wait.
+
+If Redis is flushed the schedule simply starts again from now (slots already handed out are at
+most 2 s ahead, so at worst one window sees the overlap of both; documented in docs/dialer.md).
+"""
+import threading
+import time
+
+import redis
+
+from ivr.redis_conn import get_redis
+
+from . import defaults
+
+TAT_KEY = "cps:tat"
+EMERGENCY_FLAG = "cps:emergency-waiting"
+HORIZON_S = {"emergency": 2.0, "service": 1.0, "normal": 0.25}
+_local_lock = threading.Lock()
+
+
+class PacingTimeout(TimeoutError):
+    """No call slot was free within the timeout."""
+
+
+def interval(app) -> float:
+    """Seconds between two call creations for the account."""
+    cps = float(app.config.get("DIALER_CPS") or 1)
+    return defaults.CPS_MARGIN / cps
+
+
+def _server_now(conn) -> float:
+    seconds, micros = conn.time()
+    return seconds + micros / 1e6
+
+
+def _reserve(conn, step: float, horizon: float) -> tuple[bool, float]:
+    """Try to reserve the next slot within HORIZON; (reserved, seconds to wait)."""
+    with conn.pipeline() as pipe:
+        while True:
+            try:
+                pipe.watch(TAT_KEY)
+                now = _server_now(pipe)
+                tat = float(pipe.get(TAT_KEY) or 0.0)
+                slot = max(now, tat)
+                if slot - now > horizon:
+                    pipe.unwatch()
+                    return False, slot - now - horizon
+                pipe.multi()
+                pipe.set(TAT_KEY, repr(slot + step), ex=60)
+                pipe.execute()
+                return True, slot - now
+            except redis.WatchError:
+                continue
+
+
+def acquire(app, priority: str = "normal", timeout: float | None = 30.0) -> float:
+    """Block until this process may create one call; returns the seconds waited.
+
+    PRIORITY is "emergency", "normal" or "service". Raises PacingTimeout past TIMEOUT.
+    """
+    if priority not in HORIZON_S:
+        raise ValueError(f"unknown priority {priority!r}")
+    conn = get_redis(app)
+    step = interval(app)
+    started = time.monotonic()
+    while True:
+        if priority == "emergency":
+            conn.set(EMERGENCY_FLAG, 1, px=1500)
+            allowed = True
+        else:
+            allowed = priority == "service" or not conn.exists(EMERGENCY_FLAG)
+        if allowed:
+            with _local_lock:
+                reserved, wait = _reserve(conn, step, HORIZON_S[priority])
+            if reserved:
+                if wait > 0:
+                    time.sleep(wait)
+                return time.monotonic() - started
+        else:
+            wait = step
+        if timeout is not None and time.monotonic() - started + wait > timeout:
+            raise PacingTimeout(f"no call slot within {timeout} s")
+        time.sleep(min(max(wait, 0.005), 0.25))

@@ -1,0 +1,174 @@
+"""The reconciler: makes the database's view true again after crashes and lost messages.
+
+Each pass (any number of workers may run it at once; every change is conditional):
+- expires campaigns past their expiry, completes those with nothing left to do, and finalizes
+  residences left pending in cancelled or expired campaigns;
+- resolves attempts whose create request is ambiguous (answer lost, or the worker died after
+  writing the attempt and before recording the SID: its lease expired): a call to that number
+  created since then and owned by no attempt is adopted; none means it was never placed, and
+  the residence goes back to the same number;
+- fetches calls whose final callback never came (past ring time + margin), and answered calls
+  still waiting for AMD's verdict, and settles them from the REST API's answer.
+"""
+import logging
+from datetime import timedelta
+
+from sqlalchemy import exists, or_, select, update
+
+from models import CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, audit, utcnow
+
+from . import defaults, settle
+from .calls import cancel_queued_calls, fetch_call, find_lost_call
+from .campaigns import finalize_pending
+from .outcome import FINAL_CALL_STATUSES
+
+log = logging.getLogger(__name__)
+OPEN = (Outcome.PENDING.value, Outcome.IN_PROGRESS.value)
+
+
+def _setting(app, name: str, default: float) -> float:
+    value = app.config.get(name)
+    return float(default if value is None else value)
+
+
+def run_once(app, session) -> dict:
+    """One reconciliation pass; returns what it did (for logs and tests)."""
+    done = {"expired": _expire(app, session), "ambiguous": _resolve_ambiguous(app, session),
+            "fetched": _settle_missing(app, session), "completed": _complete(session)}
+    return done
+
+
+def _expire(app, session) -> int:
+    now = utcnow()
+    ids = list(session.scalars(select(Campaign.id).where(
+        Campaign.status.in_((CampaignStatus.RUNNING.value, CampaignStatus.PAUSED.value)),
+        Campaign.expires_at.is_not(None), Campaign.expires_at <= now)))
+    expired = []
+    for campaign_id in ids:
+        result = session.execute(update(Campaign).where(
+            Campaign.id == campaign_id,
+            Campaign.status.in_((CampaignStatus.RUNNING.value, CampaignStatus.PAUSED.value)))
+            .values(status=CampaignStatus.EXPIRED.value, finished_at=now))
+        if result.rowcount:
+            finalize_pending(session, campaign_id)
+            audit(session, "system", "campaign.expire", "campaign", campaign_id)
+            expired.append(campaign_id)
+        session.commit()
+    # residences put back to pending by a call that ended after a cancel or an expiry
+    for campaign_id in session.scalars(select(Campaign.id).where(
+            Campaign.status.in_((CampaignStatus.CANCELLED.value, CampaignStatus.EXPIRED.value)),
+            exists().where(Delivery.campaign_id == Campaign.id,
+                           Delivery.status == Outcome.PENDING.value))).all():
+        finalize_pending(session, campaign_id)
+        session.commit()
+    for campaign_id in expired:
+        log.info("campaign %s expired", campaign_id)
+        cancel_queued_calls(app, campaign_id)
+    return len(expired)
+
+
+def _complete(session) -> int:
+    now = utcnow()
+    open_work = exists().where(Delivery.campaign_id == Campaign.id, Delivery.status.in_(OPEN))
+    ids = list(session.scalars(select(Campaign.id).where(
+        Campaign.status == CampaignStatus.RUNNING.value, ~open_work)))
+    for campaign_id in ids:
+        result = session.execute(update(Campaign).where(
+            Campaign.id == campaign_id, Campaign.status == CampaignStatus.RUNNING.value,
+            ~exists().where(Delivery.campaign_id == campaign_id, Delivery.status.in_(OPEN)))
+            .values(status=CampaignStatus.COMPLETED.value, finished_at=now))
+        if result.rowcount:
+            audit(session, "system", "campaign.complete", "campaign", campaign_id)
+            log.info("campaign %s completed", campaign_id)
+        session.commit()
+    return len(ids)
+
+
+def _resolve_ambiguous(app, session) -> int:
+    now = utcnow()
+    wait = _setting(app, "DIALER_AMBIGUOUS_WAIT_S", defaults.HTTP_TIMEOUT_S / 2)
+    lease = _setting(app, "DIALER_CLAIM_LEASE_S", defaults.CLAIM_LEASE_S)
+    lease_over = exists().where(Delivery.id == CallAttempt.delivery_id,
+                                Delivery.lease_until < now)
+    attempts = session.scalars(select(CallAttempt).where(
+        CallAttempt.outcome.is_(None), CallAttempt.sid.is_(None), or_(
+            (CallAttempt.status == "ambiguous")
+            & (CallAttempt.requested_at < now - timedelta(seconds=wait)),
+            (CallAttempt.status == "creating") & lease_over,
+            (CallAttempt.status == "creating") & CallAttempt.delivery_id.is_(None)
+            & (CallAttempt.created_at < now - timedelta(seconds=lease))))
+        .order_by(CallAttempt.id).limit(200)).all()
+    resolved = 0
+    for attempt in attempts:
+        taken = set(session.scalars(select(CallAttempt.sid).where(
+            CallAttempt.to_number == attempt.to_number, CallAttempt.sid.is_not(None),
+            CallAttempt.created_at >= attempt.created_at - timedelta(hours=1))))
+        try:
+            call = find_lost_call(app, attempt.to_number, attempt.created_at, taken)
+        except Exception as error:  # the provider cannot answer now: try again next pass
+            log.warning("attempt %s: cannot list calls to resolve it: %s", attempt.id, error)
+            continue
+        if call is None:
+            if settle.void_attempt(session, attempt.id, "not placed (resolved by listing calls)"):
+                log.info("attempt %s to %s was never placed; the residence will be called again",
+                         attempt.id, attempt.to_number)
+        else:
+            settle.bind_sid(session, attempt.id, call.sid)
+            session.execute(update(CallAttempt).where(CallAttempt.id == attempt.id,
+                                                      CallAttempt.requested_at.is_(None))
+                            .values(requested_at=attempt.created_at))
+            log.info("attempt %s: lost create answer resolved, call %s (%s)", attempt.id,
+                     call.sid, call.status)
+            _apply_fetched(session, attempt.id, call)
+        session.commit()
+        resolved += 1
+    return resolved
+
+
+def _apply_fetched(session, attempt_id: int, call) -> None:
+    if call.status in FINAL_CALL_STATUSES:
+        duration = int(call.duration) if call.duration not in (None, "") else None
+        settle.record_final(session, attempt_id, call.status, sid=call.sid, duration=duration,
+                            answered_by=call.answered_by, wait_for_amd=False)
+    else:
+        session.execute(update(CallAttempt).where(
+            CallAttempt.id == attempt_id, CallAttempt.outcome.is_(None),
+            CallAttempt.status.in_(("creating", "ambiguous"))).values(status=call.status))
+
+
+def _settle_missing(app, session) -> int:
+    now = utcnow()
+    grace = _setting(app, "DIALER_FINAL_CALLBACK_GRACE_S", defaults.FINAL_CALLBACK_GRACE_S)
+    amd_grace = _setting(app, "DIALER_AMD_GRACE_S", defaults.AMD_GRACE_S)
+    rows = session.execute(select(CallAttempt.id, CallAttempt.sid, CallAttempt.status,
+                                  CallAttempt.requested_at, CallAttempt.ended_at,
+                                  Campaign.ring_timeout_s).join(
+        Campaign, Campaign.id == CallAttempt.campaign_id).where(
+        CallAttempt.outcome.is_(None), CallAttempt.sid.is_not(None),
+        CallAttempt.requested_at < now - timedelta(seconds=min(grace, amd_grace)))
+        .order_by(CallAttempt.id).limit(500)).all()
+    fetched = 0
+    for row in rows:
+        if row.status == "completed":
+            due = row.ended_at is None or row.ended_at < now - timedelta(seconds=amd_grace)
+        else:
+            due = row.requested_at < now - timedelta(seconds=row.ring_timeout_s + grace)
+        if not due or not _fetch_allowed(app, row.id, grace):
+            continue
+        call = fetch_call(app, row.sid)
+        if call is None:
+            continue
+        _apply_fetched(session, row.id, call)
+        session.commit()
+        fetched += 1
+    return fetched
+
+
+def _fetch_allowed(app, attempt_id: int, grace: float) -> bool:
+    """At most one fetch per call per grace period across workers (a Redis hint only)."""
+    from ivr.redis_conn import get_redis
+    try:
+        return bool(get_redis(app).set(f"dialer:fetched:{attempt_id}", 1, nx=True,
+                                       px=max(int(grace * 1000), 200)))
+    except Exception:
+        return True

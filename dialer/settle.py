@@ -1,0 +1,179 @@
+"""Apply what the provider says about a call to its attempt and to the residence's delivery.
+
+Every change starts with a conditional UPDATE that is its own idempotency gate (the attempt
+is settled once: `outcome IS NULL`), so duplicated, reordered or racing reports (callback vs
+reconciler fetch, two web workers) change the database once. Non-final statuses only move
+forward (`SequenceNumber`) and never over a final one. The caller commits.
+"""
+import logging
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, select, update
+
+from models import CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, PhoneNumber, utcnow
+from models.residence import NumberKind
+
+from .outcome import FINAL_CALL_STATUSES, MACHINE_ANSWERS, best, call_outcome, is_reached
+
+log = logging.getLogger(__name__)
+ACTIVE = (CampaignStatus.RUNNING.value, CampaignStatus.PAUSED.value)
+
+
+def numbers_of(session, residence_id: int) -> list[str]:
+    """The residence's callable numbers, in calling order."""
+    return list(session.scalars(select(PhoneNumber.e164).where(
+        PhoneNumber.residence_id == residence_id, PhoneNumber.active.is_(True),
+        PhoneNumber.kind == NumberKind.VOICE.value).order_by(PhoneNumber.position,
+                                                             PhoneNumber.id)))
+
+
+def bind_sid(session, attempt_id: int, sid: str) -> None:
+    session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id,
+                                              CallAttempt.sid.is_(None)).values(sid=sid))
+
+
+def record_progress(session, attempt_id: int, call_status: str, sequence: int,
+                    sid: str | None = None) -> None:
+    """A non-final status (queued, initiated, ringing, in-progress), if newer than the last."""
+    if sid:
+        bind_sid(session, attempt_id, sid)
+    values = {"status": call_status, "sequence_number": sequence}
+    if call_status == "in-progress":
+        values["answered_at"] = utcnow()
+    session.execute(update(CallAttempt).where(
+        CallAttempt.id == attempt_id, CallAttempt.outcome.is_(None),
+        CallAttempt.status.not_in(FINAL_CALL_STATUSES + ("void",)),
+        CallAttempt.sequence_number < sequence).values(**values))
+
+
+def record_final(session, attempt_id: int, call_status: str, sid: str | None = None,
+                 duration: int | None = None, answered_by: str | None = None,
+                 sequence: int | None = None, wait_for_amd: bool = True) -> str | None:
+    """A final status; settles the attempt unless an answered call still awaits AMD's verdict.
+
+    Returns the outcome when this report settled the attempt."""
+    if sid:
+        bind_sid(session, attempt_id, sid)
+    values = {"status": call_status, "ended_at": utcnow()}
+    if duration is not None:
+        values["duration_s"] = duration
+    if sequence is not None:
+        values["sequence_number"] = sequence
+    if answered_by:
+        session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id,
+                                                  CallAttempt.answered_by.is_(None))
+                        .values(answered_by=answered_by))
+    session.execute(update(CallAttempt).where(
+        CallAttempt.id == attempt_id, CallAttempt.outcome.is_(None),
+        CallAttempt.status.not_in(FINAL_CALL_STATUSES)).values(**values))
+    attempt = session.execute(select(CallAttempt.answered_by, CallAttempt.outcome)
+                              .where(CallAttempt.id == attempt_id)).one()
+    if attempt.outcome is not None:
+        return None
+    if call_status == "completed" and attempt.answered_by is None and wait_for_amd:
+        return None  # the AMD callback (or the reconciler's fetch) settles it
+    return settle(session, attempt_id, call_outcome(call_status, attempt.answered_by))
+
+
+def record_amd(session, attempt_id: int, answered_by: str) -> tuple[bool, str | None]:
+    """AMD's verdict, once: (first report?, outcome if this settled a call that had ended).
+
+    Also corrects a call settled `human` before a late machine verdict came in."""
+    gate = session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id,
+                                                     CallAttempt.answered_by.is_(None))
+                           .values(answered_by=answered_by))
+    if gate.rowcount != 1:
+        return False, None
+    attempt = session.execute(select(CallAttempt.status, CallAttempt.outcome,
+                                     CallAttempt.delivery_id, CallAttempt.to_number)
+                              .where(CallAttempt.id == attempt_id)).one()
+    if attempt.outcome is None and attempt.status == "completed":
+        return True, settle(session, attempt_id, call_outcome("completed", answered_by))
+    if attempt.outcome == Outcome.HUMAN.value and answered_by in MACHINE_ANSWERS:
+        # reached either way: only the label changes, on the attempt and its residence
+        session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id)
+                        .values(outcome=Outcome.VOICEMAIL.value))
+        if attempt.delivery_id:
+            session.execute(update(Delivery).where(
+                Delivery.id == attempt.delivery_id, Delivery.status == Outcome.HUMAN.value,
+                Delivery.reached_number == attempt.to_number)
+                .values(status=Outcome.VOICEMAIL.value, best_outcome=Outcome.VOICEMAIL.value))
+    return True, None
+
+
+def record_confirmation(session, attempt_id: int) -> None:
+    """The person pressed 2: the attempt and its residence are confirmed."""
+    session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id)
+                    .values(confirmed=True))
+    delivery_id = session.scalar(select(CallAttempt.delivery_id)
+                                 .where(CallAttempt.id == attempt_id))
+    if delivery_id:
+        session.execute(update(Delivery).where(Delivery.id == delivery_id)
+                        .values(confirmed=True, updated_at=utcnow()))
+
+
+def settle(session, attempt_id: int, outcome: str) -> str | None:
+    """Give the attempt its OUTCOME (once) and move its residence on; the outcome or None."""
+    gate = session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id,
+                                                     CallAttempt.outcome.is_(None))
+                           .values(outcome=outcome))
+    if gate.rowcount != 1:
+        return None
+    attempt = session.get(CallAttempt, attempt_id, populate_existing=True)
+    if attempt.delivery_id is not None:
+        _advance(session, attempt, outcome)
+    return outcome
+
+
+def void_attempt(session, attempt_id: int, reason: str) -> bool:
+    """The call was never placed: the residence goes back to the same number, at once."""
+    gate = session.execute(update(CallAttempt).where(
+        CallAttempt.id == attempt_id, CallAttempt.outcome.is_(None),
+        CallAttempt.sid.is_(None)).values(status="void", outcome="void", error=reason[:255]))
+    if gate.rowcount != 1:
+        return False
+    attempt = session.get(CallAttempt, attempt_id, populate_existing=True)
+    if attempt.delivery_id is not None:
+        session.execute(update(Delivery).where(
+            Delivery.id == attempt.delivery_id, Delivery.status == Outcome.IN_PROGRESS.value,
+            Delivery.round == attempt.round, Delivery.number_index == attempt.number_index)
+            .values(status=Outcome.PENDING.value, lease_until=None, next_attempt_at=utcnow(),
+                    updated_at=utcnow()))
+    return True
+
+
+def _advance(session, attempt: CallAttempt, outcome: str) -> None:
+    now = utcnow()
+    delivery = session.get(Delivery, attempt.delivery_id, populate_existing=True)
+    campaign = session.get(Campaign, delivery.campaign_id, populate_existing=True)
+    values = {"best_outcome": best(delivery.best_outcome, outcome), "updated_at": now,
+              "last_number": attempt.to_number, "last_call_sid": attempt.sid,
+              "last_attempt_at": attempt.requested_at or attempt.created_at, "lease_until": None}
+    current = and_(Delivery.id == delivery.id, Delivery.status == Outcome.IN_PROGRESS.value,
+                   Delivery.round == attempt.round,
+                   Delivery.number_index == attempt.number_index)
+    if is_reached(outcome):
+        values.update(status=outcome, reached_number=attempt.to_number)
+    elif campaign.status not in ACTIVE or outcome == Outcome.CANCELLED.value:
+        values["status"] = values["best_outcome"] or Outcome.CANCELLED.value
+    else:
+        count = len(numbers_of(session, delivery.residence_id))
+        if attempt.number_index + 1 < count:
+            values.update(status=Outcome.PENDING.value, number_index=attempt.number_index + 1,
+                          next_attempt_at=now)
+        elif attempt.round < campaign.rounds:
+            values.update(status=Outcome.PENDING.value, round=attempt.round + 1, number_index=0,
+                          next_attempt_at=now + timedelta(seconds=campaign.retry_delay_s))
+        else:
+            values["status"] = values["best_outcome"]
+    result = session.execute(update(Delivery).where(current).values(**values))
+    if result.rowcount != 1:
+        # not the residence's current call any more (e.g. campaign finalized meanwhile)
+        session.execute(update(Delivery).where(Delivery.id == delivery.id).values(
+            best_outcome=values["best_outcome"]))
+    log.debug("attempt %s -> %s; delivery %s -> %s", attempt.id, outcome, delivery.id,
+              values.get("status"))
+
+
+__all__ = ["record_progress", "record_final", "record_amd", "record_confirmation", "settle",
+           "void_attempt", "numbers_of", "bind_sid", "or_"]

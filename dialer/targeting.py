@@ -1,0 +1,168 @@
+"""Which residences a campaign calls: its `target` as one SQL condition, counts, uploaded lists.
+
+`Campaign.target` is JSON: {"all": bool, "cities": [...], "streets": [{"street", "city",
+"from", "to"}], "postal_prefixes": [...], "residence_ids": [...]}. Criteria combine with OR;
+only active residences are ever targeted. City and street names match ignoring case, accents,
+hyphens and repeated spaces: the distinct names in the database are compared in Python, then
+the query uses `IN` on the stored spellings (portable, and the indexes still serve).
+"""
+import csv
+import io
+import re
+import unicodedata
+from typing import NamedTuple
+
+from sqlalchemy import Integer, and_, cast, exists, false, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from models import PhoneNumber, Residence
+from models.phone import InvalidPhone, to_e164
+from models.residence import NumberKind
+
+CRITERIA = ("cities", "streets", "postal_prefixes", "residence_ids")
+
+
+class RefusedLine(NamedTuple):
+    """A line of an uploaded list that named no residence, and why (fr, en)."""
+    line: int
+    text: str
+    reason_fr: str
+    reason_en: str
+
+    def reason(self, language: str = "fr") -> str:
+        return self.reason_en if language == "en" else self.reason_fr
+
+
+def fold(text: str | None) -> str:
+    """'Jonquière', 'JONQUIERE ', 'jonquière' -> 'JONQUIERE' (what staff mean alike)."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
+    return " ".join(plain.replace("-", " ").replace("’", "'").split())
+
+
+def is_empty(target: dict | None) -> bool:
+    target = target or {}
+    return not target.get("all") and not any(target.get(k) for k in CRITERIA)
+
+
+def _spellings(session: Session, column, wanted: set[str]) -> list[str]:
+    stored = session.scalars(select(column).distinct())
+    return [s for s in stored if fold(s) in wanted]
+
+
+def civic_integer(session: Session):
+    """The leading digits of civic_number as an integer ('12A' -> 12), in this dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        digits = func.substring(Residence.civic_number, "^[0-9]+")
+        return cast(func.nullif(digits, ""), Integer)
+    return cast(Residence.civic_number, Integer)  # SQLite reads the leading digits
+
+
+def condition(session: Session, target: dict | None):
+    """The SQL condition on Residence selecting TARGET's active residences."""
+    target = target or {}
+    if target.get("all"):
+        return Residence.active.is_(True)
+    clauses = []
+    cities = {fold(c) for c in target.get("cities") or [] if fold(c)}
+    if cities:
+        clauses.append(Residence.city.in_(_spellings(session, Residence.city, cities)))
+    streets = target.get("streets") or []
+    if streets:
+        stored_streets = list(session.execute(select(Residence.street, Residence.city).distinct()))
+        civic = civic_integer(session)
+        for spec in streets:
+            name, city = fold(spec.get("street")), fold(spec.get("city"))
+            pairs = [(s, c) for s, c in stored_streets
+                     if fold(s) == name and (not city or fold(c) == city)]
+            if not pairs:
+                continue
+            parts = [or_(*(and_(Residence.street == s, Residence.city == c) for s, c in pairs))]
+            if spec.get("from") not in (None, ""):
+                parts.append(civic >= int(spec["from"]))
+            if spec.get("to") not in (None, ""):
+                parts.append(civic <= int(spec["to"]))
+            clauses.append(and_(*parts))
+    prefixes = [p.replace(" ", "").upper() for p in target.get("postal_prefixes") or []]
+    prefixes = [p for p in prefixes if p]
+    if prefixes:
+        compact = func.upper(func.replace(Residence.postal_code, " ", ""))
+        clauses.append(or_(*(compact.like(p + "%") for p in prefixes)))
+    ids = [int(i) for i in target.get("residence_ids") or []]
+    if ids:
+        clauses.append(Residence.id.in_(ids))
+    if not clauses:
+        return false()
+    return and_(Residence.active.is_(True), or_(*clauses))
+
+
+def callable_number_exists():
+    """The residence has at least one active voice number."""
+    return exists().where(PhoneNumber.residence_id == Residence.id,
+                          PhoneNumber.active.is_(True), PhoneNumber.kind == NumberKind.VOICE.value)
+
+
+def count_targets(session: Session, target: dict | None) -> int:
+    """How many residences a campaign with TARGET would call (shown before launch)."""
+    if is_empty(target):
+        return 0
+    return session.scalar(select(func.count(Residence.id)).where(condition(session, target)))
+
+
+def target_ids(session: Session, target: dict | None) -> list[int]:
+    return list(session.scalars(select(Residence.id).where(condition(session, target))
+                                .order_by(Residence.id)))
+
+
+_RESIDENCE_ID = re.compile(r"^#?\d{1,7}$")
+_HEADERS = {"PHONE", "TELEPHONE", "NUMERO", "NUMBER", "RESIDENCE_ID", "ID", "RESIDENCE"}
+
+
+def _refusal(line_no: int, cell: str, key: str) -> RefusedLine:
+    from ivr.i18n import t
+    return RefusedLine(line_no, cell, t("fr", key), t("en", key))
+
+
+def parse_uploaded_list(stream) -> tuple[list[int], list[RefusedLine]]:
+    """Residence ids named by a CSV/text upload (one phone number or residence id per line,
+    first column); lines naming nothing are returned with the reason. Needs a Flask app context."""
+    from ivr.db import get_session
+    session = get_session()
+    raw = stream.read()
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8-sig", errors="replace")
+    ids: list[int] = []
+    refused: list[RefusedLine] = []
+    seen: set[int] = set()
+    for line_no, row in enumerate(csv.reader(io.StringIO(raw)), start=1):
+        cell = next((c.strip() for c in row if c.strip()), "")
+        if not cell:
+            continue
+        if line_no == 1 and fold(cell).replace(" ", "_") in _HEADERS:
+            continue
+        residence_id = None
+        if _RESIDENCE_ID.match(cell):
+            residence_id = session.get(Residence, int(cell.lstrip("#")))
+            if residence_id is None:
+                refused.append(_refusal(line_no, cell, "campaign.list.unknown_id"))
+                continue
+            residence_id = residence_id.id
+        else:
+            try:
+                e164 = to_e164(cell)
+            except InvalidPhone as error:
+                refused.append(RefusedLine(line_no, cell, error.message("fr"), error.message("en")))
+                continue
+            residence_id = session.scalar(select(PhoneNumber.residence_id)
+                                          .where(PhoneNumber.e164 == e164))
+            if residence_id is None:
+                refused.append(_refusal(line_no, cell, "campaign.list.unknown_number"))
+                continue
+        if residence_id not in seen:
+            seen.add(residence_id)
+            ids.append(residence_id)
+    return ids, refused
+
+
+__all__ = ["condition", "count_targets", "parse_uploaded_list", "RefusedLine", "fold",
+           "callable_number_exists", "target_ids", "is_empty", "true"]

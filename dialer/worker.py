@@ -1,0 +1,278 @@
+"""The dialer worker: threads that claim due deliveries and create calls at the account's pace,
+plus a reconciler thread. `run_worker` (for `ivr worker`) also serves the RQ queues.
+
+Per call: find a campaign with due work (emergency first, calling window respected) ->
+`pacing.acquire` a slot of the account-wide CPS limit -> claim one delivery and commit its
+attempt -> `calls.create` -> record the SID. Twilio's own queue is never relied on: a call is
+only requested when its slot has come. 429 / 20429 answers back off and retry; a lost answer
+(timeout, 5xx) makes the attempt ambiguous, for the reconciler to resolve before that number is
+dialled again; a 4xx refusal fails that number.
+"""
+import logging
+import threading
+import time
+
+from sqlalchemy import select, update
+
+from ivr.db import sessionmaker_for
+from models import CallAttempt, Campaign, CampaignStatus, Delivery, utcnow
+
+from . import defaults, dispatch, reconcile, settle
+from .calls import client_for, is_definite_refusal, is_rate_limited, place_call
+from .pacing import PacingTimeout, acquire
+
+log = logging.getLogger(__name__)
+_DRAIN_OPEN = ("pending", "in_progress")
+
+
+def _setting(app, name, default):
+    value = app.config.get(name)
+    return type(default)(default if value in (None, "") else value)
+
+
+class Dialer:
+    """Sender threads and a reconciler thread for one app; `.start()`, `.stop()`."""
+
+    def __init__(self, app, threads: int | None = None, reconcile_interval: float | None = None):
+        self.app = app
+        cps = float(app.config.get("DIALER_CPS") or 1)
+        self.threads = threads or _setting(app, "DIALER_THREADS",
+                                           max(2, min(64, int(cps * 0.6) + 2)))
+        self.reconcile_interval = reconcile_interval or _setting(
+            app, "DIALER_RECONCILE_INTERVAL_S", defaults.RECONCILE_INTERVAL_S)
+        self.poll = _setting(app, "DIALER_POLL_INTERVAL_S", defaults.POLL_INTERVAL_S)
+        self.lease = _setting(app, "DIALER_CLAIM_LEASE_S", defaults.CLAIM_LEASE_S)
+        self.Session = sessionmaker_for(app)
+        self.stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._campaigns: list[Campaign] = []
+        self._campaigns_at = 0.0
+        self._lock = threading.Lock()
+        self.placed = 0
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self) -> "Dialer":
+        client_for(self.app)  # build the HTTP client once, before the threads share it
+        for i in range(self.threads):
+            self._spawn(self._send_loop, f"dialer-send-{i}")
+        self._spawn(self._reconcile_loop, "dialer-reconcile")
+        log.info("dialer started: %d sender threads, %.1f calls/s for the account",
+                 self.threads, float(self.app.config.get("DIALER_CPS") or 1))
+        return self
+
+    def _spawn(self, target, name):
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self.stopping.set()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.1, deadline - time.monotonic()))
+        log.info("dialer stopped")
+
+    # -- sending --------------------------------------------------------------------------
+    def _eligible(self, session) -> list[Campaign]:
+        with self._lock:
+            if time.monotonic() - self._campaigns_at > min(self.poll, 0.5):
+                self._campaigns = dispatch.eligible_campaigns(
+                    session, self.app.config.get("TIMEZONE") or defaults.TIMEZONE)
+                session.rollback()
+                self._campaigns_at = time.monotonic()
+            return self._campaigns
+
+    def _send_loop(self) -> None:
+        session = self.Session()
+        try:
+            while not self.stopping.is_set():
+                try:
+                    job = self._next_job(session)
+                    if job is None:
+                        self.stopping.wait(self.poll)
+                        continue
+                    self._place(session, job)
+                except Exception:
+                    log.exception("dialer thread error; continuing")
+                    session.rollback()
+                    self.stopping.wait(self.poll)
+        finally:
+            session.close()
+
+    def _next_job(self, session):
+        campaigns = self._eligible(session)
+        if not campaigns:
+            return None
+        by_id = {c.id: c for c in campaigns}
+        campaign_id = dispatch.due_campaign(session, list(by_id))
+        session.rollback()
+        if campaign_id is None:
+            return None
+        campaign = by_id[campaign_id]
+        try:
+            acquire(self.app, campaign.priority, timeout=5.0)
+        except PacingTimeout:
+            return None
+        return dispatch.claim(session, campaign, self.lease)
+
+    def _campaign_running(self, session, campaign_id) -> bool:
+        status = session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
+        session.rollback()
+        return status == CampaignStatus.RUNNING.value
+
+    def _place(self, session, job) -> None:
+        if not self._campaign_running(session, job.campaign_id):
+            settle.void_attempt(session, job.attempt_id, "campaign no longer running")
+            session.commit()
+            return
+        backoffs = list(_setting(self.app, "DIALER_RATE_LIMIT_BACKOFF_S",
+                                 defaults.RATE_LIMIT_BACKOFF_S))
+        while True:
+            sent = utcnow()
+            try:
+                sid = place_call(self.app, job.token, job.to, job.language, job.ring_timeout_s)
+                break
+            except Exception as error:
+                if is_rate_limited(error) and backoffs and not self.stopping.is_set():
+                    wait = backoffs.pop(0)
+                    log.warning("provider says too many requests (429); retrying in %.2f s", wait)
+                    time.sleep(wait)
+                    acquire(self.app, job.priority, timeout=None)
+                    continue
+                if is_rate_limited(error):
+                    settle.void_attempt(session, job.attempt_id, "rate limited (429)")
+                elif is_definite_refusal(error):
+                    log.warning("call to %s refused by the provider: %s", job.to, error)
+                    session.execute(update(CallAttempt).where(CallAttempt.id == job.attempt_id)
+                                    .values(status="failed", requested_at=sent,
+                                            error=str(error)[:255]))
+                    settle.settle(session, job.attempt_id, "failed")
+                else:
+                    log.warning("call to %s: create answer lost (%s); ambiguous until resolved",
+                                job.to, error.__class__.__name__)
+                    session.execute(update(CallAttempt).where(
+                        CallAttempt.id == job.attempt_id, CallAttempt.status == "creating")
+                        .values(status="ambiguous", requested_at=sent, error=str(error)[:255]))
+                session.commit()
+                return
+        self._record_sid(session, job, sid, sent)
+
+    def _record_sid(self, session, job, sid: str, sent) -> None:
+        session.execute(update(CallAttempt).where(CallAttempt.id == job.attempt_id)
+                        .values(requested_at=sent))
+        settle.bind_sid(session, job.attempt_id, sid)
+        session.execute(update(CallAttempt).where(
+            CallAttempt.id == job.attempt_id, CallAttempt.status.in_(("creating", "ambiguous")))
+            .values(status="queued"))
+        session.execute(update(Delivery).where(Delivery.id == job.delivery_id).values(
+            last_number=job.to, last_call_sid=sid, last_attempt_at=sent, lease_until=None))
+        voided = session.scalar(select(CallAttempt.outcome).where(
+            CallAttempt.id == job.attempt_id)) == "void"
+        session.commit()
+        self.placed += 1
+        if voided:
+            # the reconciler gave this attempt up meanwhile: never let the call ring twice
+            log.error("call %s placed after its attempt was given up; hanging it up", sid)
+            from .calls import hang_up_or_redirect
+            hang_up_or_redirect(self.app, sid)
+
+    # -- reconciling ----------------------------------------------------------------------
+    def _reconcile_loop(self) -> None:
+        session = self.Session()
+        try:
+            while not self.stopping.wait(self.reconcile_interval):
+                try:
+                    reconcile.run_once(self.app, session)
+                except Exception:
+                    log.exception("reconciler error; continuing")
+                    session.rollback()
+        finally:
+            session.close()
+
+
+def open_work(app) -> bool:
+    """True while a running campaign has residences to call or calls not yet settled."""
+    with sessionmaker_for(app)() as session:
+        running = session.scalar(select(Campaign.id).where(
+            Campaign.status == CampaignStatus.RUNNING.value).limit(1))
+        unsettled = session.scalar(select(CallAttempt.id).where(
+            CallAttempt.outcome.is_(None), CallAttempt.status != "void").limit(1))
+        return running is not None or unsettled is not None
+
+
+def drain(app, until=None, timeout: float = 120.0, threads: int | None = None) -> bool:
+    """Run a dialer in this process until UNTIL() (default: no open work) or TIMEOUT; True if
+    it finished. For tests and `ivr worker --burst`."""
+    until = until or (lambda: not open_work(app))
+    dialer = Dialer(app, threads=threads).start()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if until():
+                return True
+            time.sleep(0.1)
+        return until()
+    finally:
+        dialer.stop()
+
+
+class EmbeddedWorker:
+    """The dialer and an RQ job loop in background threads (for `ivr run`)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.dialer = Dialer(app)
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._jobs, name="rq-embedded", daemon=True)
+
+    def start(self) -> "EmbeddedWorker":
+        self.dialer.start()
+        self.thread.start()
+        return self
+
+    def _jobs(self) -> None:
+        from rq import SimpleWorker
+
+        from ivr.queue import QUEUES, get_queue, set_job_app
+
+        class ThreadWorker(SimpleWorker):
+            def _install_signal_handlers(self):  # signals belong to the main thread
+                pass
+
+        set_job_app(self.app)
+        queues = [get_queue(self.app, name) for name in QUEUES]
+        while not self.stopping.is_set():
+            try:
+                ThreadWorker(queues, connection=queues[0].connection).work(
+                    burst=True, with_scheduler=False, logging_level="WARNING")
+            except Exception:
+                log.exception("embedded RQ worker error")
+            self.stopping.wait(0.5)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.dialer.stop()
+        self.thread.join(5)
+
+
+def start_embedded_worker(app) -> EmbeddedWorker:
+    """Start the dialer and an RQ job loop in this process; returns an object with `.stop()`."""
+    return EmbeddedWorker(app).start()
+
+
+def run_worker(app, burst: bool = False) -> None:
+    """`ivr worker`: the dialer threads plus an RQ worker on the project's queues."""
+    from rq import Worker
+
+    from ivr.queue import QUEUES, get_queue, set_job_app
+
+    set_job_app(app)
+    if burst:
+        drain(app, timeout=float("inf"))
+    dialer = None if burst else Dialer(app).start()
+    try:
+        queues = [get_queue(app, name) for name in QUEUES]
+        Worker(queues, connection=queues[0].connection).work(burst=burst, with_scheduler=False)
+    finally:
+        if dialer is not None:
+            dialer.stop()

@@ -1,0 +1,107 @@
+"""Campaigns: validation, defaults, launch snapshot, state machine, status, export, CLI."""
+import io
+import json
+
+import pytest
+from sqlalchemy import select
+
+from dialer import campaigns, export
+from dialer.campaigns import CampaignError
+from models import Delivery
+from tests.fixtures.dialer import add_residence
+
+STATUS_KEYS = ["id", "status", "total", "pending", "in_progress", "human", "voicemail",
+               "no_answer", "busy", "failed", "cancelled", "confirmed"]
+
+
+def make(session, **fields):
+    fields.setdefault("title", "Avis d'ébullition")
+    fields.setdefault("message_fr", "Faites bouillir l'eau.")
+    fields.setdefault("target", {"all": True})
+    return campaigns.create_campaign(session, "test@saguenay.example", **fields)
+
+
+def test_defaults_follow_the_spec_and_emergency_retries_sooner(session):
+    normal = make(session)
+    assert (normal.rounds, normal.retry_delay_s, normal.ring_timeout_s) == (3, 600, 30)
+    assert normal.leave_voicemail and normal.ask_confirmation
+    assert (normal.window_start, normal.window_end) == ("08:00", "21:00")
+    assert make(session, priority="emergency").retry_delay_s == 300
+
+
+@pytest.mark.parametrize("fields, fragment", [
+    ({"title": " "}, "titre"),
+    ({"message_fr": ""}, "message"),
+    ({"priority": "urgent"}, "urgent"),
+    ({"rounds": 0}, "rounds"),
+    ({"window_start": "25:00"}, "25:00"),
+    ({"target": {"cities": []}}, "Choisissez"),
+])
+def test_invalid_campaigns_are_refused_in_both_languages(session, fields, fragment):
+    with pytest.raises(CampaignError) as caught:
+        make(session, **fields)
+    assert fragment in caught.value.message("fr")
+    assert caught.value.message("en") and caught.value.message("en") != caught.value.message("fr")
+
+
+def test_launch_snapshots_one_delivery_per_active_residence(app, session):
+    a = add_residence(session, ["+14185550101", "+14185550102"])
+    b = add_residence(session, [], last_name="Sans numéro")
+    add_residence(session, ["+14185550103"], active=False)
+    campaign = make(session)
+    assert campaigns.launch(app, campaign.id, "tester") == 2
+    rows = {d.residence_id: d.status for d in session.scalars(select(Delivery))}
+    assert rows == {a.id: "pending", b.id: "failed"}
+    status = campaigns.status(session, campaign.id)
+    assert list(status)[:12] == STATUS_KEYS
+    assert (status["status"], status["total"], status["pending"], status["failed"]) == \
+        ("running", 2, 1, 1)
+
+
+def test_state_machine_refuses_invalid_transitions(app, session):
+    add_residence(session, ["+14185550101"])
+    campaign = make(session)
+    with pytest.raises(CampaignError):
+        campaigns.pause(app, campaign.id, "tester")
+    campaigns.launch(app, campaign.id, "tester")
+    with pytest.raises(CampaignError) as caught:
+        campaigns.launch(app, campaign.id, "tester")
+    assert "running" in caught.value.message("en")
+    campaigns.pause(app, campaign.id, "tester")
+    campaigns.resume(app, campaign.id, "tester")
+    campaigns.cancel(app, campaign.id, "tester")
+    session.expire_all()
+    assert campaigns.status(session, campaign.id)["cancelled"] == 1
+    with pytest.raises(CampaignError):
+        campaigns.resume(app, campaign.id, "tester")
+
+
+def test_export_has_one_row_per_residence(app, session):
+    add_residence(session, ["+14185550101"], civic="12")
+    add_residence(session, ["+14185550102"], civic="14")
+    campaign = make(session)
+    campaigns.launch(app, campaign.id, "tester")
+    out = io.StringIO()
+    assert export.write_csv(session, campaign.id, out) == 2
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("residence_id,last_name,address,number,outcome")
+    assert "12 rue Racine Est" in lines[1] and "pending" in lines[1]
+
+
+def test_cli_creates_launches_and_reports(app, session, runner):
+    add_residence(session, ["+14185550101"], city="JONQUIÈRE")
+    add_residence(session, ["+14185550102"], city="CHICOUTIMI")
+    created = runner.invoke(args=["campaign", "create", "--title", "Bris d'aqueduc",
+                                  "--message-fr", "Coupure d'eau.", "--city", "Jonquiere",
+                                  "--priority", "emergency"])
+    assert created.exit_code == 0, created.output
+    campaign_id = int(created.stdout.strip().splitlines()[0])
+    launched = runner.invoke(args=["campaign", "launch", str(campaign_id)])
+    assert "1 residences" in launched.output
+    status = runner.invoke(args=["campaign", "status", str(campaign_id), "--json"])
+    data = json.loads(status.stdout)
+    assert [k for k in data][:12] == STATUS_KEYS and data["pending"] == 1
+    refused = runner.invoke(args=["campaign", "launch", str(campaign_id)])
+    assert refused.exit_code != 0 and "running" in refused.output
+    missing = runner.invoke(args=["campaign", "status", "999", "--json"])
+    assert missing.exit_code != 0 and "999" in missing.output
