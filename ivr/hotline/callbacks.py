@@ -1,0 +1,158 @@
+"""Outbound call-backs of the hotline (jobs), and the TwiML those calls hear.
+
+- verify_number: calls a keyed-in number; the person who answers presses 1 to confirm it.
+- password_reset: calls the registered number (or texts a mobile) with a temporary password.
+
+The call's URL carries an opaque signed token naming a OneTimeCode, never a code: the
+temporary password is drawn when Twilio fetches the TwiML, stored hashed at once, and said.
+"""
+import logging
+import secrets
+
+from flask import current_app, has_app_context
+from itsdangerous import BadSignature, URLSafeSerializer
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from models import OneTimeCode, PhoneNumber, audit, utcnow
+from models.passwords import hash_secret
+from sqlalchemy import select
+
+from ..db import sessionmaker_for
+from ..i18n import spoken_digits, t
+from ..queue import job_app
+from ..twilio_client import get_client
+from .twiml import apology, voice
+
+log = logging.getLogger(__name__)
+CODE_DIGITS = 6
+
+
+def _serializer(config) -> URLSafeSerializer:
+    return URLSafeSerializer(config["SECRET_KEY"], salt="hotline-callback")
+
+
+def token_for(config, code_id: int) -> str:
+    return _serializer(config).dumps(code_id)
+
+
+def code_from_token(session, config, token: str) -> OneTimeCode | None:
+    try:
+        code_id = _serializer(config).loads(token)
+    except BadSignature:
+        return None
+    code = session.get(OneTimeCode, code_id)
+    if code is None or code.used_at is not None or code.expires_at < utcnow():
+        return None
+    return code
+
+
+def _app():
+    return current_app._get_current_object() if has_app_context() else job_app()
+
+
+def _language(session, e164: str) -> str:
+    phone = session.scalar(select(PhoneNumber).where(PhoneNumber.e164 == e164))
+    return phone.residence.language if phone is not None else "fr"
+
+
+def _take_cps_slot(app) -> None:
+    """Share the account's calls-per-second with the dialer, when its limiter exists."""
+    try:
+        from dialer import pacing
+    except ImportError:
+        return
+    acquire = getattr(pacing, "acquire", None)
+    if acquire is not None:
+        acquire(app)
+
+
+def _place_call(app, code: OneTimeCode) -> str:
+    url = f"{app.config['PUBLIC_BASE_URL']}/voice/callback/{token_for(app.config, code.id)}"
+    _take_cps_slot(app)
+    created = get_client(app).calls.create(to=code.phone_e164, from_=app.config["HOTLINE_NUMBER"],
+                                           url=url, method="POST")
+    return created.sid
+
+
+def verify_number(code_id: int) -> str | None:
+    """Job: call a keyed-in number so its owner confirms it."""
+    app = _app()
+    with sessionmaker_for(app)() as session:
+        code = session.get(OneTimeCode, code_id)
+        if code is None or code.used_at is not None:
+            return None
+        sid = _place_call(app, code)
+        log.info("verification call %s placed for code %s", sid, code_id)
+        return sid
+
+
+def password_reset(code_id: int) -> str | None:
+    """Job: give a temporary password by a call-back, or by SMS to a mobile."""
+    app = _app()
+    with sessionmaker_for(app)() as session:
+        code = session.get(OneTimeCode, code_id)
+        if code is None or code.used_at is not None:
+            return None
+        if code.channel != "sms":
+            sid = _place_call(app, code)
+            log.info("password call-back %s placed for code %s", sid, code_id)
+            return sid
+        clear = _draw(session, code)
+        body = t(_language(session, code.phone_e164), "sms.temporary_password", code=clear)
+        message = get_client(app).messages.create(to=code.phone_e164,
+                                                  from_=app.config["TWILIO_CALLER_ID"], body=body)
+        log.info("temporary password sent by SMS %s for code %s", message.sid, code_id)
+        return message.sid
+
+
+def _draw(session, code: OneTimeCode) -> str:
+    """A fresh temporary password: its hash is stored, the clear value only returned."""
+    clear = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+    code.code_hash = hash_secret(clear)
+    audit(session, "system", "hotline.temporary_password", "phone", code.phone_e164,
+          channel=code.channel)
+    session.commit()
+    return clear
+
+
+def callback_twiml(session, config, token: str) -> VoiceResponse:
+    """What the called person hears: the temporary password, or the confirmation question."""
+    code = code_from_token(session, config, token)
+    if code is None:
+        return apology(config)
+    language = _language(session, code.phone_e164)
+    response = VoiceResponse()
+    if code.purpose == "password_reset":
+        clear = _draw(session, code)
+        response.say(t(language, "hotline.callback.password",
+                       code=spoken_digits(clear, language)), **voice(config, language))
+        response.hangup()
+        return response
+    url = f"{config['PUBLIC_BASE_URL']}/voice/callback/{token}/answer"
+    gather = Gather(input="dtmf", action=url, method="POST", num_digits=1, timeout=8)
+    gather.say(t(language, "hotline.callback.verify.prompt"), **voice(config, language))
+    response.append(gather)
+    response.redirect(url + "?timeout=1", method="POST")
+    return response
+
+
+def callback_answer(session, config, token: str, digits: str) -> VoiceResponse:
+    """The person called to confirm a keyed-in number pressed DIGITS (1 confirms)."""
+    code = code_from_token(session, config, token)
+    if code is None or code.purpose != "number_verification":
+        return apology(config)
+    language = _language(session, code.phone_e164)
+    response = VoiceResponse()
+    phone = session.scalar(select(PhoneNumber).where(PhoneNumber.e164 == code.phone_e164))
+    if digits == "1" and phone is not None:
+        now = utcnow()
+        phone.active, phone.verified_at, code.used_at = True, now, now
+        audit(session, f"phone:{phone.e164}", "hotline.number_confirmed", "residence",
+              phone.residence_id)
+        session.commit()
+        key = "hotline.callback.verify.done"
+    else:
+        key = "hotline.callback.verify.not_done"
+    response.say(t(language, key), **voice(config, language))
+    response.hangup()
+    return response

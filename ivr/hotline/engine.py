@@ -1,0 +1,98 @@
+"""The hotline's one entry point and one resume point: route the caller's input by the menus."""
+import logging
+
+from models.phone import try_e164
+
+from ..i18n import t
+from ..queue import enqueue
+from . import call as calls
+from . import staff, steps
+from .call import Call
+from .menus import MENUS
+from .twiml import render
+
+log = logging.getLogger(__name__)
+RESUME_PATH = "/voice/hotline"
+
+
+def _url(config) -> str:
+    return config["PUBLIC_BASE_URL"] + RESUME_PATH
+
+
+def incoming(session, config, form, app=None):
+    """A new call: a registered caller goes to the password, anyone else picks a language."""
+    calls.purge_expired(session)
+    row = calls.start(session, form.get("CallSid", ""), form.get("From", ""))
+    call = Call(row, session, config, hooks=steps.ON_ENTER)
+    phone = try_e164(row.from_number)
+    known = call.phone_row(phone) if phone else None
+    if known is not None:
+        call.language = known.residence.language
+        call.data.update(phone=phone, keyed=False)
+        call.say("hotline.welcome")
+        call.goto("auth")
+    else:
+        call.said.append(("fr", t("fr", "hotline.welcome")))
+        call.goto("language")
+    log.info("hotline call %s started: %s", row.call_sid, "registered" if known else "new")
+    return _finish(call, app)
+
+
+def resume(session, config, form, timeout: bool = False, app=None):
+    """The caller answered the current step (keys, a recording) or stayed silent."""
+    row = calls.load(session, form.get("CallSid", ""))
+    if row is None:  # unknown or expired state: start over rather than hang up
+        return incoming(session, config, form, app)
+    call = Call(row, session, config, hooks=steps.ON_ENTER)
+    step = call.step
+    menu = MENUS[step]
+    digits = "" if timeout else form.get("Digits", "")
+    if menu.record:
+        refusal = steps.RECORDINGS[step](call, None if timeout else form.get("RecordingUrl"))
+    elif timeout:
+        refusal = "hotline.no_input"
+    elif digits == "*" and menu.back:
+        call.goto(menu.back)
+        refusal = None
+    elif menu.entry:
+        refusal = steps.ENTRIES[step](call, digits)
+    elif digits in menu.options:
+        target = menu.options[digits]
+        refusal = call.goto(target) if target in MENUS else steps.ACTIONS[target](call, digits)
+    elif digits == "9":
+        refusal = None  # repeat
+    elif digits == "0" and menu.staff and staff.configured(config):
+        refusal = steps.ACTIONS["staff"](call, digits)
+    else:
+        refusal = "hotline.invalid"
+    if refusal:
+        if call.strike():
+            _out_of_strikes(call)
+        else:
+            call.say(refusal)
+    log.info("hotline call %s: %s -> %s%s", row.call_sid, step, call.end or call.step,
+             " (silence)" if timeout else "")
+    return _finish(call, app)
+
+
+def _out_of_strikes(call):
+    if call.step == "language":
+        steps.set_french(call)
+    elif staff.configured(call.config) and staff.open_now(call.config):
+        steps.to_staff(call)
+    else:
+        call.say("hotline.too_many_strikes")
+        call.hangup()
+
+
+def _finish(call, app):
+    values = steps.PROMPT_VALUES.get(call.step, lambda _c: {})(call) if not call.end else {}
+    response = render(call, _url(call.config), values)
+    call.save()
+    call.session.commit()
+    for func, *args in call.jobs:
+        try:
+            enqueue(app, func, *args, queue="default")
+        except Exception:  # noqa: BLE001 - the caller already heard what happens next
+            log.exception("hotline call %s: could not run %s", call.row.call_sid, func)
+    return response

@@ -1,0 +1,29 @@
+"""Finding the caller's address in the municipal registry from keypad digits."""
+from sqlalchemy import exists, func, select
+
+from models import Address, Residence
+
+MAX_LISTED = 5
+
+
+def registry_loaded(session) -> bool:
+    return bool(session.scalar(select(func.count(Address.id))))
+
+
+def candidates(session, civic_number: str, letters: str = "") -> list[Address]:
+    """Registry addresses with CIVIC_NUMBER whose street's keypad key starts with LETTERS."""
+    query = select(Address).where(Address.civic_number == civic_number)
+    if letters:
+        query = query.where(Address.street_key.startswith(letters))
+    return list(session.scalars(query.order_by(Address.street, Address.city, Address.id)))
+
+
+def is_taken(session, address_id: int, apartment: str) -> bool:
+    """True when a residence at this address (and apartment) already has a registration."""
+    return bool(session.scalar(select(exists().where(
+        Residence.address_id == address_id, Residence.apartment == apartment))))
+
+
+def spoken(address: Address) -> str:
+    """'1234 Boulevard René-Lévesque, Jonquière' for a menu item."""
+    return f"{address.civic_number} {address.street}, {address.city.title()}"
