@@ -1,0 +1,303 @@
+"""The HTTP side: Twilio's 2010-04-01 REST API (the part the project uses) and the /sim API."""
+import json
+import logging
+import threading
+import time
+
+import phonenumbers
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from .scenario import ScenarioError
+
+log = logging.getLogger(__name__)
+
+API = "/2010-04-01/Accounts/<account>"
+ERRORS = {
+    20003: "Authenticate",
+    20404: "The requested resource was not found",
+    20429: "Too Many Requests",
+    20500: "An internal server error has occurred",
+    21201: "No 'To' number is specified",
+    21205: "Url parameter is required.",
+    21211: "Invalid 'To' Phone Number",
+    21212: "Invalid 'From' Phone Number",
+    21213: "No 'From' number is specified",
+    21220: "Call is not in-progress. Cannot redirect.",
+    21602: "Message body is required.",
+}
+STATUS_OF = {20003: 401, 20404: 404, 20429: 429, 20500: 500}
+
+
+class TwilioError(Exception):
+    """An error answered in Twilio's shape: {"code", "message", "more_info", "status"}."""
+
+    def __init__(self, code: int, message: str | None = None, status: int | None = None):
+        super().__init__(message or ERRORS.get(code, "error"))
+        self.code = code
+        self.message = message or ERRORS.get(code, "error")
+        self.status = status or STATUS_OF.get(code, 400)
+
+    def response(self) -> Response:
+        body = {"code": self.code, "message": self.message,
+                "more_info": f"https://www.twilio.com/docs/errors/{self.code}",
+                "status": self.status}
+        headers = {"WWW-Authenticate": 'Basic realm="Twilio API"'} if self.status == 401 else {}
+        return Response(json.dumps(body), self.status, headers, mimetype="application/json")
+
+
+def _json(data, status=200) -> Response:
+    return Response(json.dumps(data), status, mimetype="application/json")
+
+
+def _phone(value: str, missing: int, invalid: int) -> str:
+    """An E.164 number as Twilio takes it ('client:' and 'sip:' addresses pass as they are)."""
+    value = (value or "").strip()
+    if not value:
+        raise TwilioError(missing)
+    if value.startswith(("client:", "sip:")):
+        return value
+    try:
+        number = phonenumbers.parse(value, "US")
+    except phonenumbers.NumberParseException:
+        raise TwilioError(invalid) from None
+    if not phonenumbers.is_possible_number(number):
+        raise TwilioError(invalid)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class Api:
+    """A WSGI app over the simulator."""
+
+    def __init__(self, sim):
+        self.sim = sim
+        self.in_flight = 0
+        self._count = threading.Lock()
+        self.url_map = Map([
+            Rule(f"{API}/Calls.json", endpoint="calls", methods=["GET", "POST"]),
+            Rule(f"{API}/Calls/<sid>.json", endpoint="call", methods=["GET", "POST", "DELETE"]),
+            Rule(f"{API}/Messages.json", endpoint="messages", methods=["GET", "POST"]),
+            Rule(f"{API}/Messages/<sid>.json", endpoint="message", methods=["GET"]),
+            Rule("/sim/calls", endpoint="sim_calls", methods=["GET"]),
+            Rule("/sim/calls/<sid>", endpoint="sim_call", methods=["GET"]),
+            Rule("/sim/calls/<sid>/keys", endpoint="sim_keys", methods=["POST"]),
+            Rule("/sim/calls/<sid>/hangup", endpoint="sim_hangup", methods=["POST"]),
+            Rule("/sim/messages", endpoint="sim_messages", methods=["GET"]),
+            Rule("/sim/scenario", endpoint="sim_scenario", methods=["GET", "PUT"]),
+            Rule("/sim/incoming", endpoint="sim_incoming", methods=["GET", "PUT"]),
+            Rule("/sim/phone/calls", endpoint="sim_phone", methods=["POST"]),
+            Rule("/sim/stats", endpoint="sim_stats", methods=["GET"]),
+        ])
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        return self.dispatch(request)(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        try:
+            endpoint, args = self.url_map.bind_to_environ(request.environ).match()
+        except NotFound:
+            return TwilioError(20404).response()
+        except HTTPException as exc:
+            return exc
+        if endpoint.startswith("sim_"):
+            try:
+                return getattr(self, endpoint)(request, **args)
+            except ScenarioError as exc:
+                return _json({"error": str(exc)}, 400)
+            except KeyError:
+                return _json({"error": "no such call"}, 404)
+        return self.twilio(request, endpoint, args)
+
+    # -- Twilio's API ---------------------------------------------------------------------
+    def twilio(self, request, endpoint, args) -> Response:
+        scenario = self.sim.scenario
+        with self._count:
+            self.in_flight += 1
+            over = self.in_flight > scenario.max_concurrent_requests
+        try:
+            if over:
+                return TwilioError(20429).response()
+            auth = request.authorization
+            if (auth is None or auth.username != self.sim.account_sid
+                    or auth.password != self.sim.auth_token
+                    or args.pop("account") != self.sim.account_sid):
+                return TwilioError(20003).response()
+            if scenario.latency_ms:
+                time.sleep(scenario.latency_ms / 1000)
+            fault = scenario.api_fault()
+            if fault == "error":
+                return TwilioError(20500).response()
+            try:
+                response = getattr(self, endpoint + "_" + request.method.lower())(request, **args)
+            except TwilioError as exc:
+                response = exc.response()
+            if fault == "timeout":
+                time.sleep(scenario.timeout_ms / 1000)
+            return response
+        finally:
+            with self._count:
+                self.in_flight -= 1
+
+    def calls_post(self, request) -> Response:
+        form = request.form
+        to = _phone(form.get("To"), 21201, 21211)
+        from_ = _phone(form.get("From"), 21213, 21212)
+        if not form.get("Url") and not form.get("Twiml") and not form.get("ApplicationSid"):
+            raise TwilioError(21205)
+        params = {k: v for k, v in form.items()}
+        params["To"], params["From"] = to, from_
+        events = form.getlist("StatusCallbackEvent")
+        events = [e for value in events for e in value.replace(",", " ").split()]
+        with self.sim.lock:
+            call = self.sim.network.create_outbound(params, events)
+            body = call.resource()
+        return _json(body, 201)
+
+    def calls_get(self, request) -> Response:
+        args = request.args
+        with self.sim.lock:
+            calls = list(reversed(self.sim.network.order))
+            if args.get("To"):
+                calls = [c for c in calls if c.to == args["To"]]
+            if args.get("From"):
+                calls = [c for c in calls if c.from_ == args["From"]]
+            if args.get("Status"):
+                calls = [c for c in calls if c.status == args["Status"]]
+            return _json(self._page(request, "calls", [c.resource() for c in calls]))
+
+    def _page(self, request, key, items) -> dict:
+        size = min(max(int(request.args.get("PageSize", 50)), 1), 1000)
+        page = max(int(request.args.get("Page", 0)), 0)
+        start = page * size
+        chunk = items[start:start + size]
+        base = request.path
+
+        def uri(n):
+            return f"{base}?PageSize={size}&Page={n}"
+
+        return {key: chunk, "end": start + max(len(chunk) - 1, 0), "first_page_uri": uri(0),
+                "next_page_uri": uri(page + 1) if start + size < len(items) else None,
+                "page": page, "page_size": size,
+                "previous_page_uri": uri(page - 1) if page > 0 else None,
+                "start": start, "uri": uri(page)}
+
+    def _call(self, sid):
+        call = self.sim.network.calls.get(sid)
+        if call is None:
+            raise TwilioError(20404, f"The requested resource /Calls/{sid}.json was not found")
+        return call
+
+    def call_get(self, request, sid) -> Response:
+        with self.sim.lock:
+            return _json(self._call(sid).resource())
+
+    def call_post(self, request, sid) -> Response:
+        form = request.form
+        with self.sim.lock:
+            call = self._call(sid)
+            if form.get("StatusCallback"):
+                call.params["StatusCallback"] = form["StatusCallback"]
+                call.params["StatusCallbackMethod"] = form.get("StatusCallbackMethod", "POST")
+            if form.get("Url") or form.get("Twiml"):
+                if call.final:
+                    raise TwilioError(21220)
+                self.sim.network.redirect(call, form.get("Url"), form.get("Method", "POST"),
+                                          form.get("Twiml"))
+            status = form.get("Status")
+            if status:
+                if status not in ("canceled", "completed"):
+                    raise TwilioError(20001, f"Invalid Status {status!r}")
+                self.sim.network.cancel_or_hang_up(call, status)
+            return _json(call.resource())
+
+    def call_delete(self, request, sid) -> Response:
+        with self.sim.lock:
+            call = self._call(sid)
+            if not call.final:
+                raise TwilioError(20009, "Cannot delete a call that is not completed")
+            self.sim.network.calls.pop(sid)
+        return Response(status=204)
+
+    def messages_post(self, request) -> Response:
+        form = request.form
+        to = _phone(form.get("To"), 21604, 21211)
+        from_ = form.get("From") or form.get("MessagingServiceSid")
+        if not from_:
+            raise TwilioError(21603, "A 'From' or 'MessagingServiceSid' parameter is required")
+        if not form.get("Body") and not form.get("MediaUrl"):
+            raise TwilioError(21602)
+        with self.sim.lock:
+            message = self.sim.send_message(from_, to, form.get("Body", ""),
+                                            form.get("StatusCallback"))
+            return _json(self.sim.message_resource(message), 201)
+
+    def messages_get(self, request) -> Response:
+        with self.sim.lock:
+            items = [self.sim.message_resource(m) for m in reversed(self.sim.message_log)]
+        return _json(self._page(request, "messages", items))
+
+    def message_get(self, request, sid) -> Response:
+        with self.sim.lock:
+            for message in self.sim.message_log:
+                if message["sid"] == sid:
+                    return _json(self.sim.message_resource(message))
+        raise TwilioError(20404)
+
+    # -- the simulator's own --------------------------------------------------------------
+    def sim_calls(self, request):
+        return _json(self.sim.calls())
+
+    def sim_call(self, request, sid):
+        with self.sim.lock:
+            return _json(self.sim.network.calls[sid].record())
+
+    def sim_keys(self, request, sid):
+        keys = str((request.get_json(silent=True) or {}).get("keys", "")).strip() \
+            or request.form.get("keys", "").strip()
+        if not keys:
+            return _json({"error": "give keys, e.g. {\"keys\": \"1\"} or \"-\" for silence"},
+                         400)
+        with self.sim.lock:
+            call = self.sim.network.calls[sid]
+            self.sim.network.interpreter.press(call, keys)
+            return _json(call.record())
+
+    def sim_hangup(self, request, sid):
+        with self.sim.lock:
+            call = self.sim.network.calls[sid]
+            self.sim.network.end(call, "completed")
+            return _json(call.record())
+
+    def sim_messages(self, request):
+        return _json(self.sim.messages())
+
+    def sim_scenario(self, request):
+        if request.method == "PUT":
+            data = request.get_json(silent=True)
+            if not isinstance(data, dict):
+                return _json({"error": "the scenario must be a JSON object"}, 400)
+            self.sim.set_scenario(data)
+        return _json(self.sim.scenario.data)
+
+    def sim_incoming(self, request):
+        if request.method == "PUT":
+            data = request.get_json(silent=True) or {}
+            if not data.get("number") or not data.get("url"):
+                return _json({"error": "give number and url"}, 400)
+            self.sim.set_incoming_url(data["number"], data["url"], data.get("method", "POST"))
+        return _json({n: {"url": u, "method": m} for n, (u, m) in self.sim.incoming.items()})
+
+    def sim_phone(self, request):
+        data = request.get_json(silent=True) or {}
+        to = data.get("to") or next(iter(self.sim.incoming), None)
+        from_ = data.get("from") or "+14185559999"
+        if not to:
+            return _json({"error": "no number to call: give 'to'"}, 400)
+        keys = data.get("keys")
+        sid = self.sim.place_call(from_, to, keys=keys, interactive=bool(data.get("interactive")))
+        return _json({"sid": sid}, 201)
+
+    def sim_stats(self, request):
+        return _json(self.sim.stats())

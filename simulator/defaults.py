@@ -1,0 +1,46 @@
+"""Defaults of the carrier simulator, in simulated seconds unless said otherwise."""
+
+RING_S = {"human": 5.0, "voicemail": 12.0, "fax": 4.0, "unknown": 6.0}
+"""How long each kind of callee lets the phone ring before picking up."""
+
+BUSY_S = 1.0
+"""How long until a busy signal is reported."""
+
+FAILED_S = 0.5
+"""How long until an unreachable number is reported failed."""
+
+GREETING_S = 8.0
+"""A voicemail greeting's length before the beep."""
+
+HUMAN_AMD_S = 2.5
+"""How long AMD listens before deciding that a person said hello."""
+
+MACHINE_START_S = 3.5
+"""How long AMD listens before deciding a machine answered (without DetectMessageEnd)."""
+
+CHARS_PER_SECOND = 14.0
+"""Speaking rate of <Say>: about 150 words a minute."""
+
+PLAY_S = 3.0
+"""Length assumed for any <Play> audio."""
+
+KEY_S = 0.4
+"""Time a caller takes to press one key."""
+
+RECORD_S = 4.0
+"""How long a callee speaks into a <Record>."""
+
+DIAL_TALK_S = 10.0
+"""How long a <Dial>led party talks once connected."""
+
+HTTP_WORKERS = 32
+"""Outgoing webhook requests in flight at once (real, keep-alive connections)."""
+
+HTTP_TIMEOUT = 15.0
+"""Real seconds before a webhook is given up (Twilio waits 15 s)."""
+
+MAX_CONCURRENT_REQUESTS = 100
+"""API requests served at once before 429 / 20429."""
+
+API_TIMEOUT_MS = 15000
+"""Real milliseconds an injected API timeout holds its answer back."""

@@ -1,0 +1,319 @@
+"""The phone network and Twilio's call engine: pacing, ringing, answers, AMD, status callbacks.
+
+Everything here runs on the clock thread (or an API thread) holding the simulator's lock;
+HTTP happens in the webhook pool and comes back through `clock.soon`.
+"""
+import logging
+import math
+import threading
+import time
+from collections import deque
+from email.utils import format_datetime
+
+from . import defaults
+from .call import Call, new_sid, rfc2822, wall
+from .twiml import APPLICATION_ERROR, TwimlError, parse, truthy
+from .verbs import Interpreter
+
+log = logging.getLogger(__name__)
+
+ANSWERED = {"human", "voicemail", "fax", "unknown"}
+
+
+class Network:
+    """Calls from request to hang-up, as Twilio and the callee's phone would make them happen."""
+
+    def __init__(self, sim):
+        self.sim = sim
+        self.clock = sim.clock
+        self.calls: dict[str, Call] = {}
+        self.order: list[Call] = []
+        self.last_slot = 0.0
+        self.interpreter = Interpreter(self)
+
+    # -- time ---------------------------------------------------------------------------
+    def real(self, sim_seconds: float) -> float:
+        return sim_seconds * self.sim.time_scale
+
+    def later(self, sim_seconds: float, fn, *args):
+        self.clock.at(self.clock_now() + self.real(sim_seconds), fn, *args)
+
+    def clock_now(self) -> float:
+        """The current instant: the running event's due time, or now for other threads."""
+        if threading.current_thread() is self.clock.thread:
+            return self.clock.now
+        return time.monotonic()
+
+    def sim_seconds_since(self, t: float) -> float:
+        return (self.clock_now() - t) / self.sim.time_scale
+
+    # -- outbound calls -------------------------------------------------------------------
+    def create_outbound(self, params: dict, events: list[str]) -> Call:
+        """A call from the REST API: queued, then dialled when the account's CPS allows."""
+        call = Call(self.sim.account_sid, "outbound-api", params["From"], params["To"], params,
+                    time.monotonic())
+        call.events = events
+        self._register(call, params["To"])
+        slot = max(call.requested_at, self.last_slot + 1.0 / self.sim.cps)
+        self.last_slot = slot
+        self.clock.at(slot, self._dial, call)
+        return call
+
+    def _register(self, call: Call, callee: str):
+        spec, turn = self.sim.scenario.behaviour(callee)
+        call.spec, call.turn = spec, turn
+        call.rng = self.sim.scenario.callback_rng(callee, turn)
+        call.key_tokens = [str(k) for k in spec.get("keys", [])]
+        call.outbox = deque()
+        call.sending = False
+        call.held = None
+        self.calls[call.sid] = call
+        self.order.append(call)
+
+    def _dial(self, call: Call):
+        if call.final:
+            return
+        now = self.clock_now()
+        call.dialled_at = call.updated_at = now
+        self.status_event(call, "initiated")
+        answer = call.spec["answer"]
+        if answer == "failed":
+            self.later(defaults.FAILED_S, self.end, call, "failed")
+            return
+        call.status = "ringing"
+        self.status_event(call, "ringing")
+        if answer == "busy":
+            self.later(defaults.BUSY_S, self.end, call, "busy")
+            return
+        timeout = _number(call.params.get("Timeout"), 60)
+        timeout = min(max(timeout, 5), 600)
+        ring = float(call.spec.get("ring_s", defaults.RING_S.get(answer, 5.0)))
+        if answer == "no-answer" or ring > timeout:
+            self.later(timeout, self.end, call, "no-answer")
+        else:
+            self.later(ring, self._answer, call)
+
+    def _answer(self, call: Call):
+        if call.final:
+            return
+        now = self.clock_now()
+        call.status, call.answered_at, call.updated_at = "in-progress", now, now
+        answer = call.spec["answer"]
+        if answer == "voicemail":
+            greeting = float(call.spec.get("greeting_s", defaults.GREETING_S))
+            call.greeting_end = now + self.real(greeting)
+        if "hangup_after_s" in call.spec:
+            self.later(float(call.spec["hangup_after_s"]), self.end, call, "completed")
+        self.status_event(call, "answered")
+        detection = call.params.get("MachineDetection")
+        if detection not in ("Enable", "DetectMessageEnd"):
+            self.start_twiml(call)
+            return
+        answered_by, after = self.amd_result(call, detection)
+        if truthy(call.params.get("AsyncAmd")):
+            self.start_twiml(call)
+            self.later(after, self._amd_done, call, answered_by, after)
+        else:
+            self.later(after, self._amd_sync, call, answered_by)
+
+    def amd_result(self, call: Call, detection: str) -> tuple[str, float]:
+        """What AMD decides for this callee, and after how many simulated seconds."""
+        answer = call.spec["answer"]
+        limit = _number(call.params.get("MachineDetectionTimeout"), 30)
+        if answer == "human":
+            return "human", min(defaults.HUMAN_AMD_S, limit)
+        if answer == "fax":
+            return "fax", min(2.0, limit)
+        if answer == "unknown":
+            return "unknown", limit
+        if detection == "Enable":
+            return "machine_start", min(defaults.MACHINE_START_S, limit)
+        greeting = float(call.spec.get("greeting_s", defaults.GREETING_S))
+        if greeting + 0.5 > limit:
+            return "unknown", limit
+        end = call.spec.get("greeting_end", "beep")
+        return f"machine_end_{end}", greeting + 0.5
+
+    def _amd_sync(self, call: Call, answered_by: str):
+        if call.final:
+            return
+        call.answered_by = answered_by
+        self.start_twiml(call)
+
+    def _amd_done(self, call: Call, answered_by: str, after: float):
+        if call.final:
+            return
+        call.answered_by = answered_by
+        url = call.params.get("AsyncAmdStatusCallback")
+        if url:
+            params = {**self.base_params(call), "AnsweredBy": answered_by,
+                      "MachineDetectionDuration": str(int(after * 1000))}
+            params.pop("CallStatus", None)
+            self.queue_callback(call, "amd", url,
+                                call.params.get("AsyncAmdStatusCallbackMethod", "POST"), params)
+
+    def start_twiml(self, call: Call):
+        """Run the call's first document: inline Twiml, or fetched from Url."""
+        if call.params.get("Twiml"):
+            self.interpreter.run_text(call, call.params["Twiml"], None)
+        else:
+            self.interpreter.fetch(call, call.params["Url"], call.params.get("Method", "POST"))
+
+    # -- inbound calls --------------------------------------------------------------------
+    def place_inbound(self, from_: str, to: str, keys, interactive=False) -> Call:
+        """A resident's phone calls one of the account's numbers."""
+        call = Call(self.sim.account_sid, "inbound", from_, to, {}, time.monotonic())
+        self._register(call, from_)
+        call.spec = {**call.spec, "answer": "human"}
+        if keys is not None:
+            call.key_tokens = list(keys)
+        call.interactive = interactive
+        call.events = []
+        call.dialled_at = call.requested_at
+        call.status = "ringing"
+        voice = self.sim.incoming.get(to)
+        if voice is None:
+            call.twiml_errors.append({"code": 11200, "message": f"no Voice URL for {to}",
+                                      "url": None, "at": rfc2822(time.monotonic())})
+            self.clock.soon(self.end, call, "failed")
+        else:
+            url, method = voice
+            call.params = {"Url": url, "Method": method}
+            self.clock.soon(self.interpreter.fetch, call, url, method)
+        return call
+
+    def answer_inbound(self, call: Call):
+        """Twilio picks up an inbound call when its first document does not <Reject>."""
+        if call.direction == "inbound" and call.answered_at is None and not call.final:
+            now = self.clock_now()
+            call.status, call.answered_at, call.updated_at = "in-progress", now, now
+
+    # -- the end --------------------------------------------------------------------------
+    def end(self, call: Call, status: str, reason: str = ""):
+        """The call is over; send `completed` and wake whoever waits for it."""
+        if call.final:
+            return
+        now = self.clock_now()
+        call.status, call.ended_at, call.updated_at = status, now, now
+        call.generation += 1
+        call.gather = None
+        if call.answered_at is not None:
+            call.duration_s = max(0, math.ceil((now - call.answered_at) / self.sim.time_scale
+                                               - 1e-6))
+        else:
+            call.duration_s = 0
+        self.status_event(call, "completed")
+        self.sim.changed.notify_all()
+
+    def application_error(self, call: Call, code: int, message: str, url: str | None):
+        """What Twilio does with a document it cannot run: say so and hang up."""
+        log.warning("call %s: Twilio error %s at %s: %s", call.sid, code, url, message)
+        call.twiml_errors.append({"code": code, "message": message, "url": url,
+                                  "at": rfc2822(self.clock_now())})
+        self.answer_inbound(call)
+        self.interpreter.say(call, APPLICATION_ERROR, "en-US", "man")
+        self.end(call, "completed")
+
+    # -- callbacks ------------------------------------------------------------------------
+    def base_params(self, call: Call) -> dict:
+        return {"CallSid": call.sid, "AccountSid": call.account_sid, "From": call.from_,
+                "To": call.to, "CallStatus": call.status, "Direction": call.direction,
+                "ApiVersion": "2010-04-01", "Caller": call.from_, "Called": call.to}
+
+    def status_event(self, call: Call, event: str):
+        """A call-progress event, sent when StatusCallback asked for it (completed always)."""
+        url = call.params.get("StatusCallback")
+        if not url or (event != "completed" and event not in call.events):
+            return
+        params = self.base_params(call)
+        if event == "initiated":
+            params["CallStatus"] = "queued"
+        params.update({"CallbackSource": "call-progress-events",
+                       "SequenceNumber": str(call.sequence),
+                       "Timestamp": format_datetime(wall(self.clock_now()).replace(microsecond=0))})
+        call.sequence += 1
+        if event == "completed":
+            params["CallDuration"] = str(call.duration_s or 0)
+            params["Duration"] = str(math.ceil((call.duration_s or 0) / 60))
+        if call.params.get("MachineDetection") and call.answered_by:
+            params["AnsweredBy"] = call.answered_by
+        self.queue_callback(call, event, url, call.params.get("StatusCallbackMethod", "POST"),
+                            params)
+
+    def queue_callback(self, call: Call, event: str, url: str, method: str, params: dict):
+        """Send a callback after the call's earlier ones, with the scenario's faults."""
+        scenario = self.sim.scenario
+        entry = {"event": event, "sequence": params.get("SequenceNumber"), "url": url,
+                 "fault": None, "at": rfc2822(self.clock_now())}
+        call.callbacks.append(entry)
+        draw = call.rng.random()
+        if draw < scenario.drop_rate:
+            entry["fault"] = "dropped"
+            return
+        draw -= scenario.drop_rate
+        copies = [(method, url, params)]
+        if draw < scenario.duplicate_rate:
+            entry["fault"] = "duplicated"
+            copies.append((method, url, params))
+        elif draw - scenario.duplicate_rate < scenario.reorder_rate and event != "completed":
+            entry["fault"] = "reordered"
+            call.held = (call.held or []) + copies
+            return
+        call.outbox.extend(copies)
+        if call.held:
+            call.outbox.extend(call.held)
+            call.held = None
+        self._pump(call)
+
+    def _pump(self, call: Call):
+        if call.sending or not call.outbox:
+            return
+        call.sending = True
+        method, url, params = call.outbox.popleft()
+        self.sim.webhooks.send(method, url, params,
+                               lambda code, text: self.clock.soon(self._sent, call))
+
+    def _sent(self, call: Call):
+        call.sending = False
+        self._pump(call)
+        self.sim.changed.notify_all()
+
+    def busy(self) -> bool:
+        """Is any call, callback or message still under way?"""
+        return any(not c.final or c.sending or c.outbox for c in self.order) \
+            or self.sim.messages_pending()
+
+    def cancel_or_hang_up(self, call: Call, status: str):
+        """Status=canceled|completed from the REST API."""
+        if call.final:
+            return
+        if call.status in ("queued", "ringing"):
+            self.end(call, "canceled")
+        elif status == "completed":
+            self.end(call, "completed")
+
+    def redirect(self, call: Call, url: str | None, method: str, twiml: str | None):
+        """Url or Twiml from the REST API: stop the running document, run the new one."""
+        if call.status in ("queued", "ringing"):
+            if twiml:
+                call.params["Twiml"] = twiml
+            else:
+                call.params.pop("Twiml", None)
+                call.params["Url"], call.params["Method"] = url, method
+            return
+        call.generation += 1
+        call.gather = None
+        if twiml:
+            self.interpreter.run_text(call, twiml, None)
+        else:
+            self.interpreter.fetch(call, url, method)
+
+
+def _number(value, default: float) -> float:
+    try:
+        return float(value) if value not in (None, "") else default
+    except ValueError:
+        return default
+
+
+__all__ = ["Network", "new_sid"]

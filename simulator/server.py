@@ -1,0 +1,203 @@
+"""The Simulator: its clock, network, HTTP server and the handles tests and `ivr` use."""
+import logging
+import statistics
+import threading
+import time
+from urllib.parse import urlsplit
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from .api import Api
+from .call import iso, new_sid, rfc2822
+from .clock import Scheduler
+from .network import Network
+from .scenario import Scenario
+from .webhook import Webhooks
+
+log = logging.getLogger(__name__)
+
+MESSAGE_DONE = {"delivered", "undelivered", "failed"}
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code="-", size="-"):
+        pass
+
+
+class Simulator:
+    """Twilio's REST API and the phone network, served on host:port (0 = a free port)."""
+
+    def __init__(self, account_sid: str, auth_token: str, scenario: dict | None = None,
+                 time_scale: float = 1.0, cps: float = 1.0, host: str = "127.0.0.1",
+                 port: int = 0):
+        if time_scale <= 0 or cps <= 0:
+            raise ValueError("time_scale and cps must be positive")
+        self.account_sid, self.auth_token = account_sid, auth_token
+        self.time_scale, self.cps = float(time_scale), float(cps)
+        self.host, self.port = host, port
+        self.lock = threading.RLock()
+        self.changed = threading.Condition(self.lock)
+        self.clock = Scheduler(self.lock)
+        self.webhooks = Webhooks(auth_token)
+        self.scenario = Scenario(scenario)
+        self.incoming: dict[str, tuple[str, str]] = {}
+        self.message_log: list[dict] = []
+        self.network = Network(self)
+        self.url = None
+        self._server = None
+        self._thread = None
+
+    # -- life -----------------------------------------------------------------------------
+    def start(self) -> "Simulator":
+        self._server = make_server(self.host, self.port, Api(self), threaded=True,
+                                   request_handler=_QuietHandler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_port
+        self.url = f"http://{self.host}:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        name="sim-http", daemon=True)
+        self._thread.start()
+        self.clock.start()
+        log.info("carrier simulator on %s (cps %s, time scale %s)", self.url, self.cps,
+                 self.time_scale)
+        return self
+
+    def stop(self):
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join(5)
+        self.clock.stop()
+        self.webhooks.close()
+
+    def serve_forever(self):
+        """Block until interrupted (for `ivr simulator`)."""
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+    # -- set-up ---------------------------------------------------------------------------
+    def set_scenario(self, data: dict):
+        """Replace the scenario (ScenarioError when invalid, keeping the old one)."""
+        scenario = Scenario(data)
+        with self.lock:
+            self.scenario = scenario
+
+    def set_incoming_url(self, number: str, voice_url: str, method: str = "POST"):
+        with self.lock:
+            self.incoming[number] = (voice_url, method)
+
+    # -- calls ----------------------------------------------------------------------------
+    def place_call(self, from_: str, to: str, keys: list[str] | None = None,
+                   interactive: bool = False) -> str:
+        """A resident's phone calls `to`; keys go to successive <Gather>s ('-' = silence)."""
+        with self.lock:
+            return self.network.place_inbound(from_, to, keys, interactive).sid
+
+    def wait_for_call(self, sid: str, timeout: float = 30) -> dict:
+        """Block until the call has ended and its callbacks are out; its record."""
+        with self.changed:
+            call = self.network.calls[sid]
+            done = self.changed.wait_for(
+                lambda: call.final and not call.sending and not call.outbox, timeout)
+            if not done:
+                raise TimeoutError(f"call {sid} still {call.status} after {timeout} s")
+            return call.record()
+
+    def wait_idle(self, timeout: float = 60):
+        """Block until no call is queued, ringing or live and every callback is out."""
+        with self.changed:
+            if not self.changed.wait_for(lambda: not self.network.busy(), timeout):
+                live = sum(not c.final for c in self.network.order)
+                raise TimeoutError(f"simulator still busy after {timeout} s ({live} calls live)")
+
+    def calls(self) -> list[dict]:
+        with self.lock:
+            return [c.record() for c in self.network.order]
+
+    def call(self, sid: str) -> dict:
+        with self.lock:
+            return self.network.calls[sid].record()
+
+    # -- messages -------------------------------------------------------------------------
+    def send_message(self, from_, to, body, status_callback=None) -> dict:
+        now = time.monotonic()
+        message = {"sid": new_sid("SM"), "from": from_, "to": to, "body": body,
+                   "status": "queued", "created": now, "updated": now, "error_code": None,
+                   "status_callback": status_callback}
+        self.message_log.append(message)
+        failed = self.scenario.spec(to).get("answer") == "failed"
+        delay = self.network.real(1.0)
+        self.clock.at(now + delay, self._message_status, message, "sent")
+        self.clock.at(now + 2 * delay, self._message_status, message,
+                      "undelivered" if failed else "delivered")
+        return message
+
+    def _message_status(self, message, status):
+        message["status"], message["updated"] = status, self.clock.now
+        if status == "undelivered":
+            message["error_code"] = 30003
+        if message["status_callback"]:
+            params = {"MessageSid": message["sid"], "SmsSid": message["sid"],
+                      "AccountSid": self.account_sid, "From": message["from"],
+                      "To": message["to"], "MessageStatus": status, "SmsStatus": status,
+                      "ApiVersion": "2010-04-01"}
+            if message["error_code"]:
+                params["ErrorCode"] = str(message["error_code"])
+            self.webhooks.send("POST", message["status_callback"], params)
+        self.changed.notify_all()
+
+    def messages_pending(self) -> bool:
+        return any(m["status"] not in MESSAGE_DONE for m in self.message_log)
+
+    def message_resource(self, m: dict) -> dict:
+        uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages/{m['sid']}"
+        return {"sid": m["sid"], "account_sid": self.account_sid, "body": m["body"],
+                "num_segments": "1", "num_media": "0", "direction": "outbound-api",
+                "from": m["from"], "to": m["to"], "status": m["status"],
+                "date_created": rfc2822(m["created"]), "date_updated": rfc2822(m["updated"]),
+                "date_sent": rfc2822(m["updated"]) if m["status"] != "queued" else None,
+                "price": None, "price_unit": "USD", "error_code": m["error_code"],
+                "error_message": None, "messaging_service_sid": None,
+                "api_version": "2010-04-01", "uri": uri + ".json",
+                "subresource_uris": {"media": uri + "/Media.json"}}
+
+    def messages(self) -> list[dict]:
+        with self.lock:
+            return [{"sid": m["sid"], "from": m["from"], "to": m["to"], "body": m["body"],
+                     "status": m["status"], "error_code": m["error_code"],
+                     "created_at": iso(m["created"])} for m in self.message_log]
+
+    # -- health ---------------------------------------------------------------------------
+    def stats(self) -> dict:
+        """How far the clock runs behind (ms) and how fast calls left the queue."""
+        lags = sorted(self.clock.lags)
+        with self.lock:
+            dialled = sorted(c.dialled_at for c in self.network.order
+                             if c.dialled_at is not None and c.direction == "outbound-api")
+            live = sum(not c.final for c in self.network.order)
+        span = dialled[-1] - dialled[0] if len(dialled) > 1 else 0.0
+
+        def pct(p):
+            return round(lags[min(len(lags) - 1, int(p * len(lags)))] * 1000, 3) if lags else 0
+
+        return {"events": len(lags), "lag_ms_p50": pct(0.50), "lag_ms_p99": pct(0.99),
+                "lag_ms_max": round(lags[-1] * 1000, 3) if lags else 0,
+                "lag_ms_mean": round(statistics.fmean(lags) * 1000, 3) if lags else 0,
+                "calls": len(self.network.order), "live": live, "dialled": len(dialled),
+                "cps_limit": self.cps,
+                "cps_achieved": round((len(dialled) - 1) / span, 2) if span else None,
+                "scheduled": self.clock.pending()}
+
+
+def start_for_app(app) -> Simulator:
+    """The simulator `ivr run` starts: where TWILIO_API_BASE_URL points, the app's account."""
+    config = app.config
+    parts = urlsplit(config["TWILIO_API_BASE_URL"])
+    sim = Simulator(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"],
+                    cps=float(config.get("DIALER_CPS") or 1), host=parts.hostname or "127.0.0.1",
+                    port=parts.port or 80)
+    sim.set_incoming_url(config["HOTLINE_NUMBER"], config["PUBLIC_BASE_URL"] + "/voice/incoming")
+    return sim.start()
