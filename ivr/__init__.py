@@ -23,6 +23,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from webhooks import register_blueprints
     register_blueprints(app)
 
+    from .console import init_app as init_console
+    init_console(app)  # staff login, and CSRF on every form except Twilio's webhooks
+
     from .cli import register_commands
     register_commands(app)
     return app

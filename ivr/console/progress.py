@@ -1,0 +1,118 @@
+"""One campaign: its live progress, pause/resume/cancel, residences table, CSV, summary."""
+import io
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from ivr.db import get_session
+from models import Delivery, Residence, Role
+
+from . import bp
+from .auth import _, audit_action, lang, role_required
+from .campaigns import SPOKEN_CHARS_PER_SECOND, campaign_or_404
+from .forms import ConfirmForm, TestCallForm
+
+OUTCOMES = ("human", "voicemail", "no_answer", "busy", "failed", "cancelled", "pending",
+            "in_progress")
+REACHED = ("human", "voicemail")
+FINISHED = ("completed", "cancelled", "expired")
+PAGE_SIZE = 100
+
+
+def progress_of(status: dict) -> dict:
+    """The dialer's status plus what the page shows: done, percentage, reach."""
+    total = status.get("total") or 0
+    done = total - (status.get("pending") or 0) - (status.get("in_progress") or 0)
+    reached = status.get("reached")
+    if reached is None:
+        reached = (status.get("human") or 0) + (status.get("voicemail") or 0)
+    return {**status, "done": done, "reached": reached,
+            "percent": round(100 * done / total) if total else 0,
+            "reach_percent": round(100 * reached / total) if total else 0,
+            "finished": status.get("status") in FINISHED}
+
+
+def _status(campaign_id: int) -> dict:
+    from dialer.campaigns import status
+    return progress_of(status(get_session(), campaign_id))
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+@login_required
+def campaign_page(campaign_id):
+    campaign = campaign_or_404(campaign_id)
+    only = request.args.get("filter", "")
+    page = max(1, request.args.get("page", 1, type=int))
+    query = (select(Delivery, Residence).join(Residence, Delivery.residence_id == Residence.id)
+             .where(Delivery.campaign_id == campaign.id))
+    if only == "not_reached":
+        query = query.where(Delivery.status.not_in(REACHED))
+    elif only in OUTCOMES:
+        query = query.where(Delivery.status == only)
+    db = get_session()
+    shown = db.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.execute(query.order_by(Residence.street, Residence.civic_number, Residence.id)
+                      .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    target_count = None
+    if campaign.status == "draft":
+        from dialer.targeting import count_targets
+        target_count = count_targets(db, campaign.target or {})
+    test_form = TestCallForm(data={"number": current_user.phone or "", "language": lang()})
+    return render_template("console/campaign_page.html", campaign=campaign,
+                           progress=_status(campaign.id), rows=rows, shown=shown, page=page,
+                           pages=max(1, -(-shown // PAGE_SIZE)), only=only,
+                           outcomes=OUTCOMES, form=ConfirmForm(), test_form=test_form,
+                           chars_per_second=SPOKEN_CHARS_PER_SECOND, target_count=target_count)
+
+
+@bp.get("/campaigns/<int:campaign_id>/progress.json")
+@login_required
+def campaign_progress(campaign_id):
+    campaign_or_404(campaign_id)
+    return _status(campaign_id)
+
+
+@bp.post("/campaigns/<int:campaign_id>/<any(pause, resume, cancel):action>")
+@role_required(Role.OPERATOR.value)
+def campaign_action(campaign_id, action):
+    from dialer import campaigns as dialer_campaigns
+    campaign = campaign_or_404(campaign_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        getattr(dialer_campaigns, action)(current_app._get_current_object(), campaign.id,
+                                          current_user.email)
+    except dialer_campaigns.CampaignError as exc:
+        flash(exc.message(lang()), "error")
+    else:
+        audit_action(f"campaign.{action}", "campaign", campaign.id)
+        get_session().commit()
+        flash(_(f"console.campaign.done_{action}"), "success")
+    return redirect(url_for("console.campaign_page", campaign_id=campaign.id))
+
+
+@bp.get("/campaigns/<int:campaign_id>/export.csv")
+@login_required
+def campaign_export(campaign_id):
+    from dialer.export import write_csv
+    campaign_or_404(campaign_id)
+    buffer = io.StringIO()
+    write_csv(get_session(), campaign_id, buffer)
+    audit_action("campaign.export", "campaign", campaign_id)
+    get_session().commit()
+    return Response(buffer.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=campaign-{campaign_id}.csv"})
+
+
+@bp.get("/campaigns/<int:campaign_id>/summary")
+@login_required
+def campaign_summary(campaign_id):
+    campaign = campaign_or_404(campaign_id)
+    progress = _status(campaign.id)
+    duration = None
+    if campaign.launched_at and campaign.finished_at:
+        duration = int((campaign.finished_at - campaign.launched_at).total_seconds())
+    return render_template("console/campaign_summary.html", campaign=campaign,
+                           progress=progress, duration=duration, outcomes=OUTCOMES)

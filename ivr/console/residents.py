@@ -1,0 +1,242 @@
+"""Residents: search, view, edit, deactivate, CSV import, and the hotline's recordings to review."""
+import requests
+from flask import (Response, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+
+from ivr.db import get_session
+from ivr.residents import normalize_postal_code
+from ivr.csv_import import RowError
+from models import PhoneNumber, Residence, Role, utcnow
+from models.phone import InvalidPhone, to_e164
+
+from . import bp
+from .auth import _, audit_action, role_required
+from .forms import ConfirmForm, ImportForm, ResidentForm, ReviewForm
+from .imports import MAX_BYTES, read_progress, start_import
+
+PAGE_SIZE = 50
+PHONE_FIELDS = ("phone1", "phone2", "phone3")
+
+
+def residence_or_404(residence_id: int) -> Residence:
+    residence = get_session().get(Residence, residence_id)
+    if residence is None:
+        abort(404)
+    return residence
+
+
+def search(db, text: str) -> list[Residence]:
+    """By number (any form people type), else by name or address words."""
+    text = text.strip()
+    if not text:
+        return []
+    if sum(ch.isdigit() for ch in text) >= 7:
+        try:
+            e164 = to_e164(text)
+        except InvalidPhone:
+            pass
+        else:
+            return db.scalars(select(Residence).join(PhoneNumber)
+                              .where(PhoneNumber.e164 == e164)).all()
+    query = select(Residence)
+    for word in text.split():
+        like = f"%{word.lower()}%"
+        query = query.where(or_(func.lower(Residence.last_name).like(like),
+                                func.lower(Residence.first_name).like(like),
+                                func.lower(Residence.street).like(like),
+                                func.lower(Residence.city).like(like),
+                                Residence.civic_number == word,
+                                func.lower(Residence.postal_code).like(like)))
+    return db.scalars(query.order_by(Residence.last_name, Residence.id).limit(PAGE_SIZE)).all()
+
+
+@bp.get("/residents")
+@login_required
+def resident_search():
+    q = request.args.get("q", "")
+    db = get_session()
+    to_review = db.scalar(select(func.count()).select_from(Residence).where(
+        or_(Residence.address_needs_review, Residence.name_needs_review)))
+    return render_template("console/resident_search.html", q=q, results=search(db, q),
+                           to_review=to_review)
+
+
+@bp.get("/residents/<int:residence_id>")
+@login_required
+def resident_view(residence_id):
+    return render_template("console/resident_view.html",
+                           residence=residence_or_404(residence_id), form=ConfirmForm())
+
+
+def _apply_phones(db, residence: Residence, numbers: list[str], form) -> bool:
+    """Set the residence's numbers in order; False (with field errors) when one is taken."""
+    ok = True
+    for name, e164 in zip(PHONE_FIELDS, numbers):
+        if not e164:
+            continue
+        owner = db.scalar(select(PhoneNumber.residence_id).where(PhoneNumber.e164 == e164))
+        if owner is not None and owner != residence.id:
+            getattr(form, name).errors.append(_("console.resident.number_taken", id=owner))
+            ok = False
+    given = [n for n in numbers if n]
+    if len(set(given)) != len(given):
+        form.phone2.errors.append(_("console.resident.number_twice"))
+        ok = False
+    if not ok:
+        return False
+    kept = {p.e164: p for p in residence.phones if p.e164 in given}
+    for phone in [p for p in residence.phones if p.e164 not in given]:
+        residence.phones.remove(phone)  # deleted with the orphan cascade
+    for position, phone in enumerate(kept.values()):
+        phone.position = 100 + position  # out of the way of the (residence, position) key
+    db.flush()
+    residence.phones = [kept.get(n) or PhoneNumber(e164=n, verified_at=utcnow())
+                        for n in given]
+    for position, phone in enumerate(residence.phones):
+        phone.position = position
+    return True
+
+
+@bp.route("/residents/<int:residence_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ADMIN.value)
+def resident_edit(residence_id):
+    db = get_session()
+    residence = residence_or_404(residence_id)
+    form = ResidentForm(obj=residence)
+    if request.method == "GET":
+        for name, phone in zip(PHONE_FIELDS, residence.phones):
+            getattr(form, name).data = phone.e164
+    if form.validate_on_submit():
+        try:
+            postal = normalize_postal_code(form.postal_code.data or "")
+        except RowError:
+            form.postal_code.errors.append(_("console.resident.bad_postal_code"))
+        else:
+            numbers = [getattr(form, n).data for n in PHONE_FIELDS]
+            if _apply_phones(db, residence, numbers, form):
+                for name in ("last_name", "first_name", "language", "civic_number", "street",
+                             "apartment", "city", "active"):
+                    value = getattr(form, name).data
+                    setattr(residence, name, value.strip() if isinstance(value, str) else value)
+                residence.city = residence.city.upper()
+                residence.postal_code = postal
+                audit_action("resident.edit", "residence", residence.id)
+                db.commit()
+                flash(_("console.resident.saved"), "success")
+                return redirect(url_for("console.resident_view", residence_id=residence.id))
+            db.rollback()
+            residence = residence_or_404(residence_id)
+    return render_template("console/resident_edit.html", residence=residence, form=form), \
+        400 if request.method == "POST" else 200
+
+
+@bp.post("/residents/<int:residence_id>/deactivate")
+@role_required(Role.ADMIN.value)
+def resident_deactivate(residence_id):
+    residence = residence_or_404(residence_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    residence.active = False
+    audit_action("resident.deactivate", "residence", residence.id)
+    get_session().commit()
+    flash(_("console.resident.deactivated"), "success")
+    return redirect(url_for("console.resident_view", residence_id=residence.id))
+
+
+@bp.route("/residents/import", methods=["GET", "POST"])
+@role_required(Role.ADMIN.value)
+def resident_import():
+    form = ImportForm()
+    if form.validate_on_submit():
+        data = form.file.data.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            form.file.errors.append(_("console.import.too_big", mb=MAX_BYTES // 2**20))
+        else:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                form.file.errors.append(_("console.import.not_utf8"))
+            else:
+                app = current_app._get_current_object()
+                audit_action("resident.import", "import", None, filename=form.file.data.filename)
+                get_session().commit()
+                import_id = start_import(app, text, current_user.email, form.file.data.filename)
+                return redirect(url_for("console.resident_import_status", import_id=import_id))
+    return render_template("console/resident_import.html", form=form), \
+        400 if request.method == "POST" else 200
+
+
+def _import_or_404(import_id: str) -> dict:
+    state = read_progress(current_app, import_id)
+    if state is None or state.get("actor") != current_user.email:
+        abort(404)
+    return state
+
+
+@bp.get("/residents/import/<import_id>")
+@role_required(Role.ADMIN.value)
+def resident_import_status(import_id):
+    return render_template("console/resident_import_status.html", import_id=import_id,
+                           state=_import_or_404(import_id))
+
+
+@bp.get("/residents/import/<import_id>.json")
+@role_required(Role.ADMIN.value)
+def resident_import_progress(import_id):
+    return _import_or_404(import_id)
+
+
+@bp.get("/residents/review")
+@role_required(Role.ADMIN.value)
+def resident_review_list():
+    residences = get_session().scalars(
+        select(Residence).where(or_(Residence.address_needs_review, Residence.name_needs_review))
+        .order_by(Residence.created_at, Residence.id).limit(PAGE_SIZE)).all()
+    return render_template("console/resident_review_list.html", residences=residences)
+
+
+@bp.route("/residents/<int:residence_id>/review", methods=["GET", "POST"])
+@role_required(Role.ADMIN.value)
+def resident_review(residence_id):
+    residence = residence_or_404(residence_id)
+    form = ReviewForm(obj=residence)
+    if form.validate_on_submit():
+        try:
+            postal = normalize_postal_code(form.postal_code.data or "")
+        except RowError:
+            form.postal_code.errors.append(_("console.resident.bad_postal_code"))
+        else:
+            for name in ("last_name", "first_name", "civic_number", "street", "apartment",
+                         "city"):
+                setattr(residence, name, (getattr(form, name).data or "").strip())
+            residence.city = residence.city.upper()
+            residence.postal_code = postal
+            residence.address_needs_review = residence.name_needs_review = False
+            audit_action("resident.review", "residence", residence.id)
+            get_session().commit()
+            flash(_("console.resident.approved"), "success")
+            return redirect(url_for("console.resident_review_list"))
+    return render_template("console/resident_review.html", residence=residence, form=form), \
+        400 if request.method == "POST" else 200
+
+
+@bp.get("/residents/<int:residence_id>/recording/<any(address, name):kind>")
+@role_required(Role.ADMIN.value)
+def resident_recording(residence_id, kind):
+    """The hotline's recording, fetched with the account's credentials (never exposed)."""
+    url = getattr(residence_or_404(residence_id), f"{kind}_recording_url")
+    if not url:
+        abort(404)
+    config = current_app.config
+    auth = None
+    if url.startswith(config["TWILIO_API_BASE_URL"]) or url.startswith("https://api.twilio.com"):
+        auth = (config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"])
+    try:
+        answer = requests.get(url, auth=auth, timeout=10)
+    except requests.RequestException:
+        abort(404)
+    if answer.status_code != 200:
+        abort(404)
+    return Response(answer.content, mimetype=answer.headers.get("Content-Type", "audio/wav"))

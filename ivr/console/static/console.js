@@ -1,0 +1,138 @@
+/* The console's little scripts: live progress, character count and spoken length,
+   alert templates, the target count before launch, the import's progress. No framework. */
+(function () {
+  "use strict";
+
+  function $(sel, root) { return (root || document).querySelector(sel); }
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (m, k) { return k in values ? values[k] : m; });
+  }
+
+  // Ask before destructive buttons (cancel a campaign, deactivate a residence).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-confirm]");
+    if (button && !window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
+  });
+
+  // New campaign: character count and estimated spoken length of each message.
+  var form = $("#campaign-form");
+  if (form) {
+    var cps = parseFloat(form.getAttribute("data-chars-per-second")) || 14;
+    var counterText = form.getAttribute("data-counter-text");
+    ["message_fr", "message_en"].forEach(function (name) {
+      var area = form.elements[name], out = $("#" + name + "-counter");
+      if (!area || !out) return;
+      var max = parseInt(area.getAttribute("maxlength") || "1000", 10);
+      function update() {
+        var n = area.value.length;
+        out.textContent = fill(counterText, {chars: n, seconds: Math.round(n / cps)});
+        out.classList.toggle("over", n > max);
+      }
+      area.addEventListener("input", update);
+      update();
+    });
+
+    // Templates of common alerts fill the form in place.
+    var templates = JSON.parse(($("#alert-templates") || {}).textContent || "[]");
+    document.querySelectorAll("[data-template]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        var t = templates.find(function (x) { return x.key === link.getAttribute("data-template"); });
+        if (!t) return;
+        event.preventDefault();
+        form.elements.title.value = t.title;
+        form.elements.message_fr.value = t.message_fr;
+        form.elements.message_en.value = t.message_en;
+        form.querySelectorAll("input[name=priority]").forEach(function (r) { r.checked = r.value === t.priority; });
+        form.elements.message_fr.dispatchEvent(new Event("input"));
+        form.elements.message_en.dispatchEvent(new Event("input"));
+        form.elements.title.focus();
+      });
+    });
+
+    // The number of residences targeted, asked of the server whenever targeting changes.
+    var countOut = $("#target-count"), timer = null;
+    function count() {
+      fetch(form.getAttribute("data-count-url"), {method: "POST", body: new FormData(form),
+                                                  credentials: "same-origin"})
+        .then(function (r) { return r.json(); })
+        .then(function (data) { countOut.textContent = data.count === null ? data.error : data.text; })
+        .catch(function () {});
+    }
+    ["target_all", "cities", "streets", "postal_prefixes", "upload"].forEach(function (name) {
+      var el = form.elements[name];
+      if (!el) return;
+      el.addEventListener(el.type === "checkbox" || el.type === "file" ? "change" : "input", function () {
+        clearTimeout(timer); timer = setTimeout(count, 400);
+      });
+    });
+    $("#count-button").addEventListener("click", count);
+  }
+
+  // Campaign page: poll the progress every second, no page reload.
+  var progress = $("#progress");
+  if (progress) {
+    var labels = JSON.parse($("#status-labels").textContent);
+    var doneTemplate = $("#done-template").innerHTML;
+    var poll = function () {
+      fetch(progress.getAttribute("data-url"), {credentials: "same-origin"})
+        .then(function (r) { return r.json(); })
+        .then(function (s) {
+          $(".bar-fill", progress).style.width = s.percent + "%";
+          $(".bar", progress).setAttribute("aria-valuenow", s.percent);
+          $("#percent").textContent = s.percent + " %";
+          $("#done-text").textContent = fill(doneTemplate, {done: s.done, total: s.total});
+          $("#reach").textContent = s.reached + " (" + s.reach_percent + " %)";
+          $("#cps").textContent = (s.calls_per_second || 0).toFixed(1);
+          $("#eta").textContent = s.finished || s.eta_seconds === null || s.eta_seconds === undefined ? "—"
+            : Math.floor(s.eta_seconds / 60) + " min " + Math.round(s.eta_seconds % 60) + " s";
+          progress.querySelectorAll("dd[data-key]").forEach(function (dd) {
+            dd.textContent = s[dd.getAttribute("data-key")] || 0;
+          });
+          var status = $("#status");
+          status.textContent = labels[s.status] || s.status;
+          status.className = "tag status-" + s.status;
+          status.setAttribute("data-status", s.status);
+          if (s.finished) {
+            $("#summary-link").classList.remove("hidden");
+            progress.querySelectorAll("form").forEach(function (f) { f.remove(); });
+          } else {
+            setTimeout(poll, 1000);
+          }
+        })
+        .catch(function () { setTimeout(poll, 3000); });
+    };
+    setTimeout(poll, 1000);
+  }
+
+  // Resident import: poll its progress, then show the refused lines.
+  var imp = $("#import");
+  if (imp) {
+    var stateOut = $("#import-state");
+    var pollImport = function () {
+      fetch(imp.getAttribute("data-url"), {credentials: "same-origin"})
+        .then(function (r) { return r.json(); })
+        .then(function (s) {
+          var pct = s.total ? Math.round(100 * s.done / s.total) : 0;
+          $(".bar-fill", imp).style.width = (s.state === "finished" ? 100 : pct) + "%";
+          if (s.state === "failed") { window.location.reload(); return; }
+          if (s.state !== "finished") {
+            stateOut.textContent = fill(stateOut.getAttribute("data-running"), {done: s.done, total: s.total});
+            setTimeout(pollImport, 500);
+            return;
+          }
+          stateOut.textContent = fill(stateOut.getAttribute("data-finished"),
+                                      {accepted: s.accepted, refused: s.refused.length});
+          var body = $("#refused tbody");
+          body.innerHTML = "";
+          s.refused.forEach(function (row) {
+            var tr = document.createElement("tr"), a = document.createElement("td"), b = document.createElement("td");
+            a.className = "num"; a.textContent = row[0]; b.textContent = row[1];
+            tr.appendChild(a); tr.appendChild(b); body.appendChild(tr);
+          });
+          $("#refused").hidden = s.refused.length === 0;
+        })
+        .catch(function () { setTimeout(pollImport, 2000); });
+    };
+    if (!/finished|failed/.test(imp.getAttribute("data-state") || "")) pollImport();
+  }
+})();
