@@ -49,10 +49,10 @@ MESSAGES = {
     "hotline.toggle.on": "turn them on",
     "hotline.toggle.off": "turn them off",
     "hotline.account.alerts_now": "Alert calls are now {state}.",
-    "hotline.account.info": "Number: {number}. Address: {address}. Language of calls: {language}.",
+    "hotline.account.info": "Number: {number}. Address: {address}. Language of calls: {language_name}.",
     "hotline.account.address_review": "the address you said, being checked",
     "hotline.choose_language.prompt": "For alert calls in French, press 1. In English, press 2.",
-    "hotline.choose_language.done": "Alert calls will be in {language}.",
+    "hotline.choose_language.done": "Alert calls will be in {language_name}.",
     "hotline.unregister.prompt": ("To confirm that your residence is unregistered, press 1. To "
                                   "keep it, press 2."),
     "hotline.unregister.done": "Your residence is unregistered. You will get no more alert calls.",

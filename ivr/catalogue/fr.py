@@ -51,11 +51,11 @@ MESSAGES = {
     "hotline.toggle.on": "activer",
     "hotline.toggle.off": "désactiver",
     "hotline.account.alerts_now": "Les appels d'alerte sont maintenant {state}.",
-    "hotline.account.info": "Numéro : {number}. Adresse : {address}. Langue des appels : {language}.",
+    "hotline.account.info": "Numéro : {number}. Adresse : {address}. Langue des appels : {language_name}.",
     "hotline.account.address_review": "l'adresse que vous avez dite, en vérification",
     "hotline.choose_language.prompt": ("Pour recevoir les appels en français, appuyez sur 1. "
                                        "En anglais, appuyez sur 2."),
-    "hotline.choose_language.done": "Les appels d'alerte seront en {language}.",
+    "hotline.choose_language.done": "Les appels d'alerte seront en {language_name}.",
     "hotline.unregister.prompt": ("Pour confirmer la désinscription de votre résidence, appuyez "
                                   "sur 1. Pour la garder, appuyez sur 2."),
     "hotline.unregister.done": "Votre résidence est désinscrite. Vous ne recevrez plus d'appels d'alerte.",

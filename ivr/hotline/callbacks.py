@@ -57,13 +57,8 @@ def _language(session, e164: str) -> str:
 
 def _take_cps_slot(app) -> None:
     """Share the account's calls-per-second with the dialer, when its limiter exists."""
-    try:
-        from dialer import pacing
-    except ImportError:
-        return
-    acquire = getattr(pacing, "acquire", None)
-    if acquire is not None:
-        acquire(app)
+    from dialer import pacing
+    pacing.acquire(app, priority="service")
 
 
 def _place_call(app, code: OneTimeCode) -> str:

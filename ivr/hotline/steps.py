@@ -196,7 +196,7 @@ def hear_info(call, _digit=None):
     address = (res.address_line if res.street and not res.address_needs_review
                else call.t("hotline.account.address_review"))
     call.say("hotline.account.info", number=spoken_number(call), address=address,
-             language=call.t(f"hotline.language.name.{res.language}"))
+             language_name=call.t(f"hotline.language.name.{res.language}"))
 
 
 def _alerts_language(call, language):
@@ -204,7 +204,7 @@ def _alerts_language(call, language):
     res.language = call.language = language
     audit(call.session, call.actor, "hotline.language_changed", "residence", res.id,
           language=language)
-    call.say("hotline.choose_language.done", language=call.t(f"hotline.language.name.{language}"))
+    call.say("hotline.choose_language.done", language_name=call.t(f"hotline.language.name.{language}"))
     call.goto("account")
 
 
