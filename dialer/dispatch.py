@@ -12,6 +12,7 @@ atomic; concurrent claimers simply take turns (fine for one machine, documented)
 """
 import secrets
 from datetime import datetime, time as dtime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, select, update
@@ -32,14 +33,25 @@ def in_window(campaign: Campaign, now: datetime, timezone: str) -> bool:
     return start <= local < end
 
 
-def eligible_campaigns(session, timezone: str, now: datetime | None = None) -> list[Campaign]:
+class CampaignView(NamedTuple):
+    """What a sender thread needs of a campaign (a plain value, safe to share across threads)."""
+    id: int
+    priority: str
+    ring_timeout_s: int
+    has_fr: bool
+    has_en: bool
+
+
+def eligible_campaigns(session, timezone: str, now: datetime | None = None) -> list[CampaignView]:
     """Running campaigns that may call now, emergency first, then oldest launch first."""
     now = now or utcnow()
     campaigns = session.scalars(select(Campaign).where(
         Campaign.status == CampaignStatus.RUNNING.value).order_by(
         case((Campaign.priority == Priority.EMERGENCY.value, 0), else_=1), Campaign.launched_at,
         Campaign.id)).all()
-    return [c for c in campaigns if in_window(c, now, timezone)
+    return [CampaignView(c.id, c.priority, c.ring_timeout_s, bool(c.message_fr or c.audio_url_fr),
+                         bool(c.message_en or c.audio_url_en))
+            for c in campaigns if in_window(c, now, timezone)
             and (c.expires_at is None or c.expires_at > now)]
 
 
@@ -55,6 +67,11 @@ def due_campaign(session, campaign_ids: list[int], now: datetime | None = None) 
     return None
 
 
+def view_of(c: Campaign) -> CampaignView:
+    return CampaignView(c.id, c.priority, c.ring_timeout_s, bool(c.message_fr or c.audio_url_fr),
+                        bool(c.message_en or c.audio_url_en))
+
+
 class Job:
     """One claimed call to place."""
 
@@ -64,8 +81,10 @@ class Job:
         self.ring_timeout_s, self.priority = ring, priority
 
 
-def claim(session, campaign: Campaign, lease_s: float) -> Job | None:
+def claim(session, campaign: "CampaignView | Campaign", lease_s: float) -> Job | None:
     """Claim the campaign's most overdue delivery and write its attempt; committed."""
+    if isinstance(campaign, Campaign):
+        campaign = view_of(campaign)
     now = utcnow()
     candidate = (select(Delivery.id).where(
         Delivery.campaign_id == campaign.id, Delivery.status == Outcome.PENDING.value,
@@ -90,9 +109,9 @@ def claim(session, campaign: Campaign, lease_s: float) -> Job | None:
         session.commit()
         return None
     language = session.scalar(select(Residence.language).where(Residence.id == row.residence_id))
-    if not (campaign.message_en or campaign.audio_url_en):
+    if not campaign.has_en:
         language = "fr"
-    elif not (campaign.message_fr or campaign.audio_url_fr):
+    elif not campaign.has_fr:
         language = "en"
     attempt = CallAttempt(delivery_id=row.id, campaign_id=campaign.id,
                           to_number=numbers[row.number_index], round=row.round,

@@ -1,0 +1,136 @@
+"""End to end through the carrier simulator: scenarios whose per-residence outcome is known in
+advance; the simulator's log shows no second call after a residence was reached and no second
+with more calls started than the limit."""
+from collections import Counter
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+
+from dialer import campaigns
+from dialer.worker import drain
+from models import Delivery
+from tests.fixtures.dialer import add_residence
+
+CPS = 20
+
+
+def number(i: int) -> str:
+    return f"+1418555{i:04d}"
+
+
+# residence -> its numbers' behaviour, and the outcome the residence must end with
+SCENARIO = [
+    ({"answer": "human"}, None, "human"),
+    ({"answer": "voicemail", "greeting_s": 8}, None, "voicemail"),
+    ({"answer": "no-answer"}, {"answer": "human", "keys": ["2"]}, "human"),
+    ({"answer": "busy"}, {"answer": "no-answer"}, "busy"),
+    ({"answer": "failed"}, None, "failed"),
+    ({"answer": "fax"}, {"answer": "voicemail"}, "voicemail"),
+    ({"answer": ["no-answer", "human"]}, None, "human"),  # reached in round 2
+    ({"answer": "unknown"}, None, "human"),
+]
+
+
+def build(session, copies: int = 3):
+    """Residences with 1-2 numbers each; returns {residence_id: expected outcome}, numbers."""
+    expected, numbers, n = {}, {}, 1000
+    for _copy in range(copies):
+        for first, second, outcome in SCENARIO:
+            phones = []
+            for behaviour in (first, second):
+                if behaviour is not None:
+                    n += 1
+                    numbers[number(n)] = behaviour
+                    phones.append(number(n))
+            residence = add_residence(session, phones, civic=str(n))
+            expected[residence.id] = outcome
+    return expected, numbers
+
+
+def run_campaign(stack, session, expected_numbers, **fields):
+    app = stack.live.app
+    fields.setdefault("title", "Avis d'ébullition")
+    fields.setdefault("message_fr", "Faites bouillir l'eau avant de la boire.")
+    fields.setdefault("message_en", "Boil water before drinking it.")
+    fields.setdefault("target", {"all": True})
+    fields.setdefault("priority", "emergency")
+    fields.setdefault("rounds", 2)
+    fields.setdefault("retry_delay_s", 1)
+    fields.setdefault("ring_timeout_s", 30)
+    campaign = campaigns.create_campaign(session, "test", **fields)
+    campaigns.launch(app, campaign.id, "test")
+    return campaign
+
+
+def outcomes(session):
+    session.expire_all()
+    return {d.residence_id: d.status for d in session.scalars(select(Delivery))}
+
+
+def assert_log_is_clean(sim_calls, session, cps):
+    """No number dialled again after its residence was reached; no second over the limit."""
+    reached_at = {}
+    for d in session.scalars(select(Delivery)):
+        if d.reached_number:
+            reached_at[d.residence_id] = d.reached_number
+    by_number = {}
+    for c in sim_calls:
+        c["t"] = datetime.fromisoformat(c["requested_at"]).timestamp()
+    for c in sorted(sim_calls, key=lambda c: c["t"]):
+        by_number.setdefault(c["to"], []).append(c)
+    for residence_id, reached in reached_at.items():
+        calls = by_number[reached]
+        answered = [c for c in calls if c.get("answered_at")]
+        assert len(answered) == 1, (reached, calls)
+        assert calls[-1] is answered[0], f"{reached} dialled again after being reached"
+    per_second = Counter(int(c["t"]) for c in sim_calls)
+    assert max(per_second.values()) <= cps, per_second
+
+
+def assert_voicemail_got_the_message_once(call):
+    """After the beep: the heading then the whole message, once, and nothing after."""
+    after_beep = [s["text"] for s in call["said"] if s["after_beep"]]
+    assert after_beep.count("Message important de la Ville de Saguenay.") == 1, after_beep
+    assert after_beep[-2:] == ["Message important de la Ville de Saguenay.",
+                               "Faites bouillir l'eau avant de la boire."], after_beep
+
+
+@pytest.fixture
+def simulator():
+    """The simulator at 1/20 of real time: our own processing (~0.1 s from AMD's verdict to
+    the redirect) must stay short next to a voicemail greeting, as it is in real life."""
+    from simulator import Simulator
+    from tests.conftest import ACCOUNT_SID, AUTH_TOKEN
+    sim = Simulator(ACCOUNT_SID, AUTH_TOKEN, time_scale=0.05, cps=CPS).start()
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def e2e(stack, app_config):
+    return stack
+
+
+@pytest.fixture
+def app_config(app_config):
+    app_config.update(DIALER_CPS=CPS, DIALER_THREADS=8, DIALER_POLL_INTERVAL_S=0.05,
+                      DIALER_RECONCILE_INTERVAL_S=0.3, DIALER_AMD_GRACE_S=1.0,
+                      DIALER_FINAL_CALLBACK_GRACE_S=2.0, DIALER_AMBIGUOUS_WAIT_S=1.0,
+                      DIALER_CLAIM_LEASE_S=3.0, DIALER_HTTP_TIMEOUT_S=2.0)
+    return app_config
+
+
+def test_every_residence_ends_with_its_expected_outcome(e2e, session):
+    expected, numbers = build(session)
+    e2e.sim.set_scenario({"seed": 1, "default": {"answer": "human"}, "numbers": numbers})
+    run_campaign(e2e, session, numbers)
+    assert drain(e2e.live.app, timeout=90)
+    assert outcomes(session) == expected
+    e2e.sim.wait_idle()
+    assert_log_is_clean(e2e.sim.calls(), session, CPS)
+    for c in e2e.sim.calls():
+        if numbers[c["to"]].get("answer") == "voicemail":
+            assert_voicemail_got_the_message_once(c)
+    status = campaigns.status(session, session.scalar(select(Delivery.campaign_id)))
+    assert status["status"] == "completed" and status["confirmed"] == 3
