@@ -63,6 +63,14 @@ class IntField(IntegerField):
             raise ValueError(_text("console.form.integer")) from None
 
 
+class ChoiceField(SelectField):
+    """A select whose refusal of an unknown value is translated too."""
+
+    def pre_validate(self, form):
+        if self.data not in self.choices:
+            raise ValidationError(_text("console.form.choice"))
+
+
 class LoginForm(FlaskForm):
     email = StringField(validators=[required, max_length(254)])
     password = PasswordField(validators=[required, max_length(200)])
@@ -72,7 +80,7 @@ class CampaignForm(FlaskForm):
     title = StringField(validators=[required, max_length(200)])
     message_fr = TextAreaField(validators=[required, max_length(MAX_MESSAGE_LENGTH)])
     message_en = TextAreaField(validators=[Optional(), max_length(MAX_MESSAGE_LENGTH)])
-    priority = SelectField(choices=[("emergency", "emergency"), ("normal", "normal")],
+    priority = ChoiceField(choices=["emergency", "normal"],
                            default="emergency")
     target_all = BooleanField(default=False)
     cities = StringField(validators=[max_length(500)])
@@ -88,7 +96,7 @@ class CampaignForm(FlaskForm):
 
 class TestCallForm(FlaskForm):
     number = StringField(validators=[required, phone_number])
-    language = SelectField(choices=[("fr", "fr"), ("en", "en")], default="fr")
+    language = ChoiceField(choices=["fr", "en"], default="fr")
 
 
 class ConfirmForm(FlaskForm):
@@ -98,7 +106,7 @@ class ConfirmForm(FlaskForm):
 class ResidentForm(FlaskForm):
     last_name = StringField(validators=[required, max_length(120)])
     first_name = StringField(validators=[max_length(120)])
-    language = SelectField(choices=[("fr", "fr"), ("en", "en")])
+    language = ChoiceField(choices=["fr", "en"])
     civic_number = StringField(validators=[required, max_length(16)])
     street = StringField(validators=[required, max_length(160)])
     apartment = StringField(validators=[max_length(16)])
@@ -126,8 +134,8 @@ class ImportForm(FlaskForm):
 
 class StaffForm(FlaskForm):
     email = StringField(validators=[required, max_length(254)])
-    role = SelectField(choices=[("operator", "operator"), ("admin", "admin")])
-    language = SelectField(choices=[("fr", "fr"), ("en", "en")])
+    role = ChoiceField(choices=["operator", "admin"])
+    language = ChoiceField(choices=["fr", "en"])
     phone = StringField(validators=[phone_number])
     password = PasswordField()
     active = BooleanField(default=True)
@@ -146,4 +154,4 @@ class StaffForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     phone = StringField(validators=[phone_number])
-    language = SelectField(choices=[("fr", "fr"), ("en", "en")])
+    language = ChoiceField(choices=["fr", "en"])

@@ -3,7 +3,7 @@ import io
 import re
 
 _RANGE = re.compile(r"^(\d+)\s*-\s*(\d+)$")
-_SPLIT = re.compile(r"[,;\s]+")
+_SPLIT = re.compile(r"[,;\n]+")
 
 
 class TargetError(ValueError):
@@ -21,6 +21,7 @@ def parse_cities(text: str) -> list[str]:
 def parse_postal_prefixes(text: str) -> list[str]:
     prefixes = []
     for raw in _SPLIT.split((text or "").upper()):
+        raw = raw.replace(" ", "").strip()
         if not raw:
             continue
         if len(raw) > 6 or not all(ch.isalpha() if i % 2 == 0 else ch.isdigit()
