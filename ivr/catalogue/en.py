@@ -119,6 +119,8 @@ MESSAGES = {
     "campaign.list.unknown_number": "This number is not registered for any residence.",
 
     # --- console (ivr/console) ----------------------------------------------------------
+    "console.form.choice": "Choose one of the values offered.",
+    "console.campaign.retry_delay_help": "Empty: 5 min for an emergency, 10 min otherwise.",
     "console.name": "Alert console",
     "console.skip": "Skip to content",
     "console.nav.label": "Main menu",

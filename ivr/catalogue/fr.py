@@ -123,6 +123,8 @@ MESSAGES = {
     "campaign.list.unknown_number": "Ce numéro n'est inscrit pour aucune résidence.",
 
     # --- console (ivr/console) ----------------------------------------------------------
+    "console.form.choice": "Choisissez une des valeurs proposées.",
+    "console.campaign.retry_delay_help": "Vide : 5 min pour une urgence, 10 min sinon.",
     "console.name": "Console des alertes",
     "console.skip": "Aller au contenu",
     "console.nav.label": "Menu principal",
