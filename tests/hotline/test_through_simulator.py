@@ -83,3 +83,14 @@ def test_turning_alerts_off_through_the_simulator(stack, session):
     text = said(stack.sim.wait_for_call(sid))
     assert "Les appels d'alerte sont maintenant désactivés." in text
     assert fresh(session, Residence)[0].active is False
+
+
+def test_ivr_phone_with_keys_walks_a_registration(stack, session):
+    runner = stack.live.app.test_cli_runner()
+    result = runner.invoke(args=["phone", "--from", "418 555-0142",
+                                 "--keys", "1 1 1 1234# # # # 482916# 482916#"])
+    assert result.exit_code == 0, result.output
+    assert "Pour le français, appuyez sur 1." in result.output
+    assert "C'est fait. Le numéro 4 1 8, 5 5 5, 0 1 4 2 est inscrit" in result.output
+    [res] = fresh(session, Residence)
+    assert res.phones[0].e164 == "+14185550142"
