@@ -4,8 +4,19 @@ import logging
 log = logging.getLogger(__name__)
 
 
-def start_services(app) -> None:
-    """Start the simulator (no Twilio account) and an embedded worker, in threads."""
+def start_services(app) -> list:
+    """Start the simulator (when no Twilio account is set) and an embedded worker, in threads.
+
+    Returns the started services (each has `.stop()`).
+    """
+    services = []
     if app.config.get("USE_SIMULATOR"):
-        log.info("carrier simulator: not built yet (issue 3)")
-    log.info("embedded worker: not built yet (issue 5)")
+        from simulator import start_for_app
+        sim = start_for_app(app)
+        services.append(sim)
+        log.info("carrier simulator on %s; the hotline %s rings %s/voice/incoming", sim.url,
+                 app.config["HOTLINE_NUMBER"], app.config["PUBLIC_BASE_URL"])
+    from dialer.worker import start_embedded_worker
+    services.append(start_embedded_worker(app))
+    log.info("embedded worker started (queues and dialer in this process)")
+    return services
