@@ -1,4 +1,4 @@
-"""The hotline: menus as data, the steps that handle them, call state, PIN rules, call-backs.
+"""The hotline: menus as data, the handlers of each step, call state, PIN rules, call-backs.
 
 `webhooks/hotline.py` turns Twilio's requests into calls of `engine.incoming()` and
 `engine.resume()`, which return a `VoiceResponse`.

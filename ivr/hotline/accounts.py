@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from models import (Address, Channel, NumberKind, OneTimeCode, PhoneNumber, Residence, audit,
                     utcnow)
-from models.passwords import hash_secret, verify_secret
+from models.passwords import verify_secret
 
 LOCK_AFTER = 5                      # failed passwords for one number ...
 LOCK_WINDOW = timedelta(minutes=15)  # ... within this time ...

@@ -6,7 +6,8 @@ from models.phone import try_e164
 from ..i18n import t
 from ..queue import enqueue
 from . import call as calls
-from . import staff, steps
+from . import account_menu, identify, registration  # noqa: F401 - register their handlers
+from . import handlers, staff
 from .call import Call
 from .menus import MENUS
 from .twiml import render
@@ -23,7 +24,7 @@ def incoming(session, config, form, app=None):
     """A new call: a registered caller goes to the password, anyone else picks a language."""
     calls.purge_expired(session)
     row = calls.start(session, form.get("CallSid", ""), form.get("From", ""))
-    call = Call(row, session, config, hooks=steps.ON_ENTER)
+    call = Call(row, session, config, hooks=handlers.ON_ENTER)
     phone = try_e164(row.from_number)
     known = call.phone_row(phone) if phone else None
     if known is not None:
@@ -43,26 +44,26 @@ def resume(session, config, form, timeout: bool = False, app=None):
     row = calls.load(session, form.get("CallSid", ""))
     if row is None:  # unknown or expired state: start over rather than hang up
         return incoming(session, config, form, app)
-    call = Call(row, session, config, hooks=steps.ON_ENTER)
+    call = Call(row, session, config, hooks=handlers.ON_ENTER)
     step = call.step
     menu = MENUS[step]
     digits = "" if timeout else form.get("Digits", "")
     if menu.record:
-        refusal = steps.RECORDINGS[step](call, None if timeout else form.get("RecordingUrl"))
+        refusal = handlers.RECORDINGS[step](call, None if timeout else form.get("RecordingUrl"))
     elif timeout:
         refusal = "hotline.no_input"
     elif digits == "*" and menu.back:
         call.goto(menu.back)
         refusal = None
     elif menu.entry:
-        refusal = steps.ENTRIES[step](call, digits)
+        refusal = handlers.ENTRIES[step](call, digits)
     elif digits in menu.options:
         target = menu.options[digits]
-        refusal = call.goto(target) if target in MENUS else steps.ACTIONS[target](call, digits)
+        refusal = call.goto(target) if target in MENUS else handlers.ACTIONS[target](call, digits)
     elif digits == "9":
         refusal = None  # repeat
     elif digits == "0" and menu.staff and staff.configured(config):
-        refusal = steps.ACTIONS["staff"](call, digits)
+        refusal = handlers.ACTIONS["staff"](call, digits)
     else:
         refusal = "hotline.invalid"
     if refusal:
@@ -77,16 +78,16 @@ def resume(session, config, form, timeout: bool = False, app=None):
 
 def _out_of_strikes(call):
     if call.step == "language":
-        steps.set_french(call)
+        identify.set_french(call)
     elif staff.configured(call.config) and staff.open_now(call.config):
-        steps.to_staff(call)
+        handlers.to_staff(call)
     else:
         call.say("hotline.too_many_strikes")
         call.hangup()
 
 
 def _finish(call, app):
-    values = steps.PROMPT_VALUES.get(call.step, lambda _c: {})(call) if not call.end else {}
+    values = handlers.PROMPT_VALUES.get(call.step, lambda _c: {})(call) if not call.end else {}
     response = render(call, _url(call.config), values)
     call.save()
     call.session.commit()

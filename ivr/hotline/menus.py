@@ -1,8 +1,8 @@
 """Every hotline menu: its prompt, its digits and where each leads (one table).
 
 An option's target is either another menu (go there) or the name of an action in
-`steps.ACTIONS`. Entry menus take digits ended by # and hand them to `steps.ENTRIES`;
-recording menus hand the recording to `steps.RECORDINGS`. Everywhere: silence and invalid
+`handlers.ACTIONS`. Entry menus take digits ended by # and hand them to `handlers.ENTRIES`;
+recording menus hand the recording to `handlers.RECORDINGS`. Everywhere: silence and invalid
 keys are re-asked (3 strikes), 9 repeats an options menu, 0 reaches staff when configured,
 * goes `back`.
 """
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 class Menu:
     prompt: str                                            # catalogue key
     options: dict[str, str] = field(default_factory=dict)  # digit -> menu or action
-    entry: bool = False          # digits ended by #, handled by steps.ENTRIES[name]
-    record: int = 0              # seconds of <Record> (steps.RECORDINGS[name])
+    entry: bool = False          # digits ended by #, handled by handlers.ENTRIES[name]
+    record: int = 0              # seconds of <Record> (handlers.RECORDINGS[name])
     back: str | None = None      # where * leads
     staff: bool = True           # offer 0 = staff (when a staff number is configured)
     repeat: bool = False         # say "9 repeats" after the prompt

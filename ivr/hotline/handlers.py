@@ -1,0 +1,48 @@
+"""The tables the menus' targets resolve through, and helpers every handler uses.
+
+A handler returns None when it handled the input, or a catalogue key to refuse it (the engine
+says it, counts a strike and asks again). Handlers live in `identify.py` (language, number,
+password), `account_menu.py` and `registration.py`; each registers itself with a decorator.
+"""
+from models import Residence
+from models.phone import national_digits
+
+from ..i18n import spoken_digits
+from . import staff
+
+ACTIONS, ENTRIES, RECORDINGS, ON_ENTER, PROMPT_VALUES = {}, {}, {}, {}, {}
+
+
+def _register(table, name):
+    def decorator(fn):
+        table[name] = fn
+        return fn
+    return decorator
+
+
+def action(name): return _register(ACTIONS, name)
+def entry(name): return _register(ENTRIES, name)
+def recording(name): return _register(RECORDINGS, name)
+def on_enter(name): return _register(ON_ENTER, name)
+def prompt_values(name): return _register(PROMPT_VALUES, name)
+
+
+def spoken_number(call, e164: str | None = None) -> str:
+    return spoken_digits(national_digits(e164 or call.phone), call.language)
+
+
+def residence(call) -> Residence | None:
+    rid = call.data.get("residence_id")
+    return call.session.get(Residence, rid) if rid else None
+
+
+@action("staff")
+def to_staff(call, _digit=None):
+    if not staff.configured(call.config):
+        return "hotline.invalid"
+    if not staff.open_now(call.config):
+        call.say("hotline.staff.closed", **staff.spoken_hours(call.config, call.language))
+        return None
+    call.say("hotline.staff.transfer")
+    call.end = "dial"
+    return None

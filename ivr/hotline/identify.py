@@ -1,0 +1,131 @@
+"""Who is calling: language, caller ID or a keyed-in number, password and lockout."""
+from models import audit, utcnow
+from models.phone import InvalidPhone, to_e164, try_e164
+
+from . import accounts, staff
+from .account_menu import say_status
+from .handlers import action, entry, on_enter, prompt_values, spoken_number
+
+NUMBER_REFUSALS = {"area_code": "hotline.number.area_code", "too_long": "hotline.number.too_long"}
+
+
+@action("set_french")
+def set_french(call, _digit=None):
+    call.language = "fr"
+    after_language(call)
+
+
+@action("set_english")
+def set_english(call, _digit=None):
+    call.language = "en"
+    after_language(call)
+
+
+def after_language(call):
+    """Withheld or invalid caller ID: key the number in; else auth or registration."""
+    phone = try_e164(call.row.from_number)
+    if phone is None:
+        call.goto("enter_number")
+    else:
+        route_number(call, phone, keyed=False)
+
+
+def route_number(call, e164: str, keyed: bool):
+    call.data.update(phone=e164, keyed=keyed)
+    call.goto("auth" if call.phone_row(e164) else "unregistered")
+
+
+@entry("enter_number")
+def enter_number(call, digits):
+    if not digits or not digits.isdigit():
+        return "hotline.invalid"
+    try:
+        e164 = to_e164(digits)
+    except InvalidPhone as exc:
+        return NUMBER_REFUSALS.get(exc.code, "hotline.number.invalid")
+    call.data["entered"] = e164
+    call.goto("confirm_number")
+
+
+@prompt_values("confirm_number")
+def confirm_number_values(call):
+    return {"number": spoken_number(call, call.data["entered"])}
+
+
+@action("number_confirmed")
+def number_confirmed(call, _digit=None):
+    e164 = call.data["entered"]
+    route_number(call, e164, keyed=e164 != try_e164(call.row.from_number))
+
+
+@prompt_values("unregistered")
+def unregistered_values(call):
+    return {"number": spoken_number(call)}
+
+
+# --- authentication ----------------------------------------------------------------------
+
+@on_enter("auth")
+def check_lock(call):
+    phone = call.phone_row()
+    if phone is not None and accounts.locked(phone):
+        minutes = max(1, round((phone.locked_until - utcnow()).total_seconds() / 60))
+        call.say("hotline.auth.locked", minutes=minutes)
+        if staff.configured(call.config) and staff.open_now(call.config):
+            call.goto("locked")
+        else:
+            call.hangup()
+
+
+@entry("auth")
+def auth(call, digits):
+    if digits.startswith("*"):
+        return forgot(call)
+    phone = call.phone_row()
+    if phone is None:
+        call.goto("unregistered")
+        return None
+    if not digits.isdigit():
+        return "hotline.invalid"
+    result = accounts.check_password(call.session, phone, digits, call.actor)
+    if result == "locked":
+        check_lock(call)
+    elif result == "wrong":
+        tries = call.data["auth_tries"] = call.data.get("auth_tries", 0) + 1
+        call.say("hotline.auth.wrong")
+        if tries >= 3:
+            call.say("hotline.auth.too_many")
+            call.hangup()
+    else:
+        call.data["residence_id"] = phone.residence_id
+        if result == "temporary":
+            call.say("hotline.auth.temporary")
+            call.data["pin_for"] = "change"
+            call.goto("set_pin")
+        else:
+            say_status(call)
+            call.goto("account")
+    return None
+
+
+def forgot(call):
+    """* at the password: a temporary one by call-back, or by SMS to a mobile (3 a day)."""
+    phone = call.phone_row()
+    if phone is None:
+        call.goto("unregistered")
+        return None
+    if accounts.resets_today(call.session, phone.e164) >= accounts.RESETS_PER_DAY:
+        call.say("hotline.forgot.limit")
+        return None
+    channel = "sms" if phone.kind == "sms" else "voice"
+    code = accounts.new_code(call.session, phone.e164, "password_reset", channel)
+    audit(call.session, call.actor, "hotline.password_reset_requested", "residence",
+          phone.residence_id, channel=channel)
+    call.jobs.append(("ivr.hotline.callbacks.password_reset", code.id))
+    if channel == "sms":
+        call.say("hotline.forgot.sms", number=spoken_number(call))
+        call.hangup()
+    else:
+        call.say("hotline.forgot.call", number=spoken_number(call))
+        call.hangup(None)
+    return None

@@ -1,0 +1,155 @@
+"""Registering a residence: consent, address (registry or recording), name, PIN, done."""
+from sqlalchemy import select
+
+from models import Address, utcnow
+from models.passwords import hash_secret, verify_secret
+from models.phone import national_digits
+
+from . import accounts, matching, pins
+from .account_menu import say_status
+from .handlers import action, entry, prompt_values, recording, residence, spoken_number
+
+
+@action("consent_accepted")
+def consent_accepted(call, _digit=None):
+    call.data["consent_at"] = utcnow().isoformat()
+    call.goto("civic")
+
+
+@action("cancel")
+def cancel(call, _digit=None):
+    call.say("hotline.consent.cancelled")
+    call.hangup()
+
+
+@entry("civic")
+def civic(call, digits):
+    if not digits.isdigit() or len(digits) > 6:
+        return "hotline.invalid"
+    call.data["civic"] = digits.lstrip("0") or digits
+    call.goto("apartment")
+
+
+@entry("apartment")
+def apartment(call, digits):
+    if digits and (not digits.isdigit() or len(digits) > 6):
+        return "hotline.invalid"
+    call.data["apt"] = digits
+    if not matching.registry_loaded(call.session):
+        call.goto("address_record")
+        return None
+    _offer(call, matching.candidates(call.session, call.data["civic"]))
+
+
+def _offer(call, found, narrowing=False):
+    if not found:
+        call.say("hotline.address.not_found")
+        call.goto("address_record")
+    elif len(found) <= matching.MAX_LISTED:
+        call.data["choices"] = [a.id for a in found]
+        call.goto("address_choice")
+    elif narrowing:
+        call.say("hotline.street_letters.more")
+    else:
+        call.goto("street_letters")
+
+
+@entry("street_letters")
+def street_letters(call, digits):
+    if not digits or not all(c in "23456789" for c in digits):
+        return "hotline.invalid"
+    _offer(call, matching.candidates(call.session, call.data["civic"], digits), narrowing=True)
+
+
+@prompt_values("address_choice")
+def address_choice_values(call):
+    items = [call.t("hotline.address_choice.item", address=matching.spoken(address),
+                    digit=str(i))
+             for i, address in enumerate(_choices(call), start=1)]
+    return {"choices": " ".join(items)}
+
+
+def _choices(call):
+    ids = call.data.get("choices", [])
+    found = {a.id: a for a in call.session.scalars(select(Address).where(Address.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+@action("address_chosen")
+def address_chosen(call, digit):
+    choices = _choices(call)
+    index = int(digit) - 1
+    if index >= len(choices):
+        return "hotline.invalid"
+    address = choices[index]
+    if matching.is_taken(call.session, address.id, call.data.get("apt", "")):
+        call.goto("address_taken")
+        return None
+    call.data.update(address_id=address.id, address_recording=None)
+    call.goto("name_record")
+
+
+@recording("address_record")
+def address_record(call, url):
+    if not url:
+        return "hotline.no_input"
+    call.data.update(address_recording=url, address_id=None)
+    call.goto("name_record")
+
+
+@recording("name_record")
+def name_record(call, url):
+    call.data["name_recording"] = url or None
+    call.data["pin_for"] = "register"
+    call.goto("set_pin")
+
+
+@entry("set_pin")
+def set_pin(call, digits):
+    refusal = pins.refusal(digits, national_digits(call.phone))
+    if refusal:
+        call.say(refusal)  # a rule, not a strike: nobody loses a registration over it
+        return None
+    call.data["pin_hash"] = hash_secret(digits)
+    call.goto("confirm_pin")
+
+
+@entry("confirm_pin")
+def confirm_pin(call, digits):
+    pin_hash = call.data.pop("pin_hash", None)
+    if not pin_hash or not verify_secret(pin_hash, digits):
+        call.say("hotline.pin.mismatch")
+        call.goto("set_pin")
+        return None
+    if call.data.get("pin_for") == "change":
+        accounts.set_password(call.session, residence(call), pin_hash, call.actor)
+        call.say("hotline.pin_changed")
+        say_status(call)
+        call.goto("account")
+    else:
+        finish_registration(call, pin_hash)
+    return None
+
+
+def finish_registration(call, pin_hash):
+    """DONE: the residence and its number are created here, all at once, or not at all."""
+    data = call.data
+    if data.get("address_id") and matching.is_taken(call.session, data["address_id"],
+                                                    data.get("apt", "")):
+        call.goto("address_taken")
+        return
+    if call.phone_row() is not None:  # registered meanwhile, by another call
+        call.goto("auth")
+        return
+    res = accounts.register(call.session, {**data, "pin_hash": pin_hash}, call.language,
+                            call.actor)
+    address = call.session.get(Address, res.address_id) if res.address_id else None
+    spoken_address = (matching.spoken(address) if address
+                      else call.t("hotline.done.address_recorded"))
+    if data.get("keyed"):
+        code = accounts.new_code(call.session, call.phone, "number_verification")
+        call.jobs.append(("ivr.hotline.callbacks.verify_number", code.id))
+        call.say("hotline.done.pending", number=spoken_number(call))
+    call.say("hotline.done", number=spoken_number(call), address=spoken_address)
+    call.data = {"phone": call.phone, "registered": res.id}
+    call.hangup(None)
