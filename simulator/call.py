@@ -57,6 +57,7 @@ class Call:
         self.twiml_errors: list[dict] = []
         self.callbacks: list[dict] = []
         self.heard_seconds = 0.0
+        self.speech: list[tuple[float, float]] = []   # (ends at, seconds heard) of each
         self.duration_s = None         # simulated seconds from answer to hang-up
         self.sequence = 0
         self.spec: dict = {}

@@ -195,8 +195,7 @@ class Network:
             return
         now = self.clock_now()
         call.status, call.ended_at, call.updated_at = status, now, now
-        call.generation += 1
-        call.gather = None
+        self.interrupt(call)
         if call.answered_at is not None:
             call.duration_s = max(0, math.ceil((now - call.answered_at) / self.sim.time_scale
                                                - 1e-6))
@@ -211,8 +210,11 @@ class Network:
         call.twiml_errors.append({"code": code, "message": message, "url": url,
                                   "at": rfc2822(self.clock_now())})
         self.answer_inbound(call)
-        self.interpreter.say(call, APPLICATION_ERROR, "en-US", "man")
-        self.end(call, "completed")
+        call.generation += 1
+        call.gather = None
+        length = self.interpreter.say(call, APPLICATION_ERROR, "en-US", "man")
+        self.interpreter.after(call, call.generation, length,
+                               lambda: self.end(call, "completed"))
 
     # -- callbacks ------------------------------------------------------------------------
     def base_params(self, call: Call) -> dict:
@@ -292,6 +294,16 @@ class Network:
         elif status == "completed":
             self.end(call, "completed")
 
+    def interrupt(self, call: Call):
+        """The running document is dropped: speech under way stops being heard."""
+        now = self.clock_now()
+        for ends, heard in call.speech:
+            if ends > now:       # cut off: the rest was never heard
+                call.heard_seconds -= min(heard, (ends - now) / self.sim.time_scale)
+        call.speech = []
+        call.generation += 1
+        call.gather = None
+
     def redirect(self, call: Call, url: str | None, method: str, twiml: str | None):
         """Url or Twiml from the REST API: stop the running document, run the new one."""
         if call.status in ("queued", "ringing"):
@@ -301,8 +313,7 @@ class Network:
                 call.params.pop("Twiml", None)
                 call.params["Url"], call.params["Method"] = url, method
             return
-        call.generation += 1
-        call.gather = None
+        self.interrupt(call)
         if twiml:
             self.interpreter.run_text(call, twiml, None)
         else:

@@ -98,8 +98,15 @@ class Interpreter:
         at = self.net.clock_now() + self.net.real(offset)
         call.said.append({"text": text.strip(), "language": language, "voice": voice,
                           "at": iso(at), "after_beep": self._after_beep(call, at)})
-        call.heard_seconds += self._heard(call, at, length)
+        self._speaking(call, at, length)
         return length
+
+    def _speaking(self, call, at, length):
+        """Count what the callee hears; a hang-up in the middle takes the rest back."""
+        heard = self._heard(call, at, length)
+        call.heard_seconds += heard
+        call.speech = [s for s in call.speech if s[0] > at]
+        call.speech.append((at + self.net.real(length), heard))
 
     def _after_beep(self, call, at) -> bool:
         return call.greeting_end is not None and at >= call.greeting_end - 1e-9
@@ -126,7 +133,7 @@ class Interpreter:
         at = self.net.clock_now()
         call.plays.append({"url": (verb.text or "").strip(), "at": iso(at),
                            "after_beep": self._after_beep(call, at)})
-        call.heard_seconds += self._heard(call, at, total)
+        self._speaking(call, at, total)
         self.after(call, gen, total, cont)
 
     def verb_pause(self, call, verb, gen, cont):

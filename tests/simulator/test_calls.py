@@ -244,3 +244,13 @@ def _wait_until(simulator, sid, predicate, timeout=10):
 
 def test_validator_is_the_official_one():
     assert RequestValidator(AUTH_TOKEN).compute_signature("http://x/y", {"a": "1"})
+
+
+def test_a_callee_hanging_up_mid_sentence_did_not_hear_the_rest(simulator, twilio, twiml_app):
+    text = "Avis important de la Ville de Saguenay. " * 10       # about 29 s of speech
+    twiml_app.route("voice", saying(text))
+    simulator.set_scenario({"numbers": {TO: {"answer": "human", "hangup_after_s": 10}}})
+    record = simulator.wait_for_call(dial(twilio, twiml_app).sid)
+    assert record["duration"] == 10
+    # the TwiML fetch's real milliseconds count 100 times at this time scale
+    assert 7 < record["heard_seconds"] <= 10
