@@ -10,6 +10,7 @@ call, so the simulator's process does only the simulator's work. Reports the clo
 events at the same rate), and the CPS achieved against the limit.
 """
 import argparse
+import resource
 import subprocess
 import sys
 import threading
@@ -111,6 +112,7 @@ def run(calls: int, cps: float, time_scale: float, workers: int):
         "human": 0.6, "voicemail": 0.25, "no-answer": 0.1, "busy": 0.03, "failed": 0.02}},
         time_scale=time_scale, cps=cps).start()
     sim.set_scenario({**sim.scenario.data, "api": {"max_concurrent_requests": 1000}})
+    cpu_before = _cpu()
     started = time.monotonic()
     share = -(-calls // workers)
     creators = [subprocess.Popen(
@@ -121,6 +123,7 @@ def run(calls: int, cps: float, time_scale: float, workers: int):
     created = time.monotonic() - started
     sim.wait_idle(timeout=calls / cps * 3 + 120)
     elapsed = time.monotonic() - started
+    cpu = _cpu() - cpu_before
     stats = sim.stats()
     records = sim.calls()
     sim.stop()
@@ -135,6 +138,8 @@ def run(calls: int, cps: float, time_scale: float, workers: int):
           f"{stats['events']} clock events")
     print(f"  CPS achieved {stats['cps_achieved']} / limit {cps:g} "
           f"(ratio {stats['cps_achieved'] / cps:.3f})")
+    print(f"  simulator CPU {cpu * 1000 / calls:.2f} ms per call: one core would carry "
+          f"about {calls / cpu:.0f} calls a second")
     print(f"  queue_time ms: p50 {queue[len(queue) // 2]}, max {queue[-1]}")
     print("  clock lag ms      p50       p99       max")
     print(f"  simulator   {lag[0]:9.3f} {lag[1]:9.3f} {lag[2]:9.3f}")
@@ -145,6 +150,11 @@ def run(calls: int, cps: float, time_scale: float, workers: int):
     for r in records:
         outcomes[r["status"]] = outcomes.get(r["status"], 0) + 1
     print(f"  outcomes {outcomes}")
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _ratio(a, b):

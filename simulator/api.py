@@ -1,4 +1,5 @@
 """The HTTP side: Twilio's 2010-04-01 REST API (the part the project uses) and the /sim API."""
+import functools
 import json
 import logging
 import threading
@@ -58,12 +59,20 @@ def _phone(value: str, missing: int, invalid: int) -> str:
         raise TwilioError(missing)
     if value.startswith(("client:", "sip:")):
         return value
+    number = _e164(value)
+    if number is None:
+        raise TwilioError(invalid)
+    return number
+
+
+@functools.lru_cache(maxsize=200_000)
+def _e164(value: str) -> str | None:
     try:
         number = phonenumbers.parse(value, "US")
     except phonenumbers.NumberParseException:
-        raise TwilioError(invalid) from None
+        return None
     if not phonenumbers.is_possible_number(number):
-        raise TwilioError(invalid)
+        return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

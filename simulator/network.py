@@ -11,14 +11,11 @@ from collections import deque
 from email.utils import format_datetime
 
 from . import defaults
-from .call import Call, new_sid, rfc2822, wall
-from .twiml import APPLICATION_ERROR, TwimlError, parse, truthy
+from .call import Call, rfc2822, wall
+from .twiml import APPLICATION_ERROR, truthy
 from .verbs import Interpreter
 
 log = logging.getLogger(__name__)
-
-ANSWERED = {"human", "voicemail", "fax", "unknown"}
-
 
 class Network:
     """Calls from request to hang-up, as Twilio and the callee's phone would make them happen."""
@@ -43,9 +40,6 @@ class Network:
         if threading.current_thread() is self.clock.thread:
             return self.clock.now
         return time.monotonic()
-
-    def sim_seconds_since(self, t: float) -> float:
-        return (self.clock_now() - t) / self.sim.time_scale
 
     # -- outbound calls -------------------------------------------------------------------
     def create_outbound(self, params: dict, events: list[str]) -> Call:
@@ -189,7 +183,7 @@ class Network:
             call.status, call.answered_at, call.updated_at = "in-progress", now, now
 
     # -- the end --------------------------------------------------------------------------
-    def end(self, call: Call, status: str, reason: str = ""):
+    def end(self, call: Call, status: str):
         """The call is over; send `completed` and wake whoever waits for it."""
         if call.final:
             return
@@ -325,6 +319,3 @@ def _number(value, default: float) -> float:
         return float(value) if value not in (None, "") else default
     except ValueError:
         return default
-
-
-__all__ = ["Network", "new_sid"]
