@@ -25,7 +25,7 @@ def client_for(app):
     """The dialer's client: one per app, with the dialer's HTTP timeout."""
     client = app.extensions.get("dialer_twilio")
     if client is None:
-        timeout = float(app.config.get("DIALER_HTTP_TIMEOUT_S") or defaults.HTTP_TIMEOUT_S)
+        timeout = defaults.setting(app, "DIALER_HTTP_TIMEOUT_S", defaults.HTTP_TIMEOUT_S)
         client = app.extensions["dialer_twilio"] = make_client(app.config, timeout=timeout)
     return client
 
@@ -83,15 +83,21 @@ def find_lost_call(app, to: str, since, taken_sids: set[str]):
 
 def hang_up_or_redirect(app, sid: str, url: str | None = None) -> bool:
     """Send the live call to URL (the voicemail message), or hang it up; False if it ended."""
-    try:
-        if url:
-            client_for(app).calls(sid).update(url=url, method="POST")
-        else:
-            client_for(app).calls(sid).update(status="completed")
-        return True
-    except (TwilioException, OSError) as error:
-        log.info("call %s could not be updated (probably over): %s", sid, error)
-        return False
+    for attempt in range(3):
+        try:
+            if url:
+                client_for(app).calls(sid).update(url=url, method="POST")
+            else:
+                client_for(app).calls(sid).update(status="completed")
+            return True
+        except TwilioRestException as error:
+            if error.status < 500 or attempt == 2:  # a 5xx was not applied: try again
+                log.info("call %s could not be updated (probably over): %s", sid, error)
+                return False
+        except (TwilioException, OSError) as error:  # answer lost: it may have been applied
+            log.warning("call %s: update answer lost (%s); not repeated", sid, error)
+            return False
+    return False
 
 
 def cancel_queued_calls(app, campaign_id: int) -> int:

@@ -152,6 +152,8 @@ def launch(app, campaign_id, actor: str) -> int:
             ["campaign_id", "residence_id", "status", "best_outcome", "confirmed", "round",
              "number_index", "next_attempt_at", "updated_at"], rows))
         count = result.rowcount
+        if count is None or count < 0:  # some drivers do not count INSERT ... SELECT rows
+            count = session.scalar(select(func.count()).where(Delivery.campaign_id == campaign.id))
         session.execute(update(Campaign).where(Campaign.id == campaign.id)
                         .values(launched_at=now))
         audit(session, actor, "campaign.launch", "campaign", campaign.id, residences=count)

@@ -51,3 +51,19 @@ RATE_LIMIT_BACKOFF_S = (0.25, 0.5, 1.0, 2.0, 4.0)
 
 CPS_MARGIN = 1.01
 """Calls are spaced 1 % wider than 1/CPS so that no one-second window ever holds more."""
+
+
+def setting(app, name: str, default):
+    """Setting NAME (e.g. DIALER_THREADS): the app's config, else the environment, else DEFAULT
+    (converted to DEFAULT's type; tuples from comma-separated text)."""
+    import os
+    value = app.config.get(name)
+    if value in (None, ""):
+        value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    if isinstance(default, tuple):
+        return tuple(float(v) for v in (value.split(",") if isinstance(value, str) else value))
+    if default is None:
+        return float(value)
+    return type(default)(value)

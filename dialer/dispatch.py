@@ -90,14 +90,17 @@ def claim(session, campaign: "CampaignView | Campaign", lease_s: float) -> Job |
         Delivery.campaign_id == campaign.id, Delivery.status == Outcome.PENDING.value,
         Delivery.next_attempt_at <= now).order_by(Delivery.next_attempt_at, Delivery.id).limit(1))
     if session.get_bind().dialect.name == "postgresql":
-        candidate = candidate.with_for_update(skip_locked=True)
-    row = session.execute(
-        update(Delivery).where(Delivery.id.in_(candidate.scalar_subquery()),
-                               Delivery.status == Outcome.PENDING.value)
-        .values(status=Outcome.IN_PROGRESS.value, lease_until=now + timedelta(seconds=lease_s),
-                updated_at=now)
-        .returning(Delivery.id, Delivery.residence_id, Delivery.round, Delivery.number_index)
-    ).first()
+        candidate = candidate.with_for_update(skip_locked=True)  # held until our commit
+    delivery_id = session.scalar(candidate)
+    row = None
+    if delivery_id is not None:
+        row = session.execute(
+            update(Delivery).where(Delivery.id == delivery_id,
+                                   Delivery.status == Outcome.PENDING.value)
+            .values(status=Outcome.IN_PROGRESS.value,
+                    lease_until=now + timedelta(seconds=lease_s), updated_at=now)
+            .returning(Delivery.id, Delivery.residence_id, Delivery.round, Delivery.number_index)
+        ).first()
     if row is None:
         session.rollback()
         return None

@@ -26,14 +26,10 @@ log = logging.getLogger(__name__)
 OPEN = (Outcome.PENDING.value, Outcome.IN_PROGRESS.value)
 
 
-def _setting(app, name: str, default: float) -> float:
-    value = app.config.get(name)
-    return float(default if value is None else value)
-
-
 def run_once(app, session) -> dict:
     """One reconciliation pass; returns what it did (for logs and tests)."""
-    done = {"expired": _expire(app, session), "ambiguous": _resolve_ambiguous(app, session),
+    done = {"expired": _expire(app, session), "orphans": _release_orphans(session),
+            "ambiguous": _resolve_ambiguous(app, session),
             "fetched": _settle_missing(app, session), "completed": _complete(session)}
     return done
 
@@ -67,6 +63,23 @@ def _expire(app, session) -> int:
     return len(expired)
 
 
+def _release_orphans(session) -> int:
+    """A residence `in_progress` with no call under way and its lease over goes back to
+    pending (defensive: a claim always writes its attempt in the same transaction)."""
+    now = utcnow()
+    under_way = exists().where(CallAttempt.delivery_id == Delivery.id,
+                               CallAttempt.outcome.is_(None))
+    result = session.execute(update(Delivery).where(
+        Delivery.status == Outcome.IN_PROGRESS.value, Delivery.lease_until.is_not(None),
+        Delivery.lease_until < now, ~under_way).values(
+        status=Outcome.PENDING.value, lease_until=None, next_attempt_at=now)
+        .execution_options(synchronize_session=False))
+    session.commit()
+    if result.rowcount:
+        log.warning("%d residences were in progress with no call; queued again", result.rowcount)
+    return result.rowcount
+
+
 def _complete(session) -> int:
     now = utcnow()
     open_work = exists().where(Delivery.campaign_id == Campaign.id, Delivery.status.in_(OPEN))
@@ -86,8 +99,8 @@ def _complete(session) -> int:
 
 def _resolve_ambiguous(app, session) -> int:
     now = utcnow()
-    wait = _setting(app, "DIALER_AMBIGUOUS_WAIT_S", defaults.HTTP_TIMEOUT_S / 2)
-    lease = _setting(app, "DIALER_CLAIM_LEASE_S", defaults.CLAIM_LEASE_S)
+    wait = defaults.setting(app, "DIALER_AMBIGUOUS_WAIT_S", defaults.HTTP_TIMEOUT_S / 2)
+    lease = defaults.setting(app, "DIALER_CLAIM_LEASE_S", defaults.CLAIM_LEASE_S)
     lease_over = exists().where(Delivery.id == CallAttempt.delivery_id,
                                 Delivery.lease_until < now)
     attempts = session.scalars(select(CallAttempt).where(
@@ -138,21 +151,24 @@ def _apply_fetched(session, attempt_id: int, call) -> None:
 
 def _settle_missing(app, session) -> int:
     now = utcnow()
-    grace = _setting(app, "DIALER_FINAL_CALLBACK_GRACE_S", defaults.FINAL_CALLBACK_GRACE_S)
-    amd_grace = _setting(app, "DIALER_AMD_GRACE_S", defaults.AMD_GRACE_S)
+    grace = defaults.setting(app, "DIALER_FINAL_CALLBACK_GRACE_S", defaults.FINAL_CALLBACK_GRACE_S)
+    amd_grace = defaults.setting(app, "DIALER_AMD_GRACE_S", defaults.AMD_GRACE_S)
     rows = session.execute(select(CallAttempt.id, CallAttempt.sid, CallAttempt.status,
                                   CallAttempt.requested_at, CallAttempt.ended_at,
                                   Campaign.ring_timeout_s).join(
         Campaign, Campaign.id == CallAttempt.campaign_id).where(
         CallAttempt.outcome.is_(None), CallAttempt.sid.is_not(None),
-        CallAttempt.requested_at < now - timedelta(seconds=min(grace, amd_grace)))
+        CallAttempt.requested_at < now - timedelta(seconds=min(
+            grace, amd_grace, defaults.setting(app, "DIALER_FINAL_CALLBACK_AFTER_S", grace))))
         .order_by(CallAttempt.id).limit(500)).all()
     fetched = 0
     for row in rows:
         if row.status == "completed":
             due = row.ended_at is None or row.ended_at < now - timedelta(seconds=amd_grace)
         else:
-            due = row.requested_at < now - timedelta(seconds=row.ring_timeout_s + grace)
+            after = defaults.setting(app, "DIALER_FINAL_CALLBACK_AFTER_S", None)
+            after = row.ring_timeout_s + grace if after is None else float(after)
+            due = row.requested_at < now - timedelta(seconds=after)
         if not due or not _fetch_allowed(app, row.id, grace):
             continue
         call = fetch_call(app, row.sid)

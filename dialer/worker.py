@@ -2,8 +2,8 @@
 plus a reconciler thread. `run_worker` (for `ivr worker`) also serves the RQ queues.
 
 Per call: find a campaign with due work (emergency first, calling window respected) ->
-`pacing.acquire` a slot of the account-wide CPS limit -> claim one delivery and commit its
-attempt -> `calls.create` -> record the SID. Twilio's own queue is never relied on: a call is
+claim one delivery and commit its attempt -> `pacing.acquire` a slot of the account-wide CPS
+limit -> `calls.create` at once -> record the SID. Twilio's own queue is never relied on: a call is
 only requested when its slot has come. 429 / 20429 answers back off and retry; a lost answer
 (timeout, 5xx) makes the attempt ambiguous, for the reconciler to resolve before that number is
 dialled again; a 4xx refusal fails that number.
@@ -25,23 +25,18 @@ log = logging.getLogger(__name__)
 _DRAIN_OPEN = ("pending", "in_progress")
 
 
-def _setting(app, name, default):
-    value = app.config.get(name)
-    return type(default)(default if value in (None, "") else value)
-
-
 class Dialer:
     """Sender threads and a reconciler thread for one app; `.start()`, `.stop()`."""
 
     def __init__(self, app, threads: int | None = None, reconcile_interval: float | None = None):
         self.app = app
         cps = float(app.config.get("DIALER_CPS") or 1)
-        self.threads = threads or _setting(app, "DIALER_THREADS",
+        self.threads = threads or defaults.setting(app, "DIALER_THREADS",
                                            max(2, min(64, int(cps * 0.6) + 2)))
-        self.reconcile_interval = reconcile_interval or _setting(
+        self.reconcile_interval = reconcile_interval or defaults.setting(
             app, "DIALER_RECONCILE_INTERVAL_S", defaults.RECONCILE_INTERVAL_S)
-        self.poll = _setting(app, "DIALER_POLL_INTERVAL_S", defaults.POLL_INTERVAL_S)
-        self.lease = _setting(app, "DIALER_CLAIM_LEASE_S", defaults.CLAIM_LEASE_S)
+        self.poll = defaults.setting(app, "DIALER_POLL_INTERVAL_S", defaults.POLL_INTERVAL_S)
+        self.lease = defaults.setting(app, "DIALER_CLAIM_LEASE_S", defaults.CLAIM_LEASE_S)
         self.Session = sessionmaker_for(app)
         self.stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -108,12 +103,18 @@ class Dialer:
         session.rollback()
         if campaign_id is None:
             return None
-        campaign = by_id[campaign_id]
-        try:
-            acquire(self.app, campaign.priority, timeout=5.0)
-        except PacingTimeout:
-            return None
-        return dispatch.claim(session, campaign, self.lease)
+        return dispatch.claim(session, by_id[campaign_id], self.lease)
+
+    def _wait_for_slot(self, priority: str) -> bool:
+        """Take a slot of the account's CPS, right before the request (so the provider sees
+        the same spacing); False if the worker is stopping."""
+        while not self.stopping.is_set():
+            try:
+                acquire(self.app, priority, timeout=2.0)
+                return True
+            except PacingTimeout:
+                continue
+        return False
 
     def _campaign_running(self, session, campaign_id) -> bool:
         status = session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
@@ -125,9 +126,13 @@ class Dialer:
             settle.void_attempt(session, job.attempt_id, "campaign no longer running")
             session.commit()
             return
-        backoffs = list(_setting(self.app, "DIALER_RATE_LIMIT_BACKOFF_S",
-                                 defaults.RATE_LIMIT_BACKOFF_S))
+        backoffs = list(defaults.setting(self.app, "DIALER_RATE_LIMIT_BACKOFF_S",
+                                         defaults.RATE_LIMIT_BACKOFF_S))
         while True:
+            if not self._wait_for_slot(job.priority):
+                settle.void_attempt(session, job.attempt_id, "worker stopping")
+                session.commit()
+                return
             sent = utcnow()
             try:
                 sid = place_call(self.app, job.token, job.to, job.language, job.ring_timeout_s)
@@ -137,7 +142,6 @@ class Dialer:
                     wait = backoffs.pop(0)
                     log.warning("provider says too many requests (429); retrying in %.2f s", wait)
                     time.sleep(wait)
-                    acquire(self.app, job.priority, timeout=None)
                     continue
                 if is_rate_limited(error):
                     settle.void_attempt(session, job.attempt_id, "rate limited (429)")
@@ -151,8 +155,11 @@ class Dialer:
                     log.warning("call to %s: create answer lost (%s); ambiguous until resolved",
                                 job.to, error.__class__.__name__)
                     session.execute(update(CallAttempt).where(
+                        CallAttempt.id == job.attempt_id, CallAttempt.requested_at.is_(None))
+                        .values(requested_at=sent))
+                    session.execute(update(CallAttempt).where(
                         CallAttempt.id == job.attempt_id, CallAttempt.status == "creating")
-                        .values(status="ambiguous", requested_at=sent, error=str(error)[:255]))
+                        .values(status="ambiguous", error=str(error)[:255]))
                 session.commit()
                 return
         self._record_sid(session, job, sid, sent)

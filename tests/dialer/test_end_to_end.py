@@ -117,7 +117,8 @@ def app_config(app_config):
     app_config.update(DIALER_CPS=CPS, DIALER_THREADS=8, DIALER_POLL_INTERVAL_S=0.05,
                       DIALER_RECONCILE_INTERVAL_S=0.3, DIALER_AMD_GRACE_S=1.0,
                       DIALER_FINAL_CALLBACK_GRACE_S=2.0, DIALER_AMBIGUOUS_WAIT_S=1.0,
-                      DIALER_CLAIM_LEASE_S=3.0, DIALER_HTTP_TIMEOUT_S=2.0)
+                      DIALER_CLAIM_LEASE_S=3.0, DIALER_HTTP_TIMEOUT_S=2.0,
+                      DIALER_FINAL_CALLBACK_AFTER_S=3.0)
     return app_config
 
 
@@ -134,3 +135,17 @@ def test_every_residence_ends_with_its_expected_outcome(e2e, session):
             assert_voicemail_got_the_message_once(c)
     status = campaigns.status(session, session.scalar(select(Delivery.campaign_id)))
     assert status["status"] == "completed" and status["confirmed"] == 3
+
+
+def test_faults_end_with_the_same_outcomes(e2e, session):
+    """API errors and timeouts, duplicated, reordered and dropped callbacks: same outcomes."""
+    expected, numbers = build(session, copies=2)
+    e2e.sim.set_scenario({
+        "seed": 3, "default": {"answer": "human"}, "numbers": numbers,
+        "api": {"error_rate": 0.1, "timeout_rate": 0.05, "timeout_ms": 2500},
+        "callbacks": {"duplicate_rate": 0.3, "reorder_rate": 0.3, "drop_rate": 0.15}})
+    run_campaign(e2e, session, numbers)
+    assert drain(e2e.live.app, timeout=120)
+    assert outcomes(session) == expected
+    e2e.sim.wait_idle()
+    assert_log_is_clean(e2e.sim.calls(), session, CPS)
