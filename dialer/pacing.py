@@ -5,8 +5,10 @@ calls) asks `acquire()` first. The limiter is a spaced schedule ("virtual schedu
 without burst): Redis keeps the next free instant (`cps:tat`, on the Redis server's clock read
 with TIME, so machines' clocks do not matter); each caller reserves the later of now and that
 instant, moves it on by 1/CPS (1 % wider, defaults.CPS_MARGIN) and sleeps until its slot.
-Slots are therefore more than 1/CPS apart and no one-second window ever holds more than CPS
-calls. The reservation is a WATCH/MULTI transaction (no Lua, so fakeredis serves too), and
+Slots are therefore more than 1/CPS apart. Because a thread can wake up late and squeeze
+against the next one, a second, hard check runs at the instant of sending: a Redis sorted set
+of send instants, and a send is allowed only while the last 1.02 s hold fewer than CPS of
+them. So no one-second window ever holds more than CPS call requests. The reservation is a WATCH/MULTI transaction (no Lua, so fakeredis serves too), and
 threads of one process take turns through a local lock so they never fight over the key.
 
 Priorities: an emergency caller may reserve up to 2 s ahead and raises a flag while waiting;
@@ -26,6 +28,8 @@ from ivr.redis_conn import get_redis
 from . import defaults
 
 TAT_KEY = "cps:tat"
+LOG_KEY = "cps:sent"
+GUARD_WINDOW_S = 1.02  # the hard check's window: 1 s plus a little for network jitter
 EMERGENCY_FLAG = "cps:emergency-waiting"
 HORIZON_S = {"emergency": 2.0, "service": 1.0, "normal": 0.25}
 _local_lock = threading.Lock()
@@ -66,6 +70,30 @@ def _reserve(conn, step: float, horizon: float) -> tuple[bool, float]:
                 continue
 
 
+def _guard(conn, limit: int) -> float:
+    """The hard check at the instant of sending: fewer than LIMIT sends in the last window
+    (a sorted set of send instants on Redis's clock); 0 when recorded, else seconds to wait."""
+    with conn.pipeline() as pipe:
+        while True:
+            try:
+                pipe.watch(LOG_KEY)
+                now = _server_now(pipe)
+                since = now - GUARD_WINDOW_S
+                recent = pipe.zrangebyscore(LOG_KEY, f"({since}", "+inf", start=0, num=limit,
+                                            withscores=True)
+                if len(recent) >= limit:
+                    pipe.unwatch()
+                    return max(0.001, recent[0][1] - since)
+                pipe.multi()
+                pipe.zremrangebyscore(LOG_KEY, "-inf", since)
+                pipe.zadd(LOG_KEY, {repr(now): now})
+                pipe.expire(LOG_KEY, 5)
+                pipe.execute()
+                return 0.0
+            except redis.WatchError:
+                continue
+
+
 def acquire(app, priority: str = "normal", timeout: float | None = 30.0) -> float:
     """Block until this process may create one call; returns the seconds waited.
 
@@ -88,7 +116,13 @@ def acquire(app, priority: str = "normal", timeout: float | None = 30.0) -> floa
             if reserved:
                 if wait > 0:
                     time.sleep(wait)
-                return time.monotonic() - started
+                limit = max(1, int(float(app.config.get("DIALER_CPS") or 1)))
+                while True:  # a late wake-up must not squeeze more sends into one second
+                    with _local_lock:
+                        late = _guard(conn, limit)
+                    if not late:
+                        return time.monotonic() - started
+                    time.sleep(late)
         else:
             wait = step
         if timeout is not None and time.monotonic() - started + wait > timeout:
