@@ -87,6 +87,9 @@ def auth(call, digits):
         return None
     if not digits.isdigit():
         return "hotline.invalid"
+    if accounts.locked(phone):  # locked meanwhile, by failures in another call
+        check_lock(call)
+        return None
     result = accounts.check_password(call.session, phone, digits, call.actor)
     if result == "locked":
         check_lock(call)

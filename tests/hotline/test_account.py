@@ -171,3 +171,14 @@ def test_a_mobile_gets_a_text_message_instead(session, caller, app):
     heard = caller(NUMBER).keys("*")
     assert "par texto au 4 1 8, 5 5 5, 0 1 8 8" in heard
     assert fresh(session, OneTimeCode).channel == "sms"
+
+
+def test_a_lock_set_by_another_call_stops_this_one_too(registered, caller, session):
+    phone = caller(NUMBER)
+    phone.dial()
+    number = fresh(session, PhoneNumber)
+    number.locked_until = utcnow() + timedelta(minutes=15)
+    session.commit()
+    heard = phone.press("258036")
+    assert "bloqué pour 15 minutes" in heard and heard.hangup
+    assert "Les appels d'alerte" not in heard
