@@ -153,3 +153,16 @@ def test_cancelling_the_consent_stores_nothing(caller, session):
     heard = caller().keys("1", "1", "2")
     assert "L'inscription est annulée." in heard and heard.hangup
     assert residences(session) == []
+
+
+def test_an_imported_registry_is_what_the_hotline_offers(caller, runner, tmp_path, session):
+    registry = tmp_path / "addresses.csv"
+    registry.write_text("civic_number,street,city,postal_code,latitude,longitude\n"
+                        "2450,boulevard Saint-Paul,CHICOUTIMI,G7H 5H8,,\n"
+                        "2450,rue Racine Est,CHICOUTIMI,G7H 1S1,,\n"
+                        "24x,rue Bagot,LA BAIE,,,\n", encoding="utf-8")
+    result = runner.invoke(args=["addresses", "import", str(registry)])
+    assert result.exit_code == 0, result.output
+    heard = caller().keys("1", "1", "1", "2450", "")
+    assert "Pour le 2450 boulevard Saint-Paul, Chicoutimi, appuyez sur 1." in heard
+    assert "Pour le 2450 rue Racine Est, Chicoutimi, appuyez sur 2." in heard

@@ -94,3 +94,16 @@ def test_ivr_phone_with_keys_walks_a_registration(stack, session):
     assert "C'est fait. Le numéro 4 1 8, 5 5 5, 0 1 4 2 est inscrit" in result.output
     [res] = fresh(session, Residence)
     assert res.phones[0].e164 == "+14185550142"
+
+
+def test_a_mobile_gets_its_temporary_password_by_sms(stack, session):
+    stack.live.app.config["RQ_SYNC"] = True
+    add_residence(session, "+14185550188", pin="258036", kind="sms")
+    sid = stack.sim.place_call("+14185550188", to=HOTLINE, keys=["*#"])
+    assert "par texto" in said(stack.sim.wait_for_call(sid))
+    [message] = stack.sim.messages()
+    assert message["to"] == "+14185550188" and "mot de passe temporaire" in message["body"]
+    code = re.search(r"\b(\d{6})\b", message["body"]).group(1)
+    sid = stack.sim.place_call("+14185550188", to=HOTLINE, keys=[code + "#", "-", "-", "-"])
+    assert "Choisissez maintenant un nouveau mot de passe." in said(stack.sim.wait_for_call(sid))
+    assert not [c for c in stack.sim.calls() if c["direction"] != "inbound"]  # no call-back
