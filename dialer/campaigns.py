@@ -11,7 +11,7 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, insert, literal, select, update
+from sqlalchemy import case, func, insert, literal, select, text, update
 
 from ivr.db import sessionmaker_for
 from models import (CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, Priority,
@@ -139,21 +139,26 @@ def launch(app, campaign_id, actor: str) -> int:
     """Snapshot the targets into deliveries and start calling; returns how many residences."""
     with sessionmaker_for(app)() as session:
         campaign, _ = _transition(session, campaign_id, "launch")
+        if session.get_bind().dialect.name == "postgresql":
+            # JIT compiling this one big statement costs more than it saves (~0.2 s at 100k)
+            session.execute(text("SET LOCAL jit = off"))
         now = utcnow()
         has_number = targeting.callable_number_exists()
         status = case((has_number, literal(Outcome.PENDING.value)),
                       else_=literal(Outcome.FAILED.value))
-        best = case((has_number, literal(None)), else_=literal(Outcome.FAILED.value))
         when = literal(now, UTCDateTime())
-        rows = (select(literal(campaign.id), Residence.id, status, best, literal(False),
+        rows = (select(literal(campaign.id), Residence.id, status, literal(False),
                        literal(1), literal(0), when, when)
                 .where(targeting.condition(session, campaign.target)))
         result = session.execute(insert(Delivery).from_select(
-            ["campaign_id", "residence_id", "status", "best_outcome", "confirmed", "round",
+            ["campaign_id", "residence_id", "status", "confirmed", "round",
              "number_index", "next_attempt_at", "updated_at"], rows))
         count = result.rowcount
         if count is None or count < 0:  # some drivers do not count INSERT ... SELECT rows
             count = session.scalar(select(func.count()).where(Delivery.campaign_id == campaign.id))
+        session.execute(update(Delivery).where(  # residences with no number to call (few)
+            Delivery.campaign_id == campaign.id, Delivery.status == Outcome.FAILED.value)
+            .values(best_outcome=Outcome.FAILED.value))
         session.execute(update(Campaign).where(Campaign.id == campaign.id)
                         .values(launched_at=now))
         audit(session, actor, "campaign.launch", "campaign", campaign.id, residences=count)

@@ -149,3 +149,18 @@ def test_faults_end_with_the_same_outcomes(e2e, session):
     assert outcomes(session) == expected
     e2e.sim.wait_idle()
     assert_log_is_clean(e2e.sim.calls(), session, CPS)
+
+
+def test_a_redis_flush_mid_campaign_loses_nobody(e2e, session):
+    """Redis carries no truth: flushing it (a restart without persistence) changes nothing."""
+    from ivr.redis_conn import get_redis
+    expected, numbers = build(session, copies=2)
+    e2e.sim.set_scenario({"seed": 2, "numbers": numbers})
+    app = e2e.live.app
+    run_campaign(e2e, session, numbers)
+    drain(app, until=lambda: len(e2e.sim.calls()) >= 6, timeout=30)
+    get_redis(app).flushdb()
+    assert drain(app, timeout=90)
+    assert outcomes(session) == expected
+    e2e.sim.wait_idle()
+    assert_log_is_clean(e2e.sim.calls(), session, CPS)
