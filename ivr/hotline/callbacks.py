@@ -142,9 +142,10 @@ def callback_answer(session, config, token: str, digits: str) -> VoiceResponse:
     if digits == "1" and phone is not None:
         now = utcnow()
         phone.active, phone.verified_at, code.used_at = True, now, now
-        audit(session, f"phone:{phone.e164}", "hotline.number_confirmed", "residence",
+        audit(session, f"hotline:{phone.e164}", "hotline.number_confirmed", "residence",
               phone.residence_id)
         session.commit()
+        log.info("keyed-in number confirmed by its owner (residence %s)", phone.residence_id)
         key = "hotline.callback.verify.done"
     else:
         key = "hotline.callback.verify.not_done"

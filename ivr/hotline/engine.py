@@ -47,7 +47,9 @@ def resume(session, config, form, timeout: bool = False, app=None):
     call = Call(row, session, config, hooks=handlers.ON_ENTER)
     step = call.step
     menu = MENUS[step]
-    digits = "" if timeout else form.get("Digits", "")
+    digits = "" if timeout else form.get("Digits", "").rstrip("#")
+    if menu.empty_ok and not digits and form.get("FinishedOnKey") != "#":
+        timeout = True  # actionOnEmptyResult posted a silence
     if menu.record:
         refusal = handlers.RECORDINGS[step](call, None if timeout else form.get("RecordingUrl"))
     elif timeout:

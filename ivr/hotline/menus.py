@@ -18,6 +18,7 @@ class Menu:
     back: str | None = None      # where * leads
     staff: bool = True           # offer 0 = staff (when a staff number is configured)
     repeat: bool = False         # say "9 repeats" after the prompt
+    empty_ok: bool = False       # "#" alone is an answer (told from silence by FinishedOnKey)
 
 
 MENUS: dict[str, Menu] = {
@@ -41,7 +42,8 @@ MENUS: dict[str, Menu] = {
     "consent": Menu("hotline.consent.prompt", {"1": "consent_accepted", "2": "cancel"},
                     back="unregistered"),
     "civic": Menu("hotline.civic.prompt", entry=True, back="consent", staff=False),
-    "apartment": Menu("hotline.apartment.prompt", entry=True, back="civic", staff=False),
+    "apartment": Menu("hotline.apartment.prompt", entry=True, back="civic", staff=False,
+                      empty_ok=True),
     "street_letters": Menu("hotline.street_letters.prompt", entry=True, back="civic",
                            staff=False),
     "address_choice": Menu("hotline.address_choice.prompt",

@@ -1,4 +1,6 @@
 """Registering a residence: consent, address (registry or recording), name, PIN, done."""
+import logging
+
 from sqlalchemy import select
 
 from models import Address, utcnow
@@ -8,6 +10,8 @@ from models.phone import national_digits
 from . import accounts, matching, pins
 from .account_menu import say_status
 from .handlers import action, entry, prompt_values, recording, residence, spoken_number
+
+log = logging.getLogger(__name__)
 
 
 @action("consent_accepted")
@@ -143,6 +147,9 @@ def finish_registration(call, pin_hash):
         return
     res = accounts.register(call.session, {**data, "pin_hash": pin_hash}, call.language,
                             call.actor)
+    log.info("hotline call %s registered residence %s (%s, %s)", call.row.call_sid, res.id,
+             "address from the registry" if res.address_id else "address recorded for review",
+             "keyed-in number awaiting confirmation" if data.get("keyed") else "caller ID")
     address = call.session.get(Address, res.address_id) if res.address_id else None
     spoken_address = (matching.spoken(address) if address
                       else call.t("hotline.done.address_recorded"))

@@ -53,6 +53,8 @@ def render(call, resume_url: str, values: dict | None = None) -> VoiceResponse:
                         finish_on_key="#", play_beep=True, timeout=RECORD_SILENCE)
     else:
         options = {"finish_on_key": "#"} if menu.entry else {"num_digits": 1}
+        if menu.empty_ok:
+            options["action_on_empty_result"] = True
         gather = Gather(input="dtmf", action=resume_url, method="POST",
                         timeout=GATHER_TIMEOUT, **options)
         say_all(gather, config, texts)

@@ -166,3 +166,13 @@ def test_an_imported_registry_is_what_the_hotline_offers(caller, runner, tmp_pat
     heard = caller().keys("1", "1", "1", "2450", "")
     assert "Pour le 2450 boulevard Saint-Paul, Chicoutimi, appuyez sur 1." in heard
     assert "Pour le 2450 rue Racine Est, Chicoutimi, appuyez sur 2." in heard
+
+
+def test_apartment_pound_alone_means_none_but_silence_is_asked_again(caller, session):
+    phone = caller()
+    heard = phone.keys("1", "1", "1", "12")
+    assert heard.gather.get("actionOnEmptyResult") == "true"
+    heard = phone.post("/voice/hotline", Digits="")  # posted on timeout: no FinishedOnKey
+    assert "Je n'ai rien entendu." in heard and "appartement" in heard
+    heard = phone.post("/voice/hotline", Digits="", FinishedOnKey="#")
+    assert "dites votre adresse" in heard
