@@ -1,4 +1,4 @@
-"""The HTTP side: Twilio's 2010-04-01 REST API (the part the project uses) and the /sim API."""
+"""The HTTP side: Twilio's 2010-04-01 REST API (the part the project uses), then /sim."""
 import functools
 import json
 import logging
@@ -10,44 +10,13 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from .control import Control
+from .errors import TwilioError
 from .scenario import ScenarioError
 
 log = logging.getLogger(__name__)
 
 API = "/2010-04-01/Accounts/<account>"
-ERRORS = {
-    20003: "Authenticate",
-    20404: "The requested resource was not found",
-    20429: "Too Many Requests",
-    20500: "An internal server error has occurred",
-    21201: "No 'To' number is specified",
-    21205: "Url parameter is required.",
-    21211: "Invalid 'To' Phone Number",
-    21212: "Invalid 'From' Phone Number",
-    21213: "No 'From' number is specified",
-    21220: "Call is not in-progress. Cannot redirect.",
-    21602: "Message body is required.",
-}
-STATUS_OF = {20003: 401, 20404: 404, 20429: 429, 20500: 500}
-
-
-class TwilioError(Exception):
-    """An error answered in Twilio's shape: {"code", "message", "more_info", "status"}."""
-
-    def __init__(self, code: int, message: str | None = None, status: int | None = None):
-        super().__init__(message or ERRORS.get(code, "error"))
-        self.code = code
-        self.message = message or ERRORS.get(code, "error")
-        self.status = status or STATUS_OF.get(code, 400)
-
-    def response(self) -> Response:
-        body = {"code": self.code, "message": self.message,
-                "more_info": f"https://www.twilio.com/docs/errors/{self.code}",
-                "status": self.status}
-        headers = {"WWW-Authenticate": 'Basic realm="Twilio API"'} if self.status == 401 else {}
-        return Response(json.dumps(body), self.status, headers, mimetype="application/json")
-
-
 def _json(data, status=200) -> Response:
     return Response(json.dumps(data), status, mimetype="application/json")
 
@@ -81,6 +50,7 @@ class Api:
 
     def __init__(self, sim):
         self.sim = sim
+        self.control = Control(sim)
         self.in_flight = 0
         self._count = threading.Lock()
         self.url_map = Map([
@@ -112,7 +82,7 @@ class Api:
             return exc
         if endpoint.startswith("sim_"):
             try:
-                return getattr(self, endpoint)(request, **args)
+                return getattr(self.control, endpoint)(request, **args)
             except ScenarioError as exc:
                 return _json({"error": str(exc)}, 400)
             except KeyError:
@@ -253,60 +223,3 @@ class Api:
                 if message["sid"] == sid:
                     return _json(self.sim.message_resource(message))
         raise TwilioError(20404)
-
-    # -- the simulator's own --------------------------------------------------------------
-    def sim_calls(self, request):
-        return _json(self.sim.calls())
-
-    def sim_call(self, request, sid):
-        with self.sim.lock:
-            return _json(self.sim.network.calls[sid].record())
-
-    def sim_keys(self, request, sid):
-        keys = str((request.get_json(silent=True) or {}).get("keys", "")).strip() \
-            or request.form.get("keys", "").strip()
-        if not keys:
-            return _json({"error": "give keys, e.g. {\"keys\": \"1\"} or \"-\" for silence"},
-                         400)
-        with self.sim.lock:
-            call = self.sim.network.calls[sid]
-            self.sim.network.interpreter.press(call, keys)
-            return _json(call.record())
-
-    def sim_hangup(self, request, sid):
-        with self.sim.lock:
-            call = self.sim.network.calls[sid]
-            self.sim.network.end(call, "completed")
-            return _json(call.record())
-
-    def sim_messages(self, request):
-        return _json(self.sim.messages())
-
-    def sim_scenario(self, request):
-        if request.method == "PUT":
-            data = request.get_json(silent=True)
-            if not isinstance(data, dict):
-                return _json({"error": "the scenario must be a JSON object"}, 400)
-            self.sim.set_scenario(data)
-        return _json(self.sim.scenario.data)
-
-    def sim_incoming(self, request):
-        if request.method == "PUT":
-            data = request.get_json(silent=True) or {}
-            if not data.get("number") or not data.get("url"):
-                return _json({"error": "give number and url"}, 400)
-            self.sim.set_incoming_url(data["number"], data["url"], data.get("method", "POST"))
-        return _json({n: {"url": u, "method": m} for n, (u, m) in self.sim.incoming.items()})
-
-    def sim_phone(self, request):
-        data = request.get_json(silent=True) or {}
-        to = data.get("to") or next(iter(self.sim.incoming), None)
-        from_ = data.get("from") or "+14185559999"
-        if not to:
-            return _json({"error": "no number to call: give 'to'"}, 400)
-        keys = data.get("keys")
-        sid = self.sim.place_call(from_, to, keys=keys, interactive=bool(data.get("interactive")))
-        return _json({"sid": sid}, 201)
-
-    def sim_stats(self, request):
-        return _json(self.sim.stats())

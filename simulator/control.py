@@ -1,0 +1,71 @@
+"""The simulator's own API: the log of calls and messages, scenario, and a resident's phone."""
+import json
+
+from werkzeug.wrappers import Response
+
+
+def _json(data, status=200) -> Response:
+    return Response(json.dumps(data), status, mimetype="application/json")
+
+
+class Control:
+    """Handlers of /sim/...; KeyError (no such call) and ScenarioError become 404 / 400."""
+
+    def __init__(self, sim):
+        self.sim = sim
+
+    def sim_calls(self, request):
+        return _json(self.sim.calls())
+
+    def sim_call(self, request, sid):
+        with self.sim.lock:
+            return _json(self.sim.network.calls[sid].record())
+
+    def sim_keys(self, request, sid):
+        keys = str((request.get_json(silent=True) or {}).get("keys", "")).strip() \
+            or request.form.get("keys", "").strip()
+        if not keys:
+            return _json({"error": "give keys, e.g. {\"keys\": \"1\"} or \"-\" for silence"},
+                         400)
+        with self.sim.lock:
+            call = self.sim.network.calls[sid]
+            self.sim.network.interpreter.press(call, keys)
+            return _json(call.record())
+
+    def sim_hangup(self, request, sid):
+        with self.sim.lock:
+            call = self.sim.network.calls[sid]
+            self.sim.network.end(call, "completed")
+            return _json(call.record())
+
+    def sim_messages(self, request):
+        return _json(self.sim.messages())
+
+    def sim_scenario(self, request):
+        if request.method == "PUT":
+            data = request.get_json(silent=True)
+            if not isinstance(data, dict):
+                return _json({"error": "the scenario must be a JSON object"}, 400)
+            self.sim.set_scenario(data)
+        return _json(self.sim.scenario.data)
+
+    def sim_incoming(self, request):
+        if request.method == "PUT":
+            data = request.get_json(silent=True) or {}
+            if not data.get("number") or not data.get("url"):
+                return _json({"error": "give number and url"}, 400)
+            self.sim.set_incoming_url(data["number"], data["url"], data.get("method", "POST"))
+        return _json({n: {"url": u, "method": m} for n, (u, m) in self.sim.incoming.items()})
+
+    def sim_phone(self, request):
+        data = request.get_json(silent=True) or {}
+        to = data.get("to") or next(iter(self.sim.incoming), None)
+        from_ = data.get("from") or "+14185559999"
+        if not to:
+            return _json({"error": "no number to call: give 'to'"}, 400)
+        keys = data.get("keys")
+        sid = self.sim.place_call(from_, to, keys=keys, interactive=bool(data.get("interactive")))
+        return _json({"sid": sid}, 201)
+
+    def sim_stats(self, request):
+        return _json(self.sim.stats())
