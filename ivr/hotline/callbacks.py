@@ -8,14 +8,16 @@ temporary password is drawn when Twilio fetches the TwiML, stored hashed at once
 """
 import logging
 import secrets
+import time
 
 from flask import current_app, has_app_context
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+from twilio.base.exceptions import TwilioException
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from models import OneTimeCode, PhoneNumber, audit, utcnow
 from models.passwords import hash_secret
-from sqlalchemy import select
 
 from ..db import sessionmaker_for
 from ..i18n import spoken_digits, t
@@ -25,6 +27,8 @@ from .twiml import apology, voice
 
 log = logging.getLogger(__name__)
 CODE_DIGITS = 6
+HANGUP_WAIT_S, HANGUP_POLL_S = 60, 2
+FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 
 
 def _serializer(config) -> URLSafeSerializer:
@@ -81,14 +85,31 @@ def verify_number(code_id: int) -> str | None:
         return sid
 
 
-def password_reset(code_id: int) -> str | None:
-    """Job: give a temporary password by a call-back, or by SMS to a mobile."""
+def _wait_for_hangup(app, call_sid: str | None) -> None:
+    """Let the resident hang up the hotline call first: their line would be busy."""
+    if not call_sid or app.config.get("RQ_SYNC"):
+        return
+    deadline = time.monotonic() + HANGUP_WAIT_S
+    while time.monotonic() < deadline:
+        try:
+            status = get_client(app).calls(call_sid).fetch().status
+        except TwilioException:
+            return
+        if status in FINAL_STATUSES:
+            return
+        time.sleep(HANGUP_POLL_S)
+
+
+def password_reset(code_id: int, hotline_call_sid: str | None = None) -> str | None:
+    """Job: give a temporary password by a call-back (once the hotline call is over), or by
+    SMS to a mobile."""
     app = _app()
     with sessionmaker_for(app)() as session:
         code = session.get(OneTimeCode, code_id)
         if code is None or code.used_at is not None:
             return None
         if code.channel != "sms":
+            _wait_for_hangup(app, hotline_call_sid)
             sid = _place_call(app, code)
             log.info("password call-back %s placed for code %s", sid, code_id)
             return sid

@@ -124,7 +124,7 @@ def forgot(call):
     code = accounts.new_code(call.session, phone.e164, "password_reset", channel)
     audit(call.session, call.actor, "hotline.password_reset_requested", "residence",
           phone.residence_id, channel=channel)
-    call.jobs.append(("ivr.hotline.callbacks.password_reset", code.id))
+    call.jobs.append(("ivr.hotline.callbacks.password_reset", code.id, call.row.call_sid))
     if channel == "sms":
         call.say("hotline.forgot.sms", number=spoken_number(call))
         call.hangup()

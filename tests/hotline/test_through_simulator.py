@@ -107,3 +107,4 @@ def test_a_mobile_gets_its_temporary_password_by_sms(stack, session):
     sid = stack.sim.place_call("+14185550188", to=HOTLINE, keys=[code + "#", "-", "-", "-"])
     assert "Choisissez maintenant un nouveau mot de passe." in said(stack.sim.wait_for_call(sid))
     assert not [c for c in stack.sim.calls() if c["direction"] != "inbound"]  # no call-back
+
