@@ -58,6 +58,7 @@ class Api:
             Rule(f"{API}/Calls/<sid>.json", endpoint="call", methods=["GET", "POST", "DELETE"]),
             Rule(f"{API}/Messages.json", endpoint="messages", methods=["GET", "POST"]),
             Rule(f"{API}/Messages/<sid>.json", endpoint="message", methods=["GET"]),
+            Rule(f"{API}/Recordings/<sid>", endpoint="sim_recording", methods=["GET"]),
             Rule("/sim/calls", endpoint="sim_calls", methods=["GET"]),
             Rule("/sim/calls/<sid>", endpoint="sim_call", methods=["GET"]),
             Rule("/sim/calls/<sid>/keys", endpoint="sim_keys", methods=["POST"]),

@@ -1,11 +1,23 @@
 """The simulator's own API: the log of calls and messages, scenario, and a resident's phone."""
+import io
 import json
+import wave
 
 from werkzeug.wrappers import Response
 
 
 def _json(data, status=200) -> Response:
     return Response(json.dumps(data), status, mimetype="application/json")
+
+
+def _silence_wav(seconds: float) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(1)
+        wav.setframerate(8000)
+        wav.writeframes(b"\x80" * int(8000 * seconds))
+    return buffer.getvalue()
 
 
 class Control:
@@ -69,3 +81,12 @@ class Control:
 
     def sim_stats(self, request):
         return _json(self.sim.stats())
+
+    def sim_recording(self, request, account, sid):
+        """A recording's audio (silence of its length), public like Twilio's by default."""
+        sid = sid.rsplit(".", 1)[0]
+        with self.sim.lock:
+            found = [r for c in self.sim.network.order for r in c.recordings if r["sid"] == sid]
+        if not found:
+            raise KeyError(sid)
+        return Response(_silence_wav(min(found[0]["duration"], 60)), mimetype="audio/x-wav")

@@ -33,6 +33,9 @@ RECORD_S = 4.0
 DIAL_TALK_S = 10.0
 """How long a <Dial>led party talks once connected."""
 
+TIME_LIMIT_S = 14400.0
+"""A call's longest life once answered, unless TimeLimit says otherwise (Twilio: 4 hours)."""
+
 HTTP_WORKERS = 32
 """Outgoing webhook requests in flight at once (real, keep-alive connections)."""
 

@@ -98,6 +98,8 @@ class Network(Callbacks):
             call.greeting_end = now + self.real(greeting)
         if "hangup_after_s" in call.spec:
             self.later(float(call.spec["hangup_after_s"]), self.end, call, "completed")
+        self.later(_number(call.params.get("TimeLimit"), defaults.TIME_LIMIT_S), self.end, call,
+                   "completed")
         self.status_event(call, "answered")
         detection = call.params.get("MachineDetection")
         if detection not in ("Enable", "DetectMessageEnd"):
@@ -181,6 +183,7 @@ class Network(Callbacks):
         if call.direction == "inbound" and call.answered_at is None and not call.final:
             now = self.clock_now()
             call.status, call.answered_at, call.updated_at = "in-progress", now, now
+            self.later(defaults.TIME_LIMIT_S, self.end, call, "completed")
 
     # -- the end --------------------------------------------------------------------------
     def end(self, call: Call, status: str):

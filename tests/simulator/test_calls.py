@@ -254,3 +254,9 @@ def test_a_callee_hanging_up_mid_sentence_did_not_hear_the_rest(simulator, twili
     assert record["duration"] == 10
     # the TwiML fetch's real milliseconds count 100 times at this time scale
     assert 7 < record["heard_seconds"] <= 10
+
+
+def test_time_limit_hangs_up_a_call_that_would_go_on(simulator, twilio, twiml_app):
+    twiml_app.route("voice", waiting(600))
+    record = simulator.wait_for_call(dial(twilio, twiml_app, time_limit=15).sid)
+    assert record["status"] == "completed" and record["duration"] == 15

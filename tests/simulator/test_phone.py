@@ -33,6 +33,15 @@ def test_ivr_phone_with_scripted_keys_prints_what_is_said(simulator, twiml_app, 
     assert simulator.calls()[0]["from"] == "+14185550199"
 
 
+def test_ivr_phone_sends_the_keys_typed(simulator, twiml_app, app_config, request):
+    twiml_app.route("voice", menu)
+    simulator.set_incoming_url(HOTLINE, twiml_app.url + "/voice")
+    app_config["TWILIO_API_BASE_URL"] = simulator.url
+    result = request.getfixturevalue("runner").invoke(args=["phone"], input="1\n")
+    assert result.exit_code == 0, result.output
+    assert "[fr-CA] Vous avez choisi 1." in result.output
+
+
 def test_ivr_phone_refuses_a_bad_number(app_config, request, simulator):
     app_config["TWILIO_API_BASE_URL"] = simulator.url
     result = request.getfixturevalue("runner").invoke(args=["phone", "--from", "12"])

@@ -2,6 +2,7 @@
 import datetime as dt
 
 import pytest
+import requests
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 HOTLINE, RESIDENT = "+14185550001", "+14185550199"
@@ -160,6 +161,8 @@ def test_record_posts_the_recording_and_the_key_that_ended_it(simulator, twiml_a
     assert form["RecordingDuration"] == "4"
     assert texts(record)[-1] == "Reçu 4 secondes"
     assert record["recordings"][0]["sid"] == form["RecordingSid"]
+    audio = requests.get(form["RecordingUrl"] + ".wav", timeout=5)
+    assert audio.ok and audio.content.startswith(b"RIFF")
 
 
 @pytest.mark.parametrize("answer, status", [("human", "completed"), ("busy", "busy"),
