@@ -20,7 +20,10 @@ def _twiml(handler, *args, **kwargs) -> Response:
         response = handler(session, current_app.config, *args, **kwargs)
     except Exception:  # noqa: BLE001 - Twilio must never read its own error to a caller
         log.exception("hotline error on %s (call %s)", request.path, request.form.get("CallSid"))
-        session.rollback()
+        try:
+            session.rollback()
+        except Exception:  # noqa: BLE001 - e.g. the database is gone; the caller still hears us
+            log.exception("hotline: rollback failed too")
         response = apology(current_app.config)
     return Response(str(response), status=200, mimetype="text/xml")
 
