@@ -181,5 +181,3 @@ def test_state_lives_on_the_server_keyed_by_callsid_with_an_expiry(caller, sessi
     assert row.step == "consent" and row.language == "fr"
     assert utcnow() + timedelta(minutes=50) < row.expires_at <= utcnow() + timedelta(hours=1)
     assert all("Digits" not in url and "step" not in url for url in phone.urls)
-
-
