@@ -81,6 +81,7 @@ def main():
                 time.sleep(1)
         time.sleep(2)
         worker_mb = common.peak_rss_mb(worker.pid)
+        worker_cpu = common.cpu_seconds(worker.pid)
     finally:
         worker.terminate()
         worker.wait(20)
@@ -101,6 +102,9 @@ def main():
           f"of the limit")
     print(f"dialer / naive:             {achieved / naive:.1f}x")
     print(f"dialer worker peak memory:  {worker_mb:.0f} MB")
+    print(f"dialer worker CPU:          {worker_cpu:.0f} s over a {times[-1] - times[0]:.0f} s "
+          f"campaign ({os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f}: the "
+          f"simulator, gunicorn and PostgreSQL share them)")
 
 
 if __name__ == "__main__":

@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, select, update
 
-from models import CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, Priority, Residence, utcnow
+from models import (CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, PhoneNumber,
+                    Priority, Residence, utcnow)
+from models.residence import NumberKind
 
 from . import defaults
-from .settle import numbers_of
 
 
 def in_window(campaign: Campaign, now: datetime, timezone: str) -> bool:
@@ -104,14 +105,19 @@ def claim(session, campaign: "CampaignView | Campaign", lease_s: float) -> Job |
     if row is None:
         session.rollback()
         return None
-    numbers = numbers_of(session, row.residence_id)
+    found = session.execute(select(PhoneNumber.e164, Residence.language).join(
+        Residence, Residence.id == PhoneNumber.residence_id).where(
+        PhoneNumber.residence_id == row.residence_id, PhoneNumber.active.is_(True),
+        PhoneNumber.kind == NumberKind.VOICE.value).order_by(PhoneNumber.position,
+                                                             PhoneNumber.id)).all()
+    numbers = [n.e164 for n in found]
     if row.number_index >= len(numbers):
         # the residence lost its numbers since launch: nothing left to try
         session.execute(update(Delivery).where(Delivery.id == row.id).values(
             status=Outcome.FAILED.value, best_outcome=Outcome.FAILED.value, lease_until=None))
         session.commit()
         return None
-    language = session.scalar(select(Residence.language).where(Residence.id == row.residence_id))
+    language = found[0].language
     if not campaign.has_en:
         language = "fr"
     elif not campaign.has_fr:
@@ -121,7 +127,9 @@ def claim(session, campaign: "CampaignView | Campaign", lease_s: float) -> Job |
                           number_index=row.number_index, token=secrets.token_urlsafe(24),
                           purpose="alert", status="creating")
     session.add(attempt)
+    session.flush()
+    attempt_id = attempt.id
     session.commit()
-    return Job(attempt.id, attempt.token, row.id, campaign.id, attempt.to_number,
+    return Job(attempt_id, attempt.token, row.id, campaign.id, attempt.to_number,
                language if language in ("fr", "en") else "fr", campaign.ring_timeout_s,
                campaign.priority)

@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 
 from ivr.db import sessionmaker_for
 from models import CallAttempt, Campaign, CampaignStatus, Delivery, utcnow
@@ -98,12 +98,11 @@ class Dialer:
         campaigns = self._eligible(session)
         if not campaigns:
             return None
-        by_id = {c.id: c for c in campaigns}
-        campaign_id = dispatch.due_campaign(session, list(by_id))
-        session.rollback()
-        if campaign_id is None:
-            return None
-        return dispatch.claim(session, by_id[campaign_id], self.lease)
+        for campaign in campaigns:  # emergency first
+            job = dispatch.claim(session, campaign, self.lease)
+            if job is not None:
+                return job
+        return None
 
     def _wait_for_slot(self, priority: str) -> bool:
         """Take a slot of the account's CPS, right before the request (so the provider sees
@@ -116,13 +115,8 @@ class Dialer:
                 continue
         return False
 
-    def _campaign_running(self, session, campaign_id) -> bool:
-        status = session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
-        session.rollback()
-        return status == CampaignStatus.RUNNING.value
-
     def _place(self, session, job) -> None:
-        if not self._campaign_running(session, job.campaign_id):
+        if job.campaign_id not in {c.id for c in self._eligible(session)}:
             settle.void_attempt(session, job.attempt_id, "campaign no longer running")
             session.commit()
             return
@@ -165,19 +159,17 @@ class Dialer:
         self._record_sid(session, job, sid, sent)
 
     def _record_sid(self, session, job, sid: str, sent) -> None:
-        session.execute(update(CallAttempt).where(CallAttempt.id == job.attempt_id)
-                        .values(requested_at=sent))
-        settle.bind_sid(session, job.attempt_id, sid)
-        session.execute(update(CallAttempt).where(
-            CallAttempt.id == job.attempt_id, CallAttempt.status.in_(("creating", "ambiguous")))
-            .values(status="queued"))
+        outcome = session.execute(update(CallAttempt).where(CallAttempt.id == job.attempt_id)
+                                  .values(requested_at=sent, sid=func.coalesce(CallAttempt.sid, sid),
+                                          status=case((CallAttempt.status.in_(
+                                              ("creating", "ambiguous")), "queued"),
+                                              else_=CallAttempt.status))
+                                  .returning(CallAttempt.outcome)).scalar()
         session.execute(update(Delivery).where(Delivery.id == job.delivery_id).values(
             last_number=job.to, last_call_sid=sid, last_attempt_at=sent, lease_until=None))
-        voided = session.scalar(select(CallAttempt.outcome).where(
-            CallAttempt.id == job.attempt_id)) == "void"
         session.commit()
         self.placed += 1
-        if voided:
+        if outcome == "void":
             # the reconciler gave this attempt up meanwhile: never let the call ring twice
             log.error("call %s placed after its attempt was given up; hanging it up", sid)
             from .calls import hang_up_or_redirect
