@@ -25,6 +25,7 @@ class Scheduler:
         self.now = time.monotonic()
         self.lags: list[float] = []
         self._keep_lags = keep_lags
+        self.on_error = None        # on_error(args) after an event raised
 
     def start(self):
         self.thread = threading.Thread(target=self._run, name="sim-clock", daemon=True)
@@ -73,3 +74,5 @@ class Scheduler:
                     fn(*args)
                 except Exception:
                     log.exception("simulator event %s failed", getattr(fn, "__name__", fn))
+                    if self.on_error:
+                        self.on_error(args)

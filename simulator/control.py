@@ -66,7 +66,8 @@ class Control:
             data = request.get_json(silent=True) or {}
             if not data.get("number") or not data.get("url"):
                 return _json({"error": "give number and url"}, 400)
-            self.sim.set_incoming_url(data["number"], data["url"], data.get("method", "POST"))
+            self.sim.set_incoming_url(data["number"], data["url"], data.get("method", "POST"),
+                                      data.get("status_callback"))
         return _json({n: {"url": u, "method": m} for n, (u, m) in self.sim.incoming.items()})
 
     def sim_phone(self, request):

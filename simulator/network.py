@@ -27,6 +27,7 @@ class Network(Callbacks):
         self.order: list[Call] = []
         self.last_slot = 0.0
         self.interpreter = Interpreter(self)
+        self.clock.on_error = self._event_failed
 
     # -- time ---------------------------------------------------------------------------
     def real(self, sim_seconds: float) -> float:
@@ -175,6 +176,8 @@ class Network(Callbacks):
         else:
             url, method = voice
             call.params = {"Url": url, "Method": method}
+            if to in self.sim.incoming_status:
+                call.params["StatusCallback"] = self.sim.incoming_status[to]
             self.clock.soon(self.interpreter.fetch, call, url, method)
         return call
 
@@ -184,6 +187,17 @@ class Network(Callbacks):
             now = self.clock_now()
             call.status, call.answered_at, call.updated_at = "in-progress", now, now
             self.later(defaults.TIME_LIMIT_S, self.end, call, "completed")
+
+    def _event_failed(self, args):
+        """A bug of the simulator's own must not leave a call live forever: end it, logged."""
+        for call in args:
+            if isinstance(call, Call) and not call.final:
+                call.twiml_errors.append({"code": 0, "message": "simulator error (see its log)",
+                                          "url": None, "at": rfc2822(self.clock_now())})
+                try:
+                    self.end(call, "failed")
+                except Exception:
+                    log.exception("could not end call %s", call.sid)
 
     # -- the end --------------------------------------------------------------------------
     def end(self, call: Call, status: str):

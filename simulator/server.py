@@ -41,6 +41,7 @@ class Simulator:
         self.webhooks = Webhooks(auth_token)
         self.scenario = Scenario(scenario)
         self.incoming: dict[str, tuple[str, str]] = {}
+        self.incoming_status: dict[str, str] = {}
         self.message_log: list[dict] = []
         self.network = Network(self)
         self.url = None
@@ -85,9 +86,16 @@ class Simulator:
         with self.lock:
             self.scenario = scenario
 
-    def set_incoming_url(self, number: str, voice_url: str, method: str = "POST"):
+    def set_incoming_url(self, number: str, voice_url: str, method: str = "POST",
+                         status_callback: str | None = None):
+        """Where a call to one of the account's numbers goes (its Voice URL), and the
+        number's status callback (`completed` only, as Twilio sends for inbound calls)."""
         with self.lock:
             self.incoming[number] = (voice_url, method)
+            if status_callback:
+                self.incoming_status[number] = status_callback
+            else:
+                self.incoming_status.pop(number, None)
 
     # -- calls ----------------------------------------------------------------------------
     def place_call(self, from_: str, to: str, keys: list[str] | None = None,

@@ -241,3 +241,14 @@ def _say(text):
     response = VoiceResponse()
     response.say(text)
     return response
+
+
+def test_an_inbound_call_posts_completed_to_the_numbers_status_callback(simulator, twiml_app):
+    serve(simulator, twiml_app, voice=lambda form: _say("Bonjour"))
+    simulator.set_incoming_url(HOTLINE, twiml_app.url + "/voice",
+                               status_callback=twiml_app.url + "/ended")
+    record = call(simulator)
+    [ended] = twiml_app.to("ended")
+    assert ended["signed"] and ended["form"]["CallStatus"] == "completed"
+    assert ended["form"]["Direction"] == "inbound"
+    assert ended["form"]["CallDuration"] == str(record["duration"])
