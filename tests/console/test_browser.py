@@ -110,10 +110,15 @@ def test_launch_an_alert_and_follow_it_to_the_end(stack, city, worker, browser_p
     page.click("#launch")
     page.click("#confirm-launch")  # the confirmation step names the count
     page.evaluate("window.__sameDocument = true")
-    page.wait_for_function("document.querySelector('#percent').textContent === '100 %'",
-                           timeout=60000)
-    page.wait_for_function(
-        "document.querySelector('#status').dataset.status === 'completed'", timeout=60000)
+    try:
+        page.wait_for_function("document.querySelector('#percent').textContent === '100 %'",
+                               timeout=60000)
+        page.wait_for_function(
+            "document.querySelector('#status').dataset.status === 'completed'", timeout=60000)
+    except Exception:
+        print("page:", page.url, page.text_content("main"))
+        print("simulator:", stack.sim.stats())
+        raise
     assert page.evaluate("window.__sameDocument") is True  # updated in place, never reloaded
     assert page.text_content("dd[data-key=human]").strip() == "4"
     assert page.text_content("dd[data-key=voicemail]").strip() == "1"
