@@ -6,7 +6,7 @@ DEFAULT_LANGUAGE = "fr"
 CATALOGUES = {"fr": fr.MESSAGES, "en": en.MESSAGES}
 
 
-def t(language: str | None, key: str, **values) -> str:
+def t(language: str | None, key: str, /, **values) -> str:
     """The text KEY in LANGUAGE (French when unknown), with {placeholders} filled."""
     catalogue = CATALOGUES.get(language or DEFAULT_LANGUAGE, CATALOGUES[DEFAULT_LANGUAGE])
     text = catalogue[key]
