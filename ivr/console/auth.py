@@ -12,6 +12,7 @@ from ivr.db import get_session
 from ivr.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from models import Role, StaffUser, audit, utcnow
 from models.passwords import hash_secret, verify_secret
+from models.phone import display
 
 from . import bp, login_manager
 from .forms import LoginForm
@@ -70,6 +71,12 @@ def _(key: str, **values) -> str:
 @bp.app_template_global("staff_text")
 def _staff_text(key, **values):
     return _(key, **values)
+
+
+@bp.app_template_filter("phone")
+def _phone(e164):
+    """418 555-0101: how staff read a stored number."""
+    return display(e164) if e164 else ""
 
 
 @bp.context_processor

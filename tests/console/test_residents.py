@@ -39,7 +39,7 @@ def test_search_finds_nothing_and_says_so(operator, tremblay):
 
 def test_operator_can_view_but_not_edit(operator, tremblay):
     page = operator.get(f"/staff/residents/{tremblay}")
-    assert "+14185550101" in page.text and "Modifier" not in page.text
+    assert "418 555-0101" in page.text and "Modifier" not in page.text
     assert operator.get(f"/staff/residents/{tremblay}/edit").status_code == 403
 
 
@@ -110,7 +110,7 @@ def test_import_shows_progress_and_a_report_of_refused_lines(app, admin):
     assert [line for line, _ in state["refused"]] == [3, 5]
     page = admin.get(answer.location)
     assert "2 lignes importées, 2 refusées" in page.text and "appears earlier" in page.text
-    assert admin.get("/staff/residents?q=Girard").text.count("+14185550123") == 1
+    assert admin.get("/staff/residents?q=Girard").text.count("418 555-0123") == 1
 
 
 def test_import_progress_is_kept_in_redis_while_running(app, admin):
