@@ -1,6 +1,7 @@
 """One clock thread running timed events from a heap, and how far it falls behind."""
 import heapq
 import itertools
+from array import array
 import logging
 import threading
 import time
@@ -15,7 +16,7 @@ class Scheduler:
     with the clock's lag; `lags` keeps how late each event started (real seconds).
     """
 
-    def __init__(self, lock: threading.RLock, keep_lags: int = 200_000):
+    def __init__(self, lock: threading.RLock, keep_lags: int = 10_000_000):
         self.lock = lock
         self._heap: list = []
         self._seq = itertools.count()
@@ -23,7 +24,7 @@ class Scheduler:
         self._stopping = False
         self.thread = None
         self.now = time.monotonic()
-        self.lags: list[float] = []
+        self.lags = array("d")      # 8 bytes an event: a 100,000-call run keeps them all
         self._keep_lags = keep_lags
         self.on_error = None        # on_error(args) after an event raised
 
