@@ -132,6 +132,8 @@ def campaign_launch(campaign_id):
     from dialer.campaigns import CampaignError, launch
     from dialer.targeting import count_targets
     campaign = campaign_or_404(campaign_id)
+    if campaign.status != "draft":
+        return redirect(url_for("console.campaign_page", campaign_id=campaign.id))
     form = ConfirmForm()
     if form.validate_on_submit():
         try:

@@ -148,6 +148,8 @@ def test_launch_needs_the_confirmation_step(app, operator, residences):
         assert get_session().scalar(select(func.count()).select_from(Delivery)) == 3
     progress = operator.get(f"/staff/campaigns/{campaign_id}/progress.json").json
     assert progress["status"] == "running" and progress["total"] == 3
+    again = operator.get(f"/staff/campaigns/{campaign_id}/launch")  # no second confirmation
+    assert again.status_code == 302 and again.location.endswith(f"/campaigns/{campaign_id}")
     assert progress["pending"] == 3 and progress["percent"] == 0
 
 
