@@ -9,12 +9,12 @@ from simulator import start_for_app
 HOTLINE = "+14185550001"
 
 
-def menu(form):
+def menu(form, timeout=5):
     response = VoiceResponse()
     if form.get("Digits"):
         response.say(f"Vous avez choisi {form['Digits']}.", language="fr-CA")
         return response
-    response.gather(num_digits=1, timeout=5).say("Appuyez sur 1 ou 2.", language="fr-CA")
+    response.gather(num_digits=1, timeout=timeout).say("Appuyez sur 1 ou 2.", language="fr-CA")
     response.say("Au revoir.", language="fr-CA")
     return response
 
@@ -50,7 +50,8 @@ def test_ivr_phone_refuses_a_bad_number(app_config, request, simulator):
 
 
 def test_an_interactive_call_waits_for_typed_keys(simulator, twiml_app):
-    twiml_app.route("voice", menu)
+    # 10 minutes to type (6 s here), so that a busy machine cannot make the test miss it
+    twiml_app.route("voice", lambda form: menu(form, timeout=600))
     simulator.set_incoming_url(HOTLINE, twiml_app.url + "/voice")
     sim = requests.Session()
     sid = sim.post(simulator.url + "/sim/phone/calls",
