@@ -69,4 +69,4 @@ class Callbacks:
     def _sent(self, call: Call):
         call.sending = False
         self._pump(call)
-        self.sim.changed.notify_all()
+        self.settle(call)

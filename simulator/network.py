@@ -17,6 +17,7 @@ from .verbs import Interpreter
 
 log = logging.getLogger(__name__)
 
+
 class Network(Callbacks):
     """Calls from request to hang-up, as Twilio and the callee's phone would make them happen."""
 
@@ -25,6 +26,7 @@ class Network(Callbacks):
         self.clock = sim.clock
         self.calls: dict[str, Call] = {}
         self.order: list[Call] = []
+        self.active: set[str] = set()       # calls live, or with callbacks still to send
         self.last_slot = 0.0
         self.interpreter = Interpreter(self)
         self.clock.on_error = self._event_failed
@@ -64,6 +66,7 @@ class Network(Callbacks):
         call.held = None
         self.calls[call.sid] = call
         self.order.append(call)
+        self.active.add(call.sid)
 
     def _dial(self, call: Call):
         if call.final:
@@ -213,6 +216,12 @@ class Network(Callbacks):
         else:
             call.duration_s = 0
         self.status_event(call, "completed")
+        self.settle(call)
+
+    def settle(self, call: Call):
+        """Forget an ended call whose callbacks are all out, and wake whoever waits."""
+        if call.final and not call.sending and not call.outbox:
+            self.active.discard(call.sid)
         self.sim.changed.notify_all()
 
     def application_error(self, call: Call, code: int, message: str, url: str | None):
@@ -229,8 +238,7 @@ class Network(Callbacks):
 
     def busy(self) -> bool:
         """Is any call, callback or message still under way?"""
-        return any(not c.final or c.sending or c.outbox for c in self.order) \
-            or self.sim.messages_pending()
+        return bool(self.active) or self.sim.messages_pending()
 
     def cancel_or_hang_up(self, call: Call, status: str):
         """Status=canceled|completed from the REST API."""

@@ -43,6 +43,7 @@ class Simulator:
         self.incoming: dict[str, tuple[str, str]] = {}
         self.incoming_status: dict[str, str] = {}
         self.message_log: list[dict] = []
+        self._messages_under_way = 0
         self.network = Network(self)
         self.url = None
         self._server = None
@@ -136,6 +137,7 @@ class Simulator:
                    "status": "queued", "created": now, "updated": now, "error_code": None,
                    "status_callback": status_callback}
         self.message_log.append(message)
+        self._messages_under_way += 1
         failed = self.scenario.spec(to).get("answer") == "failed"
         delay = self.network.real(1.0)
         self.clock.at(now + delay, self._message_status, message, "sent")
@@ -145,6 +147,8 @@ class Simulator:
 
     def _message_status(self, message, status):
         message["status"], message["updated"] = status, self.clock.now
+        if status in MESSAGE_DONE:
+            self._messages_under_way -= 1
         if status == "undelivered":
             message["error_code"] = 30003
         if message["status_callback"]:
@@ -158,7 +162,7 @@ class Simulator:
         self.changed.notify_all()
 
     def messages_pending(self) -> bool:
-        return any(m["status"] not in MESSAGE_DONE for m in self.message_log)
+        return self._messages_under_way > 0
 
     def message_resource(self, m: dict) -> dict:
         uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages/{m['sid']}"
