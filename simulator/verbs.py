@@ -22,6 +22,9 @@ class Interpreter:
         """Ask the app for the next document (signed), then run it."""
         if call.final:
             return
+        if not url or not url.startswith(("http://", "https://")):
+            self.net.application_error(call, 11200, f"no absolute URL to fetch: {url!r}", url)
+            return
         gen = call.generation
         params = self.net.base_params(call)
         if call.params.get("MachineDetection") and call.answered_by:

@@ -56,12 +56,25 @@ class Webhooks:
         return conn
 
     def _send(self, method, url, params, on_done):
+        try:
+            result = self._exchange(method, url, params)
+        except Exception as exc:            # noqa: BLE001 - the call must hear about it
+            log.exception("webhook %s %s could not be sent", method, url)
+            result = (None, str(exc).encode())
+        if on_done:
+            try:
+                on_done(*result)
+            except Exception:
+                log.exception("handling the answer of %s failed", url)
+
+    def _exchange(self, method, url, params) -> tuple[int | None, bytes]:
         full, body, headers = self.signed(method, url, params)
         parts = urlsplit(full)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         result = (None, b"")
         for attempt in (0, 1):
             conn = self._connection(parts, fresh=attempt > 0)
+            reused = conn.sock is not None      # a kept-alive connection the app may have shut
             try:
                 conn.request(method, path, body=body, headers=headers)
                 response = conn.getresponse()
@@ -72,14 +85,10 @@ class Webhooks:
             except (http.client.HTTPException, OSError) as exc:
                 conn.close()
                 result = (None, str(exc).encode())
-                if attempt or isinstance(exc, TimeoutError):
+                if not reused or isinstance(exc, TimeoutError):
                     log.warning("webhook %s %s failed: %s", method, url, exc)
                     break
-        if on_done:
-            try:
-                on_done(*result)
-            except Exception:
-                log.exception("handling the answer of %s failed", url)
+        return result
 
     def close(self):
         self.pool.shutdown(wait=False, cancel_futures=True)

@@ -252,3 +252,12 @@ def test_an_inbound_call_posts_completed_to_the_numbers_status_callback(simulato
     assert ended["signed"] and ended["form"]["CallStatus"] == "completed"
     assert ended["form"]["Direction"] == "inbound"
     assert ended["form"]["CallDuration"] == str(record["duration"])
+
+
+def test_a_gather_with_nowhere_to_post_ends_like_twilio(simulator, twilio):
+    twiml = '<Response><Gather numDigits="1"><Say>Un chiffre</Say></Gather></Response>'
+    simulator.set_scenario({"numbers": {"+14185550101": {"answer": "human", "keys": ["1"]}}})
+    call = twilio.calls.create(to="+14185550101", from_="+14185550000", twiml=twiml)
+    record = simulator.wait_for_call(call.sid)
+    assert record["twiml_errors"][0]["code"] == 11200
+    assert record["status"] == "completed"
