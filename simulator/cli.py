@@ -33,6 +33,8 @@ def simulator_command(host, port, scenario_file, cps, time_scale, voice_url):
         except json.JSONDecodeError as exc:
             raise click.BadParameter(f"not JSON: {exc}", param_hint="--scenario") from None
     parts = urlsplit(config["TWILIO_API_BASE_URL"])
+    if parts.hostname not in ("127.0.0.1", "localhost", "0.0.0.0", "::1"):
+        parts = urlsplit("http://127.0.0.1:5050")     # a real Twilio is configured: not there
     try:
         sim = Simulator(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], scenario,
                         time_scale=time_scale, cps=cps or float(config["DIALER_CPS"]),
