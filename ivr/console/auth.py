@@ -3,7 +3,7 @@ import functools
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
@@ -66,11 +66,6 @@ def lang() -> str:
 def _(key: str, **values) -> str:
     """The console text KEY in the page language."""
     return t(lang(), key, **values)
-
-
-@bp.app_template_global("staff_text")
-def _staff_text(key, **values):
-    return _(key, **values)
 
 
 @bp.app_template_filter("phone")
