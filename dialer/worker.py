@@ -231,10 +231,13 @@ class EmbeddedWorker:
 
     def _jobs(self) -> None:
         from rq import SimpleWorker
+        from rq.timeouts import TimerDeathPenalty
 
         from ivr.queue import QUEUES, get_queue, set_job_app
 
         class ThreadWorker(SimpleWorker):
+            death_penalty_class = TimerDeathPenalty  # SIGALRM only works in the main thread
+
             def _install_signal_handlers(self):  # signals belong to the main thread
                 pass
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from dialer import campaigns
 from dialer.worker import drain
-from models import Delivery
+from models import CallAttempt, Delivery
 from tests.fixtures.dialer import add_residence
 
 CPS = 20
@@ -22,7 +22,7 @@ def number(i: int) -> str:
 # residence -> its numbers' behaviour, and the outcome the residence must end with
 SCENARIO = [
     ({"answer": "human"}, None, "human"),
-    ({"answer": "voicemail", "greeting_s": 8}, None, "voicemail"),
+    ({"answer": "voicemail", "greeting_s": 20}, None, "voicemail"),
     ({"answer": "no-answer"}, {"answer": "human", "keys": ["2"]}, "human"),
     ({"answer": "busy"}, {"answer": "no-answer"}, "busy"),
     ({"answer": "failed"}, None, "failed"),
@@ -88,10 +88,12 @@ def assert_log_is_clean(sim_calls, session, cps):
     assert max(per_second.values()) <= cps, per_second
 
 
-def assert_voicemail_got_the_message_once(call):
-    """After the beep: the heading then the whole message, once, and nothing after."""
+def assert_voicemail_got_the_message_once(call, voicemail_fetches):
+    """After the beep: the voicemail TwiML was fetched once and said, last, the heading and the
+    whole message. (The person's message may still be under way at the beep until AMD's verdict
+    redirects the call: how much of it depends on this machine's load at 1/20 of real time.)"""
+    assert voicemail_fetches == 1
     after_beep = [s["text"] for s in call["said"] if s["after_beep"]]
-    assert after_beep.count("Message important de la Ville de Saguenay.") == 1, after_beep
     assert after_beep[-2:] == ["Message important de la Ville de Saguenay.",
                                "Faites bouillir l'eau avant de la boire."], after_beep
 
@@ -109,6 +111,14 @@ def simulator():
 
 @pytest.fixture
 def e2e(stack, app_config):
+    """The stack, counting how often each call's voicemail TwiML is fetched."""
+    from flask import request
+    stack.voicemail_fetches = Counter()
+
+    @stack.live.app.before_request
+    def count_voicemail_fetches():
+        if request.path.endswith("/voicemail"):
+            stack.voicemail_fetches[request.path.split("/")[3]] += 1
     return stack
 
 
@@ -117,7 +127,7 @@ def app_config(app_config):
     app_config.update(DIALER_CPS=CPS, DIALER_THREADS=8, DIALER_POLL_INTERVAL_S=0.05,
                       DIALER_RECONCILE_INTERVAL_S=0.3, DIALER_AMD_GRACE_S=1.0,
                       DIALER_FINAL_CALLBACK_GRACE_S=2.0, DIALER_AMBIGUOUS_WAIT_S=1.0,
-                      DIALER_CLAIM_LEASE_S=3.0, DIALER_HTTP_TIMEOUT_S=2.0,
+                      DIALER_CLAIM_LEASE_S=8.0, DIALER_HTTP_TIMEOUT_S=5.0,
                       DIALER_FINAL_CALLBACK_AFTER_S=3.0)
     return app_config
 
@@ -130,9 +140,10 @@ def test_every_residence_ends_with_its_expected_outcome(e2e, session):
     assert outcomes(session) == expected
     e2e.sim.wait_idle()
     assert_log_is_clean(e2e.sim.calls(), session, CPS)
+    tokens = dict(session.execute(select(CallAttempt.sid, CallAttempt.token)).all())
     for c in e2e.sim.calls():
         if numbers[c["to"]].get("answer") == "voicemail":
-            assert_voicemail_got_the_message_once(c)
+            assert_voicemail_got_the_message_once(c, e2e.voicemail_fetches[tokens[c["sid"]]])
     status = campaigns.status(session, session.scalar(select(Delivery.campaign_id)))
     assert status["status"] == "completed" and status["confirmed"] == 3
 
@@ -142,7 +153,7 @@ def test_faults_end_with_the_same_outcomes(e2e, session):
     expected, numbers = build(session, copies=2)
     e2e.sim.set_scenario({
         "seed": 3, "default": {"answer": "human"}, "numbers": numbers,
-        "api": {"error_rate": 0.1, "timeout_rate": 0.05, "timeout_ms": 2500},
+        "api": {"error_rate": 0.1, "timeout_rate": 0.05, "timeout_ms": 6000},
         "callbacks": {"duplicate_rate": 0.3, "reorder_rate": 0.3, "drop_rate": 0.15}})
     run_campaign(e2e, session, numbers)
     assert drain(e2e.live.app, timeout=120)
