@@ -127,6 +127,9 @@ def test_launch_an_alert_and_follow_it_to_the_end(stack, city, worker, browser_p
     assert (counts["no_answer"], counts["busy"], counts["failed"]) == (1, 1, 1)
     assert counts["pending"] == counts["in_progress"] == 0
     assert page.is_visible("#summary-link")
+    page.wait_for_function(  # the residences table follows too, still without a reload
+        "document.querySelector('#deliveries').textContent.includes('Sans réponse')")
+    assert page.evaluate("window.__sameDocument") is True
     page.reload()
     shoot(page, "campaign-progress")
 

@@ -68,9 +68,22 @@
     $("#count-button").addEventListener("click", count);
   }
 
-  // Campaign page: poll the progress every second, no page reload.
+  // Campaign page: poll the progress every second, no page reload; the residences table is
+  // refreshed in place every few seconds (unless the user is using its controls).
+  function refreshResidences() {
+    var section = $("#residences");
+    if (!section || section.contains(document.activeElement)) return;
+    fetch(window.location.href, {credentials: "same-origin"})
+      .then(function (r) { return r.text(); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("#residences");
+        if (fresh && !section.contains(document.activeElement)) section.innerHTML = fresh.innerHTML;
+      })
+      .catch(function () {});
+  }
   var progress = $("#progress");
   if (progress) {
+    var ticks = 0;
     var labels = JSON.parse($("#status-labels").textContent);
     var doneTemplate = $("#done-template").innerHTML;
     var poll = function () {
@@ -92,6 +105,8 @@
           status.textContent = labels[s.status] || s.status;
           status.className = "tag status-" + s.status;
           status.setAttribute("data-status", s.status);
+          ticks += 1;
+          if (s.finished || ticks % 5 === 0) refreshResidences();
           if (s.finished) {
             $("#summary-link").classList.remove("hidden");
             progress.querySelectorAll("form").forEach(function (f) { f.remove(); });
