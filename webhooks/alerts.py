@@ -196,6 +196,7 @@ def amd(token):
         settle.bind_sid(session, row.id, sid)
     first, _ = settle.record_amd(session, row.id, answered_by)
     session.commit()
+    log.info("call %s: AMD says %s%s", sid, answered_by, "" if first else " (again, ignored)")
     if first and row.outcome is None and sid:
         if answered_by in MACHINE_ANSWERS and answered_by != "machine_start":
             if row.leave_voicemail:

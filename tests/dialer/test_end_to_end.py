@@ -92,7 +92,7 @@ def assert_voicemail_got_the_message_once(call, voicemail_fetches):
     """After the beep: the voicemail TwiML was fetched once and said, last, the heading and the
     whole message. (The person's message may still be under way at the beep until AMD's verdict
     redirects the call: how much of it depends on this machine's load at 1/20 of real time.)"""
-    assert voicemail_fetches == 1
+    assert voicemail_fetches == 1, (call["answered_by"], call["status"], [(c.get("event"), c.get("status"), c.get("error")) for c in call["callbacks"]], [s["text"][:12] for s in call["said"]])
     after_beep = [s["text"] for s in call["said"] if s["after_beep"]]
     assert after_beep[-2:] == ["Message important de la Ville de Saguenay.",
                                "Faites bouillir l'eau avant de la boire."], after_beep
