@@ -124,12 +124,12 @@ def run(calls: int, cps: float, time_scale: float, workers: int):
     sim.wait_idle(timeout=calls / cps * 3 + 120)
     elapsed = time.monotonic() - started
     cpu = _cpu() - cpu_before
+    lag = percentiles(sim.clock.lags)
     stats = sim.stats()
     records = sim.calls()
     sim.stop()
     target_process.terminate()
     target_process.wait(5)
-    lag = percentiles(sim.clock.lags)
     # the same event rate, for at most 50,000 events (a minute or so)
     base = baseline(min(stats["events"], 50_000), stats["events"] / elapsed)
     queue = sorted(r["queue_time_ms"] for r in records)

@@ -69,6 +69,7 @@ class Call:
         self.gather = None             # the <Gather> waiting for keys, if any
         self.document_url = None
         self.rng = None
+        self.time_limit = None         # the clock's handle of the TimeLimit hang-up
 
     @property
     def final(self) -> bool:

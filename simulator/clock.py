@@ -39,12 +39,20 @@ class Scheduler:
         if self.thread:
             self.thread.join(5)
 
-    def at(self, when: float, fn, *args):
-        """Run fn(*args) at monotonic time `when`."""
+    def at(self, when: float, fn, *args) -> list:
+        """Run fn(*args) at monotonic time `when`; the returned handle can be cancelled."""
+        entry = [when, next(self._seq), fn, args]
         with self._wake:
-            heapq.heappush(self._heap, (when, next(self._seq), fn, args))
-            if self._heap[0][0] == when:
+            heapq.heappush(self._heap, entry)
+            if self._heap[0] is entry:
                 self._wake.notify()
+        return entry
+
+    @staticmethod
+    def cancel(entry: list | None):
+        """Drop a scheduled event (it is skipped, and not counted in the lags)."""
+        if entry is not None:
+            entry[2] = None
 
     def soon(self, fn, *args):
         self.at(time.monotonic(), fn, *args)
@@ -66,6 +74,8 @@ class Scheduler:
                 if self._stopping:
                     return
                 when, _, fn, args = heapq.heappop(self._heap)
+            if fn is None:
+                continue
             started = time.monotonic()
             if len(self.lags) < self._keep_lags:
                 self.lags.append(started - when)

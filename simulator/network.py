@@ -35,8 +35,8 @@ class Network(Callbacks):
     def real(self, sim_seconds: float) -> float:
         return sim_seconds * self.sim.time_scale
 
-    def later(self, sim_seconds: float, fn, *args):
-        self.clock.at(self.clock_now() + self.real(sim_seconds), fn, *args)
+    def later(self, sim_seconds: float, fn, *args) -> list:
+        return self.clock.at(self.clock_now() + self.real(sim_seconds), fn, *args)
 
     def clock_now(self) -> float:
         """The current instant: the running event's due time, or now for other threads."""
@@ -102,8 +102,8 @@ class Network(Callbacks):
             call.greeting_end = now + self.real(greeting)
         if "hangup_after_s" in call.spec:
             self.later(float(call.spec["hangup_after_s"]), self.end, call, "completed")
-        self.later(_number(call.params.get("TimeLimit"), defaults.TIME_LIMIT_S), self.end, call,
-                   "completed")
+        call.time_limit = self.later(_number(call.params.get("TimeLimit"), defaults.TIME_LIMIT_S),
+                                     self.end, call, "completed")
         self.status_event(call, "answered")
         detection = call.params.get("MachineDetection")
         if detection not in ("Enable", "DetectMessageEnd"):
@@ -189,7 +189,7 @@ class Network(Callbacks):
         if call.direction == "inbound" and call.answered_at is None and not call.final:
             now = self.clock_now()
             call.status, call.answered_at, call.updated_at = "in-progress", now, now
-            self.later(defaults.TIME_LIMIT_S, self.end, call, "completed")
+            call.time_limit = self.later(defaults.TIME_LIMIT_S, self.end, call, "completed")
 
     def _event_failed(self, args):
         """A bug of the simulator's own must not leave a call live forever: end it, logged."""
@@ -209,6 +209,7 @@ class Network(Callbacks):
             return
         now = self.clock_now()
         call.status, call.ended_at, call.updated_at = status, now, now
+        self.clock.cancel(call.time_limit)
         self.interrupt(call)
         if call.answered_at is not None:
             call.duration_s = max(0, math.ceil((now - call.answered_at) / self.sim.time_scale
