@@ -42,16 +42,16 @@ def import_addresses(session: Session, stream, actor: str = "cli", progress=None
     def handle(line, row):
         for column in REQUIRED:
             if not row.get(column):
-                raise RowError(f"{column} is empty")
+                raise RowError("empty", column=column)
         if not row["civic_number"].isdigit():
-            raise RowError(f"civic_number {row['civic_number']!r} must be digits only")
+            raise RowError("civic_number", value=row["civic_number"])
         coords = []
         for column in ("latitude", "longitude"):
             value = row.get(column, "")
             try:
                 coords.append(float(value) if value else None)
             except ValueError:
-                raise RowError(f"{column} {value!r} is not a number") from None
+                raise RowError("coordinate", column=column, value=value) from None
         key = (row["civic_number"], row["street"].upper(), row["city"].upper())
         address = existing.get(key)
         if address is None:

@@ -7,22 +7,42 @@ from typing import Callable, Iterable, TextIO
 
 import click
 
+from .i18n import t
+
 
 class RowError(ValueError):
-    """A row that cannot be imported; the message says why, in the operator's words."""
+    """A row that cannot be imported: a catalogue key (`import.*`) and its values.
+
+    A value may itself be a {"fr": ..., "en": ...} mapping (a number's refusal reason).
+    `str()` gives the English sentence (logs, CLI); `message(lang)` the operator's language.
+    """
+
+    def __init__(self, key: str, **values):
+        self.key, self.values = key, values
+        super().__init__(self.message("en"))
+
+    def message(self, language: str) -> str:
+        values = {k: (v.get(language, v.get("fr")) if isinstance(v, dict) else v)
+                  for k, v in self.values.items()}
+        return t(language, "import." + self.key, **values)
 
 
 @dataclass
 class ImportReport:
     accepted: int = 0
-    refused: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
+    refused: list[tuple[int, RowError]] = field(default_factory=list)  # (line number, why)
 
     @property
     def total(self) -> int:
         return self.accepted + len(self.refused)
 
-    def lines(self) -> list[str]:
-        return [f"line {line}: {reason}" for line, reason in self.refused]
+    def reasons(self, language: str) -> list[tuple[int, str]]:
+        """(line, reason) pairs in LANGUAGE."""
+        return [(line, error.message(language)) for line, error in self.refused]
+
+    def lines(self, language: str = "en") -> list[str]:
+        return [t(language, "import.line", line=line, reason=reason)
+                for line, reason in self.reasons(language)]
 
 
 def read_rows(stream: TextIO, required: Iterable[str]) -> tuple[list[tuple[int, dict]], list[str]]:
@@ -34,7 +54,7 @@ def read_rows(stream: TextIO, required: Iterable[str]) -> tuple[list[tuple[int, 
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in required if c not in header]
     if missing:
-        raise RowError("line 1: missing columns: " + ", ".join(missing))
+        raise RowError("missing_columns", columns=", ".join(missing))
     reader.fieldnames = header
     rows = []
     for row in reader:
@@ -53,7 +73,7 @@ def run_import(rows: list[tuple[int, dict]], handle_row: Callable[[int, dict], N
             handle_row(line, row)
             report.accepted += 1
         except RowError as exc:
-            report.refused.append((line, str(exc)))
+            report.refused.append((line, exc))
         if progress:
             progress(done, len(rows))
     return report

@@ -23,7 +23,7 @@ def normalize_postal_code(text: str) -> str:
     if not code:
         return ""
     if len(code) != 6 or not (code[0::2].isalpha() and code[1::2].isdigit()):
-        raise RowError(f"postal code {text!r} is not of the form A1A 1A1")
+        raise RowError("postal_code", value=text)
     return f"{code[:3]} {code[3:]}"
 
 
@@ -31,26 +31,26 @@ def residence_from_row(session: Session, row: dict, seen: set[str]) -> Residence
     """Build (not add) a Residence from an import row, or raise RowError."""
     for column in REQUIRED:
         if not row.get(column):
-            raise RowError(f"{column} is empty")
+            raise RowError("empty", column=column)
     language = (row.get("language") or "fr").lower()
     if language not in ("fr", "en"):
-        raise RowError(f"language {row['language']!r} must be fr or en")
+        raise RowError("language", value=row["language"])
     active = row.get("active", "1") or "1"
     if active not in ("0", "1"):
-        raise RowError(f"active {active!r} must be 1 or 0")
+        raise RowError("active", value=active)
     numbers = []
     for column in ("phone", "phone2", "phone3"):
         if row.get(column):
             try:
                 e164 = to_e164(row[column])
             except InvalidPhone as exc:
-                raise RowError(f"{column} {row[column]!r}: {exc.message('en')}") from None
+                raise RowError("phone", column=column, value=row[column],
+                               reason=exc.reason) from None
             if e164 in seen or e164 in numbers:
-                raise RowError(f"{column} {row[column]!r} appears earlier in this file")
+                raise RowError("phone_repeated", column=column, value=row[column])
             owner = session.scalar(select(PhoneNumber.residence_id).where(PhoneNumber.e164 == e164))
             if owner is not None:
-                raise RowError(f"{column} {row[column]!r} is already registered "
-                               f"(residence {owner})")
+                raise RowError("phone_taken", column=column, value=row[column], owner=owner)
             numbers.append(e164)
     residence = Residence(
         last_name=row["last_name"], first_name=row.get("first_name", ""), language=language,

@@ -4,6 +4,19 @@ MESSAGES = {
     # --- common -------------------------------------------------------------------------
     "common.city": "City of Saguenay",
 
+    # --- imports (ivr/csv_import, residents, addresses) -------------------------------
+    "import.line": 'line {line}: {reason}',
+    "import.missing_columns": 'line 1: missing columns: {columns}',
+    "import.empty": '{column} is empty',
+    "import.language": "language '{value}' must be fr or en",
+    "import.active": "active '{value}' must be 1 or 0",
+    "import.phone": "{column} '{value}': {reason}",
+    "import.phone_repeated": "{column} '{value}' appears earlier in this file",
+    "import.phone_taken": "{column} '{value}' is already registered (residence {owner})",
+    "import.postal_code": "postal code '{value}' is not of the form A1A 1A1",
+    "import.civic_number": "civic_number '{value}' must be digits only",
+    "import.coordinate": "{column} '{value}' is not a number",
+
     # --- hotline (ivr/hotline) ----------------------------------------------------------
     "common.goodbye": "Thank you. Goodbye.",
     "common.error": "Sorry, something went wrong. Please call again later. Goodbye.",

@@ -4,6 +4,19 @@ MESSAGES = {
     # --- common -------------------------------------------------------------------------
     "common.city": "Ville de Saguenay",
 
+    # --- imports (ivr/csv_import, residents, addresses) -------------------------------
+    "import.line": 'ligne {line} : {reason}',
+    "import.missing_columns": 'ligne 1 : colonnes manquantes : {columns}',
+    "import.empty": 'la colonne {column} est vide',
+    "import.language": 'la langue « {value} » doit être fr ou en',
+    "import.active": 'actif « {value} » doit être 1 ou 0',
+    "import.phone": '{column} « {value} » : {reason}',
+    "import.phone_repeated": '{column} « {value} » figure déjà plus haut dans ce fichier',
+    "import.phone_taken": '{column} « {value} » est déjà inscrit (résidence {owner})',
+    "import.postal_code": "le code postal « {value} » n'a pas la forme A1A 1A1",
+    "import.civic_number": 'le numéro civique « {value} » ne doit contenir que des chiffres',
+    "import.coordinate": "{column} « {value} » n'est pas un nombre",
+
     # --- hotline (ivr/hotline) ----------------------------------------------------------
     "common.goodbye": "Merci. Au revoir.",
     "common.error": "Désolé, une erreur s'est produite. Veuillez rappeler plus tard. Au revoir.",

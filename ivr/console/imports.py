@@ -10,6 +10,7 @@ from ivr.queue import enqueue, job_app
 from ivr.redis_conn import get_redis
 from ivr.residents import import_residents
 from ivr.csv_import import RowError
+from ivr.i18n import LANGUAGES
 
 KEY = "console:import:{}"
 KEEP_S = 24 * 3600  # how long a finished import's report stays readable
@@ -26,9 +27,16 @@ def start_import(app, text: str, actor: str, filename: str) -> str:
     return import_id
 
 
-def read_progress(app, import_id: str) -> dict | None:
+def read_progress(app, import_id: str, language: str = "fr") -> dict | None:
+    """The import's state, its refusals and error in LANGUAGE."""
     raw = get_redis(app).get(KEY.format(import_id))
-    return json.loads(raw) if raw else None
+    if not raw:
+        return None
+    state = json.loads(raw)
+    for name in ("refused", "error"):
+        if isinstance(state.get(name), dict):
+            state[name] = state[name].get(language, state[name]["fr"])
+    return state
 
 
 def _save(app, import_id: str, data: dict) -> None:
@@ -49,10 +57,12 @@ def run_import_job(import_id: str, text: str, actor: str) -> dict:
         report = import_residents(session, io.StringIO(text), actor=actor, progress=progress)
     except RowError as exc:
         session.rollback()
-        result = {**state, "state": "failed", "error": str(exc), "done": 0, "total": 0}
+        result = {**state, "state": "failed", "done": 0, "total": 0,
+                  "error": {lang: exc.message(lang) for lang in LANGUAGES}}
     else:
         result = {**state, "state": "finished", "done": report.total, "total": report.total,
-                  "accepted": report.accepted, "refused": report.refused}
+                  "accepted": report.accepted,
+                  "refused": {lang: report.reasons(lang) for lang in LANGUAGES}}
     finally:
         session.close()
     _save(app, import_id, result)

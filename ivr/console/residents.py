@@ -12,7 +12,7 @@ from models import PhoneNumber, Residence, Role, utcnow
 from models.phone import InvalidPhone, to_e164
 
 from . import bp
-from .auth import _, audit_action, role_required
+from .auth import _, audit_action, lang, role_required
 from .forms import ConfirmForm, ImportForm, ResidentForm, ReviewForm
 from .imports import MAX_BYTES, read_progress, start_import
 
@@ -169,7 +169,7 @@ def resident_import():
 
 
 def _import_or_404(import_id: str) -> dict:
-    state = read_progress(current_app, import_id)
+    state = read_progress(current_app, import_id, lang())
     if state is None or state.get("actor") != current_user.email:
         abort(404)
     return state

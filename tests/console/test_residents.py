@@ -109,7 +109,10 @@ def test_import_shows_progress_and_a_report_of_refused_lines(app, admin):
     assert state["accepted"] == 2
     assert [line for line, _ in state["refused"]] == [3, 5]
     page = admin.get(answer.location)
-    assert "2 lignes importées, 2 refusées" in page.text and "appears earlier" in page.text
+    assert "2 lignes importées, 2 refusées" in page.text
+    assert "figure déjà plus haut dans ce fichier" in page.text
+    post_form(admin, "/staff/language", {"lang": "en"}, page="/staff/residents")
+    assert "appears earlier in this file" in admin.get(answer.location).text
     assert admin.get("/staff/residents?q=Girard").text.count("418 555-0123") == 1
 
 
@@ -126,7 +129,7 @@ def test_import_refuses_a_file_without_the_columns(app, admin):
     answer = post_form(admin, "/staff/residents/import",
                        {"file": (io.BytesIO(b"name,tel\nx,y\n"), "bad.csv")},
                        content_type="multipart/form-data", follow_redirects=True)
-    assert "missing columns" in answer.text
+    assert "colonnes manquantes : last_name, phone, civic_number, street, city" in answer.text
 
 
 def test_import_refuses_a_file_not_in_utf8(admin):
