@@ -149,11 +149,13 @@ def test_every_residence_ends_with_its_expected_outcome(e2e, session):
 
 
 def test_faults_end_with_the_same_outcomes(e2e, session):
-    """API errors and timeouts, duplicated, reordered and dropped callbacks: same outcomes."""
+    """API errors, timeouts and 429s, duplicated, reordered and dropped callbacks: the same
+    outcomes."""
     expected, numbers = build(session, copies=2)
     e2e.sim.set_scenario({
         "seed": 3, "default": {"answer": "human"}, "numbers": numbers,
-        "api": {"error_rate": 0.1, "timeout_rate": 0.05, "timeout_ms": 6000},
+        "api": {"error_rate": 0.1, "timeout_rate": 0.05, "timeout_ms": 6000,
+                "latency_ms": 100, "max_concurrent_requests": 3},  # and some 20429s
         "callbacks": {"duplicate_rate": 0.3, "reorder_rate": 0.3, "drop_rate": 0.15}})
     run_campaign(e2e, session, numbers)
     assert drain(e2e.live.app, timeout=120)
@@ -175,3 +177,16 @@ def test_a_redis_flush_mid_campaign_loses_nobody(e2e, session):
     assert outcomes(session) == expected
     e2e.sim.wait_idle()
     assert_log_is_clean(e2e.sim.calls(), session, CPS)
+
+
+def test_a_test_call_says_the_message_to_one_number_before_launch(e2e, session):
+    e2e.sim.set_scenario({"seed": 1, "default": {"answer": "human"}})
+    campaign = campaigns.create_campaign(
+        session, "test", title="Avis", message_fr="Faites bouillir l'eau avant de la boire.",
+        message_en="Boil water before drinking it.", target={"all": True})
+    sid = campaigns.test_call(e2e.live.app, campaign.id, "418 555-0199", "en")
+    e2e.sim.wait_idle()
+    call = next(c for c in e2e.sim.calls() if c["sid"] == sid)
+    assert call["to"] == "+14185550199"
+    assert "Boil water before drinking it." in [s["text"] for s in call["said"]]
+    assert campaigns.status(session, campaign.id)["status"] == "draft"
