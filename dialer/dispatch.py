@@ -56,18 +56,6 @@ def eligible_campaigns(session, timezone: str, now: datetime | None = None) -> l
             and (c.expires_at is None or c.expires_at > now)]
 
 
-def due_campaign(session, campaign_ids: list[int], now: datetime | None = None) -> int | None:
-    """The first of CAMPAIGN_IDS (in that order) with a delivery due now."""
-    now = now or utcnow()
-    for campaign_id in campaign_ids:
-        found = session.scalar(select(Delivery.id).where(
-            Delivery.campaign_id == campaign_id, Delivery.status == Outcome.PENDING.value,
-            Delivery.next_attempt_at <= now).limit(1))
-        if found is not None:
-            return campaign_id
-    return None
-
-
 def view_of(c: Campaign) -> CampaignView:
     return CampaignView(c.id, c.priority, c.ring_timeout_s, bool(c.message_fr or c.audio_url_fr),
                         bool(c.message_en or c.audio_url_en))

@@ -8,7 +8,7 @@ forward (`SequenceNumber`) and never over a final one. The caller commits.
 import logging
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, select, update
 
 from models import CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, PhoneNumber, utcnow
 from models.residence import NumberKind
@@ -176,4 +176,4 @@ def _advance(session, attempt: CallAttempt, outcome: str) -> None:
 
 
 __all__ = ["record_progress", "record_final", "record_amd", "record_confirmation", "settle",
-           "void_attempt", "numbers_of", "bind_sid", "or_"]
+           "void_attempt", "numbers_of", "bind_sid"]

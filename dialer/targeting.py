@@ -12,7 +12,7 @@ import re
 import unicodedata
 from typing import NamedTuple
 
-from sqlalchemy import Integer, and_, cast, exists, false, func, or_, select, true
+from sqlalchemy import Integer, and_, cast, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from models import PhoneNumber, Residence
@@ -165,4 +165,4 @@ def parse_uploaded_list(stream) -> tuple[list[int], list[RefusedLine]]:
 
 
 __all__ = ["condition", "count_targets", "parse_uploaded_list", "RefusedLine", "fold",
-           "callable_number_exists", "target_ids", "is_empty", "true"]
+           "callable_number_exists", "target_ids", "is_empty"]

@@ -22,7 +22,6 @@ from .calls import client_for, is_definite_refusal, is_rate_limited, place_call
 from .pacing import PacingTimeout, acquire
 
 log = logging.getLogger(__name__)
-_DRAIN_OPEN = ("pending", "in_progress")
 
 
 class Dialer:

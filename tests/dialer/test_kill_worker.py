@@ -10,7 +10,6 @@ import sys
 import time
 from collections import Counter
 
-import pytest
 from sqlalchemy import func, select
 
 from models import CallAttempt, Campaign

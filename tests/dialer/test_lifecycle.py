@@ -2,12 +2,12 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from dialer import campaigns, dispatch, reconcile
 from dialer.worker import drain
-from models import Campaign, Delivery
-from tests.dialer.test_end_to_end import (CPS, build, outcomes, run_campaign)
+from models import Campaign
+from tests.dialer.test_end_to_end import build, outcomes, run_campaign
 from tests.dialer.test_end_to_end import app_config, e2e, simulator  # noqa: F401 (fixtures)
 from tests.fixtures.dialer import add_residence
 
