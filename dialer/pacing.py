@@ -16,7 +16,7 @@ Priorities: an emergency caller may reserve up to 2 s ahead and raises a flag wh
 the emergency flag is up. So emergency calls go first when both wait.
 
 If Redis is flushed the schedule simply starts again from now (slots already handed out are at
-most 2 s ahead, so at worst one window sees the overlap of both; documented in docs/dialer.md).
+most 2 s ahead, so at worst one window sees the overlap of both; documented in the README, dialer section).
 """
 import threading
 import time
