@@ -35,3 +35,5 @@ def _configure_logging(app: Flask) -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The twilio client logs every request's headers at INFO: eight lines per call.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
