@@ -99,6 +99,26 @@ def _apply_phones(db, residence: Residence, numbers: list[str], form) -> bool:
     return True
 
 
+def _postal_code(form) -> str | None:
+    """The form's postal code, normalized; None (with the error on the form) when malformed."""
+    try:
+        return normalize_postal_code(form.postal_code.data or "")
+    except RowError:
+        form.postal_code.errors.append(_("console.resident.bad_postal_code"))
+        return None
+
+
+def _copy_fields(form, residence: Residence, names, postal: str) -> None:
+    """Copy NAMES (text stripped, city upper-case) and the postal code onto RESIDENCE."""
+    for name in names:
+        value = getattr(form, name).data
+        if value is None:
+            value = ""
+        setattr(residence, name, value.strip() if isinstance(value, str) else value)
+    residence.city = residence.city.upper()
+    residence.postal_code = postal
+
+
 @bp.route("/residents/<int:residence_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ADMIN.value)
 def resident_edit(residence_id):
@@ -109,19 +129,13 @@ def resident_edit(residence_id):
         for name, phone in zip(PHONE_FIELDS, residence.phones):
             getattr(form, name).data = phone.e164
     if form.validate_on_submit():
-        try:
-            postal = normalize_postal_code(form.postal_code.data or "")
-        except RowError:
-            form.postal_code.errors.append(_("console.resident.bad_postal_code"))
-        else:
+        postal = _postal_code(form)
+        if postal is not None:
             numbers = [getattr(form, n).data for n in PHONE_FIELDS]
             if _apply_phones(db, residence, numbers, form):
-                for name in ("last_name", "first_name", "language", "civic_number", "street",
-                             "apartment", "city", "active"):
-                    value = getattr(form, name).data
-                    setattr(residence, name, value.strip() if isinstance(value, str) else value)
-                residence.city = residence.city.upper()
-                residence.postal_code = postal
+                _copy_fields(form, residence, ("last_name", "first_name", "language",
+                                               "civic_number", "street", "apartment", "city",
+                                               "active"), postal)
                 audit_action("resident.edit", "residence", residence.id)
                 db.commit()
                 flash(_("console.resident.saved"), "success")
@@ -203,16 +217,10 @@ def resident_review(residence_id):
     residence = residence_or_404(residence_id)
     form = ReviewForm(obj=residence)
     if form.validate_on_submit():
-        try:
-            postal = normalize_postal_code(form.postal_code.data or "")
-        except RowError:
-            form.postal_code.errors.append(_("console.resident.bad_postal_code"))
-        else:
-            for name in ("last_name", "first_name", "civic_number", "street", "apartment",
-                         "city"):
-                setattr(residence, name, (getattr(form, name).data or "").strip())
-            residence.city = residence.city.upper()
-            residence.postal_code = postal
+        postal = _postal_code(form)
+        if postal is not None:
+            _copy_fields(form, residence, ("last_name", "first_name", "civic_number", "street",
+                                           "apartment", "city"), postal)
             residence.address_needs_review = residence.name_needs_review = False
             audit_action("resident.review", "residence", residence.id)
             get_session().commit()
