@@ -17,3 +17,11 @@ def spoken_digits(digits: str, language: str) -> str:
     """Digits read one by one, with a pause between groups: '418 698 3200' -> '4 1 8, 6 9 8, ...'."""
     groups = [digits[:3], digits[3:6], digits[6:]] if len(digits) == 10 else [digits]
     return ", ".join(" ".join(g) for g in groups if g)
+
+
+def voice(config, language: str) -> dict:
+    """The <Say> attributes of LANGUAGE: fr-CA with VOICE_FR, en-US/en-CA with VOICE_EN."""
+    if language == "en":
+        name = config.get("VOICE_EN") or "Polly.Joanna"
+        return {"language": "en-CA" if "en-CA" in name else "en-US", "voice": name}
+    return {"language": "fr-CA", "voice": config.get("VOICE_FR") or "Polly.Chantal"}

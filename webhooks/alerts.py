@@ -16,7 +16,7 @@ from dialer import settle
 from dialer.calls import hang_up_or_redirect
 from dialer.outcome import FINAL_CALL_STATUSES, MACHINE_ANSWERS
 from ivr.db import get_session
-from ivr.i18n import t
+from ivr.i18n import t, voice
 from models import CallAttempt, Campaign
 
 from .signature import twilio_signed
@@ -40,10 +40,6 @@ def _language() -> str:
     return lang if lang in ("fr", "en") else "fr"
 
 
-def _voice(lang: str) -> str:
-    return current_app.config.get("VOICE_EN" if lang == "en" else "VOICE_FR") or "alice"
-
-
 def _load(token: str):
     row = get_session().execute(select(CallAttempt, Campaign).join(
         Campaign, Campaign.id == CallAttempt.campaign_id).where(CallAttempt.token == token)).first()
@@ -52,19 +48,25 @@ def _load(token: str):
 
 def _say_message(node, campaign: Campaign, lang: str) -> None:
     """The city's heading, then the message (text or recording) in LANG."""
-    voice, language = _voice(lang), "fr-CA" if lang == "fr" else "en-US"
-    node.say(t(lang, "alert.intro"), voice=voice, language=language)
+    attributes = voice(current_app.config, lang)
+    node.say(t(lang, "alert.intro"), **attributes)
     audio = campaign.audio_url_en if lang == "en" else campaign.audio_url_fr
     text = campaign.message_en if lang == "en" else campaign.message_fr
     if audio:
         node.play(audio)
     else:
-        node.say(text or campaign.message_fr or campaign.message_en, voice=voice,
-                 language=language)
+        node.say(text or campaign.message_fr or campaign.message_en, **attributes)
 
 
-def _say(response, lang: str, key: str) -> None:
-    response.say(t(lang, key), voice=_voice(lang), language="fr-CA" if lang == "fr" else "en-US")
+def _say(node, lang: str, key: str) -> None:
+    node.say(t(lang, key), **voice(current_app.config, lang))
+
+
+def _say_and_hang_up(lang: str, key: str) -> VoiceResponse:
+    response = VoiceResponse()
+    _say(response, lang, key)
+    response.hangup()
+    return response
 
 
 def _message_and_menu(token: str, campaign: Campaign, lang: str, silences: int) -> VoiceResponse:
@@ -72,18 +74,14 @@ def _message_and_menu(token: str, campaign: Campaign, lang: str, silences: int) 
     gather = response.gather(num_digits=1, timeout=GATHER_TIMEOUT_S, method="POST",
                              action=_absolute(".keys", token=token, lang=lang, silences=silences))
     _say_message(gather, campaign, lang)
-    gather.say(t(lang, "alert.menu" if campaign.ask_confirmation else "alert.menu_repeat"),
-               voice=_voice(lang), language="fr-CA" if lang == "fr" else "en-US")
+    _say(gather, lang, "alert.menu" if campaign.ask_confirmation else "alert.menu_repeat")
     response.redirect(_absolute(".keys", token=token, lang=lang, silences=silences,
                                 timeout="true"), method="POST")
     return response
 
 
 def _apology(lang: str) -> VoiceResponse:
-    response = VoiceResponse()
-    _say(response, lang, "alert.error")
-    response.hangup()
-    return response
+    return _say_and_hang_up(lang, "alert.error")
 
 
 @bp.post("/alert/<token>")
@@ -115,20 +113,14 @@ def keys(token):
         silences = int(request.args.get("silences", "0") or 0)
         if request.args.get("timeout") or not digit:
             if silences >= 1:
-                response = VoiceResponse()
-                _say(response, lang, "alert.goodbye")
-                response.hangup()
-                return _twiml(response)
+                return _twiml(_say_and_hang_up(lang, "alert.goodbye"))
             return _twiml(_message_and_menu(token, campaign, lang, silences=silences + 1))
         if digit == CONFIRM_KEY and campaign.ask_confirmation:
             session = get_session()
             settle.record_confirmation(session, attempt.id)
             session.commit()
             log.info("alert call %s: receipt confirmed", attempt.sid)
-            response = VoiceResponse()
-            _say(response, lang, "alert.confirmed")
-            response.hangup()
-            return _twiml(response)
+            return _twiml(_say_and_hang_up(lang, "alert.confirmed"))
         return _twiml(_message_and_menu(token, campaign, lang, silences=silences))
     except Exception:
         log.exception("alert call %s: key handling failed", token[:6])

@@ -20,10 +20,10 @@ from models import OneTimeCode, PhoneNumber, audit, utcnow
 from models.passwords import hash_secret
 
 from ..db import sessionmaker_for
-from ..i18n import spoken_digits, t
+from ..i18n import spoken_digits, t, voice
 from ..queue import job_app
 from ..twilio_client import get_client
-from .twiml import apology, voice
+from .twiml import apology
 
 log = logging.getLogger(__name__)
 CODE_DIGITS = 6

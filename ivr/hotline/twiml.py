@@ -1,20 +1,12 @@
 """Turning a handled call into TwiML, only through VoiceResponse."""
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from ..i18n import t
+from ..i18n import t, voice
 from . import staff
 from .menus import MENUS
 
 GATHER_TIMEOUT = 6  # seconds of silence before the "no input" redirect
 RECORD_SILENCE = 5
-
-
-def voice(config, language: str) -> dict:
-    """The <Say> attributes of LANGUAGE: fr-CA with VOICE_FR, en-US/en-CA with VOICE_EN."""
-    if language == "en":
-        name = config.get("VOICE_EN") or "Polly.Joanna"
-        return {"language": "en-CA" if "en-CA" in name else "en-US", "voice": name}
-    return {"language": "fr-CA", "voice": config.get("VOICE_FR") or "Polly.Chantal"}
 
 
 def say_all(response, config, said) -> None:
