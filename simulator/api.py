@@ -2,12 +2,12 @@
 import functools
 import json
 import logging
+import re
 import threading
 import time
 
 import phonenumbers
-from werkzeug.exceptions import HTTPException, NotFound
-from werkzeug.routing import Map, Rule
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
 from .control import Control
@@ -17,6 +17,42 @@ from .scenario import ScenarioError
 log = logging.getLogger(__name__)
 
 API = "/2010-04-01/Accounts/<account>"
+ROUTES = [
+    (f"{API}/Calls.json", "calls", {"GET", "POST"}),
+    (f"{API}/Calls/<sid>.json", "call", {"GET", "POST", "DELETE"}),
+    (f"{API}/Messages.json", "messages", {"GET", "POST"}),
+    (f"{API}/Messages/<sid>.json", "message", {"GET"}),
+    (f"{API}/Recordings/<sid>", "sim_recording", {"GET"}),
+    ("/sim/calls", "sim_calls", {"GET"}),
+    ("/sim/calls/<sid>", "sim_call", {"GET"}),
+    ("/sim/calls/<sid>/keys", "sim_keys", {"POST"}),
+    ("/sim/calls/<sid>/hangup", "sim_hangup", {"POST"}),
+    ("/sim/messages", "sim_messages", {"GET"}),
+    ("/sim/scenario", "sim_scenario", {"GET", "PUT"}),
+    ("/sim/incoming", "sim_incoming", {"GET", "PUT"}),
+    ("/sim/phone/calls", "sim_phone", {"POST"}),
+    ("/sim/stats", "sim_stats", {"GET"}),
+]
+"""(path pattern, endpoint, methods): `<name>` matches one path segment."""
+
+_ROUTES = [(re.compile(re.sub(r"<(\w+)>", r"(?P<\1>[^/]+)", re.escape(pattern))), endpoint,
+            methods) for pattern, endpoint, methods in ROUTES]
+
+
+def route(method: str, path: str) -> tuple[str, dict]:
+    """The endpoint and path arguments of a request; NotFound or MethodNotAllowed."""
+    allowed = set()
+    for pattern, endpoint, methods in _ROUTES:
+        match = pattern.fullmatch(path)
+        if match:
+            if method in methods or (method == "HEAD" and "GET" in methods):
+                return endpoint, match.groupdict()
+            allowed |= methods
+    if allowed:
+        raise MethodNotAllowed(sorted(allowed))
+    raise NotFound()
+
+
 def _json(data, status=200) -> Response:
     return Response(json.dumps(data), status, mimetype="application/json")
 
@@ -53,22 +89,6 @@ class Api:
         self.control = Control(sim)
         self.in_flight = 0
         self._count = threading.Lock()
-        self.url_map = Map([
-            Rule(f"{API}/Calls.json", endpoint="calls", methods=["GET", "POST"]),
-            Rule(f"{API}/Calls/<sid>.json", endpoint="call", methods=["GET", "POST", "DELETE"]),
-            Rule(f"{API}/Messages.json", endpoint="messages", methods=["GET", "POST"]),
-            Rule(f"{API}/Messages/<sid>.json", endpoint="message", methods=["GET"]),
-            Rule(f"{API}/Recordings/<sid>", endpoint="sim_recording", methods=["GET"]),
-            Rule("/sim/calls", endpoint="sim_calls", methods=["GET"]),
-            Rule("/sim/calls/<sid>", endpoint="sim_call", methods=["GET"]),
-            Rule("/sim/calls/<sid>/keys", endpoint="sim_keys", methods=["POST"]),
-            Rule("/sim/calls/<sid>/hangup", endpoint="sim_hangup", methods=["POST"]),
-            Rule("/sim/messages", endpoint="sim_messages", methods=["GET"]),
-            Rule("/sim/scenario", endpoint="sim_scenario", methods=["GET", "PUT"]),
-            Rule("/sim/incoming", endpoint="sim_incoming", methods=["GET", "PUT"]),
-            Rule("/sim/phone/calls", endpoint="sim_phone", methods=["POST"]),
-            Rule("/sim/stats", endpoint="sim_stats", methods=["GET"]),
-        ])
 
     def __call__(self, environ, start_response):
         request = Request(environ)
@@ -76,7 +96,7 @@ class Api:
 
     def dispatch(self, request: Request) -> Response:
         try:
-            endpoint, args = self.url_map.bind_to_environ(request.environ).match()
+            endpoint, args = route(request.method, request.path)
         except NotFound:
             return TwilioError(20404).response()
         except HTTPException as exc:

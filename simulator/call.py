@@ -1,5 +1,7 @@
 """A call's state and its record: the Twilio resource and the simulator's log entry."""
 import datetime as dt
+import functools
+import math
 import secrets
 import time
 from email.utils import format_datetime
@@ -22,8 +24,15 @@ def wall(monotonic_t: float | None) -> dt.datetime | None:
 
 
 def rfc2822(monotonic_t: float | None) -> str | None:
-    t = wall(monotonic_t)
-    return format_datetime(t.replace(microsecond=0)) if t else None
+    """Twilio's date format, to the second (formatted once per second: it is on every call)."""
+    if monotonic_t is None:
+        return None
+    return _rfc2822_second(math.floor(monotonic_t + _EPOCH_OFFSET))
+
+
+@functools.lru_cache(maxsize=4096)
+def _rfc2822_second(epoch_s: int) -> str:
+    return format_datetime(dt.datetime.fromtimestamp(epoch_s, dt.timezone.utc))
 
 
 def iso(monotonic_t: float | None) -> str | None:

@@ -1,8 +1,7 @@
 """Status and AMD callbacks: Twilio's parameters, one call's in order, the scenario's faults."""
 import math
-from email.utils import format_datetime
 
-from .call import Call, rfc2822, wall
+from .call import Call, rfc2822
 
 
 class Callbacks:
@@ -23,7 +22,7 @@ class Callbacks:
             params["CallStatus"] = "queued"
         params.update({"CallbackSource": "call-progress-events",
                        "SequenceNumber": str(call.sequence),
-                       "Timestamp": format_datetime(wall(self.clock_now()).replace(microsecond=0))})
+                       "Timestamp": rfc2822(self.clock_now())})
         call.sequence += 1
         if event == "completed":
             params["CallDuration"] = str(call.duration_s or 0)
@@ -64,7 +63,7 @@ class Callbacks:
         call.sending = True
         method, url, params = call.outbox.popleft()
         self.sim.webhooks.send(method, url, params,
-                               lambda code, text: self.clock.soon(self._sent, call))
+                               lambda code, text: self.clock.run(self._sent, call))
 
     def _sent(self, call: Call):
         call.sending = False

@@ -1,7 +1,7 @@
 """The phone network and Twilio's call engine: pacing, ringing, answers, AMD, status callbacks.
 
-Everything here runs on the clock thread (or an API thread) holding the simulator's lock;
-HTTP happens in the webhook pool and comes back through `clock.soon`.
+Everything here runs holding the simulator's lock: on the clock thread, on an API thread,
+or on the webhook thread that brought an answer back (through `clock.run`).
 """
 import logging
 import math

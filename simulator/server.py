@@ -5,11 +5,10 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-from werkzeug.serving import WSGIRequestHandler, make_server
-
 from .api import Api
 from .call import iso, new_sid, rfc2822
 from .clock import Scheduler
+from .httpserver import KeepAliveServer
 from .network import Network
 from .scenario import Scenario
 from .webhook import Webhooks
@@ -17,11 +16,6 @@ from .webhook import Webhooks
 log = logging.getLogger(__name__)
 
 MESSAGE_DONE = {"delivered", "undelivered", "failed"}
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code="-", size="-"):
-        pass
 
 
 class Simulator:
@@ -51,9 +45,7 @@ class Simulator:
 
     # -- life -----------------------------------------------------------------------------
     def start(self) -> "Simulator":
-        self._server = make_server(self.host, self.port, Api(self), threaded=True,
-                                   request_handler=_QuietHandler)
-        self._server.daemon_threads = True
+        self._server = KeepAliveServer(self.host, self.port, Api(self))
         self.port = self._server.server_port
         self.url = f"http://{self.host}:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),

@@ -32,7 +32,7 @@ class Interpreter:
         params.update(extra or {})
         self.net.sim.webhooks.send(
             method or "POST", url, params,
-            lambda code, text: self.net.clock.soon(self._fetched, call, gen, url, code, text))
+            lambda code, text: self.net.clock.run(self._fetched, call, gen, url, code, text))
 
     def _fetched(self, call, gen, url, code, text):
         if call.final or call.generation != gen:

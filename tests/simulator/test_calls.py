@@ -1,10 +1,12 @@
 """Calls: ring time, answers, AMD, status callbacks in Twilio's order, live updates."""
 from datetime import datetime
+from urllib.parse import urlencode
 
 import pytest
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
+from simulator.webhook import form_encode, signature
 from tests.conftest import AUTH_TOKEN
 
 TO, FROM = "+14185550101", "+14185550000"
@@ -244,8 +246,16 @@ def _wait_until(simulator, sid, predicate, timeout=10):
     raise AssertionError(f"call {sid} never reached the expected state: {record}")
 
 
-def test_validator_is_the_official_one():
-    assert RequestValidator(AUTH_TOKEN).compute_signature("http://x/y", {"a": "1"})
+def test_the_simulator_signs_and_encodes_as_twilio_does():
+    url = "https://ville.example/status?campaign=7&lang=fr"
+    params = {"CallStatus": "in-progress", "From": "+14185550000", "Caller": "+14185550000",
+              "Timestamp": "Thu, 26 Nov 2026 14:11:23 +0000", "Body": "Avis: eau bouillie à 100 °C",
+              "Empty": "", "A&B": "x=y"}
+    official = RequestValidator(AUTH_TOKEN)
+    assert signature(AUTH_TOKEN.encode(), url, params) == official.compute_signature(url, params)
+    assert official.validate(url, params, signature(AUTH_TOKEN.encode(), url, params))
+    assert not official.validate(url, params, signature(b"another-token", url, params))
+    assert form_encode(params) == urlencode(params)
 
 
 def test_a_callee_hanging_up_mid_sentence_did_not_hear_the_rest(simulator, twilio, twiml_app):
