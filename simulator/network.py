@@ -3,6 +3,7 @@
 Everything here runs holding the simulator's lock: on the clock thread, on an API thread,
 or on the webhook thread that brought an answer back (through `clock.run`).
 """
+import gc
 import logging
 import math
 import threading
@@ -28,6 +29,7 @@ class Network(Callbacks):
         self.order: list[Call] = []
         self.active: set[str] = set()       # calls live, or with callbacks still to send
         self.last_slot = 0.0
+        self.settled = 0
         self.interpreter = Interpreter(self)
         self.clock.on_error = self._event_failed
 
@@ -220,10 +222,14 @@ class Network(Callbacks):
         self.settle(call)
 
     def settle(self, call: Call):
-        """Forget an ended call whose callbacks are all out, and wake whoever waits."""
-        if call.final and not call.sending and not call.outbox:
+        """Forget an ended call whose callbacks are all out, and wake whoever waits for it
+        (only then: a waiter woken at every callback would fight the clock for the lock)."""
+        if call.final and not call.sending and not call.outbox and call.sid in self.active:
             self.active.discard(call.sid)
-        self.sim.changed.notify_all()
+            self.settled += 1
+            if self.settled % defaults.GC_FREEZE_EVERY == 0:
+                gc.freeze()
+            self.sim.changed.notify_all()
 
     def application_error(self, call: Call, code: int, message: str, url: str | None):
         """What Twilio does with a document it cannot run: say so and hang up."""
