@@ -148,7 +148,8 @@ class _Handler(socketserver.StreamRequestHandler):
         }
         for name, value in headers.items():
             key = "HTTP_" + name.upper().replace("-", "_")
-            if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+            if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH",
+                           "HTTP_TRANSFER_ENCODING"):   # the body is read whole: it has a length
                 environ[key] = value
         reply: list = []
 
