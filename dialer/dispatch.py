@@ -15,7 +15,7 @@ from datetime import datetime, time as dtime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, insert, select, update
 
 from models import (CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, PhoneNumber,
                     Priority, Residence, utcnow)
@@ -80,16 +80,14 @@ def claim(session, campaign: "CampaignView | Campaign", lease_s: float) -> Job |
         Delivery.next_attempt_at <= now).order_by(Delivery.next_attempt_at, Delivery.id).limit(1))
     if session.get_bind().dialect.name == "postgresql":
         candidate = candidate.with_for_update(skip_locked=True)  # held until our commit
-    delivery_id = session.scalar(candidate)
-    row = None
-    if delivery_id is not None:
-        row = session.execute(
-            update(Delivery).where(Delivery.id == delivery_id,
-                                   Delivery.status == Outcome.PENDING.value)
-            .values(status=Outcome.IN_PROGRESS.value,
-                    lease_until=now + timedelta(seconds=lease_s), updated_at=now)
-            .returning(Delivery.id, Delivery.residence_id, Delivery.round, Delivery.number_index)
-        ).first()
+    # one statement: pick the candidate and take it (the status test makes it safe on SQLite)
+    row = session.execute(
+        update(Delivery).where(Delivery.id == candidate.scalar_subquery(),
+                               Delivery.status == Outcome.PENDING.value)
+        .values(status=Outcome.IN_PROGRESS.value,
+                lease_until=now + timedelta(seconds=lease_s), updated_at=now)
+        .returning(Delivery.id, Delivery.residence_id, Delivery.round, Delivery.number_index)
+    ).first()
     if row is None:
         session.rollback()
         return None
@@ -110,14 +108,12 @@ def claim(session, campaign: "CampaignView | Campaign", lease_s: float) -> Job |
         language = "fr"
     elif not campaign.has_fr:
         language = "en"
-    attempt = CallAttempt(delivery_id=row.id, campaign_id=campaign.id,
-                          to_number=numbers[row.number_index], round=row.round,
-                          number_index=row.number_index, token=secrets.token_urlsafe(24),
-                          purpose="alert", status="creating")
-    session.add(attempt)
-    session.flush()
-    attempt_id = attempt.id
+    token, to = secrets.token_urlsafe(24), numbers[row.number_index]
+    attempt_id = session.execute(insert(CallAttempt).values(
+        delivery_id=row.id, campaign_id=campaign.id, to_number=to, round=row.round,
+        number_index=row.number_index, token=token, purpose="alert", status="creating")
+        .returning(CallAttempt.id)).scalar_one()   # a plain INSERT: no unit of work to flush
     session.commit()
-    return Job(attempt_id, attempt.token, row.id, campaign.id, attempt.to_number,
+    return Job(attempt_id, token, row.id, campaign.id, to,
                language if language in ("fr", "en") else "fr", campaign.ring_timeout_s,
                campaign.priority)

@@ -8,7 +8,7 @@ forward (`SequenceNumber`) and never over a final one. The caller commits.
 import logging
 from datetime import timedelta
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, func, select, update
 
 from models import CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, PhoneNumber, utcnow
 from models.residence import NumberKind
@@ -34,16 +34,19 @@ def bind_sid(session, attempt_id: int, sid: str) -> None:
 
 def record_progress(session, attempt_id: int, call_status: str, sequence: int,
                     sid: str | None = None) -> None:
-    """A non-final status (queued, initiated, ringing, in-progress), if newer than the last."""
-    if sid:
-        bind_sid(session, attempt_id, sid)
+    """A non-final status (queued, initiated, ringing, in-progress), if newer than the last.
+    The SID is bound in the same statement (a separate one only when the status is stale)."""
     values = {"status": call_status, "sequence_number": sequence}
+    if sid:
+        values["sid"] = func.coalesce(CallAttempt.sid, sid)
     if call_status == "in-progress":
         values["answered_at"] = utcnow()
-    session.execute(update(CallAttempt).where(
+    moved = session.execute(update(CallAttempt).where(
         CallAttempt.id == attempt_id, CallAttempt.outcome.is_(None),
         CallAttempt.status.not_in(FINAL_CALL_STATUSES + ("void",)),
         CallAttempt.sequence_number < sequence).values(**values))
+    if sid and moved.rowcount != 1:
+        bind_sid(session, attempt_id, sid)
 
 
 def record_final(session, attempt_id: int, call_status: str, sid: str | None = None,
