@@ -3,8 +3,13 @@
 1. achieved calls per second over a BENCH_RESIDENCES (20,000) campaign at a 50 CPS limit, as a
    share of the limit (target >= 0.98), next to the naive loop of Twilio's tutorials (one
    `calls.create` after the other) on the same scenario, run for BENCH_NAIVE_S seconds;
-2. the dialer worker's peak memory (a separate `python -m dialer` process);
+2. the dialer worker's peak memory (`python -m dialer` processes: BENCH_WORKERS, default 1);
 the web tier is gunicorn (3 gthread workers), PostgreSQL and Redis are the real ones.
+
+BENCH_WEB=stub measures the dialer alone: the webhooks go to a stub in its own process
+(TwiML that hangs up, 204 for callbacks; no database) instead of gunicorn, as if the web tier
+ran on machines of its own. Calls then never settle, so the reconciler's fetch of missing
+final callbacks is put off past the run (DIALER_FINAL_CALLBACK_GRACE_S=3600).
 """
 import os
 import subprocess
@@ -59,10 +64,18 @@ def main():
     common.bulk_residences(common.DATABASE_URL, residences)
     sim = Simulator(common.ACCOUNT_SID, common.AUTH_TOKEN, scenario=scenario(), time_scale=0.01,
                     cps=CPS).start()
-    port = common.free_port()
-    web_url = f"http://127.0.0.1:{port}"
-    env = common.app_env(web_url, sim.url, DIALER_CPS=CPS)
-    web = common.start_gunicorn(env, port)
+    stub = os.environ.get("BENCH_WEB") == "stub"
+    if stub:
+        web = subprocess.Popen([sys.executable, "-m", "bench.bench_simulator", "--serve-target"],
+                               stdout=subprocess.PIPE, text=True)
+        web_url = f"http://127.0.0.1:{int(web.stdout.readline())}"
+        env = common.app_env(web_url, sim.url, DIALER_CPS=CPS,
+                             DIALER_FINAL_CALLBACK_GRACE_S=3600)
+    else:
+        port = common.free_port()
+        web_url = f"http://127.0.0.1:{port}"
+        env = common.app_env(web_url, sim.url, DIALER_CPS=CPS)
+        web = common.start_gunicorn(env, port)
     app = create_app(common.app_config(web_url, sim.url, DIALER_CPS=CPS))
     from ivr.redis_conn import get_redis
     get_redis(app).flushdb()
@@ -72,8 +85,9 @@ def main():
                                              message_fr="Faites bouillir l'eau.",
                                              message_en="Boil water.", target={"all": True},
                                              priority="emergency", rounds=1)
-    worker = subprocess.Popen([sys.executable, "-m", "dialer"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers = [subprocess.Popen([sys.executable, "-m", "dialer"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               for _ in range(int(os.environ.get("BENCH_WORKERS", 1)))]
     try:
         time.sleep(2)
         campaigns.launch(app, campaign.id, "bench")
@@ -83,12 +97,17 @@ def main():
                 session.rollback()
                 time.sleep(1)
         time.sleep(2)
-        worker_mb = common.peak_rss_mb(worker.pid)
-        worker_cpu = common.cpu_seconds(worker.pid)
+        worker_mb = max(common.peak_rss_mb(w.pid) for w in workers)
+        worker_cpu = sum(common.cpu_seconds(w.pid) for w in workers)
     finally:
-        worker.terminate()
-        worker.wait(20)
+        for w in workers:
+            w.terminate()
+        for w in workers:
+            w.wait(20)
     times = requested_times(sim)
+    if os.environ.get("BENCH_TIMES_FILE"):
+        with open(os.environ["BENCH_TIMES_FILE"], "w") as out:
+            out.write("\n".join(repr(t) for t in times))
     achieved = (len(times) - 1) / (times[-1] - times[0])
     busiest = max(Counter(int(t) for t in times).values())
     sim.wait_idle(timeout=120)
@@ -97,6 +116,8 @@ def main():
     web.terminate()
     web.wait(20)
     sim.stop()
+    print("web tier:                   " + ("a stub (the dialer alone)" if stub else
+                                                "gunicorn, 3 gthread workers"))
     print(f"calls requested:            {len(times)} of {residences} residences")
     print(f"dialer, achieved:           {achieved:.2f} calls/s = {achieved / CPS:.3f} of the "
           f"{CPS} CPS limit (target >= 0.98)")
@@ -104,8 +125,10 @@ def main():
     print(f"naive loop ({naive_s:.0f} s sample):    {naive:.2f} calls/s = {naive / CPS:.3f} "
           f"of the limit")
     print(f"dialer / naive:             {achieved / naive:.1f}x")
+    print(f"dialer worker processes:    {len(workers)}")
     print(f"dialer worker peak memory:  {worker_mb:.0f} MB")
-    print(f"dialer worker CPU:          {worker_cpu:.0f} s over a {times[-1] - times[0]:.0f} s "
+    print(f"dialer workers' CPU:        {worker_cpu:.0f} s = {worker_cpu * 1000 / len(times):.1f} ms "
+          f"a call, over a {times[-1] - times[0]:.0f} s "
           f"campaign ({os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f}: the "
           f"simulator, gunicorn and PostgreSQL share them)")
 

@@ -34,9 +34,10 @@ EVENTS = ["initiated", "ringing", "answered", "completed"]
 
 
 def app(environ, start_response):
-    """The campaign's side: TwiML at /voice, 204 for callbacks."""
+    """The campaign's side: TwiML at /voice (and the dialer's /voice/alert/...), 204 for
+    callbacks."""
     environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-    if environ["PATH_INFO"] == "/voice":
+    if environ["PATH_INFO"] == "/voice" or environ["PATH_INFO"].startswith("/voice/alert/"):
         start_response("200 OK", [("Content-Type", "text/xml"),
                                   ("Content-Length", str(len(TWIML)))])
         return [TWIML]

@@ -49,8 +49,8 @@ HTTP_TIMEOUT_S = 10.0
 RATE_LIMIT_BACKOFF_S = (0.25, 0.5, 1.0, 2.0, 4.0)
 """Waits after successive 429 / 20429 answers."""
 
-CPS_MARGIN = 1.01
-"""Calls are spaced 1 % wider than 1/CPS so that no one-second window ever holds more."""
+CPS_MARGIN = 1.005
+"""Calls are spaced 0.5 % wider than 1/CPS so that no one-second window ever holds more."""
 
 
 def setting(app, name: str, default):

@@ -4,10 +4,10 @@ Every process that creates calls (dialer workers on any machine, the hotline's c
 calls) asks `acquire()` first. The limiter is a spaced schedule ("virtual scheduling", the GCRA
 without burst): Redis keeps the next free instant (`cps:tat`, on the Redis server's clock read
 with TIME, so machines' clocks do not matter); each caller reserves the later of now and that
-instant, moves it on by 1/CPS (1 % wider, defaults.CPS_MARGIN) and sleeps until its slot.
+instant, moves it on by 1/CPS (0.5 % wider, defaults.CPS_MARGIN) and sleeps until its slot.
 Slots are therefore more than 1/CPS apart. Because a thread can wake up late and squeeze
 against the next one, a second, hard check runs at the instant of sending: a Redis sorted set
-of send instants, and a send is allowed only while the last 1.02 s hold fewer than CPS of
+of send instants, and a send is allowed only while the last 1.01 s hold fewer than CPS of
 them. So no one-second window ever holds more than CPS call requests. The reservation is a WATCH/MULTI transaction (no Lua, so fakeredis serves too), and
 threads of one process take turns through a local lock so they never fight over the key.
 
@@ -30,7 +30,7 @@ from . import defaults
 
 TAT_KEY = "cps:tat"
 LOG_KEY = "cps:sent"
-GUARD_WINDOW_S = 1.02  # the hard check's window: 1 s plus a little for network jitter
+GUARD_WINDOW_S = 1.01  # the hard check's window: 1 s plus a little for network jitter
 EMERGENCY_FLAG = "cps:emergency-waiting"
 FLAG_TTL_MS, FLAG_REFRESH_S = 1500, 0.5
 HORIZON_S = {"emergency": 2.0, "service": 1.0, "normal": 0.25}

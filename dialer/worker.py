@@ -8,6 +8,7 @@ only requested when its slot has come. 429 / 20429 answers back off and retry; a
 (timeout, 5xx) makes the attempt ambiguous, for the reconciler to resolve before that number is
 dialled again; a 4xx refusal fails that number.
 """
+import gc
 import logging
 import threading
 import time
@@ -47,6 +48,12 @@ class Dialer:
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> "Dialer":
         client_for(self.app)  # build the HTTP client once, before the threads share it
+        # Everything built so far (Flask, SQLAlchemy's mappers, the twilio client...) lives as
+        # long as the process: out of the collector's sight, a full collection no longer
+        # walks it and stalls every sender thread for a quarter of a second, losing the
+        # call slots they held.
+        gc.collect()
+        gc.freeze()
         for i in range(self.threads):
             self._spawn(self._send_loop, f"dialer-send-{i}")
         self._spawn(self._reconcile_loop, "dialer-reconcile")
