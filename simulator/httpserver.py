@@ -117,15 +117,7 @@ class _Handler(socketserver.StreamRequestHandler):
 
     def _body(self, headers) -> bytes:
         if headers.get("transfer-encoding", "").lower() == "chunked":
-            chunks = []
-            while True:
-                size = int(self.rfile.readline(MAX_LINE).split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline(MAX_LINE) not in (b"\r\n", b"\n", b""):
-                        pass                  # trailers
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline(MAX_LINE)
+            return read_chunked(self.rfile)
         length = int(headers.get("content-length", "0") or 0)
         if length < 0:
             raise BadRequest("negative Content-Length")
@@ -183,6 +175,19 @@ class _Handler(socketserver.StreamRequestHandler):
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         self.wfile.write(head if code in _NO_BODY or method == "HEAD" else head + data)
+
+
+def read_chunked(rfile) -> bytes:
+    """A body in chunked transfer encoding, whole (trailers skipped)."""
+    chunks = []
+    while True:
+        size = int(rfile.readline(MAX_LINE).split(b";")[0].strip() or b"0", 16)
+        if size == 0:
+            while rfile.readline(MAX_LINE) not in (b"\r\n", b"\n", b""):
+                pass
+            return b"".join(chunks)
+        chunks.append(rfile.read(size))
+        rfile.readline(MAX_LINE)
 
 
 class _Headers:

@@ -11,6 +11,7 @@ import threading
 from urllib.parse import quote_plus, urlsplit
 
 from . import defaults
+from .httpserver import read_chunked
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +191,7 @@ class _Connection:
         if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
             data = b""
         elif chunked:
-            data = self._chunks()
+            data = read_chunked(self.rfile)
         elif length is not None:
             data = self.rfile.read(length)
         else:
@@ -198,17 +199,6 @@ class _Connection:
         if close:
             self.close()
         return status, data
-
-    def _chunks(self) -> bytes:
-        chunks = []
-        while True:
-            size = int(self.rfile.readline(65537).split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-                    pass
-                return b"".join(chunks)
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline(65537)
 
     def close(self):
         for part in (self.rfile, self.sock):
