@@ -9,7 +9,8 @@ the web tier is gunicorn (3 gthread workers), PostgreSQL and Redis are the real 
 BENCH_WEB=stub measures the dialer alone: the webhooks go to a stub in its own process
 (TwiML that hangs up, 204 for callbacks; no database) instead of gunicorn, as if the web tier
 ran on machines of its own. Calls then never settle, so the reconciler's fetch of missing
-final callbacks is put off past the run (DIALER_FINAL_CALLBACK_GRACE_S=3600).
+final callbacks is put off past the run (DIALER_FINAL_CALLBACK_GRACE_S and
+DIALER_AMD_GRACE_S = 3600).
 """
 import os
 import subprocess
@@ -70,7 +71,7 @@ def main():
                                stdout=subprocess.PIPE, text=True)
         web_url = f"http://127.0.0.1:{int(web.stdout.readline())}"
         env = common.app_env(web_url, sim.url, DIALER_CPS=CPS,
-                             DIALER_FINAL_CALLBACK_GRACE_S=3600)
+                             DIALER_FINAL_CALLBACK_GRACE_S=3600, DIALER_AMD_GRACE_S=3600)
     else:
         port = common.free_port()
         web_url = f"http://127.0.0.1:{port}"

@@ -66,7 +66,7 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("campaign_id", "residence_id"),
-        Index("ix_deliveries_due", "campaign_id", "status", "next_attempt_at"),
+        Index("ix_deliveries_due", "campaign_id", "status", "next_attempt_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -51,3 +51,16 @@ def test_timestamps_come_back_in_utc(session):
     session.commit()
     session.expire_all()
     assert session.get(Residence, r.id).consent_at.utcoffset().total_seconds() == 0
+
+
+def test_the_migrations_build_the_schema_the_models_describe(db_url):
+    """`ivr db upgrade` gives the tables, columns and indexes the code expects."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from models import Base, make_engine
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    engine.dispose()
+    assert differences == []
