@@ -4,7 +4,7 @@ Every process that creates calls (dialer workers on any machine, the hotline's c
 calls) asks `acquire()` first. The limiter is a spaced schedule ("virtual scheduling", the GCRA
 without burst): Redis keeps the next free instant (`cps:tat`, on the Redis server's clock read
 with TIME, so machines' clocks do not matter); each caller reserves the later of now and that
-instant, moves it on by 1/CPS (0.5 % wider, defaults.CPS_MARGIN) and sleeps until its slot.
+instant, moves it on by 1/CPS (1.2 % wider, defaults.CPS_MARGIN) and sleeps until its slot.
 Slots are therefore more than 1/CPS apart. Because a thread can wake up late and squeeze
 against the next one, a second, hard check runs at the instant of sending: a Redis sorted set
 of send instants, and a send is allowed only while the last 1.01 s hold fewer than CPS of
@@ -30,7 +30,7 @@ from . import defaults
 
 TAT_KEY = "cps:tat"
 LOG_KEY = "cps:sent"
-GUARD_WINDOW_S = 1.01  # the hard check's window: 1 s plus a little for network jitter
+GUARD_WINDOW_S = 1.01  # shorter than CPS_MARGIN: the check only catches late wake-ups
 EMERGENCY_FLAG = "cps:emergency-waiting"
 FLAG_TTL_MS, FLAG_REFRESH_S = 1500, 0.5
 HORIZON_S = {"emergency": 2.0, "service": 1.0, "normal": 0.25}

@@ -47,3 +47,10 @@ def test_emergency_calls_go_before_normal_ones(app):
 def test_unknown_priority_is_refused(app):
     with pytest.raises(ValueError):
         pacing.acquire(app, "vip")
+
+
+def test_the_schedule_is_looser_than_the_check_at_sending_time():
+    """Were slots spaced tighter than the sending-time window allows, the check would bind at
+    every second and each burst it held back would echo a window later: stalls, not pace."""
+    from dialer import defaults
+    assert defaults.CPS_MARGIN > pacing.GUARD_WINDOW_S > 1.0
