@@ -11,7 +11,7 @@ import threading
 from urllib.parse import quote_plus, urlsplit
 
 from . import defaults
-from .httpserver import read_chunked
+from .httpserver import MAX_LINE, read_chunked
 
 log = logging.getLogger(__name__)
 
@@ -171,13 +171,13 @@ class _Connection:
             lines.append(f"Content-Length: {len(body)}")
         self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b""))
         self.used = True
-        status_line = self.rfile.readline(65537)
+        status_line = self.rfile.readline(MAX_LINE + 1)
         if not status_line:
             raise ConnectionError("the server closed the connection")
         status = int(status_line.split(None, 2)[1])
         length, chunked, close = None, False, status_line.startswith(b"HTTP/1.0")
         while True:
-            line = self.rfile.readline(65537)
+            line = self.rfile.readline(MAX_LINE + 1)
             if line in (b"\r\n", b"\n", b""):
                 break
             name, _, value = line.partition(b":")
