@@ -10,6 +10,7 @@ import logging
 import re
 import secrets
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import case, func, insert, literal, select, text, update
 
@@ -40,6 +41,16 @@ __all__ = ["CampaignError", "create_campaign", "launch", "pause", "resume", "can
            "test_call"]
 
 
+def is_audio_url(url: str) -> bool:
+    """A recording the provider can fetch for <Play>: an absolute http(s) URL, 500 chars at most."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return len(url) <= 500 and parts.scheme in ("http", "https") and bool(parts.hostname) \
+        and not any(c.isspace() for c in url)
+
+
 def _validate(fields: dict) -> dict:
     unknown = set(fields) - set(EDITABLE)
     if unknown:
@@ -53,6 +64,9 @@ def _validate(fields: dict) -> dict:
     if not (fields["message_fr"] or fields["message_en"] or fields["audio_url_fr"]
             or fields["audio_url_en"]):
         raise CampaignError.from_key("campaign.error.message")
+    for key in ("audio_url_fr", "audio_url_en"):
+        if fields[key] and not is_audio_url(fields[key]):
+            raise CampaignError.from_key("campaign.error.audio_url", value=fields[key][:100])
     priority = fields.get("priority") or Priority.NORMAL.value
     if priority not in {p.value for p in Priority}:
         raise CampaignError.from_key("campaign.error.priority", value=priority)

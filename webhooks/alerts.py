@@ -47,15 +47,20 @@ def _load(token: str):
 
 
 def _say_message(node, campaign: Campaign, lang: str) -> None:
-    """The city's heading, then the message (text or recording) in LANG."""
+    """The city's heading, then the message in LANG: its recording, else its text; a campaign
+    without that language falls back to the other one's recording, then text."""
     attributes = voice(current_app.config, lang)
     node.say(t(lang, "alert.intro"), **attributes)
-    audio = campaign.audio_url_en if lang == "en" else campaign.audio_url_fr
-    text = campaign.message_en if lang == "en" else campaign.message_fr
-    if audio:
-        node.play(audio)
-    else:
-        node.say(text or campaign.message_fr or campaign.message_en, **attributes)
+    other = "fr" if lang == "en" else "en"
+    for language in (lang, other):
+        audio = getattr(campaign, f"audio_url_{language}")
+        text = getattr(campaign, f"message_{language}")
+        if audio:
+            node.play(audio)
+            return
+        if text:
+            node.say(text, **voice(current_app.config, language))
+            return
 
 
 def _say(node, lang: str, key: str) -> None:

@@ -33,7 +33,9 @@ def campaign_or_404(campaign_id: int) -> Campaign:
 
 def campaign_fields(form: CampaignForm, target: dict) -> dict:
     return {"title": form.title.data.strip(), "message_fr": form.message_fr.data.strip(),
-            "message_en": (form.message_en.data or "").strip(), "priority": form.priority.data,
+            "message_en": (form.message_en.data or "").strip(),
+            "audio_url_fr": form.audio_url_fr.data or None,
+            "audio_url_en": form.audio_url_en.data or None, "priority": form.priority.data,
             "target": target, "rounds": form.rounds.data,
             "retry_delay_s": (None if form.retry_delay_min.data is None
                               else form.retry_delay_min.data * 60),

@@ -38,6 +38,15 @@ def between(low, high):
     return check
 
 
+def audio_url(form, field):
+    """Blank, or an http(s) address the provider can fetch a recording from."""
+    from dialer.campaigns import is_audio_url
+    if field.data and field.data.strip():
+        field.data = field.data.strip()
+        if not is_audio_url(field.data):
+            raise ValidationError(_text("campaign.error.audio_url", value=field.data[:100]))
+
+
 def phone_number(form, field):
     """A North American number, stored as E.164 (field.data is replaced by it)."""
     if not field.data:
@@ -80,6 +89,8 @@ class CampaignForm(FlaskForm):
     title = StringField(validators=[required, max_length(200)])
     message_fr = TextAreaField(validators=[required, max_length(MAX_MESSAGE_LENGTH)])
     message_en = TextAreaField(validators=[Optional(), max_length(MAX_MESSAGE_LENGTH)])
+    audio_url_fr = StringField(validators=[audio_url])
+    audio_url_en = StringField(validators=[audio_url])
     priority = ChoiceField(choices=["emergency", "normal"],
                            default="emergency")
     target_all = BooleanField(default=False)

@@ -50,6 +50,8 @@ def create(client, **changes):
     ({"cities": "", "streets": "rue Racine Est, Chicoutimi, 500-100"},
      "Ligne 1 : le premier numéro civique doit être plus petit"),
     ({"cities": ""}, "Choisissez qui appeler"),
+    ({"audio_url_fr": "avis.mp3"}, "« avis.mp3 » doit être une adresse web complète"),
+    ({"audio_url_en": "ftp://ville.example/a.mp3"}, "doit être une adresse web complète"),
 ])
 def test_campaign_form_refuses_bad_input_and_saves_nothing(app, operator, changes, message):
     answer = create(operator, **changes)
@@ -84,6 +86,16 @@ def test_create_campaign_with_every_kind_of_target(app, operator, residences):
         (420, False, True)
     page = operator.get(answer.location)
     assert "3 résidences visées" in page.text  # Gagnon (500 Racine), Côté, Bouchard
+
+
+def test_a_recording_per_language_is_kept_and_shown(app, operator, residences):
+    answer = create(operator, audio_url_fr=" https://ville.example/avis-fr.mp3 ", audio_url_en="")
+    campaign, = campaigns(app)
+    assert (campaign.audio_url_fr, campaign.audio_url_en) == \
+        ("https://ville.example/avis-fr.mp3", None)
+    page = operator.get(answer.location).text
+    assert "Enregistrement en français" in page and "https://ville.example/avis-fr.mp3" in page
+    assert "Enregistrement en anglais" not in page
 
 
 def test_blank_delay_takes_the_dialers_default_for_the_priority(app, operator, residences):

@@ -72,6 +72,30 @@ def test_a_person_hears_the_message_in_their_language_then_the_menu(call):
     assert "<Gather" in xml and "press 2" in xml and "<Redirect" in xml
 
 
+def test_a_recording_is_played_instead_of_the_text_of_its_language(call):
+    call.start(language="fr", audio_url_fr="https://ville.example/avis-fr.mp3")
+    xml = call.twiml().get_data(as_text=True)
+    assert "<Play>https://ville.example/avis-fr.mp3</Play>" in xml
+    assert "bouillir" not in xml and "<Gather" in xml
+    voicemail = call.twiml("/voicemail").get_data(as_text=True)
+    assert voicemail.count("<Play>https://ville.example/avis-fr.mp3</Play>") == 1
+
+
+@pytest.mark.parametrize("fields, heard", [
+    ({"message_en": ""}, 'language="fr-CA" voice="Polly.Chantal">Faites bouillir'),
+    ({"message_en": "", "message_fr": "", "audio_url_fr": "https://ville.example/fr.mp3"},
+     "<Play>https://ville.example/fr.mp3</Play>"),
+])
+def test_a_french_only_campaign_calls_english_speakers_in_french(call, fields, heard):
+    job = call.start(language="en", **fields)
+    assert job.language == "fr"
+    xml = call.twiml().get_data(as_text=True)
+    assert "Message important de la Ville de Saguenay" in xml and heard in xml
+    # even asked for English, the message is the French one, in the French voice
+    xml = call.twiml(query="lang=en").get_data(as_text=True)
+    assert "Important message from the City of Saguenay" in xml and heard in xml
+
+
 def test_pressing_2_confirms_the_residence(call):
     call.start()
     xml = call.twiml("/keys", {"Digits": "2"}, query="lang=fr&silences=0").get_data(as_text=True)

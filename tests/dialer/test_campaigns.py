@@ -3,11 +3,11 @@ import io
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dialer import campaigns, export
 from dialer.campaigns import CampaignError
-from models import Delivery
+from models import Campaign, Delivery
 from tests.fixtures.dialer import add_residence
 
 STATUS_KEYS = ["id", "status", "total", "pending", "in_progress", "human", "voicemail",
@@ -86,6 +86,21 @@ def test_export_has_one_row_per_residence(app, session):
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("residence_id,last_name,address,number,outcome")
     assert "12 rue Racine Est" in lines[1] and "pending" in lines[1]
+
+
+def test_cli_takes_a_recording_per_language_and_refuses_a_bad_address(app, session, runner):
+    add_residence(session, ["+14185550101"])
+    refused = runner.invoke(args=["campaign", "create", "--title", "Avis", "--message-fr", "Eau.",
+                                  "--audio-en", "avis.mp3"])
+    assert refused.exit_code != 0 and "avis.mp3" in refused.output
+    assert "https://" in refused.output and session.scalar(select(func.count(Campaign.id))) == 0
+    created = runner.invoke(args=["campaign", "create", "--title", "Avis",
+                                  "--audio-fr", "https://ville.example/fr.mp3",
+                                  "--audio-en", "https://ville.example/en.mp3"])
+    assert created.exit_code == 0, created.output
+    campaign = session.get(Campaign, int(created.stdout.split()[0]))
+    assert (campaign.message_fr, campaign.audio_url_fr, campaign.audio_url_en) == \
+        ("", "https://ville.example/fr.mp3", "https://ville.example/en.mp3")
 
 
 def test_cli_creates_launches_and_reports(app, session, runner):
