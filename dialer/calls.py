@@ -15,10 +15,10 @@ from ivr.twilio_client import make_client
 from models import CallAttempt
 
 from . import defaults
+from .outcome import QUEUED_AT_PROVIDER
 
 log = logging.getLogger(__name__)
 STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
-QUEUED_AT_PROVIDER = ("creating", "ambiguous", "queued", "initiated")
 
 
 def client_for(app):

@@ -46,6 +46,10 @@ RECONCILE_INTERVAL_S = 2.0
 HTTP_TIMEOUT_S = 10.0
 """Timeout of one REST request to the provider; past it the request is ambiguous."""
 
+MAX_IN_PROGRESS = 0
+"""Optional cap on calls in progress for the whole account, claimed to ended (e.g. what the
+city's trunk or Twilio plan carries); 0 = no cap (`DIALER_MAX_IN_PROGRESS`)."""
+
 RATE_LIMIT_BACKOFF_S = (0.25, 0.5, 1.0, 2.0, 4.0)
 """Waits after successive 429 / 20429 answers."""
 

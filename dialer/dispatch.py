@@ -9,19 +9,27 @@ PostgreSQL: the candidate row is picked with `SELECT ... FOR UPDATE SKIP LOCKED`
 never wait on each other's rows. SQLite has no row locks (one writer at a time): the claim is
 the same conditional `UPDATE ... WHERE status = 'pending'` and SQLite's database lock makes it
 atomic; concurrent claimers simply take turns (fine for one machine, documented).
+
+The optional cap on calls in progress (`DIALER_MAX_IN_PROGRESS`) is a condition of the same
+UPDATE: the count of live attempts must be under it. On PostgreSQL, claims under a cap first
+take a transaction-scoped advisory lock, so two workers never both see the last free place;
+on SQLite the database lock already serializes them.
 """
 import secrets
 from datetime import datetime, time as dtime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, insert, select, update
+from sqlalchemy import case, func, insert, select, text, update
 
 from models import (CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, PhoneNumber,
                     Priority, Residence, utcnow)
 from models.residence import NumberKind
 
 from . import defaults
+from .outcome import LIVE_CALL_STATUSES
+
+CAP_LOCK_KEY = 4181  # pg_advisory_xact_lock key of claims under the in-progress cap
 
 
 def in_window(campaign: Campaign, now: datetime, timezone: str) -> bool:
@@ -70,20 +78,34 @@ class Job:
         self.ring_timeout_s, self.priority = ring, priority
 
 
-def claim(session, campaign: "CampaignView | Campaign", lease_s: float) -> Job | None:
-    """Claim the campaign's most overdue delivery and write its attempt; committed."""
+def _live_calls():
+    """How many calls are in progress for the whole account: claimed and not yet over."""
+    return select(func.count(CallAttempt.id)).where(
+        CallAttempt.status.in_(LIVE_CALL_STATUSES), CallAttempt.outcome.is_(None))
+
+
+def claim(session, campaign: "CampaignView | Campaign", lease_s: float,
+          max_in_progress: int = 0) -> Job | None:
+    """Claim the campaign's most overdue delivery and write its attempt; committed. None when
+    nothing is due, or when MAX_IN_PROGRESS (if > 0) calls are already in progress."""
     if isinstance(campaign, Campaign):
         campaign = view_of(campaign)
     now = utcnow()
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    conditions = []
+    if max_in_progress > 0:
+        if postgresql:
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CAP_LOCK_KEY})
+        conditions.append(_live_calls().scalar_subquery() < max_in_progress)
     candidate = (select(Delivery.id).where(
         Delivery.campaign_id == campaign.id, Delivery.status == Outcome.PENDING.value,
         Delivery.next_attempt_at <= now).order_by(Delivery.next_attempt_at, Delivery.id).limit(1))
-    if session.get_bind().dialect.name == "postgresql":
+    if postgresql:
         candidate = candidate.with_for_update(skip_locked=True)  # held until our commit
     # one statement: pick the candidate and take it (the status test makes it safe on SQLite)
     row = session.execute(
         update(Delivery).where(Delivery.id == candidate.scalar_subquery(),
-                               Delivery.status == Outcome.PENDING.value)
+                               Delivery.status == Outcome.PENDING.value, *conditions)
         .values(status=Outcome.IN_PROGRESS.value,
                 lease_until=now + timedelta(seconds=lease_s), updated_at=now)
         .returning(Delivery.id, Delivery.residence_id, Delivery.round, Delivery.number_index)

@@ -14,6 +14,10 @@ from models import Outcome
 
 REACHED = (Outcome.HUMAN.value, Outcome.VOICEMAIL.value)
 FINAL_CALL_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
+QUEUED_AT_PROVIDER = ("creating", "ambiguous", "queued", "initiated")
+"""A call not yet ringing: cancelling it at the provider stops it."""
+LIVE_CALL_STATUSES = QUEUED_AT_PROVIDER + ("ringing", "in-progress")
+"""A call in progress: claimed and not yet over (what the optional cap counts)."""
 MACHINE_ANSWERS = ("machine_end_beep", "machine_end_silence", "machine_end_other",
                    "machine_start")
 RANK = {Outcome.HUMAN.value: 5, Outcome.VOICEMAIL.value: 4, Outcome.BUSY.value: 3,

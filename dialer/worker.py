@@ -37,6 +37,8 @@ class Dialer:
             app, "DIALER_RECONCILE_INTERVAL_S", defaults.RECONCILE_INTERVAL_S)
         self.poll = defaults.setting(app, "DIALER_POLL_INTERVAL_S", defaults.POLL_INTERVAL_S)
         self.lease = defaults.setting(app, "DIALER_CLAIM_LEASE_S", defaults.CLAIM_LEASE_S)
+        self.max_in_progress = defaults.setting(app, "DIALER_MAX_IN_PROGRESS",
+                                                defaults.MAX_IN_PROGRESS)
         self.Session = sessionmaker_for(app)
         self.stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -57,8 +59,10 @@ class Dialer:
         for i in range(self.threads):
             self._spawn(self._send_loop, f"dialer-send-{i}")
         self._spawn(self._reconcile_loop, "dialer-reconcile")
-        log.info("dialer started: %d sender threads, %.1f calls/s for the account",
-                 self.threads, float(self.app.config.get("DIALER_CPS") or 1))
+        log.info("dialer started: %d sender threads, %.1f calls/s for the account%s",
+                 self.threads, float(self.app.config.get("DIALER_CPS") or 1),
+                 f", at most {self.max_in_progress} calls in progress"
+                 if self.max_in_progress else "")
         return self
 
     def _spawn(self, target, name):
@@ -105,7 +109,7 @@ class Dialer:
         if not campaigns:
             return None
         for campaign in campaigns:  # emergency first
-            job = dispatch.claim(session, campaign, self.lease)
+            job = dispatch.claim(session, campaign, self.lease, self.max_in_progress)
             if job is not None:
                 return job
         return None

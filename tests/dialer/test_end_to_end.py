@@ -179,6 +179,33 @@ def test_a_redis_flush_mid_campaign_loses_nobody(e2e, session):
     assert_log_is_clean(e2e.sim.calls(), session, CPS)
 
 
+def most_calls_at_once(sim_calls) -> int:
+    """The most calls the provider had under way at one instant (requested to ended)."""
+    edges = sorted(edge for c in sim_calls for edge in (
+        (datetime.fromisoformat(c["requested_at"]).timestamp(), 1),
+        (datetime.fromisoformat(c["ended_at"]).timestamp(), -1)))
+    running = peak = 0
+    for _, step in edges:
+        running += step
+        peak = max(peak, running)
+    return peak
+
+
+def test_the_cap_on_calls_in_progress_holds_and_everyone_is_reached(e2e, session):
+    numbers = {number(2000 + i): {"answer": "human"} for i in range(12)}
+    residences = [add_residence(session, [n], civic=str(i)) for i, n in enumerate(numbers)]
+    e2e.sim.set_scenario({"seed": 4, "numbers": numbers})
+    e2e.live.app.config["DIALER_MAX_IN_PROGRESS"] = 3
+    run_campaign(e2e, session, numbers)
+    assert drain(e2e.live.app, timeout=90)
+    assert set(outcomes(session).values()) == {"human"} and len(residences) == 12
+    e2e.sim.wait_idle()
+    calls = e2e.sim.calls()
+    assert len(calls) == 12
+    # 12 calls of several seconds each, placed 50 ms apart without the cap
+    assert most_calls_at_once(calls) == 3
+
+
 def test_a_test_call_says_the_message_to_one_number_before_launch(e2e, session):
     e2e.sim.set_scenario({"seed": 1, "default": {"answer": "human"}})
     campaign = campaigns.create_campaign(
