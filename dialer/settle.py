@@ -27,26 +27,40 @@ def numbers_of(session, residence_id: int) -> list[str]:
                                                              PhoneNumber.id)))
 
 
-def bind_sid(session, attempt_id: int, sid: str) -> None:
-    session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id,
-                                              CallAttempt.sid.is_(None)).values(sid=sid))
+def _update(*where):
+    """An UPDATE of call attempts that leaves the session's objects alone (nothing here reads
+    them back: the statements return what they need)."""
+    return update(CallAttempt).where(*where).execution_options(synchronize_session=False)
 
 
-def record_progress(session, attempt_id: int, call_status: str, sequence: int,
-                    sid: str | None = None) -> None:
+def _attempt(attempt: int | str):
+    """An attempt by its id, or by the opaque token its callback URLs carry."""
+    return CallAttempt.id == attempt if isinstance(attempt, int) else CallAttempt.token == attempt
+
+
+def bind_sid(session, attempt: int | str, sid: str) -> None:
+    session.execute(_update(_attempt(attempt), CallAttempt.sid.is_(None)).values(sid=sid))
+
+
+def record_progress(session, attempt: int | str, call_status: str, sequence: int,
+                    sid: str | None = None) -> bool:
     """A non-final status (queued, initiated, ringing, in-progress), if newer than the last.
-    The SID is bound in the same statement (a separate one only when the status is stale)."""
+    One statement: the SID is bound in it too (separately only when the status is stale).
+    False if no such attempt exists."""
     values = {"status": call_status, "sequence_number": sequence}
     if sid:
         values["sid"] = func.coalesce(CallAttempt.sid, sid)
     if call_status == "in-progress":
         values["answered_at"] = utcnow()
-    moved = session.execute(update(CallAttempt).where(
-        CallAttempt.id == attempt_id, CallAttempt.outcome.is_(None),
+    moved = session.execute(_update(
+        _attempt(attempt), CallAttempt.outcome.is_(None),
         CallAttempt.status.not_in(FINAL_CALL_STATUSES + ("void",)),
         CallAttempt.sequence_number < sequence).values(**values))
-    if sid and moved.rowcount != 1:
-        bind_sid(session, attempt_id, sid)
+    if moved.rowcount == 1:
+        return True
+    if sid:
+        bind_sid(session, attempt, sid)
+    return session.scalar(select(CallAttempt.id).where(_attempt(attempt))) is not None
 
 
 def record_final(session, attempt_id: int, call_status: str, sid: str | None = None,
@@ -55,22 +69,29 @@ def record_final(session, attempt_id: int, call_status: str, sid: str | None = N
     """A final status; settles the attempt unless an answered call still awaits AMD's verdict.
 
     Returns the outcome when this report settled the attempt."""
-    if sid:
-        bind_sid(session, attempt_id, sid)
     values = {"status": call_status, "ended_at": utcnow()}
     if duration is not None:
         values["duration_s"] = duration
     if sequence is not None:
         values["sequence_number"] = sequence
+    if sid:
+        values["sid"] = func.coalesce(CallAttempt.sid, sid)
     if answered_by:
-        session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id,
-                                                  CallAttempt.answered_by.is_(None))
-                        .values(answered_by=answered_by))
-    session.execute(update(CallAttempt).where(
+        values["answered_by"] = func.coalesce(CallAttempt.answered_by, answered_by)
+    # the usual case, in one statement: the first final report of a call not yet settled
+    attempt = session.execute(_update(
         CallAttempt.id == attempt_id, CallAttempt.outcome.is_(None),
-        CallAttempt.status.not_in(FINAL_CALL_STATUSES)).values(**values))
-    attempt = session.execute(select(CallAttempt.answered_by, CallAttempt.outcome)
-                              .where(CallAttempt.id == attempt_id)).one()
+        CallAttempt.status.not_in(FINAL_CALL_STATUSES)).values(**values)
+        .returning(CallAttempt.answered_by, CallAttempt.outcome)).first()
+    if attempt is None:  # a repeated final report, or one for a settled call
+        if sid:
+            bind_sid(session, attempt_id, sid)
+        if answered_by:
+            session.execute(_update(CallAttempt.id == attempt_id,
+                                    CallAttempt.answered_by.is_(None))
+                            .values(answered_by=answered_by))
+        attempt = session.execute(select(CallAttempt.answered_by, CallAttempt.outcome)
+                                  .where(CallAttempt.id == attempt_id)).one()
     if attempt.outcome is not None:
         return None
     if call_status == "completed" and attempt.answered_by is None and wait_for_amd:
@@ -78,23 +99,28 @@ def record_final(session, attempt_id: int, call_status: str, sid: str | None = N
     return settle(session, attempt_id, call_outcome(call_status, attempt.answered_by))
 
 
-def record_amd(session, attempt_id: int, answered_by: str) -> tuple[bool, str | None]:
-    """AMD's verdict, once: (first report?, outcome if this settled a call that had ended).
+def record_amd(session, attempt_id: int, answered_by: str,
+               sid: str | None = None) -> tuple[bool, str | None]:
+    """AMD's verdict, once (binding SID if not yet known): (first report?, outcome if this
+    settled a call that had ended).
 
     Also corrects a call settled `human` before a late machine verdict came in."""
-    gate = session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id,
-                                                     CallAttempt.answered_by.is_(None))
-                           .values(answered_by=answered_by))
-    if gate.rowcount != 1:
+    values = {"answered_by": answered_by}
+    if sid:
+        values["sid"] = func.coalesce(CallAttempt.sid, sid)
+    attempt = session.execute(_update(CallAttempt.id == attempt_id,
+                                      CallAttempt.answered_by.is_(None)).values(**values)
+                              .returning(CallAttempt.status, CallAttempt.outcome,
+                                         CallAttempt.delivery_id, CallAttempt.to_number)).first()
+    if attempt is None:
+        if sid:
+            bind_sid(session, attempt_id, sid)
         return False, None
-    attempt = session.execute(select(CallAttempt.status, CallAttempt.outcome,
-                                     CallAttempt.delivery_id, CallAttempt.to_number)
-                              .where(CallAttempt.id == attempt_id)).one()
     if attempt.outcome is None and attempt.status == "completed":
         return True, settle(session, attempt_id, call_outcome("completed", answered_by))
     if attempt.outcome == Outcome.HUMAN.value and answered_by in MACHINE_ANSWERS:
         # reached either way: only the label changes, on the attempt and its residence
-        session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id)
+        session.execute(_update(CallAttempt.id == attempt_id)
                         .values(outcome=Outcome.VOICEMAIL.value))
         if attempt.delivery_id:
             session.execute(update(Delivery).where(
@@ -106,23 +132,24 @@ def record_amd(session, attempt_id: int, answered_by: str) -> tuple[bool, str | 
 
 def record_confirmation(session, attempt_id: int) -> None:
     """The person pressed 2: the attempt and its residence are confirmed."""
-    session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id)
-                    .values(confirmed=True))
-    delivery_id = session.scalar(select(CallAttempt.delivery_id)
-                                 .where(CallAttempt.id == attempt_id))
+    delivery_id = session.execute(_update(CallAttempt.id == attempt_id).values(confirmed=True)
+                                  .returning(CallAttempt.delivery_id)).scalar()
     if delivery_id:
         session.execute(update(Delivery).where(Delivery.id == delivery_id)
-                        .values(confirmed=True, updated_at=utcnow()))
+                        .values(confirmed=True, updated_at=utcnow())
+                        .execution_options(synchronize_session=False))
 
 
 def settle(session, attempt_id: int, outcome: str) -> str | None:
     """Give the attempt its OUTCOME (once) and move its residence on; the outcome or None."""
-    gate = session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id,
-                                                     CallAttempt.outcome.is_(None))
-                           .values(outcome=outcome))
-    if gate.rowcount != 1:
+    attempt = session.execute(_update(CallAttempt.id == attempt_id, CallAttempt.outcome.is_(None))
+                              .values(outcome=outcome)
+                              .returning(CallAttempt.id, CallAttempt.delivery_id,
+                                         CallAttempt.to_number, CallAttempt.round,
+                                         CallAttempt.number_index, CallAttempt.sid,
+                                         CallAttempt.requested_at, CallAttempt.created_at)).first()
+    if attempt is None:
         return None
-    attempt = session.get(CallAttempt, attempt_id, populate_existing=True)
     if attempt.delivery_id is not None:
         _advance(session, attempt, outcome)
     return outcome
@@ -130,51 +157,58 @@ def settle(session, attempt_id: int, outcome: str) -> str | None:
 
 def void_attempt(session, attempt_id: int, reason: str) -> bool:
     """The call was never placed: the residence goes back to the same number, at once."""
-    gate = session.execute(update(CallAttempt).where(
+    attempt = session.execute(_update(
         CallAttempt.id == attempt_id, CallAttempt.outcome.is_(None),
-        CallAttempt.sid.is_(None)).values(status="void", outcome="void", error=reason[:255]))
-    if gate.rowcount != 1:
+        CallAttempt.sid.is_(None)).values(status="void", outcome="void", error=reason[:255])
+        .returning(CallAttempt.delivery_id, CallAttempt.round, CallAttempt.number_index)).first()
+    if attempt is None:
         return False
-    attempt = session.get(CallAttempt, attempt_id, populate_existing=True)
     if attempt.delivery_id is not None:
         session.execute(update(Delivery).where(
             Delivery.id == attempt.delivery_id, Delivery.status == Outcome.IN_PROGRESS.value,
             Delivery.round == attempt.round, Delivery.number_index == attempt.number_index)
             .values(status=Outcome.PENDING.value, lease_until=None, next_attempt_at=utcnow(),
-                    updated_at=utcnow()))
+                    updated_at=utcnow()).execution_options(synchronize_session=False))
     return True
 
 
-def _advance(session, attempt: CallAttempt, outcome: str) -> None:
+def _advance(session, attempt, outcome: str) -> None:
+    """Move the residence of ATTEMPT (a row of settle's RETURNING) on after OUTCOME."""
     now = utcnow()
-    delivery = session.get(Delivery, attempt.delivery_id, populate_existing=True)
-    campaign = session.get(Campaign, delivery.campaign_id, populate_existing=True)
+    delivery = session.execute(select(
+        Delivery.best_outcome, Delivery.residence_id, Campaign.status.label("campaign_status"),
+        Campaign.rounds,
+        Campaign.retry_delay_s).join(Campaign, Campaign.id == Delivery.campaign_id)
+        .where(Delivery.id == attempt.delivery_id)).one()
     values = {"best_outcome": best(delivery.best_outcome, outcome), "updated_at": now,
               "last_number": attempt.to_number, "last_call_sid": attempt.sid,
               "last_attempt_at": attempt.requested_at or attempt.created_at, "lease_until": None}
-    current = and_(Delivery.id == delivery.id, Delivery.status == Outcome.IN_PROGRESS.value,
+    current = and_(Delivery.id == attempt.delivery_id,
+                   Delivery.status == Outcome.IN_PROGRESS.value,
                    Delivery.round == attempt.round,
                    Delivery.number_index == attempt.number_index)
     if is_reached(outcome):
         values.update(status=outcome, reached_number=attempt.to_number)
-    elif campaign.status not in ACTIVE or outcome == Outcome.CANCELLED.value:
+    elif delivery.campaign_status not in ACTIVE or outcome == Outcome.CANCELLED.value:
         values["status"] = values["best_outcome"] or Outcome.CANCELLED.value
     else:
         count = len(numbers_of(session, delivery.residence_id))
         if attempt.number_index + 1 < count:
             values.update(status=Outcome.PENDING.value, number_index=attempt.number_index + 1,
                           next_attempt_at=now)
-        elif attempt.round < campaign.rounds:
+        elif attempt.round < delivery.rounds:
             values.update(status=Outcome.PENDING.value, round=attempt.round + 1, number_index=0,
-                          next_attempt_at=now + timedelta(seconds=campaign.retry_delay_s))
+                          next_attempt_at=now + timedelta(seconds=delivery.retry_delay_s))
         else:
             values["status"] = values["best_outcome"]
-    result = session.execute(update(Delivery).where(current).values(**values))
+    no_sync = {"synchronize_session": False}
+    result = session.execute(update(Delivery).where(current).values(**values)
+                             .execution_options(**no_sync))
     if result.rowcount != 1:
         # not the residence's current call any more (e.g. campaign finalized meanwhile)
-        session.execute(update(Delivery).where(Delivery.id == delivery.id).values(
-            best_outcome=values["best_outcome"]))
-    log.debug("attempt %s -> %s; delivery %s -> %s", attempt.id, outcome, delivery.id,
+        session.execute(update(Delivery).where(Delivery.id == attempt.delivery_id).values(
+            best_outcome=values["best_outcome"]).execution_options(**no_sync))
+    log.debug("attempt %s -> %s; delivery %s -> %s", attempt.id, outcome, attempt.delivery_id,
               values.get("status"))
 
 

@@ -1,5 +1,6 @@
 """The app's seam to the database: one engine per app, one session per request."""
 from flask import Flask, current_app, g
+from sqlalchemy import text
 
 from models import make_engine, make_sessionmaker
 
@@ -16,6 +17,15 @@ def get_session():
     if "db_session" not in g:
         g.db_session = current_app.extensions["db_sessionmaker"]()
     return g.db_session
+
+
+def relaxed_commit(session) -> None:
+    """Let this transaction's commit return before its WAL reaches the disk (PostgreSQL's
+    `synchronous_commit = off`, for this transaction only): for writes that a crash may lose
+    because a later report repeats them (a call's ringing, say). Never for outcomes. The
+    database stays consistent either way; elsewhere this does nothing."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit = off"))
 
 
 def sessionmaker_for(app: Flask):

@@ -15,7 +15,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from dialer import settle
 from dialer.calls import hang_up_or_redirect
 from dialer.outcome import FINAL_CALL_STATUSES, MACHINE_ANSWERS
-from ivr.db import get_session
+from ivr.db import get_session, relaxed_commit
 from ivr.i18n import t, voice
 from models import CallAttempt, Campaign
 
@@ -149,12 +149,10 @@ def voicemail(token):
 @bp.post("/status/alert/<token>")
 @twilio_signed
 def status(token):
-    """Call status callbacks: idempotent and safe out of order."""
+    """Call status callbacks: idempotent and safe out of order. A progress event is one UPDATE,
+    committed without waiting for the disk on PostgreSQL: were it lost in a crash, the next
+    event or the reconciler's fetch tells the same; a final status is committed durably."""
     session = get_session()
-    attempt_id = session.scalar(select(CallAttempt.id).where(CallAttempt.token == token))
-    if attempt_id is None:
-        log.warning("status callback for an unknown token")
-        return "", 204
     form = request.form
     call_status = form.get("CallStatus", "")
     sid = form.get("CallSid") or None
@@ -163,6 +161,10 @@ def status(token):
     except ValueError:
         sequence = 0
     if call_status in FINAL_CALL_STATUSES:
+        attempt_id = session.scalar(select(CallAttempt.id).where(CallAttempt.token == token))
+        if attempt_id is None:
+            log.warning("status callback for an unknown token")
+            return "", 204
         duration = form.get("CallDuration") or form.get("Duration")
         outcome = settle.record_final(session, attempt_id, call_status, sid=sid,
                                       duration=int(duration) if duration and duration.isdigit()
@@ -171,7 +173,9 @@ def status(token):
         if outcome:
             log.info("call %s to attempt %s: %s", sid, attempt_id, outcome)
     elif call_status:
-        settle.record_progress(session, attempt_id, call_status, sequence, sid=sid)
+        relaxed_commit(session)
+        if not settle.record_progress(session, token, call_status, sequence, sid=sid):
+            log.warning("status callback for an unknown token")
     session.commit()
     return "", 204
 
@@ -189,9 +193,7 @@ def amd(token):
         return "", 204
     answered_by = request.form.get("AnsweredBy", "unknown")
     sid = request.form.get("CallSid") or row.sid
-    if sid:
-        settle.bind_sid(session, row.id, sid)
-    first, _ = settle.record_amd(session, row.id, answered_by)
+    first, _ = settle.record_amd(session, row.id, answered_by, sid=sid)
     session.commit()
     log.info("call %s: AMD says %s%s", sid, answered_by, "" if first else " (again, ignored)")
     if first and row.outcome is None and sid:
