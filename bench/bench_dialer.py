@@ -3,14 +3,17 @@
 1. achieved calls per second over a BENCH_RESIDENCES (20,000) campaign at a 50 CPS limit, as a
    share of the limit (target >= 0.98), next to the naive loop of Twilio's tutorials (one
    `calls.create` after the other) on the same scenario, run for BENCH_NAIVE_S seconds;
-2. the dialer worker's peak memory (`python -m dialer` processes: BENCH_WORKERS, default 1);
-the web tier is gunicorn (3 gthread workers), PostgreSQL and Redis are the real ones.
+2. the dialer worker's peak memory and CPU (`python -m dialer` processes: BENCH_WORKERS,
+   default 2);
+3. the same campaign with the whole stack on this machine, over BENCH_STACK_RESIDENCES
+   (3,000; 0 skips it).
 
-BENCH_WEB=stub measures the dialer alone: the webhooks go to a stub in its own process
-(TwiML that hangs up, 204 for callbacks; no database) instead of gunicorn, as if the web tier
-ran on machines of its own. Calls then never settle, so the reconciler's fetch of missing
-final callbacks is put off past the run (DIALER_FINAL_CALLBACK_GRACE_S and
-DIALER_AMD_GRACE_S = 3600).
+Run 1 measures the dialer: the webhooks go to a stub in its own process (TwiML that hangs up,
+204 for callbacks; no database), as if the web tier ran on machines of its own, as it does in
+production. Calls then never settle, so the reconciler's fetch of missing final callbacks is
+put off past the run (DIALER_FINAL_CALLBACK_GRACE_S and DIALER_AMD_GRACE_S = 3600).
+Run 3 answers every webhook with the real web tier (gunicorn, 3 gthread workers) on the same
+cores as the simulator, PostgreSQL, Redis and the workers: it measures this machine.
 """
 import os
 import subprocess
@@ -57,38 +60,41 @@ def naive_loop(sim, web_url, seconds: float) -> float:
     return count / (time.monotonic() - started)
 
 
-def main():
-    from simulator import Simulator
-    residences = int(os.environ.get("BENCH_RESIDENCES", 20_000))
-    naive_s = float(os.environ.get("BENCH_NAIVE_S", 30))
-    common.fresh_database()
-    common.bulk_residences(common.DATABASE_URL, residences)
-    sim = Simulator(common.ACCOUNT_SID, common.AUTH_TOKEN, scenario=scenario(), time_scale=0.01,
-                    cps=CPS).start()
-    stub = os.environ.get("BENCH_WEB") == "stub"
+def start_web(sim, stub: bool):
+    """The web tier (a stub, or gunicorn), its URL, and the workers' environment."""
     if stub:
         web = subprocess.Popen([sys.executable, "-m", "bench.bench_simulator", "--serve-target"],
                                stdout=subprocess.PIPE, text=True)
         web_url = f"http://127.0.0.1:{int(web.stdout.readline())}"
-        env = common.app_env(web_url, sim.url, DIALER_CPS=CPS,
-                             DIALER_FINAL_CALLBACK_GRACE_S=3600, DIALER_AMD_GRACE_S=3600)
-    else:
-        port = common.free_port()
-        web_url = f"http://127.0.0.1:{port}"
-        env = common.app_env(web_url, sim.url, DIALER_CPS=CPS)
-        web = common.start_gunicorn(env, port)
-    app = create_app(common.app_config(web_url, sim.url, DIALER_CPS=CPS))
-    from ivr.redis_conn import get_redis
-    get_redis(app).flushdb()
+        return web, web_url, common.app_env(web_url, sim.url, DIALER_CPS=CPS,
+                                            DIALER_FINAL_CALLBACK_GRACE_S=3600,
+                                            DIALER_AMD_GRACE_S=3600)
+    port = common.free_port()
+    web_url = f"http://127.0.0.1:{port}"
+    env = common.app_env(web_url, sim.url, DIALER_CPS=CPS)
+    return common.start_gunicorn(env, port), web_url, env
+
+
+def campaign_run(residences: int, workers: int, stub: bool, naive_s: float = 0) -> dict:
+    """One emergency campaign to RESIDENCES; what the simulator saw, and the workers' cost."""
     from dialer import campaigns
+    from ivr.redis_conn import get_redis
+    from simulator import Simulator
+    common.fresh_database()
+    common.bulk_residences(common.DATABASE_URL, residences)
+    sim = Simulator(common.ACCOUNT_SID, common.AUTH_TOKEN, scenario=scenario(), time_scale=0.01,
+                    cps=CPS).start()
+    web, web_url, env = start_web(sim, stub)
+    app = create_app(common.app_config(web_url, sim.url, DIALER_CPS=CPS))
+    get_redis(app).flushdb()
     with sessionmaker_for(app)() as session:
         campaign = campaigns.create_campaign(session, "bench", title="Bench",
                                              message_fr="Faites bouillir l'eau.",
                                              message_en="Boil water.", target={"all": True},
                                              priority="emergency", rounds=1)
-    workers = [subprocess.Popen([sys.executable, "-m", "dialer"], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-               for _ in range(int(os.environ.get("BENCH_WORKERS", 1)))]
+    procs = [subprocess.Popen([sys.executable, "-m", "dialer"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for _ in range(workers)]
     try:
         time.sleep(2)
         campaigns.launch(app, campaign.id, "bench")
@@ -98,40 +104,60 @@ def main():
                 session.rollback()
                 time.sleep(1)
         time.sleep(2)
-        worker_mb = max(common.peak_rss_mb(w.pid) for w in workers)
-        worker_cpu = sum(common.cpu_seconds(w.pid) for w in workers)
+        result = {"worker_mb": max(common.peak_rss_mb(p.pid) for p in procs),
+                  "worker_cpu": sum(common.cpu_seconds(p.pid) for p in procs),
+                  "load": os.getloadavg()[0]}
     finally:
-        for w in workers:
-            w.terminate()
-        for w in workers:
-            w.wait(20)
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(20)
     times = requested_times(sim)
-    if os.environ.get("BENCH_TIMES_FILE"):
+    if os.environ.get("BENCH_TIMES_FILE") and stub:
         with open(os.environ["BENCH_TIMES_FILE"], "w") as out:
             out.write("\n".join(repr(t) for t in times))
-    achieved = (len(times) - 1) / (times[-1] - times[0])
-    busiest = max(Counter(int(t) for t in times).values())
-    sim.wait_idle(timeout=120)
-    sim.set_scenario(scenario())
-    naive = naive_loop(sim, web_url, naive_s)
+    result.update(requested=len(times), span=times[-1] - times[0],
+                  achieved=(len(times) - 1) / (times[-1] - times[0]),
+                  busiest=max(Counter(int(t) for t in times).values()))
+    if naive_s:
+        sim.wait_idle(timeout=120)
+        sim.set_scenario(scenario())
+        result["naive"] = naive_loop(sim, web_url, naive_s)
     web.terminate()
     web.wait(20)
     sim.stop()
-    print("web tier:                   " + ("a stub (the dialer alone)" if stub else
-                                                "gunicorn, 3 gthread workers"))
-    print(f"calls requested:            {len(times)} of {residences} residences")
-    print(f"dialer, achieved:           {achieved:.2f} calls/s = {achieved / CPS:.3f} of the "
-          f"{CPS} CPS limit (target >= 0.98)")
-    print(f"busiest calendar second:    {busiest} calls (limit {CPS})")
-    print(f"naive loop ({naive_s:.0f} s sample):    {naive:.2f} calls/s = {naive / CPS:.3f} "
+    app.extensions["db_engine"].dispose()
+    return result
+
+
+def main():
+    residences = int(os.environ.get("BENCH_RESIDENCES", 20_000))
+    stack_residences = int(os.environ.get("BENCH_STACK_RESIDENCES", 3_000))
+    naive_s = float(os.environ.get("BENCH_NAIVE_S", 30))
+    workers = int(os.environ.get("BENCH_WORKERS", 2))
+    alone = campaign_run(residences, workers, stub=True, naive_s=naive_s)
+    naive = alone["naive"]
+    print(f"the dialer ({workers} worker processes; webhooks answered by a stub):")
+    print(f"  calls requested:            {alone['requested']} of {residences} residences")
+    print(f"  achieved:                   {alone['achieved']:.2f} calls/s = "
+          f"{alone['achieved'] / CPS:.3f} of the {CPS} CPS limit (target >= 0.98)")
+    print(f"  busiest calendar second:    {alone['busiest']} calls (limit {CPS})")
+    print(f"  naive loop ({naive_s:.0f} s sample):    {naive:.2f} calls/s = {naive / CPS:.3f} "
           f"of the limit")
-    print(f"dialer / naive:             {achieved / naive:.1f}x")
-    print(f"dialer worker processes:    {len(workers)}")
-    print(f"dialer worker peak memory:  {worker_mb:.0f} MB")
-    print(f"dialer workers' CPU:        {worker_cpu:.0f} s = {worker_cpu * 1000 / len(times):.1f} ms "
-          f"a call, over a {times[-1] - times[0]:.0f} s "
-          f"campaign ({os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f}: the "
-          f"simulator, gunicorn and PostgreSQL share them)")
+    print(f"  dialer / naive:             {alone['achieved'] / naive:.1f}x")
+    print(f"  worker peak memory:         {alone['worker_mb']:.0f} MB")
+    print(f"  workers' CPU:               {alone['worker_cpu'] * 1000 / alone['requested']:.1f}"
+          f" ms a call, over a {alone['span']:.0f} s campaign (load average "
+          f"{alone['load']:.1f} on {os.cpu_count()} CPU(s))")
+    if stack_residences:
+        stack = campaign_run(stack_residences, workers, stub=False)
+        print(f"the whole stack on this machine (gunicorn, 3 gthread workers, answering every "
+              f"webhook), {stack_residences} residences:")
+        print(f"  achieved:                   {stack['achieved']:.2f} calls/s = "
+              f"{stack['achieved'] / CPS:.3f} of the limit; {stack['achieved'] / naive:.1f}x "
+              f"the naive loop")
+        print(f"  busiest calendar second:    {stack['busiest']} calls (limit {CPS})")
+        print(f"  load average:               {stack['load']:.1f} on {os.cpu_count()} CPU(s)")
 
 
 if __name__ == "__main__":
