@@ -41,6 +41,7 @@ def from_environ(environ=None) -> dict:
     settings = {
         "ENV_NAME": "production" if production else "development",
         "DATABASE_URL": env.get("DATABASE_URL") or "",
+        "DATABASE_POOL_SIZE": int(env.get("DATABASE_POOL_SIZE") or 0),
         "REDIS_URL": env.get("REDIS_URL") or "",
         "SECRET_KEY": env.get("SECRET_KEY") or "",
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),

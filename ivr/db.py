@@ -6,7 +6,8 @@ from models import make_engine, make_sessionmaker
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"],
+                         pool_size=app.config.get("DATABASE_POOL_SIZE") or None)
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = make_sessionmaker(engine)
     app.teardown_appcontext(close_session)
