@@ -6,7 +6,7 @@
 2. the dialer worker's peak memory and CPU (`python -m dialer` processes: BENCH_WORKERS,
    default 2);
 3. the same campaign with the whole stack on this machine, over BENCH_STACK_RESIDENCES
-   (3,000; 0 skips it).
+   (5,000; 0 skips it).
 
 Run 1 measures the dialer: the webhooks go to a stub in its own process (TwiML that hangs up,
 204 for callbacks; no database), as if the web tier ran on machines of its own, as it does in
@@ -113,26 +113,26 @@ def campaign_run(residences: int, workers: int, stub: bool, naive_s: float = 0) 
         for p in procs:
             p.wait(20)
     times = requested_times(sim)
-    if os.environ.get("BENCH_TIMES_FILE") and stub:
-        with open(os.environ["BENCH_TIMES_FILE"], "w") as out:
+    if os.environ.get("BENCH_TIMES_FILE"):
+        with open(os.environ["BENCH_TIMES_FILE"] + ("" if stub else ".stack"), "w") as out:
             out.write("\n".join(repr(t) for t in times))
     result.update(requested=len(times), span=times[-1] - times[0],
                   achieved=(len(times) - 1) / (times[-1] - times[0]),
                   busiest=max(Counter(int(t) for t in times).values()))
+    sim.wait_idle(timeout=120)  # every call over before the web tier goes away
     if naive_s:
-        sim.wait_idle(timeout=120)
         sim.set_scenario(scenario())
         result["naive"] = naive_loop(sim, web_url, naive_s)
+    sim.stop()
     web.terminate()
     web.wait(20)
-    sim.stop()
     app.extensions["db_engine"].dispose()
     return result
 
 
 def main():
     residences = int(os.environ.get("BENCH_RESIDENCES", 20_000))
-    stack_residences = int(os.environ.get("BENCH_STACK_RESIDENCES", 3_000))
+    stack_residences = int(os.environ.get("BENCH_STACK_RESIDENCES", 5_000))
     naive_s = float(os.environ.get("BENCH_NAIVE_S", 30))
     workers = int(os.environ.get("BENCH_WORKERS", 2))
     alone = campaign_run(residences, workers, stub=True, naive_s=naive_s)
