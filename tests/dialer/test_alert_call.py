@@ -64,6 +64,16 @@ def test_unsigned_callbacks_are_refused_and_change_nothing(call, client):
     assert call.attempts()[0].outcome is None
 
 
+def test_callbacks_naming_no_call_of_ours_change_nothing(call, twilio_post):
+    call.start()
+    for params in ({"CallStatus": "ringing", "SequenceNumber": "1"},
+                   {"CallStatus": "completed", "SequenceNumber": "3", "AnsweredBy": "human"}):
+        answer = twilio_post("/voice/status/alert/not-one-of-ours", {"CallSid": "CA9", **params})
+        assert answer.status_code == 204
+    attempt, = call.attempts()
+    assert (attempt.status, attempt.sid, attempt.outcome) == ("creating", None, None)
+
+
 def test_a_person_hears_the_message_in_their_language_then_the_menu(call):
     call.start(language="en")
     xml = call.twiml().get_data(as_text=True)
