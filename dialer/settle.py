@@ -177,8 +177,7 @@ def _advance(session, attempt, outcome: str) -> None:
     now = utcnow()
     delivery = session.execute(select(
         Delivery.best_outcome, Delivery.residence_id, Campaign.status.label("campaign_status"),
-        Campaign.rounds,
-        Campaign.retry_delay_s).join(Campaign, Campaign.id == Delivery.campaign_id)
+        Campaign.rounds, Campaign.retry_delay_s).join(Campaign, Campaign.id == Delivery.campaign_id)
         .where(Delivery.id == attempt.delivery_id)).one()
     values = {"best_outcome": best(delivery.best_outcome, outcome), "updated_at": now,
               "last_number": attempt.to_number, "last_call_sid": attempt.sid,
