@@ -74,6 +74,23 @@ def test_callbacks_naming_no_call_of_ours_change_nothing(call, twilio_post):
     assert (attempt.status, attempt.sid, attempt.outcome) == ("creating", None, None)
 
 
+def test_a_progress_events_relaxed_commit_stays_in_its_own_transaction(app, session):
+    """Outcomes stay durable: `synchronous_commit = off` never outlives the progress event's
+    transaction on its pooled connection (PostgreSQL only; elsewhere it does nothing)."""
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from ivr.db import relaxed_commit
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's synchronous_commit")
+    with session.get_bind().connect() as connection:  # one connection throughout
+        progress = Session(bind=connection)
+        relaxed_commit(progress)
+        assert progress.scalar(text("SHOW synchronous_commit")) == "off"
+        progress.commit()
+        assert connection.scalar(text("SHOW synchronous_commit")) == "on"
+
+
 def test_a_person_hears_the_message_in_their_language_then_the_menu(call):
     call.start(language="en")
     xml = call.twiml().get_data(as_text=True)
