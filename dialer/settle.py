@@ -27,10 +27,10 @@ def numbers_of(session, residence_id: int) -> list[str]:
                                                              PhoneNumber.id)))
 
 
-def _update(*where):
-    """An UPDATE of call attempts that leaves the session's objects alone (nothing here reads
-    them back: the statements return what they need)."""
-    return update(CallAttempt).where(*where).execution_options(synchronize_session=False)
+def _update(*where, table=CallAttempt):
+    """An UPDATE of call attempts (or of TABLE) that leaves the session's objects alone
+    (nothing here reads them back: the statements return what they need)."""
+    return update(table).where(*where).execution_options(synchronize_session=False)
 
 
 def _attempt(attempt: int | str):
@@ -123,9 +123,9 @@ def record_amd(session, attempt_id: int, answered_by: str,
         session.execute(_update(CallAttempt.id == attempt_id)
                         .values(outcome=Outcome.VOICEMAIL.value))
         if attempt.delivery_id:
-            session.execute(update(Delivery).where(
+            session.execute(_update(
                 Delivery.id == attempt.delivery_id, Delivery.status == Outcome.HUMAN.value,
-                Delivery.reached_number == attempt.to_number)
+                Delivery.reached_number == attempt.to_number, table=Delivery)
                 .values(status=Outcome.VOICEMAIL.value, best_outcome=Outcome.VOICEMAIL.value))
     return True, None
 
@@ -135,9 +135,8 @@ def record_confirmation(session, attempt_id: int) -> None:
     delivery_id = session.execute(_update(CallAttempt.id == attempt_id).values(confirmed=True)
                                   .returning(CallAttempt.delivery_id)).scalar()
     if delivery_id:
-        session.execute(update(Delivery).where(Delivery.id == delivery_id)
-                        .values(confirmed=True, updated_at=utcnow())
-                        .execution_options(synchronize_session=False))
+        session.execute(_update(Delivery.id == delivery_id, table=Delivery)
+                        .values(confirmed=True, updated_at=utcnow()))
 
 
 def settle(session, attempt_id: int, outcome: str) -> str | None:
@@ -164,11 +163,11 @@ def void_attempt(session, attempt_id: int, reason: str) -> bool:
     if attempt is None:
         return False
     if attempt.delivery_id is not None:
-        session.execute(update(Delivery).where(
+        session.execute(_update(
             Delivery.id == attempt.delivery_id, Delivery.status == Outcome.IN_PROGRESS.value,
-            Delivery.round == attempt.round, Delivery.number_index == attempt.number_index)
-            .values(status=Outcome.PENDING.value, lease_until=None, next_attempt_at=utcnow(),
-                    updated_at=utcnow()).execution_options(synchronize_session=False))
+            Delivery.round == attempt.round, Delivery.number_index == attempt.number_index,
+            table=Delivery).values(status=Outcome.PENDING.value, lease_until=None,
+                                   next_attempt_at=utcnow(), updated_at=utcnow()))
     return True
 
 
@@ -200,13 +199,11 @@ def _advance(session, attempt, outcome: str) -> None:
                           next_attempt_at=now + timedelta(seconds=delivery.retry_delay_s))
         else:
             values["status"] = values["best_outcome"]
-    no_sync = {"synchronize_session": False}
-    result = session.execute(update(Delivery).where(current).values(**values)
-                             .execution_options(**no_sync))
+    result = session.execute(_update(current, table=Delivery).values(**values))
     if result.rowcount != 1:
         # not the residence's current call any more (e.g. campaign finalized meanwhile)
-        session.execute(update(Delivery).where(Delivery.id == attempt.delivery_id).values(
-            best_outcome=values["best_outcome"]).execution_options(**no_sync))
+        session.execute(_update(Delivery.id == attempt.delivery_id, table=Delivery).values(
+            best_outcome=values["best_outcome"]))
     log.debug("attempt %s -> %s; delivery %s -> %s", attempt.id, outcome, attempt.delivery_id,
               values.get("status"))
 
