@@ -133,7 +133,7 @@ def campaign_run(residences: int, workers: int, stub: bool, naive_s: float = 0) 
 def main():
     residences = int(os.environ.get("BENCH_RESIDENCES", 20_000))
     stack_residences = int(os.environ.get("BENCH_STACK_RESIDENCES", 5_000))
-    naive_s = float(os.environ.get("BENCH_NAIVE_S", 30))
+    naive_s = max(1.0, float(os.environ.get("BENCH_NAIVE_S", 30)))  # the comparison is the point
     workers = int(os.environ.get("BENCH_WORKERS", 2))
     alone = campaign_run(residences, workers, stub=True, naive_s=naive_s)
     naive = alone["naive"]
