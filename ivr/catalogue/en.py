@@ -108,6 +108,10 @@ MESSAGES = {
     "hotline.verify.limit_caller": ("You already asked for {limit} confirmation calls today: "
                                     "please call again tomorrow, or call from the number to "
                                     "register."),
+    "hotline.verify.limit_withheld": ("Too many confirmation calls were asked today from "
+                                      "withheld numbers: please call again tomorrow without "
+                                      "hiding your number, or call from the number to "
+                                      "register."),
     "hotline.callback.verify.prompt": ("Hello, this is the City of Saguenay. Someone registered "
                                        "this number to receive the City's emergency calls. To "
                                        "confirm, press 1. Otherwise, hang up."),

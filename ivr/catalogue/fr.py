@@ -112,6 +112,10 @@ MESSAGES = {
     "hotline.verify.limit_caller": ("Vous avez déjà demandé {limit} appels de confirmation "
                                     "aujourd'hui : rappelez demain, ou appelez du numéro à "
                                     "inscrire."),
+    "hotline.verify.limit_withheld": ("Trop d'appels de confirmation ont été demandés "
+                                      "aujourd'hui par des numéros masqués : rappelez demain "
+                                      "sans masquer votre numéro, ou appelez du numéro à "
+                                      "inscrire."),
     "hotline.callback.verify.prompt": ("Bonjour, ici la Ville de Saguenay. Quelqu'un a inscrit "
                                        "ce numéro pour recevoir les appels d'urgence de la "
                                        "Ville. Pour confirmer, appuyez sur 1. Sinon, raccrochez."),

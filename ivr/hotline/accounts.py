@@ -84,8 +84,9 @@ def check_password(session, phone: PhoneNumber, pin: str, actor: str) -> str:
     no more than LOCK_AFTER passwords are ever checked per window, however many calls try at
     once; while locked, even the right password is refused."""
     now, residence = utcnow(), phone.residence
-    counted = (_take_attempt(session, PhoneNumber, phone.id, now)
-               and _take_attempt(session, Residence, residence.id, now))
+    # the residence's row first, then the number's: the order in which the ORM flushes them
+    counted = (_take_attempt(session, Residence, residence.id, now)
+               and _take_attempt(session, PhoneNumber, phone.id, now))
     _refresh(session, phone)
     if not counted:
         audit(session, actor, "hotline.login_refused", "residence", residence.id)
@@ -104,19 +105,19 @@ def check_password(session, phone: PhoneNumber, pin: str, actor: str) -> str:
                 result = "temporary"
                 break
     if result:
-        _clear_attempts(session, PhoneNumber, phone.id)
         _clear_attempts(session, Residence, residence.id)
+        _clear_attempts(session, PhoneNumber, phone.id)
         _refresh(session, phone)
         audit(session, actor, "hotline.login", "residence", residence.id, temporary=result != "ok")
         return result
     audit(session, actor, "hotline.login_failed", "residence", residence.id)
-    locked_now = [_lock_if_spent(session, PhoneNumber, phone.id, now),
-                  _lock_if_spent(session, Residence, residence.id, now)]
+    by_residence = _lock_if_spent(session, Residence, residence.id, now)
+    by_number = _lock_if_spent(session, PhoneNumber, phone.id, now)
     _refresh(session, phone)
-    if any(locked_now):
+    if by_residence or by_number:
         audit(session, actor, "hotline.locked", "residence", residence.id,
               minutes=int(LOCK_FOR.total_seconds() // 60),
-              scope="number" if locked_now[0] else "residence")
+              scope="number" if by_number else "residence")
         return "locked"
     return "wrong"
 
@@ -136,7 +137,12 @@ def _verify_keys(target: str, caller: str | None) -> list[tuple[str, int, str]]:
     return [(f"verify-to:{target}", VERIFY_CALLS_PER_NUMBER, "hotline.verify.limit_number"),
             (f"verify-from:{caller}", VERIFY_CALLS_PER_CALLER, "hotline.verify.limit_caller")
             if caller else
-            ("verify-from:withheld", VERIFY_CALLS_WITHHELD, "hotline.verify.limit_caller")]
+            ("verify-from:withheld", VERIFY_CALLS_WITHHELD, "hotline.verify.limit_withheld")]
+
+
+REFUSAL_LIMITS = {"hotline.verify.limit_number": VERIFY_CALLS_PER_NUMBER,
+                  "hotline.verify.limit_caller": VERIFY_CALLS_PER_CALLER,
+                  "hotline.verify.limit_withheld": VERIFY_CALLS_WITHHELD}
 
 
 def verification_refusal(session, target: str, caller: str | None) -> str | None:

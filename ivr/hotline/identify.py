@@ -47,9 +47,7 @@ def caller_e164(call) -> str | None:
 
 def verification_refused(call, refusal: str):
     """A verification call-back cap is spent: say why; another number may still be keyed."""
-    limit = (accounts.VERIFY_CALLS_PER_NUMBER if refusal == "hotline.verify.limit_number"
-             else accounts.VERIFY_CALLS_PER_CALLER)
-    call.say(refusal, limit=limit)
+    call.say(refusal, limit=accounts.REFUSAL_LIMITS[refusal])
     if refusal == "hotline.verify.limit_number":
         call.goto("enter_number")
     else:

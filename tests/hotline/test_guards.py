@@ -8,10 +8,11 @@ from datetime import timedelta
 
 import pytest
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ivr.hotline import accounts
 from models import AuditEntry, OneTimeCode, PhoneNumber, Residence, utcnow
+from models.hotline import HotlineQuota
 from tests.fixtures.hotline import Caller, add_residence
 
 NUMBER, PIN = "+14185550188", "258036"
@@ -192,3 +193,17 @@ def test_a_keyed_number_gets_three_call_backs_a_day_whoever_asks(caller, session
     assert "Composez le numéro de téléphone à 10 chiffres" in heard  # another number may follow
     assert _count(session, OneTimeCode, OneTimeCode.purpose == "number_verification") <= 3
     assert _count(session, Residence) == 0
+
+
+def test_withheld_callers_share_one_daily_cap_and_hear_why(caller, session):
+    session.add(HotlineQuota(key="verify-from:withheld", count=accounts.VERIFY_CALLS_WITHHELD,
+                             since=utcnow() - timedelta(hours=1)))
+    session.commit()
+    heard = caller("anonymous").keys("2", "4185550166", "1")
+    assert "Too many confirmation calls were asked today from withheld numbers" in heard
+    assert heard.hangup
+    assert _count(session, Residence) == 0
+    # a day later the cap starts again
+    session.execute(update(HotlineQuota).values(since=utcnow() - timedelta(days=1, minutes=1)))
+    session.commit()
+    assert "is not registered" in caller("anonymous").keys("2", "4185550166", "1")
