@@ -166,6 +166,12 @@ def take_verification(session, target: str, caller: str | None) -> str | None:
     return None
 
 
+def give_back_verification(session, target: str, caller: str | None) -> None:
+    """Undo `take_verification` in this transaction (the registration was not made)."""
+    for key, _cap, _refusal in _verify_keys(target, caller):
+        quotas.give_back(session, key)
+
+
 def new_code(session, e164: str, purpose: str, channel: str = "voice") -> OneTimeCode:
     """A one-time code row; its hash is set only when the code is said or sent."""
     code = OneTimeCode(phone_e164=e164, purpose=purpose, channel=channel, code_hash=None,

@@ -137,6 +137,27 @@ def confirm_pin(call, digits):
     return None
 
 
+def _may_register(call, keyed) -> bool:
+    """Check the address and the number once more (another call may have taken them); the
+    caller's own number first drops unconfirmed registrations holding either."""
+    data = call.data
+    if data.get("address_id") and matching.is_taken(call.session, data["address_id"],
+                                                    data.get("apt", ""), verified=not keyed):
+        call.goto("address_taken")
+        return False
+    existing = call.phone_row()
+    if existing is not None:
+        if keyed or not accounts.is_unverified(existing.residence):
+            call.goto("auth")  # registered meanwhile, by another call
+            return False
+        accounts.drop_unverified(call.session, existing.residence, call.actor,
+                                 "number_registered_by_its_owner")
+    if not keyed and data.get("address_id"):
+        accounts.drop_unverified_at(call.session, data["address_id"], data.get("apt", ""),
+                                    call.actor)
+    return True
+
+
 def finish_registration(call, pin_hash):
     """DONE: the residence and its number are created here, all at once, or not at all.
 
@@ -145,25 +166,15 @@ def finish_registration(call, pin_hash):
     verification call-back from the daily caps."""
     data = call.data
     keyed = bool(data.get("keyed"))
-    if data.get("address_id") and matching.is_taken(call.session, data["address_id"],
-                                                    data.get("apt", ""), verified=not keyed):
-        call.goto("address_taken")
-        return
-    existing = call.phone_row()
-    if existing is not None:
-        if keyed or not accounts.is_unverified(existing.residence):
-            call.goto("auth")  # registered meanwhile, by another call
-            return
-        accounts.drop_unverified(call.session, existing.residence, call.actor,
-                                 "number_registered_by_its_owner")
-    if not keyed and data.get("address_id"):
-        accounts.drop_unverified_at(call.session, data["address_id"], data.get("apt", ""),
-                                    call.actor)
-    if keyed:
+    if keyed:  # first: its counter row also makes simultaneous registrations of it wait
         refusal = accounts.take_verification(call.session, call.phone, caller_e164(call))
         if refusal:
             verification_refused(call, refusal)
             return
+    if not _may_register(call, keyed):
+        if keyed:
+            accounts.give_back_verification(call.session, call.phone, caller_e164(call))
+        return
     res = accounts.register(call.session, {**data, "pin_hash": pin_hash}, call.language,
                             call.actor)
     log.info("hotline call %s registered residence %s (%s, %s)", call.row.call_sid, res.id,

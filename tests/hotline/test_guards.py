@@ -179,6 +179,18 @@ def test_simultaneous_keyed_registrations_from_one_caller_get_five_call_backs(li
     assert "C'est fait" in heard and "Nous allons appeler" not in heard
 
 
+def test_simultaneous_registrations_of_one_keyed_number_make_one(live_app, db):
+    calls = [live_caller(live_app, f"+1418555021{n}") for n in range(4)]
+    for call in calls:
+        _keyed_registration_until_the_last_key(call, "4185550166")
+    heard = together([lambda c=c: c.press("739164") for c in calls])
+    assert sum("Nous allons appeler le 4 1 8, 5 5 5, 0 1 6 6" in h for h in heard) == 1
+    assert sum("Composez votre mot de passe" in h for h in heard) == 3  # registered meanwhile
+    assert _count(db, Residence) == 1
+    assert _count(db, OneTimeCode, OneTimeCode.purpose == "number_verification") == 1
+    assert db.get(HotlineQuota, "verify-to:+14185550166").count == 1
+
+
 def test_a_keyed_number_gets_three_call_backs_a_day_whoever_asks(caller, session):
     target = "4185550166"
     for n in range(3):  # a stranger registers it, then unregisters it with the PIN, again
