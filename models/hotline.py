@@ -34,3 +34,13 @@ class OneTimeCode(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class HotlineQuota(Base):
+    """How many times KEY (say 'reset:+14185550123') was used since SINCE: a daily cap's counter,
+    changed only by one atomic statement (ivr/hotline/quotas.py)."""
+    __tablename__ = "hotline_quotas"
+
+    key: Mapped[str] = mapped_column(String(48), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    since: Mapped[datetime]

@@ -49,6 +49,10 @@ class Residence(Base):
     name_needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
     address_recording_url: Mapped[str | None] = mapped_column(String(500))
     name_recording_url: Mapped[str | None] = mapped_column(String(500))
+    # wrong hotline passwords over all of its numbers (the number's own count is on PhoneNumber)
+    failed_auth_count: Mapped[int] = mapped_column(Integer, default=0)
+    failed_auth_since: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -74,7 +78,8 @@ class PhoneNumber(Base):
     kind: Mapped[str] = mapped_column(String(8), default=NumberKind.VOICE.value)
     description: Mapped[str] = mapped_column(String(80), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    verified_at: Mapped[datetime | None]  # None until its owner confirmed a keyed-in number
+    # None until its owner confirmed a keyed-in number (indexed: the few such rows are purged)
+    verified_at: Mapped[datetime | None] = mapped_column(index=True)
     failed_auth_count: Mapped[int] = mapped_column(Integer, default=0)
     failed_auth_since: Mapped[datetime | None]
     locked_until: Mapped[datetime | None]

@@ -102,6 +102,16 @@ MESSAGES = {
     "hotline.done.pending": ("We will call {number}. The person who answers must press 1 to "
                              "confirm."),
     "hotline.done.address_recorded": "the address you said",
+    "hotline.verify.limit_number": ("This number already received {limit} confirmation calls "
+                                    "today: we will not call it again before tomorrow. You may "
+                                    "enter another number."),
+    "hotline.verify.limit_caller": ("You already asked for {limit} confirmation calls today: "
+                                    "please call again tomorrow, or call from the number to "
+                                    "register."),
+    "hotline.verify.limit_withheld": ("Too many confirmation calls were asked today from "
+                                      "withheld numbers: please call again tomorrow without "
+                                      "hiding your number, or call from the number to "
+                                      "register."),
     "hotline.callback.verify.prompt": ("Hello, this is the City of Saguenay. Someone registered "
                                        "this number to receive the City's emergency calls. To "
                                        "confirm, press 1. Otherwise, hang up."),

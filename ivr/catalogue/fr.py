@@ -106,6 +106,16 @@ MESSAGES = {
     "hotline.done.pending": ("Nous allons appeler le {number}. La personne qui répond devra "
                              "appuyer sur 1 pour confirmer."),
     "hotline.done.address_recorded": "l'adresse que vous avez dite",
+    "hotline.verify.limit_number": ("Ce numéro a déjà reçu {limit} appels de confirmation "
+                                    "aujourd'hui : nous ne l'appellerons pas de nouveau avant "
+                                    "demain. Vous pouvez composer un autre numéro."),
+    "hotline.verify.limit_caller": ("Vous avez déjà demandé {limit} appels de confirmation "
+                                    "aujourd'hui : rappelez demain, ou appelez du numéro à "
+                                    "inscrire."),
+    "hotline.verify.limit_withheld": ("Trop d'appels de confirmation ont été demandés "
+                                      "aujourd'hui par des numéros masqués : rappelez demain "
+                                      "sans masquer votre numéro, ou appelez du numéro à "
+                                      "inscrire."),
     "hotline.callback.verify.prompt": ("Bonjour, ici la Ville de Saguenay. Quelqu'un a inscrit "
                                        "ce numéro pour recevoir les appels d'urgence de la "
                                        "Ville. Pour confirmer, appuyez sur 1. Sinon, raccrochez."),

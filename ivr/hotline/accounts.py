@@ -1,35 +1,96 @@
-"""What the hotline changes: passwords and lockout, registration, one-time codes."""
+"""What the hotline changes: passwords and lockout, registration, one-time codes, daily caps,
+and keyed-in registrations that nobody confirmed."""
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, delete, exists, literal, or_, select, update
 
 from models import (Address, Channel, NumberKind, OneTimeCode, PhoneNumber, Residence, audit,
                     utcnow)
+from models.base import UTCDateTime
 from models.passwords import verify_secret
 
-LOCK_AFTER = 5                      # failed passwords for one number ...
+from . import quotas
+
+LOCK_AFTER = 5                      # wrong passwords for one number, or for one residence ...
 LOCK_WINDOW = timedelta(minutes=15)  # ... within this time ...
 LOCK_FOR = timedelta(minutes=15)     # ... lock its phone access this long
-RESETS_PER_DAY = 3
+RESETS_PER_DAY = 3                  # temporary passwords per number
+VERIFY_CALLS_PER_NUMBER = 3         # verification call-backs to one keyed-in number, per day
+VERIFY_CALLS_PER_CALLER = 5         # verification call-backs asked by one calling number, per day
+VERIFY_CALLS_WITHHELD = 20          # ... by all callers whose caller ID is withheld, together
 CODE_LIFETIME = timedelta(days=1)
+UNVERIFIED_FOR = timedelta(hours=24)  # a keyed-in registration never confirmed is then dropped
+
+
+def _at(value):
+    return literal(value, UTCDateTime())
+
+
+def lock_left(phone: PhoneNumber) -> timedelta | None:
+    """How long the number's phone access stays locked (its own lock or its residence's)."""
+    now = utcnow()
+    ends = [u for u in (phone.locked_until, phone.residence.locked_until) if u and u > now]
+    return max(ends) - now if ends else None
 
 
 def locked(phone: PhoneNumber) -> bool:
-    return phone.locked_until is not None and phone.locked_until > utcnow()
+    return lock_left(phone) is not None
 
 
-def _failed(phone: PhoneNumber, now: datetime) -> None:
-    if phone.failed_auth_since is None or now - phone.failed_auth_since > LOCK_WINDOW:
-        phone.failed_auth_since, phone.failed_auth_count = now, 0
-    phone.failed_auth_count += 1
-    if phone.failed_auth_count >= LOCK_AFTER:
-        phone.locked_until = now + LOCK_FOR
-        phone.failed_auth_count, phone.failed_auth_since = 0, None
+def _take_attempt(session, model, row_id, now) -> bool:
+    """Count one password attempt against the row, unless it is locked or already had
+    LOCK_AFTER attempts in this window: one conditional UPDATE ... RETURNING, so simultaneous
+    calls cannot all read the same count (the row stays locked until this call commits)."""
+    fresh = or_(model.failed_auth_since.is_(None),
+                model.failed_auth_since <= _at(now - LOCK_WINDOW))
+    stmt = (update(model)
+            .where(model.id == row_id,
+                   or_(model.locked_until.is_(None), model.locked_until <= _at(now)),
+                   or_(fresh, model.failed_auth_count < LOCK_AFTER))
+            .values(failed_auth_count=case((fresh, 1), else_=model.failed_auth_count + 1),
+                    failed_auth_since=case((fresh, _at(now)), else_=model.failed_auth_since))
+            .returning(model.id)
+            .execution_options(synchronize_session=False))
+    return session.execute(stmt).first() is not None
+
+
+def _lock_if_spent(session, model, row_id, now) -> bool:
+    """After a wrong password: lock the row when its attempts of this window are spent."""
+    stmt = (update(model)
+            .where(model.id == row_id, model.failed_auth_count >= LOCK_AFTER,
+                   model.failed_auth_since > _at(now - LOCK_WINDOW))
+            .values(locked_until=_at(now + LOCK_FOR), failed_auth_count=0,
+                    failed_auth_since=None)
+            .returning(model.id)
+            .execution_options(synchronize_session=False))
+    return session.execute(stmt).first() is not None
+
+
+def _clear_attempts(session, model, row_id) -> None:
+    session.execute(update(model).where(model.id == row_id)
+                    .values(failed_auth_count=0, failed_auth_since=None)
+                    .execution_options(synchronize_session=False))
+
+
+def _refresh(session, phone: PhoneNumber) -> None:
+    for row in (phone, phone.residence):
+        session.expire(row, ["failed_auth_count", "failed_auth_since", "locked_until"])
 
 
 def check_password(session, phone: PhoneNumber, pin: str, actor: str) -> str:
-    """'ok', 'temporary' (must choose a new one), 'wrong' or 'locked'."""
+    """'ok', 'temporary' (must choose a new one), 'wrong' or 'locked'.
+
+    The attempt is counted (per number and per residence) BEFORE the password is checked, so
+    no more than LOCK_AFTER passwords are ever checked per window, however many calls try at
+    once; while locked, even the right password is refused."""
     now, residence = utcnow(), phone.residence
+    # the residence's row first, then the number's: the order in which the ORM flushes them
+    counted = (_take_attempt(session, Residence, residence.id, now)
+               and _take_attempt(session, PhoneNumber, phone.id, now))
+    _refresh(session, phone)
+    if not counted:
+        audit(session, actor, "hotline.login_refused", "residence", residence.id)
+        return "locked"
     result = None
     if verify_secret(residence.password_hash, pin):
         result = "temporary" if residence.password_temporary else "ok"
@@ -44,14 +105,19 @@ def check_password(session, phone: PhoneNumber, pin: str, actor: str) -> str:
                 result = "temporary"
                 break
     if result:
-        phone.failed_auth_count, phone.failed_auth_since = 0, None
+        _clear_attempts(session, Residence, residence.id)
+        _clear_attempts(session, PhoneNumber, phone.id)
+        _refresh(session, phone)
         audit(session, actor, "hotline.login", "residence", residence.id, temporary=result != "ok")
         return result
-    _failed(phone, now)
     audit(session, actor, "hotline.login_failed", "residence", residence.id)
-    if locked(phone):
+    by_residence = _lock_if_spent(session, Residence, residence.id, now)
+    by_number = _lock_if_spent(session, PhoneNumber, phone.id, now)
+    _refresh(session, phone)
+    if by_residence or by_number:
         audit(session, actor, "hotline.locked", "residence", residence.id,
-              minutes=int(LOCK_FOR.total_seconds() // 60))
+              minutes=int(LOCK_FOR.total_seconds() // 60),
+              scope="number" if by_number else "residence")
         return "locked"
     return "wrong"
 
@@ -61,10 +127,49 @@ def set_password(session, residence: Residence, pin_hash: str, actor: str) -> No
     audit(session, actor, "hotline.password_changed", "residence", residence.id)
 
 
-def resets_today(session, e164: str) -> int:
-    return session.scalar(select(func.count(OneTimeCode.id)).where(
-        OneTimeCode.phone_e164 == e164, OneTimeCode.purpose == "password_reset",
-        OneTimeCode.created_at > utcnow() - timedelta(days=1))) or 0
+def take_reset(session, e164: str) -> bool:
+    """Count a temporary password for E164; False when it had RESETS_PER_DAY today."""
+    return quotas.take(session, f"reset:{e164}", RESETS_PER_DAY)
+
+
+def _verify_keys(target: str, caller: str | None) -> list[tuple[str, int, str]]:
+    """(quota key, cap, refusal) of a verification call-back to TARGET asked by CALLER."""
+    return [(f"verify-to:{target}", VERIFY_CALLS_PER_NUMBER, "hotline.verify.limit_number"),
+            (f"verify-from:{caller}", VERIFY_CALLS_PER_CALLER, "hotline.verify.limit_caller")
+            if caller else
+            ("verify-from:withheld", VERIFY_CALLS_WITHHELD, "hotline.verify.limit_withheld")]
+
+
+REFUSAL_LIMITS = {"hotline.verify.limit_number": VERIFY_CALLS_PER_NUMBER,
+                  "hotline.verify.limit_caller": VERIFY_CALLS_PER_CALLER,
+                  "hotline.verify.limit_withheld": VERIFY_CALLS_WITHHELD}
+
+
+def verification_refusal(session, target: str, caller: str | None) -> str | None:
+    """Early check (binding only in `take_verification`): the refusal key when a cap is spent."""
+    for key, cap, refusal in _verify_keys(target, caller):
+        if quotas.used(session, key) >= cap:
+            return refusal
+    return None
+
+
+def take_verification(session, target: str, caller: str | None) -> str | None:
+    """Count a verification call-back to TARGET asked by CALLER (its caller ID, None when
+    withheld) against both daily caps, atomically; the refusal key when one is spent."""
+    taken = []
+    for key, cap, refusal in _verify_keys(target, caller):
+        if not quotas.take(session, key, cap):
+            for done in taken:
+                quotas.give_back(session, done)
+            return refusal
+        taken.append(key)
+    return None
+
+
+def give_back_verification(session, target: str, caller: str | None) -> None:
+    """Undo `take_verification` in this transaction (the registration was not made)."""
+    for key, _cap, _refusal in _verify_keys(target, caller):
+        quotas.give_back(session, key)
 
 
 def new_code(session, e164: str, purpose: str, channel: str = "voice") -> OneTimeCode:
@@ -107,3 +212,46 @@ def register(session, data: dict, language: str, actor: str) -> Residence:
 def unregister(session, residence: Residence, actor: str) -> None:
     audit(session, actor, "hotline.unregistered", "residence", residence.id)
     session.delete(residence)
+
+
+def unverified():
+    """SQL condition: a residence none of whose numbers was ever confirmed (a keyed-in
+    registration awaiting its call-back). Such a registration holds no address nor number
+    against a confirmed one, and is dropped after UNVERIFIED_FOR."""
+    return (Residence.registered_via == Channel.HOTLINE.value) & ~exists().where(
+        PhoneNumber.residence_id == Residence.id, PhoneNumber.verified_at.is_not(None))
+
+
+def is_unverified(residence: Residence) -> bool:
+    return (residence.registered_via == Channel.HOTLINE.value
+            and all(p.verified_at is None for p in residence.phones))
+
+
+def drop_unverified(session, residence: Residence, actor: str, reason: str) -> None:
+    """Delete an unconfirmed registration (and its pending confirmation codes), audited."""
+    numbers = [p.e164 for p in residence.phones]
+    audit(session, actor, "hotline.unverified_dropped", "residence", residence.id,
+          reason=reason, numbers=numbers, address_id=residence.address_id)
+    session.execute(delete(OneTimeCode).where(OneTimeCode.phone_e164.in_(numbers),
+                                              OneTimeCode.purpose == "number_verification",
+                                              OneTimeCode.used_at.is_(None)))
+    session.delete(residence)
+    session.flush()  # before a new row takes its number or address
+
+
+def drop_unverified_at(session, address_id: int, apartment: str, actor: str) -> None:
+    """A confirmed registration takes this address: unconfirmed ones there give it up."""
+    for residence in session.scalars(select(Residence).where(
+            Residence.address_id == address_id, Residence.apartment == apartment,
+            unverified())):
+        drop_unverified(session, residence, actor, "address_taken_by_verified")
+
+
+def purge_unverified(session) -> int:
+    """Drop the keyed-in registrations never confirmed within UNVERIFIED_FOR of creation."""
+    stale = list(session.scalars(select(Residence).where(Residence.id.in_(
+        select(PhoneNumber.residence_id).where(PhoneNumber.verified_at.is_(None))),  # indexed
+        Residence.created_at < utcnow() - UNVERIFIED_FOR, unverified())))
+    for residence in stale:
+        drop_unverified(session, residence, "system", "expired")
+    return len(stale)

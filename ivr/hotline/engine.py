@@ -7,7 +7,7 @@ from ..i18n import t
 from ..queue import enqueue
 from . import call as calls
 from . import account_menu, identify, registration  # noqa: F401 - register their handlers
-from . import handlers, staff
+from . import accounts, handlers, staff
 from .call import Call
 from .menus import MENUS
 from .twiml import render
@@ -23,10 +23,13 @@ def _url(config) -> str:
 def incoming(session, config, form, app=None):
     """A new call: a registered caller goes to the password, anyone else picks a language."""
     calls.purge_expired(session)
+    accounts.purge_unverified(session)
     row = calls.start(session, form.get("CallSid", ""), form.get("From", ""))
     call = Call(row, session, config, hooks=handlers.ON_ENTER)
     phone = try_e164(row.from_number)
     known = call.phone_row(phone) if phone else None
+    if known is not None and accounts.is_unverified(known.residence):
+        known = None  # keyed in by someone, never confirmed: its owner calling may register it
     if known is not None:
         call.language = known.residence.language
         call.data.update(phone=phone, keyed=False)

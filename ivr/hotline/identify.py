@@ -1,5 +1,5 @@
 """Who is calling: language, caller ID or a keyed-in number, password and lockout."""
-from models import audit, utcnow
+from models import audit
 from models.phone import InvalidPhone, to_e164, try_e164
 
 from . import accounts, staff
@@ -32,7 +32,26 @@ def after_language(call):
 
 def route_number(call, e164: str, keyed: bool):
     call.data.update(phone=e164, keyed=keyed)
-    call.goto("auth" if call.phone_row(e164) else "unregistered")
+    phone = call.phone_row(e164)
+    if phone is not None and (keyed or not accounts.is_unverified(phone.residence)):
+        call.goto("auth")
+    elif keyed and (refusal := accounts.verification_refusal(call.session, e164, caller_e164(call))):
+        verification_refused(call, refusal)
+    else:  # a number keyed in by someone else and never confirmed: its owner may register it
+        call.goto("unregistered")
+
+
+def caller_e164(call) -> str | None:
+    return try_e164(call.row.from_number)
+
+
+def verification_refused(call, refusal: str):
+    """A verification call-back cap is spent: say why; another number may still be keyed."""
+    call.say(refusal, limit=accounts.REFUSAL_LIMITS[refusal])
+    if refusal == "hotline.verify.limit_number":
+        call.goto("enter_number")
+    else:
+        call.hangup()
 
 
 @entry("enter_number")
@@ -66,10 +85,15 @@ def unregistered_values(call):
 # --- authentication ----------------------------------------------------------------------
 
 @on_enter("auth")
-def check_lock(call):
+def check_lock(call, refused=False):
+    """Say the lock and end (or offer staff); REFUSED: check_password refused the attempt."""
     phone = call.phone_row()
-    if phone is not None and accounts.locked(phone):
-        minutes = max(1, round((phone.locked_until - utcnow()).total_seconds() / 60))
+    if phone is None:
+        return
+    left = accounts.lock_left(phone)
+    if left is not None or refused:
+        left = accounts.LOCK_FOR if left is None else left  # attempts spent, lock being set
+        minutes = max(1, round(left.total_seconds() / 60))
         call.say("hotline.auth.locked", minutes=minutes)
         if staff.configured(call.config) and staff.open_now(call.config):
             call.goto("locked")
@@ -92,7 +116,7 @@ def auth(call, digits):
         return None
     result = accounts.check_password(call.session, phone, digits, call.actor)
     if result == "locked":
-        check_lock(call)
+        check_lock(call, refused=True)
     elif result == "wrong":
         tries = call.data["auth_tries"] = call.data.get("auth_tries", 0) + 1
         call.say("hotline.auth.wrong")
@@ -117,7 +141,7 @@ def forgot(call):
     if phone is None:
         call.goto("unregistered")
         return None
-    if accounts.resets_today(call.session, phone.e164) >= accounts.RESETS_PER_DAY:
+    if not accounts.take_reset(call.session, phone.e164):
         call.say("hotline.forgot.limit")
         return None
     channel = "sms" if phone.kind == "sms" else "voice"

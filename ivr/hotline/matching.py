@@ -3,6 +3,8 @@ from sqlalchemy import exists, func, select
 
 from models import Address, Residence
 
+from . import accounts
+
 MAX_LISTED = 5
 
 
@@ -18,10 +20,13 @@ def candidates(session, civic_number: str, letters: str = "") -> list[Address]:
     return list(session.scalars(query.order_by(Address.street, Address.city, Address.id)))
 
 
-def is_taken(session, address_id: int, apartment: str) -> bool:
-    """True when a residence at this address (and apartment) already has a registration."""
-    return bool(session.scalar(select(exists().where(
-        Residence.address_id == address_id, Residence.apartment == apartment))))
+def is_taken(session, address_id: int, apartment: str, verified: bool = False) -> bool:
+    """True when a residence at this address (and apartment) already has a registration; for a
+    VERIFIED one (the caller's own number), registrations nobody confirmed do not count."""
+    taken = [Residence.address_id == address_id, Residence.apartment == apartment]
+    if verified:
+        taken.append(~accounts.unverified())
+    return bool(session.scalar(select(exists().where(*taken))))
 
 
 def spoken(address: Address) -> str:

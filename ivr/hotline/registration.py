@@ -10,6 +10,7 @@ from models.phone import national_digits
 from . import accounts, matching, pins
 from .account_menu import say_status
 from .handlers import action, entry, prompt_values, recording, residence, spoken_number
+from .identify import caller_e164, verification_refused
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,8 @@ def address_chosen(call, digit):
     if index >= len(choices):
         return "hotline.invalid"
     address = choices[index]
-    if matching.is_taken(call.session, address.id, call.data.get("apt", "")):
+    if matching.is_taken(call.session, address.id, call.data.get("apt", ""),
+                         verified=not call.data.get("keyed")):
         call.goto("address_taken")
         return None
     call.data.update(address_id=address.id, address_recording=None)
@@ -135,15 +137,43 @@ def confirm_pin(call, digits):
     return None
 
 
-def finish_registration(call, pin_hash):
-    """DONE: the residence and its number are created here, all at once, or not at all."""
+def _may_register(call, keyed) -> bool:
+    """Check the address and the number once more (another call may have taken them); the
+    caller's own number first drops unconfirmed registrations holding either."""
     data = call.data
     if data.get("address_id") and matching.is_taken(call.session, data["address_id"],
-                                                    data.get("apt", "")):
+                                                    data.get("apt", ""), verified=not keyed):
         call.goto("address_taken")
-        return
-    if call.phone_row() is not None:  # registered meanwhile, by another call
-        call.goto("auth")
+        return False
+    existing = call.phone_row()
+    if existing is not None:
+        if keyed or not accounts.is_unverified(existing.residence):
+            call.goto("auth")  # registered meanwhile, by another call
+            return False
+        accounts.drop_unverified(call.session, existing.residence, call.actor,
+                                 "number_registered_by_its_owner")
+    if not keyed and data.get("address_id"):
+        accounts.drop_unverified_at(call.session, data["address_id"], data.get("apt", ""),
+                                    call.actor)
+    return True
+
+
+def finish_registration(call, pin_hash):
+    """DONE: the residence and its number are created here, all at once, or not at all.
+
+    The caller's own number (caller ID) replaces a registration keyed in by someone else and
+    never confirmed, for that number or that address; a keyed-in number first takes its
+    verification call-back from the daily caps."""
+    data = call.data
+    keyed = bool(data.get("keyed"))
+    if keyed:  # first: its counter row also makes simultaneous registrations of it wait
+        refusal = accounts.take_verification(call.session, call.phone, caller_e164(call))
+        if refusal:
+            verification_refused(call, refusal)
+            return
+    if not _may_register(call, keyed):
+        if keyed:
+            accounts.give_back_verification(call.session, call.phone, caller_e164(call))
         return
     res = accounts.register(call.session, {**data, "pin_hash": pin_hash}, call.language,
                             call.actor)

@@ -105,7 +105,8 @@ def test_five_failures_lock_the_number_for_15_minutes_then_it_opens_again(
     assert number.locked_until > utcnow() + timedelta(minutes=14)
     heard = caller(NUMBER).dial()  # the right password is not even asked
     assert "bloqué pour 15 minutes" in heard and heard.hangup and heard.gather is None
-    number.locked_until = utcnow() - timedelta(seconds=1)
+    # 15 minutes later (the number and its residence were locked together)
+    number.locked_until = number.residence.locked_until = utcnow() - timedelta(seconds=1)
     session.commit()
     assert "Les appels d'alerte sont activés" in caller(NUMBER).keys("258036")
 
