@@ -1,0 +1,114 @@
+"""`ivr worker` serves the RQ queues and dials at the same time: a campaign runs through the
+simulator while a steady stream of jobs that use the database runs in the same worker. Every
+residence gets its outcome, every job finishes, and the worker logs no database error (RQ's
+forking work-horses used to inherit the dialer's open connections: they broke, and the sender
+threads froze for good). Needs a real Redis (REDIS_URL): `ivr worker` refuses to run without."""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from rq.job import Job, JobStatus
+from sqlalchemy import func, select
+
+from ivr.queue import enqueue, get_queue
+from ivr.redis_conn import get_redis
+from models import Campaign, Residence
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, EXTERNAL_REDIS
+from tests.dialer.test_end_to_end import CPS, assert_log_is_clean, build, outcomes, run_campaign
+from tests.dialer.test_end_to_end import app_config, e2e, simulator  # noqa: F401 (fixtures)
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.skipif(not EXTERNAL_REDIS, reason="`ivr worker` needs a real Redis")
+
+
+def worker_env(e2e, app_config, **extra):
+    return dict(os.environ, DATABASE_URL=app_config["DATABASE_URL"], REDIS_URL=EXTERNAL_REDIS,
+                SECRET_KEY="test-secret-key", PUBLIC_BASE_URL=e2e.live.url,
+                TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+                TWILIO_API_BASE_URL=e2e.sim.url, TWILIO_CALLER_ID=app_config["TWILIO_CALLER_ID"],
+                DIALER_CPS=str(CPS), PYTHONPATH=str(ROOT),
+                **{k: str(v) for k, v in app_config.items() if k.startswith("DIALER_")
+                   and k != "DIALER_CPS"}, **extra)
+
+
+def ivr_command() -> list[str]:
+    script = Path(sys.executable).with_name("ivr")
+    return [str(script)] if script.exists() else [shutil.which("ivr")]
+
+
+def start_ivr_worker(env, log_path, *args):
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(ivr_command() + ["worker", *args], env=env, stdout=log,
+                                   stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    assert wait_for(lambda: "dialer started" in log_path.read_text(), 30), log_path.read_text()
+    return process
+
+
+def wait_for(predicate, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def test_campaign_and_database_jobs_share_one_worker(e2e, app_config, session, tmp_path):
+    app = e2e.live.app
+    expected, numbers = build(session, copies=5)
+    residences = session.scalar(select(func.count(Residence.id)))
+    e2e.sim.set_scenario({"seed": 11, "default": {"answer": "human"}, "numbers": numbers})
+    log_path = tmp_path / "worker.log"
+    worker = start_ivr_worker(worker_env(e2e, app_config), log_path)
+    jobs, stop_feeding = [], threading.Event()
+
+    def feed():  # about twenty jobs a second while the campaign runs
+        n = 0
+        while not stop_feeding.wait(0.05) and n < 400:
+            jobs.append(enqueue(app, "tests.dialer.jobs.touch_residences", n).id)
+            n += 1
+    feeder = threading.Thread(target=feed, daemon=True)
+    try:
+        feeder.start()
+        time.sleep(0.5)
+        campaign = run_campaign(e2e, session, numbers)
+
+        def finished():
+            session.expire_all()
+            return session.get(Campaign, campaign.id).status == "completed"
+        completed = wait_for(finished, 120)
+        stop_feeding.set()
+        feeder.join(10)
+        redis = get_redis(app)
+
+        def statuses():
+            return [Job.fetch(job_id, connection=redis).get_status() for job_id in jobs]
+        jobs_done = wait_for(lambda: all(s == JobStatus.FINISHED for s in statuses()), 60)
+        log = log_path.read_text()
+        errors = "\n".join(line for line in log.splitlines()
+                           if "rror" in line or "Traceback" in line)[-4000:]
+        assert completed, errors
+        assert jobs_done, (sorted(set(statuses())), errors)
+        assert len(jobs) > 50
+        assert {Job.fetch(j, connection=redis).return_value() for j in jobs} == {residences}
+        assert outcomes(session) == expected
+        assert get_queue(app, "default").failed_job_registry.count == 0
+        for sign in ("OperationalError", "InterfaceError", "DatabaseError", "Traceback",
+                     "server closed the connection", "thread error"):
+            assert sign not in log, errors
+    finally:
+        stop_feeding.set()
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(5)
+    e2e.sim.wait_idle()
+    assert_log_is_clean(e2e.sim.calls(), session, CPS)
