@@ -112,3 +112,27 @@ def test_campaign_and_database_jobs_share_one_worker(e2e, app_config, session, t
             worker.wait(5)
     e2e.sim.wait_idle()
     assert_log_is_clean(e2e.sim.calls(), session, CPS)
+
+
+def test_a_stalled_ivr_worker_says_why_and_exits_non_zero(e2e, app_config, session, tmp_path):
+    """The account's pacing schedule pushed an hour ahead: the worker claims but never gets a
+    call slot; past DIALER_STALL_S it logs why and exits 3, for its supervisor to restart it."""
+    from dialer import pacing
+    from dialer.worker import EXIT_STALLED
+    expected, numbers = build(session, copies=1)
+    redis = get_redis(e2e.live.app)
+    seconds, _ = redis.time()
+    redis.set(pacing.TAT_KEY, repr(seconds + 3600.0), ex=600)
+    run_campaign(e2e, session, numbers)
+    log_path = tmp_path / "worker.log"
+    worker = start_ivr_worker(worker_env(e2e, app_config, DIALER_STALL_S="2",
+                                         DIALER_HEARTBEAT_S="0.2"), log_path)
+    try:
+        status = worker.wait(60)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait(5)
+        pytest.fail("the stalled worker kept running")
+    log = log_path.read_text()
+    assert status == EXIT_STALLED, log[-3000:]
+    assert "dialer stalled:" in log and "no call placed" in log, log[-3000:]
