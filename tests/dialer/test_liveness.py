@@ -95,3 +95,8 @@ def test_due_work_and_no_worker_at_all_is_a_stalled_dialer(app, session, client)
     launch(app, session)
     assert wait_for(lambda: client.get("/healthz").status_code == 503, 10)
     assert "no live dialer worker" in client.get("/healthz").get_json()["dialer"]
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert "\nivr_due_deliveries 6.0\n" in metrics
+    age = next(line for line in metrics.splitlines()
+               if line.startswith("ivr_oldest_due_delivery_age_seconds "))
+    assert float(age.split()[1]) > 1.0  # DIALER_STALL_S: /healthz said stalled after it
