@@ -123,5 +123,10 @@ def serve_worker_metrics(app) -> None:
     port = int(app.config.get("METRICS_PORT") or 0)
     if port and _served.acquire(blocking=False):
         address = app.config.get("METRICS_BIND") or "127.0.0.1"
-        start_http_server(port, addr=address, registry=_registry(app))
+        try:
+            start_http_server(port, addr=address, registry=_registry(app))
+        except OSError as error:  # e.g. two workers on one host given the same port
+            log.error("worker metrics: cannot listen on %s:%d (%s); running without them",
+                      address, port, error)
+            return
         log.info("worker metrics on http://%s:%d/metrics", address, port)

@@ -6,10 +6,12 @@ threads froze for good). Needs a real Redis (REDIS_URL): `ivr worker` refuses to
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from sqlalchemy import func, select
 
 from ivr.queue import enqueue, get_queue
 from ivr.redis_conn import get_redis
-from models import Campaign, Residence
+from models import CallAttempt, Campaign, Residence
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, EXTERNAL_REDIS
 from tests.dialer.test_end_to_end import CPS, assert_log_is_clean, build, outcomes, run_campaign
 from tests.dialer.test_end_to_end import app_config, e2e, simulator  # noqa: F401 (fixtures)
@@ -50,6 +52,12 @@ def start_ivr_worker(env, log_path, *args):
     return process
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def wait_for(predicate, timeout):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -65,7 +73,8 @@ def test_campaign_and_database_jobs_share_one_worker(e2e, app_config, session, t
     residences = session.scalar(select(func.count(Residence.id)))
     e2e.sim.set_scenario({"seed": 11, "default": {"answer": "human"}, "numbers": numbers})
     log_path = tmp_path / "worker.log"
-    worker = start_ivr_worker(worker_env(e2e, app_config), log_path)
+    port = free_port()
+    worker = start_ivr_worker(worker_env(e2e, app_config, METRICS_PORT=str(port)), log_path)
     jobs, stop_feeding = [], threading.Event()
 
     def feed():  # about twenty jobs a second while the campaign runs
@@ -99,6 +108,14 @@ def test_campaign_and_database_jobs_share_one_worker(e2e, app_config, session, t
         assert {Job.fetch(j, connection=redis).return_value() for j in jobs} == {residences}
         assert outcomes(session) == expected
         assert get_queue(app, "default").failed_job_registry.count == 0
+        # the worker's own metrics: its calls and its jobs
+        placed = session.scalar(select(func.count(CallAttempt.id))
+                                .where(CallAttempt.sid.is_not(None)))
+        scraped = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read()
+        scraped = scraped.decode()
+        assert f'ivr_calls_placed_total{{priority="emergency"}} {placed:.1f}' in scraped
+        assert f'ivr_jobs_run_total{{queue="default",result="finished"}} {len(jobs):.1f}' \
+            in scraped
         for sign in ("OperationalError", "InterfaceError", "DatabaseError", "Traceback",
                      "server closed the connection", "thread error"):
             assert sign not in log, errors
