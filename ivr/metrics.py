@@ -73,11 +73,13 @@ class StateCollector:
         yield GaugeMetricFamily("ivr_oldest_due_delivery_age_seconds",
                                 "How long the oldest due delivery has waited",
                                 value=due.age_s(now))
-        workers = GaugeMetricFamily("ivr_dialer_workers", "Dialer workers by state", labels=["state"])
-        for state in ("ok", "troubled", "gone"):
-            workers.add_metric([state], sum(
-                1 for s in states if (not s.alive) == (state == "gone")
-                and (bool(s.problem) == (state == "troubled") or state == "gone")))
+        workers = GaugeMetricFamily("ivr_dialer_workers", "Dialer workers by state",
+                                    labels=["state"])
+        counts = {"ok": 0, "troubled": 0, "gone": 0}
+        for s in states:
+            counts["gone" if not s.alive else "troubled" if s.problem else "ok"] += 1
+        for state, count in counts.items():
+            workers.add_metric([state], count)
         yield workers
         queued = GaugeMetricFamily("ivr_jobs_queued", "RQ jobs waiting, by queue", labels=["queue"])
         failed = GaugeMetricFamily("ivr_jobs_failed", "RQ jobs in the failed registry, by queue",

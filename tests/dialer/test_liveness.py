@@ -84,6 +84,7 @@ def test_a_healthy_dialer_is_ok_and_its_row_goes_when_it_stops(app, session, cli
         time.sleep(1.5)  # longer than DIALER_STALL_S: idle without due work is no stall
         assert client.get("/healthz").status_code == 200
         assert runner.invoke(args=["worker", "status"]).exit_code == 0
+        assert 'ivr_dialer_workers{state="ok"} 1.0' in client.get("/metrics").get_data(True)
     finally:
         dialer.stop()
     result = runner.invoke(args=["worker", "status"])

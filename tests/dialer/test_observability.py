@@ -74,7 +74,8 @@ def test_metrics_are_refused_without_the_token_or_from_afar(app, client):
     refused = client.get("/metrics", **far)
     assert refused.status_code == 403 and b"ivr_" not in refused.data
     app.config["METRICS_TOKEN"] = "s3cret-metrics-token"
-    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "s3cret-metrics-token"}):
+    for headers in ({}, {"Authorization": "Bearer wrong"},
+                    {"Authorization": "s3cret-metrics-token"}):
         refused = client.get("/metrics", headers=headers)
         assert refused.status_code == 401 and b"ivr_" not in refused.data
     allowed = client.get("/metrics", headers={"Authorization": "Bearer s3cret-metrics-token"},
