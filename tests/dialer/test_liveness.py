@@ -55,6 +55,7 @@ def test_a_stalled_dialer_is_reported_and_its_watchdog_fires(app, session, clien
         result = runner.invoke(args=["worker", "status"])
         assert result.exit_code == 1, result.output
         assert "STALLED" in result.output and "last call never" in result.output
+        assert "last claim never" not in result.output  # it claimed, then got no call slot
         assert "threads 3/3" in result.output  # 2 senders and the reconciler, all alive
     finally:
         dialer.stop()
