@@ -11,7 +11,7 @@ import threading
 
 from ivr import create_app
 
-from .worker import Dialer
+from .worker import EXIT_STALLED, Dialer
 
 
 def main() -> int:
@@ -22,11 +22,12 @@ def main() -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    dialer = Dialer(app).start()
+    failed = []
+    dialer = Dialer(app, on_failure=lambda reason: (failed.append(reason), stop.set())).start()
     print("dialer ready", flush=True)
     stop.wait()
     dialer.stop()
-    return 0
+    return EXIT_STALLED if failed else 0
 
 
 if __name__ == "__main__":

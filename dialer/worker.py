@@ -1,5 +1,7 @@
 """The dialer worker: threads that claim due deliveries and create calls at the account's pace,
-plus a reconciler thread. `run_worker` (for `ivr worker`) also serves the RQ queues.
+plus a reconciler thread. `run_worker` (for `ivr worker`) also serves the RQ queues, running the jobs in the same process
+without forking; a heartbeat and a watchdog make a frozen or stalled dialer seen
+(dialer.heartbeat).
 
 Per call: find a campaign with due work (emergency first, calling window respected) ->
 claim one delivery and commit its attempt -> `pacing.acquire` a slot of the account-wide CPS
@@ -10,6 +12,8 @@ dialled again; a 4xx refusal fails that number.
 """
 import gc
 import logging
+import os
+import signal
 import threading
 import time
 
@@ -18,7 +22,10 @@ from sqlalchemy import case, func, select, update
 from ivr.db import sessionmaker_for
 from models import CallAttempt, Campaign, CampaignStatus, Delivery, utcnow
 
-from . import defaults, dispatch, reconcile, settle
+from ivr import metrics
+from ivr.logs import ids
+
+from . import defaults, dispatch, heartbeat, reconcile, settle
 from .calls import client_for, is_definite_refusal, is_rate_limited, place_call
 from .pacing import PacingTimeout, acquire
 
@@ -28,7 +35,8 @@ log = logging.getLogger(__name__)
 class Dialer:
     """Sender threads and a reconciler thread for one app; `.start()`, `.stop()`."""
 
-    def __init__(self, app, threads: int | None = None, reconcile_interval: float | None = None):
+    def __init__(self, app, threads: int | None = None, reconcile_interval: float | None = None,
+                 on_failure=None):
         self.app = app
         cps = float(app.config.get("DIALER_CPS") or 1)
         self.threads = threads or defaults.setting(app, "DIALER_THREADS",
@@ -46,6 +54,15 @@ class Dialer:
         self._campaigns_at = 0.0
         self._lock = threading.Lock()
         self.placed = 0
+        # liveness (dialer.heartbeat): the watchdog calls ON_FAILURE(reason) once if a thread
+        # dies or the dialer stalls; `ivr worker` exits then, for its supervisor to restart it
+        self.on_failure = on_failure
+        self.failure: str | None = None
+        self.name = heartbeat.worker_name()
+        self.started_at = utcnow()
+        self.last_claim_at = self.last_placed_at = None
+        self._beat_ok = time.monotonic()
+        self._stall: str | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> "Dialer":
@@ -56,9 +73,12 @@ class Dialer:
         # call slots they held.
         gc.collect()
         gc.freeze()
+        self.started_at = utcnow()
         for i in range(self.threads):
             self._spawn(self._send_loop, f"dialer-send-{i}")
         self._spawn(self._reconcile_loop, "dialer-reconcile")
+        self._spawn(self._heartbeat_loop, "dialer-heartbeat")
+        self._spawn(self._watchdog_loop, "dialer-watchdog")
         log.info("dialer started: %d sender threads, %.1f calls/s for the account%s",
                  self.threads, float(self.app.config.get("DIALER_CPS") or 1),
                  f", at most {self.max_in_progress} calls in progress"
@@ -75,7 +95,75 @@ class Dialer:
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.1, deadline - time.monotonic()))
+        if not self.failure:  # a failed worker's row stays, for `ivr worker status` to show
+            try:
+                with self.Session() as session:
+                    heartbeat.remove(session, self.name)
+            except Exception:  # noqa: BLE001 - the row then just ages out
+                log.warning("could not remove this worker's heartbeat", exc_info=True)
         log.info("dialer stopped")
+
+    # -- liveness -------------------------------------------------------------------------
+    def threads_alive(self) -> tuple[int, int]:
+        """(alive, expected) among the threads that do the work (senders, reconciler)."""
+        workers = [t for t in self._threads if t.name.startswith(("dialer-send", "dialer-rec"))]
+        return sum(t.is_alive() for t in workers), len(workers)
+
+    def _heartbeat_loop(self) -> None:
+        """Write this worker's heartbeat, with the stall verdict (it needs the database)."""
+        every, stall_s = heartbeat.beat_every(self.app), heartbeat.stall_after(self.app)
+        while not self.stopping.is_set():
+            try:
+                with self.Session() as session:
+                    now = utcnow()
+                    due = heartbeat.due_work(session, self.app, now)
+                    session.rollback()
+                    self._stall = heartbeat.stall(due, self.started_at, self.last_placed_at,
+                                                  now, stall_s)
+                    alive, expected = self.threads_alive()
+                    heartbeat.write(session, self.name, started_at=self.started_at, beat_at=now,
+                                    threads_alive=alive, threads_expected=expected,
+                                    last_claim_at=self.last_claim_at,
+                                    last_placed_at=self.last_placed_at,
+                                    calls_placed=self.placed, problem=self.failure)
+                self._beat_ok = time.monotonic()
+            except Exception:  # noqa: BLE001 - the watchdog notices if this lasts
+                log.exception("dialer heartbeat failed")
+            self.stopping.wait(every)
+
+    def _watchdog_loop(self) -> None:
+        """Never touches the database: a frozen database cannot freeze the watchdog too."""
+        stall_s = heartbeat.stall_after(self.app)
+        while not self.stopping.wait(min(1.0, heartbeat.beat_every(self.app))):
+            alive, expected = self.threads_alive()
+            silent = time.monotonic() - self._beat_ok
+            if alive < expected:
+                dead = [t.name for t in self._threads if not t.is_alive()]
+                reason = f"{expected - alive} of {expected} dialer threads died ({', '.join(dead)})"
+            elif silent > stall_s:
+                reason = f"no heartbeat written for {silent:.0f} s (database unreachable?)"
+            else:
+                reason = self._stall
+            if reason:
+                self._fail(reason)
+                return
+
+    def _note_placed(self, job, sid: str) -> None:
+        self.last_placed_at = utcnow()
+        metrics.call_placed(job.priority)
+        log.info("call placed", extra=ids(campaign=job.campaign_id, delivery=job.delivery_id,
+                                          attempt=job.attempt_id, call=sid))
+
+    def _fail(self, reason: str) -> None:
+        self.failure = reason
+        log.critical("dialer stalled: %s", reason, extra=ids(worker=self.name))
+        try:
+            with self.Session() as session:
+                heartbeat.write(session, self.name, problem=reason[:255], beat_at=utcnow())
+        except Exception:  # noqa: BLE001 - best effort: the row goes stale anyway
+            pass
+        if self.on_failure is not None:
+            self.on_failure(reason)
 
     # -- sending --------------------------------------------------------------------------
     def _eligible(self, session) -> list[Campaign]:
@@ -111,6 +199,7 @@ class Dialer:
         for campaign in campaigns:  # emergency first
             job = dispatch.claim(session, campaign, self.lease, self.max_in_progress)
             if job is not None:
+                self.last_claim_at = utcnow()
                 return job
         return None
 
@@ -119,7 +208,7 @@ class Dialer:
         the same spacing); False if the worker is stopping."""
         while not self.stopping.is_set():
             try:
-                acquire(self.app, priority, timeout=2.0)
+                metrics.pacing_waited(priority, acquire(self.app, priority, timeout=2.0))
                 return True
             except PacingTimeout:
                 continue
@@ -179,6 +268,7 @@ class Dialer:
             last_number=job.to, last_call_sid=sid, last_attempt_at=sent, lease_until=None))
         session.commit()
         self.placed += 1
+        self._note_placed(job, sid)
         if outcome == "void":
             # the reconciler gave this attempt up meanwhile: never let the call ring twice
             log.error("call %s placed after its attempt was given up; hanging it up", sid)
@@ -225,6 +315,35 @@ def drain(app, until=None, timeout: float = 120.0, threads: int | None = None) -
         dialer.stop()
 
 
+def _job_worker(app, in_thread: bool = False):
+    """An RQ worker on the project's queues that runs each job in this process (RQ's
+    SimpleWorker): never a forked work-horse, which would inherit the dialer threads' open
+    database connections (and locks other threads hold at the fork). IN_THREAD: for a
+    background thread, where signals (and so SIGALRM job timeouts) are not available."""
+    from rq import SimpleWorker
+    from rq.timeouts import TimerDeathPenalty
+
+    from ivr.queue import QUEUES, get_queue, set_job_app
+
+    class JobWorker(SimpleWorker):
+        def execute_job(self, job, queue):
+            try:
+                return super().execute_job(job, queue)
+            finally:
+                metrics.job_done(job)
+
+    class ThreadWorker(JobWorker):
+        death_penalty_class = TimerDeathPenalty  # SIGALRM only works in the main thread
+
+        def _install_signal_handlers(self):  # signals belong to the main thread
+            pass
+
+    set_job_app(app)
+    queues = [get_queue(app, name) for name in QUEUES]
+    cls = ThreadWorker if in_thread else JobWorker
+    return cls(queues, connection=queues[0].connection)
+
+
 class EmbeddedWorker:
     """The dialer and an RQ job loop in background threads (for `ivr run`)."""
 
@@ -240,22 +359,9 @@ class EmbeddedWorker:
         return self
 
     def _jobs(self) -> None:
-        from rq import SimpleWorker
-        from rq.timeouts import TimerDeathPenalty
-
-        from ivr.queue import QUEUES, get_queue, set_job_app
-
-        class ThreadWorker(SimpleWorker):
-            death_penalty_class = TimerDeathPenalty  # SIGALRM only works in the main thread
-
-            def _install_signal_handlers(self):  # signals belong to the main thread
-                pass
-
-        set_job_app(self.app)
-        queues = [get_queue(self.app, name) for name in QUEUES]
         while not self.stopping.is_set():
             try:
-                ThreadWorker(queues, connection=queues[0].connection).work(
+                _job_worker(self.app, in_thread=True).work(
                     burst=True, with_scheduler=False, logging_level="WARNING")
             except Exception:
                 log.exception("embedded RQ worker error")
@@ -272,19 +378,37 @@ def start_embedded_worker(app) -> EmbeddedWorker:
     return EmbeddedWorker(app).start()
 
 
-def run_worker(app, burst: bool = False) -> None:
-    """`ivr worker`: the dialer threads plus an RQ worker on the project's queues."""
-    from rq import Worker
+EXIT_STALLED = 3
+"""`ivr worker`'s exit status when its dialer stalled or lost a thread (for the supervisor)."""
 
-    from ivr.queue import QUEUES, get_queue, set_job_app
+FORCED_EXIT_S = 30.0
+"""After a failure, how long the job in progress may take before the process exits anyway."""
 
-    set_job_app(app)
+
+def run_worker(app, burst: bool = False) -> int:
+    """`ivr worker`: the dialer threads plus an RQ worker on the project's queues, whose jobs
+    run in this process's main thread (no fork: see _job_worker). Returns the exit status:
+    0 after SIGTERM / SIGINT or a burst, EXIT_STALLED when the dialer's watchdog fired."""
     if burst:
         drain(app, timeout=float("inf"))
-    dialer = None if burst else Dialer(app).start()
+        _job_worker(app).work(burst=True, with_scheduler=False)
+        return 0
+    status = 0
+
+    def failed(_reason: str) -> None:
+        nonlocal status
+        status = EXIT_STALLED
+        # a warm shutdown of the RQ loop (the job in progress ends first), then a hard exit
+        # should that job, or a frozen thread, hold the process
+        timer = threading.Timer(FORCED_EXIT_S, os._exit, (EXIT_STALLED,))
+        timer.daemon = True
+        timer.start()
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    metrics.serve_worker_metrics(app)
+    dialer = Dialer(app, on_failure=failed).start()
     try:
-        queues = [get_queue(app, name) for name in QUEUES]
-        Worker(queues, connection=queues[0].connection).work(burst=burst, with_scheduler=False)
+        _job_worker(app).work(burst=False, with_scheduler=False)
     finally:
-        if dialer is not None:
-            dialer.stop()
+        dialer.stop()
+    return status

@@ -32,8 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _configure_logging(app: Flask) -> None:
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from .logs import configure
+    configure(app.config.get("LOG_FORMAT") or "text")
     # The twilio client logs every request's headers at INFO: eight lines per call.
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)

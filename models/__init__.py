@@ -6,6 +6,7 @@ from .address import Address
 from .audit import AuditEntry, audit
 from .base import Base, utcnow
 from .campaign import CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, Priority
+from .heartbeat import WorkerHeartbeat
 from .hotline import HotlineCall, OneTimeCode
 from .residence import Channel, Language, NumberKind, PhoneNumber, Residence
 from .session import make_engine, make_sessionmaker
@@ -15,5 +16,5 @@ __all__ = [
     "Address", "AuditEntry", "audit", "Base", "utcnow", "CallAttempt", "Campaign",
     "CampaignStatus", "Delivery", "Outcome", "Priority", "HotlineCall", "OneTimeCode",
     "Channel", "Language", "NumberKind", "PhoneNumber", "Residence", "make_engine",
-    "make_sessionmaker", "Role", "StaffUser",
+    "make_sessionmaker", "Role", "StaffUser", "WorkerHeartbeat",
 ]

@@ -12,7 +12,8 @@ from models.passwords import verify_secret
 def test_healthz_answers_when_database_and_redis_do(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok", "redis": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "redis": "ok",
+                                   "dialer": "ok", "workers": []}
 
 
 def test_healthz_reports_a_dead_database(app_config, tmp_path):

@@ -16,7 +16,9 @@ from dialer import settle
 from dialer.calls import hang_up_or_redirect
 from dialer.outcome import FINAL_CALL_STATUSES, MACHINE_ANSWERS
 from ivr.db import get_session, relaxed_commit
+from ivr import metrics
 from ivr.i18n import t, voice
+from ivr.logs import ids
 from models import CallAttempt, Campaign
 
 from .signature import twilio_signed
@@ -156,6 +158,7 @@ def status(token):
     form = request.form
     call_status = form.get("CallStatus", "")
     sid = form.get("CallSid") or None
+    metrics.callback(call_status)
     try:
         sequence = int(form.get("SequenceNumber", "0") or 0)
     except ValueError:
@@ -171,7 +174,8 @@ def status(token):
                                       else None, answered_by=form.get("AnsweredBy") or None,
                                       sequence=sequence)
         if outcome:
-            log.info("call %s to attempt %s: %s", sid, attempt_id, outcome)
+            log.info("call %s to attempt %s: %s", sid, attempt_id, outcome,
+                     extra=ids(attempt=attempt_id, call=sid, status=outcome))
     elif call_status:
         relaxed_commit(session)
         if not settle.record_progress(session, token, call_status, sequence, sid=sid):
