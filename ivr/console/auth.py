@@ -141,12 +141,13 @@ def _refused(response) -> bool:
     return request.method == "POST" and response.status_code == 400
 
 
-def reserve_attempt(db, user_id: int, email: str, now) -> bool:
+def reserve_attempt(db, user_id: int, now) -> tuple[bool, bool]:
     """Count one sign-in attempt on the account BEFORE its password is checked, unless the
-    account is locked; False when it is. One conditional UPDATE (atomic on SQLite and
-    PostgreSQL alike): the attempt that reaches MAX_FAILED_LOGINS locks the account, and
-    simultaneous attempts past it find it locked, so at most MAX_FAILED_LOGINS passwords are
-    ever checked per lockout window. A correct password then clears the count."""
+    account is locked: (counted, locked by this attempt). One conditional UPDATE (atomic on
+    SQLite and PostgreSQL alike): the attempt that reaches MAX_FAILED_LOGINS locks the account,
+    and simultaneous attempts past it find it locked, so at most MAX_FAILED_LOGINS passwords
+    are checked per lockout window. A correct password then clears the count (and the lock
+    its own attempt set)."""
     reaches_limit = StaffUser.failed_logins + 1 >= MAX_FAILED_LOGINS
     lock_until = literal(now + LOCKOUT, StaffUser.locked_until.type)
     row = db.execute(
@@ -157,10 +158,7 @@ def reserve_attempt(db, user_id: int, email: str, now) -> bool:
                 locked_until=case((reaches_limit, lock_until), else_=None))
         .returning(StaffUser.failed_logins)).first()
     db.commit()
-    if row is not None and row[0] == 0:
-        audit(db, email, "console.login.lockout", "staff", user_id, ip=request.remote_addr)
-        db.commit()
-    return row is not None
+    return row is not None, row is not None and row[0] == 0
 
 
 def _clear_failures(db, user_id: int) -> None:
@@ -178,18 +176,19 @@ def login():
         db = get_session()
         email = form.email.data.strip().lower()
         user = db.scalar(select(StaffUser).where(func.lower(StaffUser.email) == email))
+        db.commit()  # end the read: SQLite would refuse a write upgraded from a stale snapshot
         now = utcnow()
         # Unknown, inactive, locked and wrong-password attempts get the same answer and cost
         # the same time (a password hash is always verified): the page reveals nothing.
-        if user is None or not user.active:
-            verify_secret(_DUMMY_HASH, form.password.data)
-            accepted, action = False, "console.login.failed"
-        elif not reserve_attempt(db, user.id, email, now):
-            verify_secret(_DUMMY_HASH, form.password.data)
-            accepted, action = False, "console.login.locked"
-        else:
+        counted = locked_now = False
+        if user is not None and user.active:
+            counted, locked_now = reserve_attempt(db, user.id, now)
+        if counted:
             accepted = verify_secret(user.password_hash, form.password.data)
-            action = "console.login.failed"
+        else:
+            accepted = verify_secret(_DUMMY_HASH, form.password.data) and False
+        action = "console.login.locked" if user is not None and user.active and not counted \
+            else "console.login.failed"
         if accepted:
             _clear_failures(db, user.id)
             audit(db, user.email, "console.login", "staff", user.id, ip=request.remote_addr)
@@ -198,6 +197,9 @@ def login():
             session.clear()
             login_user(Staff.of(user))
             return redirect(_safe_next(request.args.get("next")))
+        if locked_now:
+            audit(db, email, "console.login.lockout", "staff", user.id, ip=request.remote_addr)
+            db.commit()
         # one audit row per account, client and 15 minutes, counting the attempts
         audit_repeated(db, f"{email}|{request.remote_addr}", email, action, "staff",
                        user.id if user else None, ip=request.remote_addr)
