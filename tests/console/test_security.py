@@ -4,6 +4,7 @@ and pages."""
 import re
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import requests
@@ -194,7 +195,18 @@ def test_security_headers_on_every_response(client, method, path):
     answer.close()
 
 
-def test_no_console_page_needs_inline_script_or_style(admin):
+TEMPLATES = Path(__file__).resolve().parents[2] / "ivr" / "console" / "templates" / "console"
+
+
+@pytest.mark.parametrize("template", sorted(p.name for p in TEMPLATES.glob("*.html")))
+def test_no_console_template_needs_inline_script_or_style(template):
+    """The CSP forbids inline scripts, handlers and style attributes: none may be written."""
+    source = (TEMPLATES / template).read_text()
+    assert not re.search(r"<script(?![^>]*(src=|application/json))", source)
+    assert not re.search(r"\s(on[a-z]+|style)=", source)
+
+
+def test_console_pages_carry_no_inline_script(admin):
     for path in ["/staff/campaigns", "/staff/campaigns/new", "/staff/residents",
                  "/staff/accounts", "/staff/audit", "/staff/profile"]:
         page = admin.get(path).text
@@ -216,7 +228,6 @@ def test_https_public_address_gives_a_secure_cookie_and_hsts(https_app):
     client = https_app.test_client()
     base = "https://alertes.saguenay.ca"
     page = client.get("/staff/login", base_url=base)
-    assert page.headers["Strict-Transport-Security"].startswith("max-age=")
     answer = client.post("/staff/login", base_url=base,
                          headers={"Referer": base + "/staff/login"},
                          data={"email": "op@saguenay.ca", "password": PASSWORD,
@@ -224,6 +235,8 @@ def test_https_public_address_gives_a_secure_cookie_and_hsts(https_app):
     assert answer.status_code == 302
     cookie = next(h for h in answer.headers.getlist("Set-Cookie") if h.startswith("session="))
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert page.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert client.get("/voice/incoming", base_url=base).headers["Strict-Transport-Security"]
 
 
 def test_repeated_failures_are_one_audit_row_with_a_count(app, client):
