@@ -5,6 +5,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 bp = Blueprint("console", __name__, url_prefix="/staff", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -37,6 +38,9 @@ def init_app(app) -> None:
     """Bind login, CSRF, throttling and security headers to APP; call after the blueprints
     are registered."""
     https = app.config.get("PUBLIC_BASE_URL", "").startswith("https://")
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:  # the client's address (per-client throttling, audit) as the proxy saw it
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     # Flask's defaults already hold these keys, so setdefault would never take: set them.
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"

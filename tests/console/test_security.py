@@ -17,6 +17,24 @@ from tests.fixtures.console import PASSWORD, add_staff, csrf_token, post_form, s
 ATTACKERS = 8
 
 
+@pytest.fixture
+def make_app(app_config):
+    """Build the app with settings changed (and Redis's throttling counters emptied)."""
+    from ivr import create_app
+    from ivr.redis_conn import get_redis
+    apps = []
+
+    def make(**settings):
+        app = create_app({**app_config, **settings})
+        get_redis(app).flushdb()
+        apps.append(app)
+        return app
+    yield make
+    for app in apps:
+        get_redis(app).flushdb()
+        app.extensions["db_engine"].dispose()
+
+
 def _audit_counts(app, action: str) -> int:
     with app.app_context():
         return get_session().scalar(select(func.coalesce(func.sum(AuditEntry.count), 0))
@@ -82,12 +100,8 @@ def test_unknown_locked_inactive_and_wrong_answers_are_identical(app, client):
     assert "Courriel ou mot de passe incorrect" in pages.pop()
 
 
-def test_a_client_refused_too_often_is_throttled_with_a_bilingual_page(app_config, db_url):
-    from ivr import create_app
-    app_config["STAFF_LOGIN_CLIENT_LIMIT"] = "3 per minute"
-    app = create_app(app_config)
-    from ivr.redis_conn import get_redis
-    get_redis(app).flushdb()
+def test_a_client_refused_too_often_is_throttled_with_a_bilingual_page(make_app):
+    app = make_app(STAFF_LOGIN_CLIENT_LIMIT="3 per minute")
     add_staff(app, "op@saguenay.ca")
     attacker = app.test_client()
     attacker.environ_base["REMOTE_ADDR"] = "203.0.113.7"
@@ -102,19 +116,14 @@ def test_a_client_refused_too_often_is_throttled_with_a_bilingual_page(app_confi
     colleague = app.test_client()
     colleague.environ_base["REMOTE_ADDR"] = "198.51.100.20"
     assert sign_in(colleague, "op@saguenay.ca").status_code == 302
-    get_redis(app).flushdb()
-    app.extensions["db_engine"].dispose()
 
 
-def test_successful_sign_ins_do_not_use_up_the_allowance(app_config, db_url):
-    from ivr import create_app
-    app_config["STAFF_LOGIN_CLIENT_LIMIT"] = "2 per minute"
-    app = create_app(app_config)
+def test_successful_sign_ins_do_not_use_up_the_allowance(make_app):
+    app = make_app(STAFF_LOGIN_CLIENT_LIMIT="2 per minute")
     add_staff(app, "op@saguenay.ca")
     for _ in range(4):  # an office behind one address signs in all day
         client = app.test_client()
         assert sign_in(client, "op@saguenay.ca").status_code == 302
-    app.extensions["db_engine"].dispose()
 
 
 def test_cli_unlock_lets_a_locked_out_admin_in(app, client, runner):
@@ -214,16 +223,8 @@ def test_console_pages_carry_no_inline_script(admin):
         assert not re.search(r"\s(on[a-z]+|style)=", page), path
 
 
-@pytest.fixture
-def https_app(app_config):
-    from ivr import create_app
-    app_config["PUBLIC_BASE_URL"] = "https://alertes.saguenay.ca"
-    app = create_app(app_config)
-    yield app
-    app.extensions["db_engine"].dispose()
-
-
-def test_https_public_address_gives_a_secure_cookie_and_hsts(https_app):
+def test_https_public_address_gives_a_secure_cookie_and_hsts(make_app):
+    https_app = make_app(PUBLIC_BASE_URL="https://alertes.saguenay.ca")
     add_staff(https_app, "op@saguenay.ca")
     client = https_app.test_client()
     base = "https://alertes.saguenay.ca"
@@ -272,3 +273,17 @@ def test_audit_log_is_paged_newest_first(app, admin):
     post_form(admin, "/staff/language", {"lang": "en", "next": "/staff/audit"},
               page="/staff/audit")
     assert "Page 1 of 3, newest first." in admin.get("/staff/audit").text
+
+
+def test_behind_a_trusted_proxy_each_client_is_throttled_on_its_own_address(make_app):
+    """Behind the proxy every request comes from its address: without TRUSTED_PROXIES one
+    attacker would throttle everyone."""
+    app = make_app(STAFF_LOGIN_CLIENT_LIMIT="2 per minute", TRUSTED_PROXIES=1)
+    add_staff(app, "op@saguenay.ca")
+    attacker, colleague = app.test_client(), app.test_client()
+    attacker.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.7"
+    colleague.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.20"
+    for _ in range(2):
+        assert sign_in(attacker, "nobody@saguenay.ca", "guess").status_code == 400
+    assert sign_in(attacker, "op@saguenay.ca").status_code == 429
+    assert sign_in(colleague, "op@saguenay.ca").status_code == 302
