@@ -111,8 +111,10 @@ def role_required(role: str):
         @login_required
         def wrapped(*args, **kwargs):
             if current_user.role != role and not current_user.is_admin:
-                audit_action("access.denied", "page", request.path)
-                get_session().commit()
+                # counted on one row per person, page and 15 minutes: no flooding the log
+                audit_repeated(get_session(), f"{current_user.email}|{request.path}",
+                               current_user.email, "console.access.denied", "page",
+                               request.path[:64], ip=request.remote_addr)
                 abort(403)
             return view(*args, **kwargs)
         return wrapped

@@ -287,3 +287,13 @@ def test_behind_a_trusted_proxy_each_client_is_throttled_on_its_own_address(make
         assert sign_in(attacker, "nobody@saguenay.ca", "guess").status_code == 400
     assert sign_in(attacker, "op@saguenay.ca").status_code == 429
     assert sign_in(colleague, "op@saguenay.ca").status_code == 302
+
+
+def test_repeated_refusals_of_an_admin_page_are_one_audit_row(app, operator):
+    for _ in range(6):
+        assert operator.get("/staff/audit").status_code == 403
+    with app.app_context():
+        rows = get_session().scalars(select(AuditEntry).where(
+            AuditEntry.action == "console.access.denied")).all()
+    assert [(r.actor, r.entity_id, r.count) for r in rows] == [
+        ("operateur@saguenay.ca", "/staff/audit", 6)]
