@@ -188,9 +188,10 @@ def login():
         if counted:
             accepted = verify_secret(user.password_hash, form.password.data)
         else:
-            accepted = verify_secret(_DUMMY_HASH, form.password.data) and False
-        action = "console.login.locked" if user is not None and user.active and not counted \
-            else "console.login.failed"
+            verify_secret(_DUMMY_HASH, form.password.data)
+            accepted = False
+        locked = user is not None and user.active and not counted
+        action = "console.login.locked" if locked else "console.login.failed"
         if accepted:
             _clear_failures(db, user.id)
             audit(db, user.email, "console.login", "staff", user.id, ip=request.remote_addr)
