@@ -6,6 +6,7 @@ import sys
 import click
 from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, routes_command, shell_command, with_appcontext
+from sqlalchemy import func
 
 from models import Role, StaffUser, audit, migrate
 from models.passwords import hash_secret
@@ -78,6 +79,23 @@ def staff_create(email, role, password):
     click.echo(f"created {role} {email}")
     if generated:
         click.echo(f"password: {password}")
+
+
+@staff.command("unlock")
+@click.argument("email")
+@with_appcontext
+def staff_unlock(email):
+    """Clear a staff account's sign-in lockout (and its count of failures), e.g. an admin's
+    during an attack on the console."""
+    email = email.strip().lower()
+    session = get_session()
+    user = session.query(StaffUser).filter(func.lower(StaffUser.email) == email).first()
+    if user is None:
+        raise click.ClickException(f"no staff account for {email}")
+    user.failed_logins, user.locked_until = 0, None
+    audit(session, "cli", "staff.unlock", "staff", user.id)
+    session.commit()
+    click.echo(f"unlocked {email}")
 
 
 def register_commands(app) -> None:

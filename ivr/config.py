@@ -65,6 +65,10 @@ def from_environ(environ=None) -> dict:
         "VOICE_EN": env.get("VOICE_EN") or "Polly.Joanna",
         "STAFF_HOURS": env.get("STAFF_HOURS") or "08:30-16:30",
         "TIMEZONE": env.get("TIMEZONE") or "America/Toronto",
+        # Failed staff sign-ins allowed per client address (Flask-Limiter's notation).
+        "STAFF_LOGIN_CLIENT_LIMIT": env.get("STAFF_LOGIN_CLIENT_LIMIT") or "10 per minute;30 per hour",
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed.
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES") or 0),
     }
     if production:
         missing = [name for name in ("SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")

@@ -25,4 +25,7 @@ class StaffUser(Base):
     phone: Mapped[str | None] = mapped_column(String(16))  # for test calls
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
+    # Stored in each signed-in session; bumped by logout and password resets, which thereby
+    # end every session opened before (a stolen cookie included).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

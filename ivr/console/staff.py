@@ -2,15 +2,18 @@
 import secrets
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 from sqlalchemy import func, select
 
 from ivr.db import get_session
-from models import AuditEntry, Role, StaffUser
+from models import Role, StaffUser
+from models.audit import latest_entries
 from models.passwords import hash_secret
 
 from . import bp
-from .auth import _, audit_action, role_required
+from .auth import Staff, _, audit_action, end_sessions, role_required
+
+AUDIT_PAGE_SIZE = 50
 from .forms import ConfirmForm, ProfileForm, StaffForm
 
 
@@ -47,6 +50,7 @@ def staff_edit(user_id):
             elif password:
                 user.password_hash = hash_secret(password)
                 user.failed_logins, user.locked_until = 0, None
+                end_sessions(db, user.id)  # the account's open sessions end with its password
             user.email, user.role, user.language = form.email.data, form.role.data, \
                 form.language.data
             user.phone, user.active = form.phone.data or None, form.active.data
@@ -55,6 +59,9 @@ def staff_edit(user_id):
                          email=user.email, role=user.role, active=user.active,
                          password_changed=bool(password or generated))
             db.commit()
+            if user.id == current_user.id and password:  # the admin's own reset: stay signed in
+                db.refresh(user)
+                login_user(Staff.of(user))
             if generated:  # shown once, on this page only; never stored in clear nor logged
                 return render_template("console/staff_created.html", user=user,
                                        password=generated)
@@ -97,6 +104,9 @@ def profile():
 @bp.get("/audit")
 @role_required(Role.ADMIN.value)
 def audit_log():
-    entries = get_session().scalars(select(AuditEntry).order_by(AuditEntry.id.desc())
-                                    .limit(300)).all()
-    return render_template("console/audit.html", entries=entries)
+    """The whole log, newest first, AUDIT_PAGE_SIZE entries a page (?page=2 …)."""
+    raw = request.args.get("page", "1")
+    page = int(raw) if raw.isdigit() and len(raw) < 10 else 1
+    entries, pages = latest_entries(get_session(), page, AUDIT_PAGE_SIZE)
+    return render_template("console/audit.html", entries=entries, page=min(page, pages),
+                           pages=pages)

@@ -100,7 +100,7 @@ def test_launch_an_alert_and_follow_it_to_the_end(stack, city, worker, browser_p
     page.fill("#title", "Avis d'ébullition — Chicoutimi")
     page.fill("#cities", "Chicoutimi")
     page.wait_for_function(
-        "document.querySelector('#target-count').textContent.startsWith('8 ')")
+        "() => document.querySelector('#target-count').textContent.startsWith('8 ')")
     page.click("summary")
     page.fill("#rounds", "1")
     shoot(page, "new-campaign", base + "/staff/campaigns/new?template=boil_water")
@@ -111,10 +111,10 @@ def test_launch_an_alert_and_follow_it_to_the_end(stack, city, worker, browser_p
     page.click("#confirm-launch")  # the confirmation step names the count
     page.evaluate("window.__sameDocument = true")
     try:
-        page.wait_for_function("document.querySelector('#percent').textContent === '100 %'",
+        page.wait_for_function("() => document.querySelector('#percent').textContent === '100 %'",
                                timeout=60000)
         page.wait_for_function(
-            "document.querySelector('#status').dataset.status === 'completed'", timeout=60000)
+            "() => document.querySelector('#status').dataset.status === 'completed'", timeout=60000)
     except Exception:
         print("page:", page.url, page.text_content("main"))
         print("simulator:", stack.sim.stats())
@@ -128,7 +128,7 @@ def test_launch_an_alert_and_follow_it_to_the_end(stack, city, worker, browser_p
     assert counts["pending"] == counts["in_progress"] == 0
     assert page.is_visible("#summary-link")
     page.wait_for_function(  # the residences table follows too, still without a reload
-        "document.querySelector('#deliveries').textContent.includes('Sans réponse')")
+        "() => document.querySelector('#deliveries').textContent.includes('Sans réponse')")
     assert page.evaluate("window.__sameDocument") is True
     page.reload()
     shoot(page, "campaign-progress")
@@ -169,6 +169,6 @@ def test_residents_pages(stack, city, browser_page):
             "city,postal_code,active\nLavoie,Marc,fr,418 555-0121,,,10,rue Price,,Jonquière,,1\n"
             "Simard,,fr,555-0122,,,11,rue Price,,Jonquière,,1\n").encode()}])
     page.click("button.primary")
-    page.wait_for_function("!document.querySelector('#refused').hidden")
+    page.wait_for_function("() => !document.querySelector('#refused').hidden")
     assert "1 lignes importées, 1 refusées" in page.text_content("#import-state")
     shoot(page, "residents-import")

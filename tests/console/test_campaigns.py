@@ -202,7 +202,7 @@ def test_residence_table_filter_export_and_summary(app, operator, residences):
     post_form(operator, url + "/cancel", page=url)
     summary = operator.get(url + "/summary")
     assert "Bilan" in summary.text and "1 (33 %)" in summary.text
-    assert "window.print()" in summary.text
+    assert "data-print" in summary.text
 
 
 def test_campaign_list_shows_status_and_reach(app, operator, residences):

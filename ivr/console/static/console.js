@@ -14,6 +14,19 @@
     if (button && !window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
   });
 
+  // Under the Content-Security-Policy nothing inline runs: bars get their width, selects
+  // submit their form and print buttons print from here (delegated: tables are refreshed).
+  document.querySelectorAll(".bar-fill[data-percent]").forEach(function (bar) {
+    bar.style.width = (parseFloat(bar.getAttribute("data-percent")) || 0) + "%";
+  });
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest("[data-autosubmit]");
+    if (select && select.form) select.form.submit();
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) window.print();
+  });
+
   // New campaign: character count and estimated spoken length of each message.
   var form = $("#campaign-form");
   if (form) {
