@@ -16,6 +16,7 @@ import time
 from sqlalchemy import case, func, select, update
 
 from ivr.db import sessionmaker_for
+from ivr.outbox import Relay
 from models import CallAttempt, Campaign, CampaignStatus, Delivery, utcnow
 
 from . import defaults, dispatch, reconcile, settle
@@ -235,6 +236,7 @@ class EmbeddedWorker:
         self.thread = threading.Thread(target=self._jobs, name="rq-embedded", daemon=True)
 
     def start(self) -> "EmbeddedWorker":
+        Relay(self.app, stopping=self.stopping).start()  # hands promised jobs to RQ (outbox)
         self.dialer.start()
         self.thread.start()
         return self
@@ -282,6 +284,7 @@ def run_worker(app, burst: bool = False) -> None:
     if burst:
         drain(app, timeout=float("inf"))
     dialer = None if burst else Dialer(app).start()
+    Relay(app).start()  # a daemon thread: hands promised jobs to RQ (outbox) until exit
     try:
         queues = [get_queue(app, name) for name in QUEUES]
         Worker(queues, connection=queues[0].connection).work(burst=burst, with_scheduler=False)
