@@ -19,7 +19,6 @@ import threading
 import time
 from datetime import timedelta
 
-from flask import current_app, has_app_context
 from rq.job import Job, JobStatus
 from sqlalchemy import delete, select, update
 from werkzeug.utils import import_string
@@ -29,7 +28,7 @@ from models.outbox import OPEN_STATES
 
 from .config import OUTBOX_DEFAULTS
 from .db import sessionmaker_for
-from .queue import QUEUE_ERRORS, enqueue, job_app
+from .queue import QUEUE_ERRORS, current_job_app, enqueue
 from .redis_conn import get_redis
 
 log = logging.getLogger(__name__)
@@ -128,13 +127,9 @@ def _handoff_failed(app, ids, error) -> None:
 
 # --- the job ------------------------------------------------------------------------------
 
-def _app():
-    return current_app._get_current_object() if has_app_context() else job_app()
-
-
 def run(outbox_id: int):
     """Job: run promise OUTBOX_ID once, whatever number of times RQ was handed it."""
-    app = _app()
+    app = current_job_app()
     now = utcnow()
     with sessionmaker_for(app)() as session:
         claimed = session.execute(

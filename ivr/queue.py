@@ -31,6 +31,12 @@ def set_job_app(app) -> None:
     _job_app = app
 
 
+def current_job_app():
+    """The app of the running code: the request's or CLI's when there is one, else job_app()."""
+    from flask import current_app, has_app_context
+    return current_app._get_current_object() if has_app_context() else job_app()
+
+
 def job_app():
     """The app jobs run in: the one set by the worker, else one built from the environment."""
     global _job_app
