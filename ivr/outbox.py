@@ -67,7 +67,6 @@ def promise(session, func: str, *args, queue: str = "default", job_timeout: int 
 def hand_over(app, rows) -> bool:
     """After the commit, hand ROWS to RQ at once; True when RQ took them all. When it did not,
     the rows wait for a relay: the promise is safe in the database, so this never raises."""
-    handed = True
     for index, row in enumerate(rows):
         try:
             _enqueue(app, row.id, row.queue, row.job_timeout)
@@ -76,8 +75,8 @@ def hand_over(app, rows) -> bool:
                         row.id, row.func, error)
             _handoff_failed(app, [r.id for r in rows[index:]], error)
             return False
-        handed = _mark_handed(app, row.id) and handed
-    return handed
+        _mark_handed(app, row.id, runs=0)
+    return True
 
 
 def _enqueue(app, outbox_id: int, queue: str, job_timeout: int) -> None:
@@ -97,13 +96,15 @@ def _write(app, statement) -> int:
         return 0
 
 
-def _mark_handed(app, outbox_id: int) -> bool:
+def _mark_handed(app, outbox_id: int, runs: int) -> None:
+    """RQ took the promise; unless a run started meanwhile (RUNS counts them: with RQ_SYNC,
+    or a quick worker, the job may have run, even failed and be pending again)."""
     now = utcnow()
     _write(app, update(OutboxJob)
-           .where(OutboxJob.id == outbox_id, OutboxJob.state == "pending")
+           .where(OutboxJob.id == outbox_id, OutboxJob.state == "pending",
+                  OutboxJob.runs == runs)
            .values(state="handed", handed_at=now,
                    next_try_at=now + timedelta(seconds=setting(app, "OUTBOX_REHAND_AFTER_S"))))
-    return True  # 0 rows: the job already started (or ran, with RQ_SYNC)
 
 
 def _backoff(app, tries: int) -> timedelta:
@@ -238,7 +239,7 @@ def _relay_row(app, row, now) -> None:
                .values(handed_at=now, next_try_at=now + timedelta(
                    seconds=setting(app, "OUTBOX_REHAND_AFTER_S"))))
     else:
-        _mark_handed(app, row.id)
+        _mark_handed(app, row.id, row.runs)
 
 
 def relay_once(app) -> int:
