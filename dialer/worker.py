@@ -16,7 +16,7 @@ import time
 from sqlalchemy import case, func, select, update
 
 from ivr.db import sessionmaker_for
-from ivr.outbox import Relay
+from ivr.outbox_relay import Relay
 from models import CallAttempt, Campaign, CampaignStatus, Delivery, utcnow
 
 from . import defaults, dispatch, reconcile, settle

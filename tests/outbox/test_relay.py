@@ -6,7 +6,7 @@ from datetime import timedelta
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
-from ivr import outbox
+from ivr import outbox, outbox_relay
 from ivr.db import sessionmaker_for
 from ivr.redis_conn import get_redis
 from models import OutboxJob, utcnow
@@ -46,7 +46,7 @@ def test_relays_at_once_hand_each_promise_exactly_once(app):
     def relay():
         try:
             barrier.wait(10)
-            while n := outbox.relay_once(app):
+            while n := outbox_relay.relay_once(app):
                 claimed.append(n)
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
@@ -68,7 +68,7 @@ def test_a_promise_handed_to_rq_twice_runs_once(app):
         job = outbox.promise(session, "tests.outbox.test_relay.note", "once")
         session.commit()
     assert outbox.hand_over(app, [job])
-    outbox._enqueue(app, job.id, job.queue, job.job_timeout)  # a relay after a lost answer
+    outbox.enqueue_job(app, job.id, job.queue, job.job_timeout)  # a relay after a lost answer
     queue = Queue("default", connection=get_redis(app))
     assert queue.job_ids == [outbox.job_id(job.id)] * 2
     with app.app_context():  # the app the jobs run in, as a worker's set_job_app gives
@@ -88,7 +88,7 @@ def test_a_promise_whose_run_raised_is_run_again(app):
     [row] = rows(app)
     assert row.state == "pending" and "did not answer" in row.last_error and row.runs == 1
     with app.app_context():
-        assert outbox.relay_once(app) == 1
+        assert outbox_relay.relay_once(app) == 1
     [row] = rows(app)
     assert (row.state, row.runs) == ("done", 2)
     assert get_redis(app).lrange(RAN, 0, -1) == [b"retried"]
@@ -101,7 +101,21 @@ def test_a_promise_that_always_raises_is_given_up_after_its_runs(app):
         session.commit()
     with app.app_context():
         outbox.hand_over(app, [job])
-        outbox.relay_once(app)
-        assert outbox.relay_once(app) == 0  # given up: no longer due
+        outbox_relay.relay_once(app)
+        assert outbox_relay.relay_once(app) == 0  # given up: no longer due
     [row] = rows(app)
     assert (row.state, row.runs) == ("failed", 2) and "no_such_job" in row.last_error
+
+
+def test_a_promise_whose_worker_died_mid_run_is_run_again(app):
+    app.config["RQ_SYNC"] = True
+    with sessionmaker_for(app)() as session:
+        job = outbox.promise(session, "tests.outbox.test_relay.note", "again")
+        job.state, job.runs, job.started_at = "running", 1, utcnow() - timedelta(minutes=5)
+        job.next_try_at = utcnow() - timedelta(seconds=1)  # its run's lease is over
+        session.commit()
+    with app.app_context():
+        assert outbox_relay.relay_once(app) == 1  # RQ holds no such job: its worker died
+    [row] = rows(app)
+    assert (row.state, row.runs) == ("done", 2)
+    assert get_redis(app).lrange(RAN, 0, -1) == [b"again"]
