@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import case, func, insert, literal, select, text, update
 
+from ivr import outbox
 from ivr.db import sessionmaker_for
+from ivr.queue import current_job_app
 from models import (CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, Priority,
                     Residence, audit, utcnow)
 from models.base import UTCDateTime
@@ -250,9 +252,9 @@ def status(session, campaign_id) -> dict:
     return result
 
 
-def test_call(app, campaign_id, number_e164: str, language: str = "fr") -> str:
-    """Say the campaign's alert message to one number before launch; returns the call SID."""
-    from .calls import place_call
+def test_call(app, campaign_id, number_e164: str, language: str = "fr") -> bool:
+    """Promise a call saying the campaign's alert message to one number before launch (kept
+    in the outbox even with Redis away); True when the job queue took it at once."""
     try:
         number = to_e164(number_e164)
     except InvalidPhone as error:
@@ -260,14 +262,26 @@ def test_call(app, campaign_id, number_e164: str, language: str = "fr") -> str:
     language = language if language in ("fr", "en") else "fr"
     with sessionmaker_for(app)() as session:
         campaign = _load(session, campaign_id)
+        audit(session, "system", "campaign.test_call", "campaign", campaign.id, to=number)
+        job = outbox.promise(session, "dialer.campaigns.place_test_call", campaign.id, number,
+                             language)
+        session.commit()
+    return outbox.hand_over(app, [job])
+
+
+def place_test_call(campaign_id: int, number: str, language: str) -> str:
+    """Job: place the test call of `test_call`; returns the call SID."""
+    from .calls import place_call
+    from .pacing import acquire
+    app = current_job_app()
+    with sessionmaker_for(app)() as session:
+        campaign = _load(session, campaign_id)
         attempt = CallAttempt(campaign_id=campaign.id, to_number=number, purpose="test",
                               token=secrets.token_urlsafe(24), status="creating")
         session.add(attempt)
-        audit(session, "system", "campaign.test_call", "campaign", campaign.id, to=number)
         session.commit()
         ring = campaign.ring_timeout_s
         token = attempt.token
-    from .pacing import acquire
     acquire(app, "service", timeout=60)
     sid = place_call(app, token, number, language, ring)
     with sessionmaker_for(app)() as session:

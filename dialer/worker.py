@@ -19,11 +19,11 @@ import time
 
 from sqlalchemy import case, func, select, update
 
-from ivr.db import sessionmaker_for
-from models import CallAttempt, Campaign, CampaignStatus, Delivery, utcnow
-
 from ivr import metrics
+from ivr.db import sessionmaker_for
 from ivr.logs import ids
+from ivr.outbox_relay import Relay, relay_once
+from models import CallAttempt, Campaign, CampaignStatus, Delivery, utcnow
 
 from . import defaults, dispatch, heartbeat, reconcile, settle
 from .calls import client_for, is_definite_refusal, is_rate_limited, place_call
@@ -354,6 +354,7 @@ class EmbeddedWorker:
         self.thread = threading.Thread(target=self._jobs, name="rq-embedded", daemon=True)
 
     def start(self) -> "EmbeddedWorker":
+        Relay(self.app, stopping=self.stopping).start()  # hands promised jobs to RQ (outbox)
         self.dialer.start()
         self.thread.start()
         return self
@@ -391,6 +392,7 @@ def run_worker(app, burst: bool = False) -> int:
     0 after SIGTERM / SIGINT or a burst, EXIT_STALLED when the dialer's watchdog fired."""
     if burst:
         drain(app, timeout=float("inf"))
+        relay_once(app)  # promised jobs still waiting for Redis
         _job_worker(app).work(burst=True, with_scheduler=False)
         return 0
     status = 0
@@ -407,6 +409,7 @@ def run_worker(app, burst: bool = False) -> int:
 
     metrics.serve_worker_metrics(app)
     dialer = Dialer(app, on_failure=failed).start()
+    Relay(app).start()  # a daemon thread: hands promised jobs to RQ (outbox) until exit
     try:
         _job_worker(app).work(burst=False, with_scheduler=False)
     finally:

@@ -7,6 +7,13 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 TWILIO_DEFAULT_API_BASE_URL = "https://api.twilio.com"
+OUTBOX_DEFAULTS = {
+    "OUTBOX_RELAY_INTERVAL_S": 1.0,  # how often an idle relay looks for promised jobs to hand
+    "OUTBOX_BACKOFF_MAX_S": 30.0,    # longest wait between two hand-offs to an unreachable Redis
+    "OUTBOX_REHAND_AFTER_S": 60.0,   # a handed job not yet run is looked up in RQ after this
+    "OUTBOX_MAX_RUNS": 3,            # runs of a job that raises before it is marked failed
+    "OUTBOX_KEEP_DAYS": 7,           # finished promises are deleted after this
+}
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -70,6 +77,8 @@ def from_environ(environ=None) -> dict:
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed.
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES") or 0),
     }
+    settings.update({name: type(default)(env.get(name) or default)
+                     for name, default in OUTBOX_DEFAULTS.items()})
     if production:
         missing = [name for name in ("SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
                    if not settings[name]]

@@ -8,13 +8,14 @@ from .base import Base, utcnow
 from .campaign import CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, Priority
 from .heartbeat import WorkerHeartbeat
 from .hotline import HotlineCall, OneTimeCode
+from .outbox import OutboxJob
 from .residence import Channel, Language, NumberKind, PhoneNumber, Residence
 from .session import make_engine, make_sessionmaker
 from .staff import Role, StaffUser
 
 __all__ = [
     "Address", "AuditEntry", "audit", "Base", "utcnow", "CallAttempt", "Campaign",
-    "CampaignStatus", "Delivery", "Outcome", "Priority", "HotlineCall", "OneTimeCode",
+    "CampaignStatus", "Delivery", "Outcome", "Priority", "HotlineCall", "OneTimeCode", "OutboxJob",
     "Channel", "Language", "NumberKind", "PhoneNumber", "Residence", "make_engine",
     "make_sessionmaker", "Role", "StaffUser", "WorkerHeartbeat",
 ]

@@ -112,14 +112,15 @@ def campaign_test_call(campaign_id):
     if form.validate_on_submit():
         from dialer.campaigns import CampaignError, test_call
         try:
-            test_call(current_app._get_current_object(), campaign.id, form.number.data,
-                      form.language.data)
+            handed = test_call(current_app._get_current_object(), campaign.id, form.number.data,
+                               form.language.data)
         except CampaignError as exc:
             flash(exc.message(lang()), "error")
         else:
             audit_action("campaign.test_call", "campaign", campaign.id, number=form.number.data)
             get_session().commit()
-            flash(_("console.campaign.test_call_sent", number=form.number.data), "success")
+            flash(_("console.campaign.test_call_sent" if handed else
+                    "console.campaign.test_call_queued", number=form.number.data), "success")
     else:
         for errors in form.errors.values():
             for error in errors:

@@ -1,37 +1,69 @@
-"""Resident CSV imports from the console: an RQ job whose progress the page polls in Redis."""
+"""Resident CSV imports from the console: a promised job (outbox) whose progress the page
+polls in Redis; while Redis is away, the promise itself says the import is queued."""
 import io
 import json
+import logging
 import secrets
 
 from flask import current_app, has_app_context
+from sqlalchemy import select
 
+from ivr import outbox
 from ivr.db import sessionmaker_for
-from ivr.queue import enqueue, job_app
+from ivr.queue import QUEUE_ERRORS, job_app
 from ivr.redis_conn import get_redis
 from ivr.residents import import_residents
 from ivr.csv_import import RowError
 from ivr.i18n import LANGUAGES
+from models import OutboxJob
 
+log = logging.getLogger(__name__)
 KEY = "console:import:{}"
 KEEP_S = 24 * 3600  # how long a finished import's report stays readable
 MAX_BYTES = 20 * 1024 * 1024
 
 
 def start_import(app, text: str, actor: str, filename: str) -> str:
-    """Queue the import of TEXT (a CSV); returns the id its progress is read under."""
+    """Promise the import of TEXT (a CSV), even with Redis away; returns the id its progress
+    is read under."""
     import_id = secrets.token_urlsafe(12)
-    _save(app, import_id, {"state": "queued", "done": 0, "total": 0, "actor": actor,
-                           "filename": filename})
-    enqueue(app, "ivr.console.imports.run_import_job", import_id, text, actor, queue="low",
-            job_timeout=3600)
+    with sessionmaker_for(app)() as session:
+        job = outbox.promise(session, "ivr.console.imports.run_import_job", import_id, text,
+                             actor, filename, queue="low", job_timeout=3600,
+                             key=_outbox_key(import_id))
+        session.commit()
+    _save(app, import_id, _queued(actor, filename))
+    outbox.hand_over(app, [job])
     return import_id
+
+
+def _outbox_key(import_id: str) -> str:
+    return f"import:{import_id}"
+
+
+def _queued(actor: str, filename: str) -> dict:
+    return {"state": "queued", "done": 0, "total": 0, "actor": actor, "filename": filename}
+
+
+def _promised(app, import_id: str) -> dict | None:
+    """The import's state as its promise tells it (Redis away, or not written yet)."""
+    with sessionmaker_for(app)() as session:
+        job = session.scalar(select(OutboxJob).where(OutboxJob.key == _outbox_key(import_id)))
+    if job is None or job.state not in ("pending", "handed", "running"):
+        return None
+    _id, _text, actor, filename = job.args
+    return _queued(actor, filename)
 
 
 def read_progress(app, import_id: str, language: str = "fr") -> dict | None:
     """The import's state, its refusals and error in LANGUAGE."""
-    raw = get_redis(app).get(KEY.format(import_id))
+    try:
+        raw = get_redis(app).get(KEY.format(import_id))
+    except QUEUE_ERRORS as error:
+        log.warning("import %s: progress unreadable, Redis away: %s", import_id, error)
+        raw = None
     if not raw:
-        return None
+        return _promised(app, import_id)
     state = json.loads(raw)
     for name in ("refused", "error"):
         if isinstance(state.get(name), dict):
@@ -40,13 +72,17 @@ def read_progress(app, import_id: str, language: str = "fr") -> dict | None:
 
 
 def _save(app, import_id: str, data: dict) -> None:
-    get_redis(app).set(KEY.format(import_id), json.dumps(data), ex=KEEP_S)
+    """Store the import's progress for the page; with Redis away the page reads the promise."""
+    try:
+        get_redis(app).set(KEY.format(import_id), json.dumps(data), ex=KEEP_S)
+    except QUEUE_ERRORS as error:
+        log.warning("import %s: progress not stored, Redis away: %s", import_id, error)
 
 
-def run_import_job(import_id: str, text: str, actor: str) -> dict:
+def run_import_job(import_id: str, text: str, actor: str, filename: str = "") -> dict:
     """The job: import, storing progress every few rows and the per-line report at the end."""
     app = current_app._get_current_object() if has_app_context() else job_app()
-    state = read_progress(app, import_id) or {"actor": actor, "filename": ""}
+    state = read_progress(app, import_id) or {"actor": actor, "filename": filename}
     session = sessionmaker_for(app)()
 
     def progress(done, total):

@@ -4,7 +4,7 @@ import logging
 from models.phone import try_e164
 
 from ..i18n import t
-from ..queue import enqueue
+from .. import outbox
 from . import call as calls
 from . import account_menu, identify, registration  # noqa: F401 - register their handlers
 from . import accounts, handlers, staff
@@ -95,10 +95,10 @@ def _finish(call, app):
     values = handlers.PROMPT_VALUES.get(call.step, lambda _c: {})(call) if not call.end else {}
     response = render(call, _url(call.config), values)
     call.save()
+    # the caller hears the promise: it is committed with the call's state, then handed to RQ
+    promised = [outbox.promise(call.session, func, *args) for func, *args in call.jobs]
     call.session.commit()
-    for func, *args in call.jobs:
-        try:
-            enqueue(app, func, *args, queue="default")
-        except Exception:  # noqa: BLE001 - the caller already heard what happens next
-            log.exception("hotline call %s: could not run %s", call.row.call_sid, func)
+    if promised and not outbox.hand_over(app, promised):
+        log.warning("hotline call %s: %s job(s) wait in the outbox for Redis",
+                    call.row.call_sid, len(promised))
     return response

@@ -208,12 +208,13 @@ def test_the_cap_on_calls_in_progress_holds_and_everyone_is_reached(e2e, session
 
 def test_a_test_call_says_the_message_to_one_number_before_launch(e2e, session):
     e2e.sim.set_scenario({"seed": 1, "default": {"answer": "human"}})
+    e2e.live.app.config["RQ_SYNC"] = True  # the promised job runs at once
     campaign = campaigns.create_campaign(
         session, "test", title="Avis", message_fr="Faites bouillir l'eau avant de la boire.",
         message_en="Boil water before drinking it.", target={"all": True})
-    sid = campaigns.test_call(e2e.live.app, campaign.id, "418 555-0199", "en")
+    assert campaigns.test_call(e2e.live.app, campaign.id, "418 555-0199", "en")
     e2e.sim.wait_idle()
-    call = next(c for c in e2e.sim.calls() if c["sid"] == sid)
+    [call] = e2e.sim.calls()
     assert call["to"] == "+14185550199"
     assert "Boil water before drinking it." in [s["text"] for s in call["said"]]
     assert campaigns.status(session, campaign.id)["status"] == "draft"

@@ -12,6 +12,7 @@ from ivr.redis_conn import get_redis
 from models import AuditEntry, OneTimeCode, PhoneNumber, Residence, utcnow
 from models.passwords import verify_secret
 from tests.fixtures.hotline import add_residence
+from tests.fixtures.outbox import queued
 
 NUMBER = "+14185550188"
 
@@ -126,8 +127,8 @@ def test_locked_caller_is_offered_staff_when_configured(registered, caller, sess
 def _forgotten(app, caller, session):
     """Press * at the password, then play the call-back; returns the temporary password."""
     heard = caller(NUMBER).keys("*")
-    [job] = Queue("default", connection=get_redis(app)).jobs
-    assert job.func_name == "ivr.hotline.callbacks.password_reset"
+    [job] = queued(app)
+    assert job.func == "ivr.hotline.callbacks.password_reset"
     token = token_for(app.config, job.args[0])
     said = caller("+14185550001").post(f"/voice/callback/{token}")
     spoken = re.search(r"temporaire est : ([\d ,]+)\.", said.text).group(1)

@@ -8,6 +8,7 @@ from ivr.hotline import callbacks
 from ivr.redis_conn import get_redis
 from simulator import Simulator
 from tests.fixtures.hotline import add_residence
+from tests.fixtures.outbox import queued
 from tests.hotline.test_through_simulator import HOTLINE, said
 
 
@@ -28,7 +29,7 @@ def test_the_password_call_back_waits_for_the_hotline_call_to_end(stack, session
     deadline = time.monotonic() + 10
     while not queue.job_ids and time.monotonic() < deadline:
         time.sleep(0.01)
-    [job] = queue.jobs  # a worker would run it now, while the resident may still listen
+    [job] = queued(app)  # a worker would run it now, while the resident may still listen
     assert job.args[1] == sid
     assert stack.sim.call(sid)["status"] == "in-progress"  # the resident still listens
     with app.app_context():

@@ -143,6 +143,7 @@
           var pct = s.total ? Math.round(100 * s.done / s.total) : 0;
           $(".bar-fill", imp).style.width = (s.state === "finished" ? 100 : pct) + "%";
           if (s.state === "failed") { window.location.reload(); return; }
+          if (s.state === "queued") { setTimeout(pollImport, 1000); return; }  // its text stays
           if (s.state !== "finished") {
             stateOut.textContent = fill(stateOut.getAttribute("data-running"), {done: s.done, total: s.total});
             setTimeout(pollImport, 500);
