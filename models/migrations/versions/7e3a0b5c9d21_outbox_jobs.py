@@ -1,7 +1,7 @@
 """outbox_jobs: jobs promised in the same transaction as the state that promised them
 
 Revision ID: 7e3a0b5c9d21
-Revises: 5c1d2e3f4a6b
+Revises: b7e2a9c4d1f3
 Create Date: 2026-12-01 11:00:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import models.base
 
 
 revision = '7e3a0b5c9d21'
-down_revision = '5c1d2e3f4a6b'
+down_revision = 'b7e2a9c4d1f3'
 branch_labels = None
 depends_on = None
 

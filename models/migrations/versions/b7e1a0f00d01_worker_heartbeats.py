@@ -1,7 +1,7 @@
 """worker heartbeats: each dialer worker's liveness, for /healthz and `ivr worker status`
 
 Revision ID: b7e1a0f00d01
-Revises: 5c1d2e3f4a6b
+Revises: b4e1a7c9d2f0
 Create Date: 2026-12-01 10:50:00
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from models.base import UTCDateTime
 
 revision = 'b7e1a0f00d01'
-down_revision = '5c1d2e3f4a6b'
+down_revision = 'b4e1a7c9d2f0'
 branch_labels = None
 depends_on = None
 

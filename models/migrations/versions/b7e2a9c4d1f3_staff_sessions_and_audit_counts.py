@@ -1,7 +1,7 @@
 """staff session versions; aggregated audit rows (count, last_at, aggregate_key)
 
 Revision ID: b7e2a9c4d1f3
-Revises: 5c1d2e3f4a6b
+Revises: b7e1a0f00d01
 Create Date: 2026-12-01 10:50:00
 
 A staff account's session_version is stored in each of its sessions: logout and password
@@ -14,7 +14,7 @@ from alembic import op
 import models.base
 
 revision = 'b7e2a9c4d1f3'
-down_revision = '5c1d2e3f4a6b'
+down_revision = 'b7e1a0f00d01'
 branch_labels = None
 depends_on = None
 
