@@ -1,10 +1,13 @@
 """Residents: search, view, edit, deactivate, CSV import, and the hotline's recordings to review."""
+from urllib.parse import SplitResult, urlsplit
+
 import requests
 from flask import (Response, abort, current_app, flash, redirect, render_template, request,
                    url_for)
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
+from ivr.config import TWILIO_DEFAULT_API_BASE_URL
 from ivr.db import get_session
 from ivr.residents import normalize_postal_code
 from ivr.csv_import import RowError
@@ -18,6 +21,26 @@ from .imports import MAX_BYTES, read_progress, start_import
 
 PAGE_SIZE = 50
 PHONE_FIELDS = ("phone1", "phone2", "phone3")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(parts: SplitResult) -> tuple[str, str | None, int | None]:
+    scheme = parts.scheme.lower()
+    return scheme, parts.hostname, parts.port or _DEFAULT_PORTS.get(scheme)
+
+
+def within(url: str, base: str) -> bool:
+    """URL is on BASE's scheme, host and port exactly, under BASE's path (the account's
+    credentials go only there: `https://api.twilio.com.evil/...` is not Twilio)."""
+    try:
+        target, trusted = urlsplit(url), urlsplit(base)
+        if (not trusted.hostname or _origin(target) != _origin(trusted) or target.username
+                or target.password):
+            return False
+    except ValueError:  # a port out of range or not a number
+        return False
+    prefix = trusted.path.rstrip("/")
+    return target.path == prefix or target.path.startswith(prefix + "/")
 
 
 def residence_or_404(residence_id: int) -> Residence:
@@ -239,7 +262,8 @@ def resident_recording(residence_id, kind):
         abort(404)
     config = current_app.config
     auth = None
-    if url.startswith(config["TWILIO_API_BASE_URL"]) or url.startswith("https://api.twilio.com"):
+    if any(within(url, base) for base in (config["TWILIO_API_BASE_URL"],
+                                          TWILIO_DEFAULT_API_BASE_URL)):
         auth = (config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"])
     try:
         answer = requests.get(url, auth=auth, timeout=10)
