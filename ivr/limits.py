@@ -1,0 +1,34 @@
+"""How large a request body may be, per route, refused (413) before the body is read.
+
+Twilio's webhooks are small (WEBHOOK_MAX_BYTES), the console's CSV uploads large
+(UPLOAD_MAX_BYTES), everything else REQUEST_MAX_BYTES. A body announced larger is refused
+from its Content-Length; one sent without a length is cut off by Werkzeug at the same limit.
+"""
+from flask import Flask, abort, request
+
+WEBHOOK_BLUEPRINTS = {"hotline", "alerts"}
+UPLOAD_ENDPOINTS = {"console.resident_import", "console.campaign_new", "console.campaign_count"}
+
+
+def limit_for(app: Flask, blueprint: str | None, endpoint: str | None) -> int:
+    config = app.config
+    if blueprint in WEBHOOK_BLUEPRINTS:
+        return config["WEBHOOK_MAX_BYTES"]
+    if endpoint in UPLOAD_ENDPOINTS:
+        return config["UPLOAD_MAX_BYTES"]
+    return config["REQUEST_MAX_BYTES"]
+
+
+def init_app(app: Flask) -> None:
+    """Register the limit; call before any hook that reads the body (CSRF)."""
+    app.config.setdefault("WEBHOOK_MAX_BYTES", 64 * 1024)
+    app.config.setdefault("UPLOAD_MAX_BYTES", 21 * 1024 * 1024)
+    app.config.setdefault("REQUEST_MAX_BYTES", 1024 * 1024)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["REQUEST_MAX_BYTES"]
+
+    @app.before_request
+    def _limit_body():
+        limit = limit_for(app, request.blueprint, request.endpoint)
+        request.max_content_length = limit
+        if request.content_length is not None and request.content_length > limit:
+            abort(413)
