@@ -21,7 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
 
     from . import limits
-    limits.init_app(app)  # before CSRF's hook: a body too large is refused unread
+    limits.init_app(app)  # before any route and CSRF's hook: a body too large is refused unread
 
     from webhooks import register_blueprints
     register_blueprints(app)

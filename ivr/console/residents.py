@@ -1,4 +1,5 @@
 """Residents: search, view, edit, deactivate, CSV import, and the hotline's recordings to review."""
+import re
 from urllib.parse import SplitResult, urlsplit
 
 import requests
@@ -22,6 +23,9 @@ from .imports import MAX_BYTES, read_progress, start_import
 PAGE_SIZE = 50
 PHONE_FIELDS = ("phone1", "phone2", "phone3")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+MAX_QUERY_LENGTH = 200
+_LIKE_SPECIAL = re.compile(r"[\\%_]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _origin(parts: SplitResult) -> tuple[str, str | None, int | None]:
@@ -50,6 +54,12 @@ def residence_or_404(residence_id: int) -> Residence:
     return residence
 
 
+def _contains(column, word: str):
+    """COLUMN contains WORD, ignoring case; `%` and `_` in WORD are text, not wildcards."""
+    pattern = "%" + _LIKE_SPECIAL.sub(r"\\\g<0>", word.lower()) + "%"
+    return func.lower(column).like(pattern, escape="\\")
+
+
 def search(db, text: str) -> list[Residence]:
     """By number (any form people type), else by name or address words."""
     text = text.strip()
@@ -65,13 +75,9 @@ def search(db, text: str) -> list[Residence]:
                               .where(PhoneNumber.e164 == e164)).all()
     query = select(Residence)
     for word in text.split():
-        like = f"%{word.lower()}%"
-        query = query.where(or_(func.lower(Residence.last_name).like(like),
-                                func.lower(Residence.first_name).like(like),
-                                func.lower(Residence.street).like(like),
-                                func.lower(Residence.city).like(like),
-                                Residence.civic_number == word,
-                                func.lower(Residence.postal_code).like(like)))
+        query = query.where(or_(*(_contains(column, word) for column in (
+            Residence.last_name, Residence.first_name, Residence.street, Residence.city,
+            Residence.postal_code)), Residence.civic_number == word))
     return db.scalars(query.order_by(Residence.last_name, Residence.id).limit(PAGE_SIZE)).all()
 
 
@@ -82,6 +88,10 @@ def resident_search():
     db = get_session()
     to_review = db.scalar(select(func.count()).select_from(Residence).where(
         or_(Residence.address_needs_review, Residence.name_needs_review)))
+    if len(q) > MAX_QUERY_LENGTH or _CONTROL.search(q):
+        return render_template("console/resident_search.html", q="", results=[],
+                               to_review=to_review,
+                               error=_("console.residents.bad_query", max=MAX_QUERY_LENGTH)), 400
     return render_template("console/resident_search.html", q=q, results=search(db, q),
                            to_review=to_review)
 
