@@ -143,7 +143,7 @@ def test_no_route_answers_500_to_hostile_values(fuzz, rule, method):
         if method != "GET":
             send(app, client, rule, method, valid_path, valid_query, {k: value for k in FIELDS})
 
-    @settings(max_examples=25, deadline=None, derandomize=True, database=None,
+    @settings(max_examples=15, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
     @given(path=st.fixed_dictionaries({}, optional={k: hostile for k in valid_path}),
            query=st.dictionaries(st.sampled_from(QUERY), hostile, max_size=4),
