@@ -16,16 +16,16 @@ class ConfigError(RuntimeError):
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
-def _flag(env, name: str, default: bool) -> bool:
-    """The boolean NAME: 1/true/yes/on or 0/false/no/off (any case); unset or empty is DEFAULT;
-    anything else (a typo such as `enabled`) is refused, never read as off."""
-    value = (env.get(name) or "").strip().lower()
+def _flag(raw: str | None, default: bool, name: str = "a boolean setting") -> bool:
+    """The boolean RAW (the variable NAME's value): 1/true/yes/on or 0/false/no/off, any case;
+    unset or empty is DEFAULT; anything else (a typo such as `enabled`) is refused with a
+    ConfigError naming NAME and the value, never read as off."""
+    value = (raw or "").strip().lower()
     if not value:
         return default
     if value in _TRUE or value in _FALSE:
         return value in _TRUE
-    raise ConfigError(f"{name}={env.get(name)!r} is not a boolean: "
-                      "use 1/0, true/false, yes/no or on/off")
+    raise ConfigError(f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no or on/off")
 
 
 def _bytes(env, name: str, default: int) -> int:
@@ -71,7 +71,8 @@ def from_environ(environ=None) -> dict:
         "HOTLINE_NUMBER": env.get("HOTLINE_NUMBER") or "",
         "DIALER_CPS": float(env.get("DIALER_CPS") or 1),
         "STAFF_TRANSFER_NUMBER": env.get("STAFF_TRANSFER_NUMBER") or "",
-        "WEBHOOK_SIGNATURE_CHECK": _flag(env, "WEBHOOK_SIGNATURE_CHECK", True),
+        "WEBHOOK_SIGNATURE_CHECK": _flag(env.get("WEBHOOK_SIGNATURE_CHECK"), True,
+                                         "WEBHOOK_SIGNATURE_CHECK"),
         "WEBHOOK_MAX_BYTES": _bytes(env, "WEBHOOK_MAX_BYTES", 64 * 1024),
         "UPLOAD_MAX_BYTES": _bytes(env, "UPLOAD_MAX_BYTES", 21 * 1024 * 1024),
         "REQUEST_MAX_BYTES": _bytes(env, "REQUEST_MAX_BYTES", 1024 * 1024),
