@@ -1,8 +1,7 @@
-"""The per-residence CSV export of a campaign."""
-import csv
-
+"""The per-residence CSV export of a campaign (cells neutralised against formulas)."""
 from sqlalchemy import select
 
+from ivr import csv_safe
 from models import Delivery, Residence
 
 COLUMNS = ["residence_id", "last_name", "address", "number", "outcome", "rounds", "confirmed",
@@ -12,7 +11,7 @@ COLUMNS = ["residence_id", "last_name", "address", "number", "outcome", "rounds"
 def write_csv(session, campaign_id: int, stream) -> int:
     """One row per residence: address, number reached or last tried, outcome, rounds,
     confirmed, last attempt time, call SID; returns the rows written."""
-    writer = csv.writer(stream)
+    writer = csv_safe.writer(stream)
     writer.writerow(COLUMNS)
     rows = session.execute(select(Delivery, Residence).join(
         Residence, Residence.id == Delivery.residence_id).where(

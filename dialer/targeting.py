@@ -12,7 +12,7 @@ import re
 import unicodedata
 from typing import NamedTuple
 
-from sqlalchemy import Integer, and_, cast, exists, false, func, or_, select
+from sqlalchemy import BigInteger, Integer, and_, cast, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from models import PhoneNumber, Residence
@@ -20,6 +20,10 @@ from models.phone import InvalidPhone, to_e164
 from models.residence import NumberKind
 
 CRITERIA = ("cities", "streets", "postal_prefixes", "residence_ids")
+MAX_CIVIC = 999_999
+"""The largest civic number a range may name (six digits); a bound past it never matches."""
+MAX_ID = 2**31 - 1
+"""The largest residence id (an INTEGER key): an id past it names no residence."""
 
 
 class RefusedLine(NamedTuple):
@@ -54,7 +58,7 @@ def civic_integer(session: Session):
     """The leading digits of civic_number as an integer ('12A' -> 12), in this dialect."""
     if session.get_bind().dialect.name == "postgresql":
         digits = func.substring(Residence.civic_number, "^[0-9]+")
-        return cast(func.nullif(digits, ""), Integer)
+        return cast(func.nullif(digits, ""), BigInteger)  # civic_number holds 16 digits
     return cast(Residence.civic_number, Integer)  # SQLite reads the leading digits
 
 
@@ -79,16 +83,18 @@ def condition(session: Session, target: dict | None):
                 continue
             parts = [or_(*(and_(Residence.street == s, Residence.city == c) for s, c in pairs))]
             if spec.get("from") not in (None, ""):
+                if int(spec["from"]) > MAX_CIVIC:
+                    continue  # no civic number is that large
                 parts.append(civic >= int(spec["from"]))
             if spec.get("to") not in (None, ""):
-                parts.append(civic <= int(spec["to"]))
+                parts.append(civic <= min(int(spec["to"]), MAX_CIVIC))
             clauses.append(and_(*parts))
     prefixes = [p.replace(" ", "").upper() for p in target.get("postal_prefixes") or []]
     prefixes = [p for p in prefixes if p]
     if prefixes:
         compact = func.upper(func.replace(Residence.postal_code, " ", ""))
         clauses.append(or_(*(compact.like(p + "%") for p in prefixes)))
-    ids = [int(i) for i in target.get("residence_ids") or []]
+    ids = [int(i) for i in target.get("residence_ids") or [] if 0 < int(i) <= MAX_ID]
     if ids:
         clauses.append(Residence.id.in_(ids))
     if not clauses:

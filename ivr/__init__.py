@@ -20,6 +20,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import db
     db.init_app(app)
 
+    from . import limits
+    limits.init_app(app)  # before any route and CSRF's hook: a body too large is refused unread
+
     from webhooks import register_blueprints
     register_blueprints(app)
 

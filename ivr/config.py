@@ -16,14 +16,33 @@ OUTBOX_DEFAULTS = {
 }
 
 
-def _flag(value: str | None, default: bool) -> bool:
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
 class ConfigError(RuntimeError):
     """The configuration cannot run in this environment."""
+
+
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+def _flag(raw: str | None, default: bool, name: str = "a boolean setting") -> bool:
+    """The boolean RAW (the variable NAME's value): 1/true/yes/on or 0/false/no/off, any case;
+    unset or empty is DEFAULT; anything else (a typo such as `enabled`) is refused with a
+    ConfigError naming NAME and the value, never read as off."""
+    value = (raw or "").strip().lower()
+    if not value:
+        return default
+    if value in _TRUE or value in _FALSE:
+        return value in _TRUE
+    raise ConfigError(f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no or on/off")
+
+
+def _bytes(env, name: str, default: int) -> int:
+    """A size in bytes: a positive whole number; unset or empty is DEFAULT."""
+    value = (env.get(name) or "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) <= 0:
+        raise ConfigError(f"{name}={value!r} is not a size in bytes (a positive whole number)")
+    return int(value)
 
 
 def instance_dir() -> Path:
@@ -67,7 +86,12 @@ def from_environ(environ=None) -> dict:
         "METRICS_BIND": env.get("METRICS_BIND") or "127.0.0.1",
         "LOG_FORMAT": (env.get("LOG_FORMAT") or "text").strip().lower(),
         "STAFF_TRANSFER_NUMBER": env.get("STAFF_TRANSFER_NUMBER") or "",
-        "WEBHOOK_SIGNATURE_CHECK": _flag(env.get("WEBHOOK_SIGNATURE_CHECK"), True),
+        "WEBHOOK_SIGNATURE_CHECK": _flag(env.get("WEBHOOK_SIGNATURE_CHECK"), True,
+                                         "WEBHOOK_SIGNATURE_CHECK"),
+        "WEBHOOK_MAX_BYTES": _bytes(env, "WEBHOOK_MAX_BYTES", 64 * 1024),
+        "UPLOAD_MAX_BYTES": _bytes(env, "UPLOAD_MAX_BYTES", 21 * 1024 * 1024),
+        "REQUEST_MAX_BYTES": _bytes(env, "REQUEST_MAX_BYTES", 1024 * 1024),
+        "SIMULATOR_CONTROL_TOKEN": env.get("SIMULATOR_CONTROL_TOKEN") or "",
         "VOICE_FR": env.get("VOICE_FR") or "Polly.Chantal",
         "VOICE_EN": env.get("VOICE_EN") or "Polly.Joanna",
         "STAFF_HOURS": env.get("STAFF_HOURS") or "08:30-16:30",
@@ -88,6 +112,10 @@ def from_environ(environ=None) -> dict:
             raise ConfigError("production needs these environment variables: " + ", ".join(missing))
         if not settings["DATABASE_URL"]:
             raise ConfigError("production needs DATABASE_URL")
+        if not settings["WEBHOOK_SIGNATURE_CHECK"]:
+            raise ConfigError("production refuses WEBHOOK_SIGNATURE_CHECK="
+                              f"{env.get('WEBHOOK_SIGNATURE_CHECK')!r}: Twilio's signature is "
+                              "always checked in production")
     else:
         if not settings["DATABASE_URL"]:
             settings["DATABASE_URL"] = f"sqlite:///{instance_dir() / 'ivr.sqlite3'}"

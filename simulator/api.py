@@ -1,5 +1,6 @@
 """The HTTP side: Twilio's 2010-04-01 REST API (the part the project uses), then /sim."""
 import functools
+import hmac
 import json
 import logging
 import re
@@ -102,6 +103,9 @@ class Api:
         except HTTPException as exc:
             return exc
         if endpoint.startswith("sim_"):
+            if not self._control_allowed(request):
+                return _json({"error": "the simulator's control API needs its token: "
+                                       "Authorization: Bearer <SIMULATOR_CONTROL_TOKEN>"}, 401)
             try:
                 return getattr(self.control, endpoint)(request, **args)
             except ScenarioError as exc:
@@ -109,6 +113,15 @@ class Api:
             except KeyError:
                 return _json({"error": "no such call"}, 404)
         return self.twilio(request, endpoint, args)
+
+    def _control_allowed(self, request: Request) -> bool:
+        """/sim/... is open without a token (loopback only), else needs `Bearer <token>`;
+        a recording's audio is Twilio's API, public like Twilio's."""
+        token = self.sim.control_token
+        if not token or request.path.startswith("/2010-04-01/"):
+            return True
+        scheme, _, given = (request.headers.get("Authorization") or "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(given.encode(), token.encode())
 
     # -- Twilio's API ---------------------------------------------------------------------
     def twilio(self, request, endpoint, args) -> Response:

@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 
 from .phone import Phone, parse_keys
 from .scenario import ScenarioError
-from .server import Simulator
+from .server import Simulator, SimulatorRefused, refuse_real_account
 
 
 @click.command("simulator")
@@ -24,8 +24,13 @@ from .server import Simulator
               help="The hotline's Voice URL (default PUBLIC_BASE_URL/voice/incoming).")
 @with_appcontext
 def simulator_command(host, port, scenario_file, cps, time_scale, voice_url):
-    """Run the carrier simulator alone."""
+    """Run the carrier simulator alone (with the simulated account's credentials: refused in
+    production or with a real Twilio account configured)."""
     config = current_app.config
+    try:
+        refuse_real_account(config)
+    except SimulatorRefused as exc:
+        raise click.ClickException(str(exc)) from None
     scenario = None
     if scenario_file is not None:
         try:
@@ -33,14 +38,13 @@ def simulator_command(host, port, scenario_file, cps, time_scale, voice_url):
         except json.JSONDecodeError as exc:
             raise click.BadParameter(f"not JSON: {exc}", param_hint="--scenario") from None
     parts = urlsplit(config["TWILIO_API_BASE_URL"])
-    if parts.hostname not in ("127.0.0.1", "localhost", "0.0.0.0", "::1"):
-        parts = urlsplit("http://127.0.0.1:5050")     # a real Twilio is configured: not there
     try:
         sim = Simulator(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], scenario,
                         time_scale=time_scale, cps=cps or float(config["DIALER_CPS"]),
                         host=host or parts.hostname or "127.0.0.1",
-                        port=port if port is not None else (parts.port or 5050))
-    except (ScenarioError, ValueError) as exc:
+                        port=port if port is not None else (parts.port or 5050),
+                        control_token=config.get("SIMULATOR_CONTROL_TOKEN") or None)
+    except (ScenarioError, ValueError, SimulatorRefused) as exc:
         raise click.ClickException(str(exc)) from None
     voice_url = voice_url or config["PUBLIC_BASE_URL"] + "/voice/incoming"
     sim.set_incoming_url(config["HOTLINE_NUMBER"], voice_url)
@@ -75,7 +79,8 @@ def phone_command(from_, to, keys, speak, simulator_url):
         from_ = to_e164(from_)
     except InvalidPhone as exc:
         raise click.BadParameter(str(exc), param_hint="--from") from None
-    phone = Phone(simulator_url or config["TWILIO_API_BASE_URL"], echo=click.echo, speak=speak)
+    phone = Phone(simulator_url or config["TWILIO_API_BASE_URL"], echo=click.echo, speak=speak,
+                  control_token=config.get("SIMULATOR_CONTROL_TOKEN") or None)
     try:
         record = phone.call(from_, to or config["HOTLINE_NUMBER"], parse_keys(keys))
     except (RuntimeError, OSError) as exc:

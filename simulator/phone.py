@@ -38,12 +38,15 @@ class Speaker:
 class Phone:
     """One call to `to` from `from_`, printing what is said and sending keys."""
 
-    def __init__(self, base_url: str, echo=print, speak: bool = False, poll: float = 0.05):
+    def __init__(self, base_url: str, echo=print, speak: bool = False, poll: float = 0.05,
+                 control_token: str | None = None):
         self.base = base_url.rstrip("/")
         self.echo = echo
         self.speaker = Speaker(speak)
         self.poll = poll
         self.http = requests.Session()
+        if control_token:
+            self.http.headers["Authorization"] = f"Bearer {control_token}"
 
     def call(self, from_: str, to: str, keys: list[str] | None = None,
              timeout: float = 3600) -> dict:

@@ -1,4 +1,10 @@
-"""The Simulator: its clock, network, HTTP server and the handles tests and `ivr` use."""
+"""The Simulator: its clock, network, HTTP server and the handles tests and `ivr` use.
+
+It holds its own credentials, never a production account's (`start_for_app` and `ivr simulator`
+refuse a real account), and its control API (/sim/...) asks for CONTROL_TOKEN when it listens
+beyond the loopback interface.
+"""
+import ipaddress
 import logging
 import statistics
 import threading
@@ -18,15 +24,45 @@ log = logging.getLogger(__name__)
 MESSAGE_DONE = {"delivered", "undelivered", "failed"}
 
 
+class SimulatorRefused(RuntimeError):
+    """The simulator will not run so: a real account, production, or open control."""
+
+
+def is_loopback(host: str) -> bool:
+    """HOST names this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def refuse_real_account(config) -> None:
+    """SimulatorRefused in production or with a real Twilio account configured: the simulator
+    would sign its webhooks with that account's auth token."""
+    if config.get("ENV_NAME") == "production":
+        raise SimulatorRefused("the carrier simulator never runs in production (IVR_ENV)")
+    if not config.get("USE_SIMULATOR"):
+        raise SimulatorRefused(
+            "a Twilio account is configured (TWILIO_ACCOUNT_SID): the simulator never holds "
+            "its auth token; unset TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to use it")
+
+
 class Simulator:
     """Twilio's REST API and the phone network, served on host:port (0 = a free port)."""
 
     def __init__(self, account_sid: str, auth_token: str, scenario: dict | None = None,
                  time_scale: float = 1.0, cps: float = 1.0, host: str = "127.0.0.1",
-                 port: int = 0):
+                 port: int = 0, control_token: str | None = None):
         if time_scale <= 0 or cps <= 0:
             raise ValueError("time_scale and cps must be positive")
+        if not is_loopback(host) and not control_token:
+            raise SimulatorRefused(
+                f"the simulator listens on {host}, beyond this machine: its control API "
+                "(/sim/...) needs a token, set SIMULATOR_CONTROL_TOKEN")
         self.account_sid, self.auth_token = account_sid, auth_token
+        self.control_token = control_token or None
         self.time_scale, self.cps = float(time_scale), float(cps)
         self.host, self.port = host, port
         self.lock = threading.RLock()
@@ -197,11 +233,14 @@ class Simulator:
 
 
 def start_for_app(app) -> Simulator:
-    """The simulator `ivr run` starts: where TWILIO_API_BASE_URL points, the app's account."""
+    """The simulator `ivr run` starts: where TWILIO_API_BASE_URL points, with the simulated
+    account's credentials (never a real account's: SimulatorRefused)."""
     config = app.config
+    refuse_real_account(config)
     parts = urlsplit(config["TWILIO_API_BASE_URL"])
     sim = Simulator(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"],
                     cps=float(config.get("DIALER_CPS") or 1), host=parts.hostname or "127.0.0.1",
-                    port=parts.port or 80)
+                    port=parts.port or 80,
+                    control_token=config.get("SIMULATOR_CONTROL_TOKEN") or None)
     sim.set_incoming_url(config["HOTLINE_NUMBER"], config["PUBLIC_BASE_URL"] + "/voice/incoming")
     return sim.start()

@@ -21,6 +21,7 @@ from ivr.i18n import t, voice
 from ivr.logs import ids
 from models import CallAttempt, Campaign
 
+from .params import bad_request, checked
 from .signature import twilio_signed
 
 bp = Blueprint("alerts", __name__, url_prefix="/voice")
@@ -91,8 +92,14 @@ def _apology(lang: str) -> VoiceResponse:
     return _say_and_hang_up(lang, "alert.error")
 
 
+def _refused():
+    """A TwiML route's answer to parameters that break the rules: the apology, HTTP 200."""
+    return _twiml(_apology(_language()))
+
+
 @bp.post("/alert/<token>")
 @twilio_signed
+@checked(_refused)
 def answer(token):
     """The call was answered: the message at once, then the menu."""
     lang = _language()
@@ -109,6 +116,7 @@ def answer(token):
 
 @bp.post("/alert/<token>/keys")
 @twilio_signed
+@checked(_refused)
 def keys(token):
     """1 repeats, 2 confirms; silence repeats once, then goodbye."""
     lang = _language()
@@ -137,19 +145,26 @@ def keys(token):
 
 @bp.post("/alert/<token>/voicemail")
 @twilio_signed
+@checked(_refused)
 def voicemail(token):
     """After the answering machine's beep: the whole message, once, then hang up."""
     lang = _language()
-    attempt, campaign = _load(token)
-    response = VoiceResponse()
-    if attempt is not None:
-        _say_message(response, campaign, lang)
-    response.hangup()
-    return _twiml(response)
+    try:
+        attempt, campaign = _load(token)
+        response = VoiceResponse()
+        if attempt is not None:
+            _say_message(response, campaign, lang)
+        response.hangup()
+        return _twiml(response)
+    except Exception:
+        log.exception("alert call %s: voicemail TwiML failed", token[:6])
+        get_session().rollback()
+        return _twiml(_apology(lang))
 
 
 @bp.post("/status/alert/<token>")
 @twilio_signed
+@checked(bad_request)
 def status(token):
     """Call status callbacks: idempotent and safe out of order. A progress event is one UPDATE,
     committed without waiting for the disk on PostgreSQL: were it lost in a crash, the next
@@ -186,6 +201,7 @@ def status(token):
 
 @bp.post("/amd/alert/<token>")
 @twilio_signed
+@checked(bad_request)
 def amd(token):
     """AMD's verdict: a machine gets the message after its beep; a fax is hung up on."""
     session = get_session()

@@ -7,6 +7,7 @@ from ivr.db import get_session
 from ivr.hotline import callbacks, engine
 from ivr.hotline.twiml import apology
 
+from .params import checked
 from .signature import twilio_signed
 
 bp = Blueprint("hotline", __name__, url_prefix="/voice")
@@ -28,14 +29,21 @@ def _twiml(handler, *args, **kwargs) -> Response:
     return Response(str(response), status=200, mimetype="text/xml")
 
 
+def _refused() -> Response:
+    """Parameters that break the rules: the spoken apology and a hang-up, still HTTP 200."""
+    return Response(str(apology(current_app.config)), status=200, mimetype="text/xml")
+
+
 @bp.post("/incoming")
 @twilio_signed
+@checked(_refused)
 def incoming():
     return _twiml(engine.incoming, request.form, app=current_app._get_current_object())
 
 
 @bp.post("/hotline")
 @twilio_signed
+@checked(_refused)
 def resume():
     return _twiml(engine.resume, request.form, timeout=request.args.get("timeout") == "1",
                   app=current_app._get_current_object())
@@ -43,12 +51,14 @@ def resume():
 
 @bp.post("/callback/<token>")
 @twilio_signed
+@checked(_refused)
 def callback(token):
     return _twiml(callbacks.callback_twiml, token)
 
 
 @bp.post("/callback/<token>/answer")
 @twilio_signed
+@checked(_refused)
 def callback_answer(token):
     digits = "" if request.args.get("timeout") == "1" else request.form.get("Digits", "")
     return _twiml(callbacks.callback_answer, token, digits)

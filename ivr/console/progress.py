@@ -43,7 +43,6 @@ def _status(campaign_id: int) -> dict:
 def campaign_page(campaign_id):
     campaign = campaign_or_404(campaign_id)
     only = request.args.get("filter", "")
-    page = max(1, request.args.get("page", 1, type=int))
     query = (select(Delivery, Residence).join(Residence, Delivery.residence_id == Residence.id)
              .where(Delivery.campaign_id == campaign.id))
     if only == "not_reached":
@@ -52,6 +51,8 @@ def campaign_page(campaign_id):
         query = query.where(Delivery.status == only)
     db = get_session()
     shown = db.scalar(select(func.count()).select_from(query.subquery()))
+    pages = max(1, -(-shown // PAGE_SIZE))
+    page = min(max(1, request.args.get("page", 1, type=int)), pages)  # 10**20 is the last
     rows = db.execute(query.order_by(Residence.street, Residence.civic_number, Residence.id)
                       .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     target_count = None
@@ -61,7 +62,7 @@ def campaign_page(campaign_id):
     test_form = TestCallForm(data={"number": current_user.phone or "", "language": lang()})
     return render_template("console/campaign_page.html", campaign=campaign,
                            progress=_status(campaign.id), rows=rows, shown=shown, page=page,
-                           pages=max(1, -(-shown // PAGE_SIZE)), only=only,
+                           pages=pages, only=only,
                            outcomes=OUTCOMES, form=ConfirmForm(), test_form=test_form,
                            chars_per_second=SPOKEN_CHARS_PER_SECOND, target_count=target_count)
 

@@ -1,10 +1,14 @@
 """Residents: search, view, edit, deactivate, CSV import, and the hotline's recordings to review."""
+import re
+from urllib.parse import SplitResult, urlsplit
+
 import requests
 from flask import (Response, abort, current_app, flash, redirect, render_template, request,
                    url_for)
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
+from ivr.config import TWILIO_DEFAULT_API_BASE_URL
 from ivr.db import get_session
 from ivr.residents import normalize_postal_code
 from ivr.csv_import import RowError
@@ -18,6 +22,29 @@ from .imports import MAX_BYTES, read_progress, start_import
 
 PAGE_SIZE = 50
 PHONE_FIELDS = ("phone1", "phone2", "phone3")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+MAX_QUERY_LENGTH = 200
+_LIKE_SPECIAL = re.compile(r"[\\%_]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _origin(parts: SplitResult) -> tuple[str, str | None, int | None]:
+    scheme = parts.scheme.lower()
+    return scheme, parts.hostname, parts.port or _DEFAULT_PORTS.get(scheme)
+
+
+def within(url: str, base: str) -> bool:
+    """URL is on BASE's scheme, host and port exactly, under BASE's path (the account's
+    credentials go only there: `https://api.twilio.com.evil/...` is not Twilio)."""
+    try:
+        target, trusted = urlsplit(url), urlsplit(base)
+        if (not trusted.hostname or _origin(target) != _origin(trusted) or target.username
+                or target.password):
+            return False
+    except ValueError:  # a port out of range or not a number
+        return False
+    prefix = trusted.path.rstrip("/")
+    return target.path == prefix or target.path.startswith(prefix + "/")
 
 
 def residence_or_404(residence_id: int) -> Residence:
@@ -25,6 +52,12 @@ def residence_or_404(residence_id: int) -> Residence:
     if residence is None:
         abort(404)
     return residence
+
+
+def _contains(column, word: str):
+    """COLUMN contains WORD, ignoring case; `%` and `_` in WORD are text, not wildcards."""
+    pattern = "%" + _LIKE_SPECIAL.sub(r"\\\g<0>", word.lower()) + "%"
+    return func.lower(column).like(pattern, escape="\\")
 
 
 def search(db, text: str) -> list[Residence]:
@@ -42,13 +75,9 @@ def search(db, text: str) -> list[Residence]:
                               .where(PhoneNumber.e164 == e164)).all()
     query = select(Residence)
     for word in text.split():
-        like = f"%{word.lower()}%"
-        query = query.where(or_(func.lower(Residence.last_name).like(like),
-                                func.lower(Residence.first_name).like(like),
-                                func.lower(Residence.street).like(like),
-                                func.lower(Residence.city).like(like),
-                                Residence.civic_number == word,
-                                func.lower(Residence.postal_code).like(like)))
+        query = query.where(or_(*(_contains(column, word) for column in (
+            Residence.last_name, Residence.first_name, Residence.street, Residence.city,
+            Residence.postal_code)), Residence.civic_number == word))
     return db.scalars(query.order_by(Residence.last_name, Residence.id).limit(PAGE_SIZE)).all()
 
 
@@ -59,6 +88,10 @@ def resident_search():
     db = get_session()
     to_review = db.scalar(select(func.count()).select_from(Residence).where(
         or_(Residence.address_needs_review, Residence.name_needs_review)))
+    if len(q) > MAX_QUERY_LENGTH or _CONTROL.search(q):
+        return render_template("console/resident_search.html", q="", results=[],
+                               to_review=to_review,
+                               error=_("console.residents.bad_query", max=MAX_QUERY_LENGTH)), 400
     return render_template("console/resident_search.html", q=q, results=search(db, q),
                            to_review=to_review)
 
@@ -239,7 +272,8 @@ def resident_recording(residence_id, kind):
         abort(404)
     config = current_app.config
     auth = None
-    if url.startswith(config["TWILIO_API_BASE_URL"]) or url.startswith("https://api.twilio.com"):
+    if any(within(url, base) for base in (config["TWILIO_API_BASE_URL"],
+                                          TWILIO_DEFAULT_API_BASE_URL)):
         auth = (config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"])
     try:
         answer = requests.get(url, auth=auth, timeout=10)

@@ -2,7 +2,9 @@
 import io
 import re
 
-_RANGE = re.compile(r"^(\d+)\s*-\s*(\d+)$")
+from dialer.targeting import MAX_CIVIC
+
+_RANGE = re.compile(r"^(\d+)\s*-\s*(\d+)$", re.ASCII)
 _SPLIT = re.compile(r"[,;\n]+")
 
 
@@ -42,6 +44,9 @@ def parse_streets(text: str) -> list[dict]:
         if len(parts) > 1 and (m := _RANGE.match(parts[-1])):
             low, high = int(m.group(1)), int(m.group(2))
             parts = parts[:-1]
+            if max(low, high) > MAX_CIVIC:
+                raise TargetError("streets", "console.target.range_too_big", line=number,
+                                  max=MAX_CIVIC)
             if low > high:
                 raise TargetError("streets", "console.target.bad_range", line=number)
         if len(parts) != 2:
