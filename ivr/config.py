@@ -7,6 +7,8 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 TWILIO_DEFAULT_API_BASE_URL = "https://api.twilio.com"
+SIMULATOR_AUTH_TOKEN = "simulator-auth-token"
+"""The simulator's own auth token: it never holds an account's."""
 OUTBOX_DEFAULTS = {
     "OUTBOX_RELAY_INTERVAL_S": 1.0,  # how often an idle relay looks for promised jobs to hand
     "OUTBOX_BACKOFF_MAX_S": 30.0,    # longest wait between two hand-offs to an unreachable Redis
@@ -128,7 +130,10 @@ def from_environ(environ=None) -> dict:
     settings["USE_SIMULATOR"] = not settings["TWILIO_ACCOUNT_SID"]
     if settings["USE_SIMULATOR"]:
         settings["TWILIO_ACCOUNT_SID"] = "AC" + "0" * 32
-        settings["TWILIO_AUTH_TOKEN"] = settings["TWILIO_AUTH_TOKEN"] or "simulator-auth-token"
+        if settings["TWILIO_AUTH_TOKEN"]:
+            log.warning("TWILIO_AUTH_TOKEN is ignored without TWILIO_ACCOUNT_SID: the simulator "
+                        "signs with its own token, never an account's")
+        settings["TWILIO_AUTH_TOKEN"] = SIMULATOR_AUTH_TOKEN
         log.info("no Twilio account configured: the carrier simulator stands in for Twilio")
     if not settings["TWILIO_API_BASE_URL"]:
         settings["TWILIO_API_BASE_URL"] = ("http://127.0.0.1:5050" if settings["USE_SIMULATOR"]

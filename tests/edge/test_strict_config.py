@@ -48,3 +48,10 @@ def test_the_app_does_not_start_on_a_typo(monkeypatch):
     monkeypatch.setenv("WEBHOOK_SIGNATURE_CHECK", "enabled")
     with pytest.raises(config.ConfigError):
         create_app()
+
+
+def test_the_simulator_never_takes_an_accounts_auth_token():
+    """Without an account SID the simulator stands in, and signs with its own token only."""
+    settings = config.from_environ({"TWILIO_AUTH_TOKEN": "a-real-accounts-token"})
+    assert settings["USE_SIMULATOR"] is True
+    assert settings["TWILIO_AUTH_TOKEN"] == config.SIMULATOR_AUTH_TOKEN
