@@ -1,0 +1,264 @@
+"""Claims are never stranded and never dialled twice: a Redis outage mid-campaign, and an
+emergency campaign pre-empting a normal one, end to end through the carrier simulator.
+
+Redis goes down for real on both backends: fakeredis's server is taken offline
+(`FakeServer.connected = False`); a real Redis is reached through a small TCP proxy that the
+test cuts (open connections closed, new ones closed at once) and restores."""
+import logging
+import socket
+import threading
+import time
+from collections import Counter
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from sqlalchemy import func, select, update
+
+from dialer import campaigns, dispatch, reconcile
+from dialer.pacing import EMERGENCY_FLAG
+from dialer.worker import Dialer, drain, open_work
+from ivr.redis_conn import get_redis
+from models import CallAttempt, Campaign, Delivery
+from tests.conftest import EXTERNAL_REDIS
+from tests.dialer.test_end_to_end import build, outcomes, run_campaign
+from tests.dialer.test_end_to_end import e2e, simulator  # noqa: F401 (fixtures)
+from tests.fixtures.dialer import add_residence
+
+THREADS = 8
+
+
+class TcpProxy:
+    """Forwards 127.0.0.1:PORT to TARGET until cut; while cut, every connection is closed."""
+
+    def __init__(self, host: str, port: int):
+        self.target = (host, port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.1)
+        self.port = self.listener.getsockname()[1]
+        self.up, self.closed = True, False
+        self.pairs: set[tuple] = set()
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self.closed:
+            try:
+                client, _ = self.listener.accept()
+            except (TimeoutError, socket.timeout):
+                continue
+            except OSError:
+                return
+            if not self.up:
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=2)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            client.settimeout(None)
+            pair = (client, upstream)
+            with self.lock:
+                self.pairs.add(pair)
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink, pair), daemon=True).start()
+
+    def _pump(self, source, sink, pair):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            self._drop(pair)
+
+    def _drop(self, pair):
+        with self.lock:
+            self.pairs.discard(pair)
+        for sock in pair:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+    def cut(self):
+        self.up = False
+        with self.lock:
+            pairs = list(self.pairs)
+        for pair in pairs:
+            self._drop(pair)
+
+    def restore(self):
+        self.up = True
+
+    def close(self):
+        self.cut()
+        self.closed = True
+        self.listener.close()
+
+
+class RedisSwitch:
+    """Takes the app's Redis away and gives it back, on either backend."""
+
+    def __init__(self):
+        self.proxy = None
+        if EXTERNAL_REDIS:
+            parts = urlsplit(EXTERNAL_REDIS)
+            self.proxy = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 6379)
+            self.url = urlunsplit(parts._replace(netloc=f"127.0.0.1:{self.proxy.port}"))
+        else:
+            self.url = ""
+
+    def cut(self):
+        if self.proxy:
+            self.proxy.cut()
+        else:
+            from ivr import redis_conn
+            redis_conn._fake_server.connected = False
+
+    def restore(self):
+        if self.proxy:
+            self.proxy.restore()
+        else:
+            from ivr import redis_conn
+            redis_conn._fake_server.connected = True
+
+    def close(self):
+        self.restore()
+        if self.proxy:
+            self.proxy.close()
+
+
+@pytest.fixture
+def redis_switch():
+    switch = RedisSwitch()
+    yield switch
+    switch.close()
+
+
+@pytest.fixture
+def app_config(app_config, redis_switch):
+    app_config.update(DIALER_THREADS=THREADS, DIALER_POLL_INTERVAL_S=0.05,
+                      DIALER_RECONCILE_INTERVAL_S=0.3, DIALER_AMD_GRACE_S=1.0,
+                      DIALER_FINAL_CALLBACK_GRACE_S=2.0, DIALER_AMBIGUOUS_WAIT_S=1.0,
+                      DIALER_HTTP_TIMEOUT_S=5.0, DIALER_FINAL_CALLBACK_AFTER_S=3.0)
+    if redis_switch.url:
+        app_config["REDIS_URL"] = redis_switch.url
+    return app_config
+
+
+def wait_for(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+class Background:
+    """`drain(app)` in a thread while the test acts on the campaign: it runs until `.go`
+    is set and no work is left (or the test leaves the `with` block)."""
+
+    def __init__(self, app, timeout=150):
+        self.go, self.abort, self.result = threading.Event(), threading.Event(), None
+        self.thread = threading.Thread(target=self._run, args=(app, timeout), daemon=True)
+
+    def _run(self, app, timeout):
+        self.result = drain(app, until=lambda: self.abort.is_set() or (
+            self.go.is_set() and not open_work(app)), timeout=timeout)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def finished(self, timeout) -> bool:
+        """Let it finish; True if no work was left within TIMEOUT."""
+        self.go.set()
+        self.thread.join(timeout)
+        return self.result is True and not self.abort.is_set()
+
+    def __exit__(self, *exc):
+        self.abort.set()
+        self.thread.join(30)
+
+
+def held_under_lease(session) -> int:
+    """Residences claimed by a sender thread whose call has not been requested yet."""
+    session.expire_all()
+    return session.scalar(select(func.count(Delivery.id)).where(
+        Delivery.status == "in_progress", Delivery.lease_until.is_not(None)))
+
+
+def test_a_redis_outage_strands_no_claim_and_everyone_is_called_when_it_returns(
+        e2e, session, redis_switch, caplog):
+    """10 s of Redis outage made threads claim 300 of 400 residences and strand them until
+    their lease ran out. Now a connection error gives the claim back at once and the threads
+    back off without claiming more; when Redis returns, every residence is called (with the
+    outcome its scenario gives) long before the lease would have freed anything."""
+    app = e2e.live.app
+    app.config.update(DIALER_CPS=10, DIALER_CLAIM_LEASE_S=300.0)
+    expected, numbers = build(session, copies=6)  # 48 residences, some with 2 numbers / rounds
+    e2e.sim.set_scenario({"seed": 6, "default": {"answer": "human"}, "numbers": numbers})
+    run_campaign(e2e, session, numbers)
+    with Background(app) as worker, caplog.at_level(logging.INFO, logger="dialer"):
+        assert wait_for(lambda: len(e2e.sim.calls()) >= 6, 30)
+        caplog.clear()
+        redis_switch.cut()
+        held = []
+        for _ in range(30):  # 3 s of outage
+            time.sleep(0.1)
+            held.append(held_under_lease(session))
+        redis_switch.restore()
+        outage_logs = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        # no claim is left stranded (at most one per thread, for an instant)...
+        assert max(held) <= THREADS and held[-1] == 0, held
+        # ...and the operator reads that Redis is down once per worker, not once per claim
+        assert len(outage_logs) == 1, outage_logs
+        # far less than the 300 s lease: nothing waits for a lease to run out
+        assert worker.finished(60), outcomes(session)
+    assert outcomes(session) == expected
+    e2e.sim.wait_idle()
+    dialled = Counter((c["to"]) for c in e2e.sim.calls())
+    attempts = Counter(session.scalars(select(CallAttempt.to_number)
+                                       .where(CallAttempt.sid.is_not(None))))
+    assert dialled == attempts  # every call the provider placed is accounted for
+
+
+def add_city(session, city: str, first: int, count: int) -> dict:
+    numbers = {}
+    for i in range(count):
+        n = f"+1418{first + i:07d}"
+        numbers[n] = {"answer": "human"}
+        add_residence(session, [n], city=city, civic=str(i + 1))
+    return numbers
+
+
+def test_an_emergency_pre_empting_a_normal_campaign_dials_nobody_twice(e2e, session):
+    """A normal thread held back by the emergency flag past its claim's lease lost the
+    residence to the reconciler, then placed its call anyway: the number rang twice in the
+    round. Now the claim is given back before its lease ends, and a call is only placed for an
+    attempt still its own."""
+    app = e2e.live.app
+    app.config.update(DIALER_CPS=10, DIALER_CLAIM_LEASE_S=2.0)
+    normal = add_city(session, "JONQUIÈRE", 5560000, 40)
+    emergency = add_city(session, "CHICOUTIMI", 5570000, 60)
+    e2e.sim.set_scenario({"seed": 7, "default": {"answer": "human"},
+                          "numbers": {**normal, **emergency}})
+    run_campaign(e2e, session, normal, priority="normal", rounds=1, target={"cities": ["Jonquière"]},
+                 window_start="00:00", window_end="23:59")
+    with Background(app) as worker:
+        # the normal campaign is under way, every sender thread holding a normal claim...
+        assert wait_for(lambda: len(e2e.sim.calls()) >= 5, 30)
+        # ...when the emergency comes
+        run_campaign(e2e, session, emergency, priority="emergency", rounds=1,
+                     target={"cities": ["Chicoutimi"]})
+        assert worker.finished(120)
+    e2e.sim.wait_idle()
+    dialled = Counter(c["to"] for c in e2e.sim.calls())
+    assert set(dialled) == set(normal) | set(emergency)
+    twice = {n: k for n, k in dialled.items() if k > 1}
+    assert not twice, twice  # one round: one call per number
+    assert set(outcomes(session).values()) == {"human"}
