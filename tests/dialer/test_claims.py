@@ -9,16 +9,16 @@ import socket
 import threading
 import time
 from collections import Counter
+from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy import func, select, update
 
 from dialer import campaigns, dispatch, reconcile
-from dialer.pacing import EMERGENCY_FLAG
+from dialer.pacing import EMERGENCY_FLAG, redis_for
 from dialer.worker import Dialer, drain, open_work
-from ivr.redis_conn import get_redis
-from models import CallAttempt, Campaign, Delivery
+from models import CallAttempt, Campaign, Delivery, utcnow
 from tests.conftest import EXTERNAL_REDIS
 from tests.dialer.test_end_to_end import build, outcomes, run_campaign
 from tests.dialer.test_end_to_end import e2e, simulator  # noqa: F401 (fixtures)
@@ -262,3 +262,76 @@ def test_an_emergency_pre_empting_a_normal_campaign_dials_nobody_twice(e2e, sess
     twice = {n: k for n, k in dialled.items() if k > 1}
     assert not twice, twice  # one round: one call per number
     assert set(outcomes(session).values()) == {"human"}
+
+
+def one_residence_campaign(e2e, session, **fields):
+    add_residence(session, ["+14185551234"])
+    e2e.sim.set_scenario({"seed": 8, "default": {"answer": "human"}})
+    return run_campaign(e2e, session, {}, rounds=1, window_start="00:00", window_end="23:59",
+                        **fields)
+
+
+def test_a_claim_taken_back_by_the_reconciler_is_never_dialled(e2e, session):
+    """The thread's lease ran out before its call slot came and the reconciler gave the
+    residence to another claim: the late thread must not place the call (it used to, and hang
+    it up at once: the phone rang)."""
+    app = e2e.live.app
+    campaign = one_residence_campaign(e2e, session)
+    job = dispatch.claim(session, session.get(Campaign, campaign.id), 60.0)
+    session.execute(update(Delivery).values(lease_until=utcnow() - timedelta(seconds=1)))
+    session.commit()
+    reconcile.run_once(app, session)  # lease over, no call at the provider: queued again
+    session.expire_all()
+    assert session.scalar(select(Delivery.status)) == "pending"
+
+    Dialer(app)._place(session, job)  # the late thread gets its slot at last
+    assert e2e.sim.calls() == []
+
+    assert drain(app, timeout=60)
+    e2e.sim.wait_idle()
+    assert [c["to"] for c in e2e.sim.calls()] == ["+14185551234"]
+    assert outcomes(session) == {session.scalar(select(Delivery.residence_id)): "human"}
+
+
+def test_a_call_being_requested_is_not_taken_back_when_its_lease_ends(e2e, session):
+    """Once its request is marked, a slow create request outliving the lease keeps its
+    residence: the reconciler resolves it like a lost answer (after the HTTP timeout), it does
+    not hand the number to another claim."""
+    app = e2e.live.app
+    campaign = one_residence_campaign(e2e, session)
+    job = dispatch.claim(session, session.get(Campaign, campaign.id), 60.0)
+    assert dispatch.mark_requested(session, job.attempt_id, utcnow())
+    session.execute(update(Delivery).values(lease_until=utcnow() - timedelta(seconds=1)))
+    session.commit()
+    reconcile.run_once(app, session)
+    session.expire_all()
+    assert session.scalar(select(Delivery.status)) == "in_progress"
+    assert session.scalar(select(CallAttempt.outcome)) is None
+    assert not dispatch.mark_requested(session, job.attempt_id, utcnow())  # marked once
+
+
+def test_a_normal_claim_held_back_past_its_lease_is_given_back(e2e, session):
+    """Emergency callers hold every slot: a normal claim that cannot get one before its lease
+    ends is given back (the residence due again, the attempt not counted), not kept."""
+    app = e2e.live.app
+    campaign = one_residence_campaign(e2e, session, priority="normal")
+    job = dispatch.claim(session, session.get(Campaign, campaign.id), 2.0)
+    flag = redis_for(app)
+    flag.set(EMERGENCY_FLAG, 1, px=60_000)
+    dialer = Dialer(app)
+
+    def place():
+        with dialer.Session() as own:
+            dialer._place(own, job)
+    thread = threading.Thread(target=place, daemon=True)
+    thread.start()
+    try:
+        thread.join(10)
+        assert not thread.is_alive()  # it gave up within the lease instead of waiting on
+    finally:
+        flag.delete(EMERGENCY_FLAG)
+        thread.join(10)
+    session.expire_all()
+    assert session.scalar(select(Delivery.status)) == "pending"
+    assert session.scalar(select(CallAttempt.outcome)) == "void"
+    assert e2e.sim.calls() == []
