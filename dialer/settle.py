@@ -162,7 +162,8 @@ def void_attempt(session, attempt_id: int, reason: str, unrequested: bool = Fals
              CallAttempt.sid.is_(None)]
     if unrequested:
         where.append(CallAttempt.requested_at.is_(None))
-    attempt = session.execute(_update(*where).values(status="void", outcome="void", error=reason[:255])
+    attempt = session.execute(
+        _update(*where).values(status="void", outcome="void", error=reason[:255])
         .returning(CallAttempt.delivery_id, CallAttempt.round, CallAttempt.number_index)).first()
     if attempt is None:
         return False

@@ -3,10 +3,13 @@ plus a reconciler thread. `run_worker` (for `ivr worker`) also serves the RQ que
 
 Per call: find a campaign with due work (emergency first, calling window respected) ->
 claim one delivery and commit its attempt -> `pacing.acquire` a slot of the account-wide CPS
-limit -> `calls.create` at once -> record the SID. Twilio's own queue is never relied on: a call is
+limit -> mark the attempt requested if the claim is still its own (dispatch.mark_requested)
+-> `calls.create` at once -> record the SID. Twilio's own queue is never relied on: a call is
 only requested when its slot has come. 429 / 20429 answers back off and retry; a lost answer
 (timeout, 5xx) makes the attempt ambiguous, for the reconciler to resolve before that number is
-dialled again; a 4xx refusal fails that number.
+dialled again; a 4xx refusal fails that number. A claim that gets no slot before its lease
+ends, or meets a connection error (Redis, the database), is given back at once; on a
+connection error the thread backs off and claims nothing until both answer (dialer.outage).
 """
 import gc
 import logging

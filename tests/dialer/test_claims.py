@@ -247,8 +247,8 @@ def test_an_emergency_pre_empting_a_normal_campaign_dials_nobody_twice(e2e, sess
     emergency = add_city(session, "CHICOUTIMI", 5570000, 60)
     e2e.sim.set_scenario({"seed": 7, "default": {"answer": "human"},
                           "numbers": {**normal, **emergency}})
-    run_campaign(e2e, session, normal, priority="normal", rounds=1, target={"cities": ["Jonquière"]},
-                 window_start="00:00", window_end="23:59")
+    run_campaign(e2e, session, normal, priority="normal", rounds=1,
+                 target={"cities": ["Jonquière"]}, window_start="00:00", window_end="23:59")
     with Background(app) as worker:
         # the normal campaign is under way, every sender thread holding a normal claim...
         assert wait_for(lambda: len(e2e.sim.calls()) >= 5, 30)
