@@ -94,12 +94,16 @@ class Dialer:
     def _send_loop(self) -> None:
         session = self.Session()
         failures = 0  # connection errors in a row, for this thread's backoff
+        unreleased = None  # a claim not given back yet: the database did not answer
         try:
             while not self.stopping.is_set():
                 job = None
                 try:
-                    if failures or self.outages.active:
+                    if failures or unreleased or self.outages.active:
                         self._probe(session)  # claim nothing while Redis or the database is down
+                        if unreleased:
+                            self._release(session, *unreleased)
+                            unreleased = None
                         failures = 0
                         self.outages.ended()
                     job = self._next_job(session)
@@ -110,7 +114,9 @@ class Dialer:
                 except Exception as error:
                     down = outage.unreachable(error)
                     if job is not None:
-                        self._give_back(session, job, f"not placed: {error.__class__.__name__}")
+                        reason = f"not placed: {error.__class__.__name__}"
+                        if not self._give_back(session, job, reason):
+                            unreleased = (job, reason)
                     else:
                         self._rollback(session)
                     if down:
@@ -136,20 +142,25 @@ class Dialer:
         except Exception:  # the connection is gone; the pool replaces it
             log.debug("rollback failed", exc_info=True)
 
-    def _give_back(self, session, job, reason: str) -> None:
+    def _release(self, session, job, reason: str) -> None:
         """The claim ends without a call: its attempt does not count and the residence is due
         again at once, on the same number (unless the call was requested meanwhile, or the
-        claim was already taken back). If the database cannot be reached, the claim's lease
-        frees it later."""
+        claim was already taken back). Raises if the database cannot be reached."""
         self._rollback(session)
+        if settle.void_attempt(session, job.attempt_id, reason, unrequested=True):
+            log.debug("claim of delivery %s given back: %s", job.delivery_id, reason)
+        session.commit()
+
+    def _give_back(self, session, job, reason: str) -> bool:
+        """`_release`; False if the database did not answer (the thread tries again before
+        it claims anything; were it to die, the claim's lease frees the residence)."""
         try:
-            if settle.void_attempt(session, job.attempt_id, reason, unrequested=True):
-                log.debug("claim of delivery %s given back: %s", job.delivery_id, reason)
-            session.commit()
+            self._release(session, job, reason)
+            return True
         except Exception:
             self._rollback(session)
-            log.debug("claim of delivery %s not given back; its lease will free it",
-                      job.delivery_id, exc_info=True)
+            log.debug("claim of delivery %s not given back yet", job.delivery_id, exc_info=True)
+            return False
 
     def _next_job(self, session):
         campaigns = self._eligible(session)
@@ -183,7 +194,7 @@ class Dialer:
 
     def _place(self, session, job) -> None:
         if not self._running(session, job):
-            self._give_back(session, job, "campaign no longer running")
+            self._release(session, job, "campaign no longer running")
             return
         backoffs = list(defaults.setting(self.app, "DIALER_RATE_LIMIT_BACKOFF_S",
                                          defaults.RATE_LIMIT_BACKOFF_S))
@@ -192,14 +203,14 @@ class Dialer:
             if missed is None and not self._running(session, job):
                 missed = "campaign no longer running"
             if missed:
-                self._give_back(session, job, missed)
+                self._release(session, job, missed)
                 return
             sent = utcnow()
             if not dispatch.mark_requested(session, job.attempt_id, sent):
                 # the reconciler took the claim back (its lease ran out): never dial it now
                 log.warning("attempt %s to %s: claim lost before its call slot; not placed",
                             job.attempt_id, job.to)
-                self._give_back(session, job, "claim lost before its call slot")
+                self._release(session, job, "claim lost before its call slot")
                 return
             try:
                 sid = place_call(self.app, job.token, job.to, job.language, job.ring_timeout_s)
