@@ -31,6 +31,14 @@ CLAIM_LEASE_S = 45.0
 """A worker holds a claimed delivery this long; past it, its unsent call is checked at the
 provider and the delivery is handed to another worker (`DIALER_CLAIM_LEASE_S`)."""
 
+CLAIM_MARGIN_S = 5.0
+"""A claim that has no call slot this long before its lease ends (at most a quarter of the
+lease) is given back rather than placed late."""
+
+OUTAGE_BACKOFF_S = (0.25, 0.5, 1.0, 2.0, 4.0)
+"""Waits of a sender thread after successive connection errors (Redis or the database);
+the last one repeats until the service answers again."""
+
 FINAL_CALLBACK_GRACE_S = 60.0
 """Past ring time plus this margin, a call with no final callback is fetched from the REST API."""
 

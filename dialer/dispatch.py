@@ -10,18 +10,29 @@ never wait on each other's rows. SQLite has no row locks (one writer at a time):
 the same conditional `UPDATE ... WHERE status = 'pending'` and SQLite's database lock makes it
 atomic; concurrent claimers simply take turns (fine for one machine, documented).
 
+A claim is held under its lease only until its call is requested. A sender thread that gets no
+call slot within the lease (minus a margin, defaults.CLAIM_MARGIN_S) gives the claim back.
+Right before the create request, `mark_requested` checks and marks the attempt in one
+conditional UPDATE: still `creating`, never requested, its residence still in progress on it
+and under a lease not over. Only then is the call created; a thread whose claim was taken back
+meanwhile (the reconciler re-queues an unrequested attempt once its lease is over) never
+places it, and a marked attempt is no longer re-queued on lease expiry (it is resolved like a
+lost answer instead). So one claim is one call at most, and no number rings twice in a round.
+
 The optional cap on calls in progress (`DIALER_MAX_IN_PROGRESS`) is a condition of the same
 UPDATE: the count of live attempts must be under it. On PostgreSQL, claims under a cap first
 take a transaction-scoped advisory lock, so two workers never both see the last free place;
 on SQLite the database lock already serializes them.
 """
 import secrets
+import time
 from datetime import datetime, time as dtime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, insert, select, text, update
 
+from ivr.db import relaxed_commit
 from models import (CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, PhoneNumber,
                     Priority, Residence, utcnow)
 from models.residence import NumberKind
@@ -69,13 +80,20 @@ def view_of(c: Campaign) -> CampaignView:
                         bool(c.message_en or c.audio_url_en))
 
 
-class Job:
-    """One claimed call to place."""
+def claim_margin(lease_s: float) -> float:
+    """How long before its lease ends a claim without a call slot is given back."""
+    return min(defaults.CLAIM_MARGIN_S, lease_s / 4)
 
-    def __init__(self, attempt_id, token, delivery_id, campaign_id, to, language, ring, priority):
+
+class Job:
+    """One claimed call to place; `deadline` (time.monotonic) is when, still without a call
+    slot, the claim must be given back."""
+
+    def __init__(self, attempt_id, token, delivery_id, campaign_id, to, language, ring, priority,
+                 deadline=float("inf")):
         self.attempt_id, self.token, self.delivery_id = attempt_id, token, delivery_id
         self.campaign_id, self.to, self.language = campaign_id, to, language
-        self.ring_timeout_s, self.priority = ring, priority
+        self.ring_timeout_s, self.priority, self.deadline = ring, priority, deadline
 
 
 def _live_calls():
@@ -90,7 +108,7 @@ def claim(session, campaign: "CampaignView | Campaign", lease_s: float,
     nothing is due, or when MAX_IN_PROGRESS (if > 0) calls are already in progress."""
     if isinstance(campaign, Campaign):
         campaign = view_of(campaign)
-    now = utcnow()
+    now, started = utcnow(), time.monotonic()
     postgresql = session.get_bind().dialect.name == "postgresql"
     conditions = []
     if max_in_progress > 0:
@@ -138,4 +156,36 @@ def claim(session, campaign: "CampaignView | Campaign", lease_s: float,
     session.commit()
     return Job(attempt_id, token, row.id, campaign.id, to,
                language if language in ("fr", "en") else "fr", campaign.ring_timeout_s,
-               campaign.priority)
+               campaign.priority, started + lease_s - claim_margin(lease_s))
+
+
+def mark_requested(session, attempt_id: int, at: datetime) -> bool:
+    """Right before its create request: mark the attempt as requested AT if it is still its
+    claim's own (`creating`, not requested nor given up, its residence in progress on it under
+    a lease not over); committed. False: the claim was taken back, place no call.
+
+    The commit may skip the disk flush (ivr.db.relaxed_commit): a crash that lost the mark
+    leaves an unrequested attempt, which the reconciler resolves by listing the provider's
+    calls once its lease is over (adopting the call if it was placed)."""
+    relaxed_commit(session)
+    held = select(Delivery.id).where(
+        Delivery.id == CallAttempt.delivery_id, Delivery.status == Outcome.IN_PROGRESS.value,
+        Delivery.round == CallAttempt.round, Delivery.number_index == CallAttempt.number_index,
+        Delivery.lease_until > utcnow()).exists()
+    marked = session.execute(update(CallAttempt).where(
+        CallAttempt.id == attempt_id, CallAttempt.status == "creating",
+        CallAttempt.outcome.is_(None), CallAttempt.sid.is_(None),
+        CallAttempt.requested_at.is_(None), held).values(requested_at=at)
+        .execution_options(synchronize_session=False)).rowcount
+    session.commit()
+    return marked == 1
+
+
+def unmark_requested(session, attempt_id: int) -> None:
+    """The marked request was refused without placing a call (429): not requested after all
+    (it is marked again, under the same conditions, before it is retried); committed."""
+    session.execute(update(CallAttempt).where(
+        CallAttempt.id == attempt_id, CallAttempt.sid.is_(None), CallAttempt.outcome.is_(None),
+        CallAttempt.status == "creating").values(requested_at=None)
+        .execution_options(synchronize_session=False))
+    session.commit()

@@ -17,12 +17,17 @@ the emergency flag is up. So emergency calls go first when both wait.
 
 If Redis is flushed the schedule simply starts again from now (slots already handed out are at
 most 2 s ahead, so at worst one window sees the overlap of both; documented in the README, dialer section).
+If Redis cannot be reached, `acquire` raises redis's ConnectionError (or TimeoutError) within a
+few seconds, never hangs: pacing has its own client with socket timeouts and a short retry, so
+that a sender thread gives its claim back at once (dialer.worker) instead of holding it.
 """
 import threading
 import time
 import weakref
 
 import redis
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.retry import Retry
 
 from ivr.redis_conn import get_redis
 
@@ -34,6 +39,7 @@ GUARD_WINDOW_S = 1.01  # shorter than CPS_MARGIN: the check only catches late wa
 EMERGENCY_FLAG = "cps:emergency-waiting"
 FLAG_TTL_MS, FLAG_REFRESH_S = 1500, 0.5
 HORIZON_S = {"emergency": 2.0, "service": 1.0, "normal": 0.25}
+SOCKET_TIMEOUT_S = 2.0  # a Redis that stops answering is an outage, not a wait
 _local_lock = threading.Lock()
 
 
@@ -45,6 +51,25 @@ def interval(app) -> float:
     """Seconds between two call creations for the account."""
     cps = float(app.config.get("DIALER_CPS") or 1)
     return defaults.CPS_MARGIN / cps
+
+
+def redis_for(app) -> redis.Redis:
+    """The pacing's Redis client: the app's server, with socket timeouts and a short retry
+    (redis-py's default retries a lost connection for seconds, and a silent server would hold
+    a thread forever). Without REDIS_URL, the app's in-process stand-in."""
+    conn = app.extensions.get("pacing_redis")
+    if conn is None:
+        url = app.config.get("REDIS_URL")
+        conn = get_redis(app) if not url else redis.Redis.from_url(
+            url, socket_timeout=SOCKET_TIMEOUT_S, socket_connect_timeout=SOCKET_TIMEOUT_S,
+            retry=Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.1), 2))
+        app.extensions["pacing_redis"] = conn
+    return conn
+
+
+def emergency_waiting(app) -> bool:
+    """True while an emergency caller waits for a slot (normal callers are held back)."""
+    return bool(redis_for(app).exists(EMERGENCY_FLAG))
 
 
 def _server_now(conn) -> float:
@@ -116,7 +141,7 @@ def acquire(app, priority: str = "normal", timeout: float | None = 30.0) -> floa
     """
     if priority not in HORIZON_S:
         raise ValueError(f"unknown priority {priority!r}")
-    conn = get_redis(app)
+    conn = redis_for(app)
     step = interval(app)
     started = time.monotonic()
     while True:

@@ -3,10 +3,12 @@
 Each pass (any number of workers may run it at once; every change is conditional):
 - expires campaigns past their expiry, completes those with nothing left to do, and finalizes
   residences left pending in cancelled or expired campaigns;
-- resolves attempts whose create request is ambiguous (answer lost, or the worker died after
-  writing the attempt and before recording the SID: its lease expired): a call to that number
-  created since then and owned by no attempt is adopted; none means it was never placed, and
-  the residence goes back to the same number;
+- resolves attempts whose create request is ambiguous (answer lost; or the worker died after
+  writing the attempt: its lease expired before the request, or the request was marked and no
+  SID came within the HTTP timeout): a call to that number created since then and owned by no
+  attempt is adopted; none means it was never placed, and the residence goes back to the same
+  number. An attempt whose request is marked (dispatch.mark_requested) is never given back
+  for its lease alone: its thread may be placing the call right now;
 - fetches calls whose final callback never came (past ring time + margin), and answered calls
   still waiting for AMD's verdict, and settles them from the REST API's answer.
 """
@@ -101,14 +103,21 @@ def _resolve_ambiguous(app, session) -> int:
     now = utcnow()
     wait = defaults.setting(app, "DIALER_AMBIGUOUS_WAIT_S", defaults.HTTP_TIMEOUT_S / 2)
     lease = defaults.setting(app, "DIALER_CLAIM_LEASE_S", defaults.CLAIM_LEASE_S)
+    in_flight = wait + defaults.setting(app, "DIALER_HTTP_TIMEOUT_S", defaults.HTTP_TIMEOUT_S)
     lease_over = exists().where(Delivery.id == CallAttempt.delivery_id,
                                 Delivery.lease_until < now)
-    attempts = session.scalars(select(CallAttempt).where(
+    creating = CallAttempt.status == "creating"
+    # plain rows: what each attempt was when chosen (a commit below must not reload them)
+    attempts = session.execute(select(
+        CallAttempt.id, CallAttempt.to_number, CallAttempt.created_at, CallAttempt.requested_at,
+        CallAttempt.delivery_id).where(
         CallAttempt.outcome.is_(None), CallAttempt.sid.is_(None), or_(
             (CallAttempt.status == "ambiguous")
             & (CallAttempt.requested_at < now - timedelta(seconds=wait)),
-            (CallAttempt.status == "creating") & lease_over,
-            (CallAttempt.status == "creating") & CallAttempt.delivery_id.is_(None)
+            creating & CallAttempt.requested_at.is_(None) & lease_over,
+            creating & CallAttempt.delivery_id.is_not(None)
+            & (CallAttempt.requested_at < now - timedelta(seconds=in_flight)),
+            creating & CallAttempt.delivery_id.is_(None)
             & (CallAttempt.created_at < now - timedelta(seconds=lease))))
         .order_by(CallAttempt.id).limit(200)).all()
     resolved = 0
@@ -122,7 +131,10 @@ def _resolve_ambiguous(app, session) -> int:
             log.warning("attempt %s: cannot list calls to resolve it: %s", attempt.id, error)
             continue
         if call is None:
-            if settle.void_attempt(session, attempt.id, "not placed (resolved by listing calls)"):
+            # an unrequested claim is taken back only if its thread has not marked it since
+            if settle.void_attempt(session, attempt.id, "not placed (resolved by listing calls)",
+                                   unrequested=attempt.requested_at is None
+                                   and attempt.delivery_id is not None):
                 log.info("attempt %s to %s was never placed; the residence will be called again",
                          attempt.id, attempt.to_number)
         else:
@@ -182,9 +194,9 @@ def _settle_missing(app, session) -> int:
 
 def _fetch_allowed(app, attempt_id: int, grace: float) -> bool:
     """At most one fetch per call per grace period across workers (a Redis hint only)."""
-    from ivr.redis_conn import get_redis
+    from .pacing import redis_for  # timeouts and a short retry: an outage costs no time here
     try:
-        return bool(get_redis(app).set(f"dialer:fetched:{attempt_id}", 1, nx=True,
+        return bool(redis_for(app).set(f"dialer:fetched:{attempt_id}", 1, nx=True,
                                        px=max(int(grace * 1000), 200)))
     except Exception:
         return True

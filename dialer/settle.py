@@ -154,11 +154,16 @@ def settle(session, attempt_id: int, outcome: str) -> str | None:
     return outcome
 
 
-def void_attempt(session, attempt_id: int, reason: str) -> bool:
-    """The call was never placed: the residence goes back to the same number, at once."""
-    attempt = session.execute(_update(
-        CallAttempt.id == attempt_id, CallAttempt.outcome.is_(None),
-        CallAttempt.sid.is_(None)).values(status="void", outcome="void", error=reason[:255])
+def void_attempt(session, attempt_id: int, reason: str, unrequested: bool = False) -> bool:
+    """The call was never placed: the residence goes back to the same number, at once (the
+    attempt does not count). UNREQUESTED: only if its create request was never marked
+    (dispatch.mark_requested), i.e. a claim given back before its call."""
+    where = [CallAttempt.id == attempt_id, CallAttempt.outcome.is_(None),
+             CallAttempt.sid.is_(None)]
+    if unrequested:
+        where.append(CallAttempt.requested_at.is_(None))
+    attempt = session.execute(
+        _update(*where).values(status="void", outcome="void", error=reason[:255])
         .returning(CallAttempt.delivery_id, CallAttempt.round, CallAttempt.number_index)).first()
     if attempt is None:
         return False

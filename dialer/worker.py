@@ -5,10 +5,13 @@ without forking; a heartbeat and a watchdog make a frozen or stalled dialer seen
 
 Per call: find a campaign with due work (emergency first, calling window respected) ->
 claim one delivery and commit its attempt -> `pacing.acquire` a slot of the account-wide CPS
-limit -> `calls.create` at once -> record the SID. Twilio's own queue is never relied on: a call is
+limit -> mark the attempt requested if the claim is still its own (dispatch.mark_requested)
+-> `calls.create` at once -> record the SID. Twilio's own queue is never relied on: a call is
 only requested when its slot has come. 429 / 20429 answers back off and retry; a lost answer
 (timeout, 5xx) makes the attempt ambiguous, for the reconciler to resolve before that number is
-dialled again; a 4xx refusal fails that number.
+dialled again; a 4xx refusal fails that number. A claim that gets no slot before its lease
+ends, or meets a connection error (Redis, the database), is given back at once; on a
+connection error the thread backs off and claims nothing until both answer (dialer.outage).
 """
 import gc
 import logging
@@ -23,11 +26,11 @@ from ivr import metrics
 from ivr.db import sessionmaker_for
 from ivr.logs import ids
 from ivr.outbox_relay import Relay, relay_once
-from models import CallAttempt, Campaign, CampaignStatus, Delivery, utcnow
+from models import CallAttempt, Campaign, CampaignStatus, Delivery, Priority, utcnow
 
-from . import defaults, dispatch, heartbeat, reconcile, settle
+from . import defaults, dispatch, heartbeat, outage, reconcile, settle
 from .calls import client_for, is_definite_refusal, is_rate_limited, place_call
-from .pacing import PacingTimeout, acquire
+from .pacing import PacingTimeout, acquire, emergency_waiting, redis_for
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,7 @@ class Dialer:
         self.last_claim_at = self.last_placed_at = None
         self._beat_ok = time.monotonic()
         self._stall: str | None = None
+        self.outages = outage.Outages()
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> "Dialer":
@@ -177,66 +181,139 @@ class Dialer:
 
     def _send_loop(self) -> None:
         session = self.Session()
+        failures = 0  # connection errors in a row, for this thread's backoff
+        unreleased = None  # a claim not given back yet: the database did not answer
         try:
             while not self.stopping.is_set():
+                job = None
                 try:
+                    if failures or unreleased or self.outages.active:
+                        self._probe(session)  # claim nothing while Redis or the database is down
+                        if unreleased:
+                            self._release(session, *unreleased)
+                            unreleased = None
+                        failures = 0
+                        self.outages.ended()
                     job = self._next_job(session)
                     if job is None:
                         self.stopping.wait(self.poll)
                         continue
                     self._place(session, job)
-                except Exception:
-                    log.exception("dialer thread error; continuing")
-                    session.rollback()
-                    self.stopping.wait(self.poll)
+                except Exception as error:
+                    down = outage.unreachable(error)
+                    if job is not None:
+                        reason = f"not placed: {error.__class__.__name__}"
+                        if not self._give_back(session, job, reason):
+                            unreleased = (job, reason)
+                    else:
+                        self._rollback(session)
+                    if down:
+                        failures += 1
+                        self.outages.began(down, error)
+                        self.stopping.wait(outage.backoff(failures))
+                    else:
+                        log.exception("dialer thread error; continuing")
+                        self.stopping.wait(self.poll)
         finally:
             session.close()
+
+    def _probe(self, session) -> None:
+        """Raise unless Redis (the pacing's) and the database both answer."""
+        redis_for(self.app).ping()
+        session.execute(select(1))
+        session.rollback()
+
+    @staticmethod
+    def _rollback(session) -> None:
+        try:
+            session.rollback()
+        except Exception:  # the connection is gone; the pool replaces it
+            log.debug("rollback failed", exc_info=True)
+
+    def _release(self, session, job, reason: str) -> None:
+        """The claim ends without a call: its attempt does not count and the residence is due
+        again at once, on the same number (unless the call was requested meanwhile, or the
+        claim was already taken back). Raises if the database cannot be reached."""
+        self._rollback(session)
+        if settle.void_attempt(session, job.attempt_id, reason, unrequested=True):
+            log.debug("claim of delivery %s given back: %s", job.delivery_id, reason)
+        session.commit()
+
+    def _give_back(self, session, job, reason: str) -> bool:
+        """`_release`; False if the database did not answer (the thread tries again before
+        it claims anything; were it to die, the claim's lease frees the residence)."""
+        try:
+            self._release(session, job, reason)
+            return True
+        except Exception:
+            self._rollback(session)
+            log.debug("claim of delivery %s not given back yet", job.delivery_id, exc_info=True)
+            return False
 
     def _next_job(self, session):
         campaigns = self._eligible(session)
         if not campaigns:
             return None
         for campaign in campaigns:  # emergency first
+            if campaign.priority != Priority.EMERGENCY.value and emergency_waiting(self.app):
+                return None  # emergency calls take every slot: a normal claim would only wait
             job = dispatch.claim(session, campaign, self.lease, self.max_in_progress)
             if job is not None:
                 self.last_claim_at = utcnow()
                 return job
         return None
 
-    def _wait_for_slot(self, priority: str) -> bool:
+    def _wait_for_slot(self, job) -> str | None:
         """Take a slot of the account's CPS, right before the request (so the provider sees
-        the same spacing); False if the worker is stopping."""
+        the same spacing); None when taken, else why not (stopping, or no slot before the
+        claim's deadline). Redis's connection errors go up to the caller."""
         while not self.stopping.is_set():
+            left = job.deadline - time.monotonic()
+            if left <= 0:
+                return "no call slot within the claim's lease"
             try:
-                metrics.pacing_waited(priority, acquire(self.app, priority, timeout=2.0))
-                return True
+                metrics.pacing_waited(job.priority, acquire(self.app, job.priority,
+                                                            timeout=min(2.0, left)))
+                return None
             except PacingTimeout:
                 continue
-        return False
+        return "worker stopping"
+
+    def _running(self, session, job) -> bool:
+        return job.campaign_id in {c.id for c in self._eligible(session)}
 
     def _place(self, session, job) -> None:
-        if job.campaign_id not in {c.id for c in self._eligible(session)}:
-            settle.void_attempt(session, job.attempt_id, "campaign no longer running")
-            session.commit()
+        if not self._running(session, job):
+            self._release(session, job, "campaign no longer running")
             return
         backoffs = list(defaults.setting(self.app, "DIALER_RATE_LIMIT_BACKOFF_S",
                                          defaults.RATE_LIMIT_BACKOFF_S))
         while True:
-            if not self._wait_for_slot(job.priority):
-                settle.void_attempt(session, job.attempt_id, "worker stopping")
-                session.commit()
+            missed = self._wait_for_slot(job)
+            if missed is None and not self._running(session, job):
+                missed = "campaign no longer running"
+            if missed:
+                self._release(session, job, missed)
                 return
             sent = utcnow()
+            if not dispatch.mark_requested(session, job.attempt_id, sent):
+                # the reconciler took the claim back (its lease ran out): never dial it now
+                log.warning("attempt %s to %s: claim lost before its call slot; not placed",
+                            job.attempt_id, job.to)
+                self._release(session, job, "claim lost before its call slot")
+                return
             try:
                 sid = place_call(self.app, job.token, job.to, job.language, job.ring_timeout_s)
                 break
             except Exception as error:
-                if is_rate_limited(error) and backoffs and not self.stopping.is_set():
-                    wait = backoffs.pop(0)
-                    log.warning("provider says too many requests (429); retrying in %.2f s", wait)
-                    time.sleep(wait)
-                    continue
                 if is_rate_limited(error):
+                    dispatch.unmark_requested(session, job.attempt_id)
+                    if backoffs and not self.stopping.is_set():
+                        wait = backoffs.pop(0)
+                        log.warning("provider says too many requests (429); retrying in %.2f s",
+                                    wait)
+                        time.sleep(wait)
+                        continue
                     settle.void_attempt(session, job.attempt_id, "rate limited (429)")
                 elif is_definite_refusal(error):
                     log.warning("call to %s refused by the provider: %s", job.to, error)
@@ -247,9 +324,6 @@ class Dialer:
                 else:
                     log.warning("call to %s: create answer lost (%s); ambiguous until resolved",
                                 job.to, error.__class__.__name__)
-                    session.execute(update(CallAttempt).where(
-                        CallAttempt.id == job.attempt_id, CallAttempt.requested_at.is_(None))
-                        .values(requested_at=sent))
                     session.execute(update(CallAttempt).where(
                         CallAttempt.id == job.attempt_id, CallAttempt.status == "creating")
                         .values(status="ambiguous", error=str(error)[:255]))
@@ -270,7 +344,8 @@ class Dialer:
         self.placed += 1
         self._note_placed(job, sid)
         if outcome == "void":
-            # the reconciler gave this attempt up meanwhile: never let the call ring twice
+            # cannot happen since mark_requested (kept as the last safety net): never let a
+            # call ring for an attempt given up
             log.error("call %s placed after its attempt was given up; hanging it up", sid)
             from .calls import hang_up_or_redirect
             hang_up_or_redirect(self.app, sid)
