@@ -357,9 +357,13 @@ class Dialer:
             while not self.stopping.wait(self.reconcile_interval):
                 try:
                     reconcile.run_once(self.app, session)
-                except Exception:
-                    log.exception("reconciler error; continuing")
-                    session.rollback()
+                except Exception as error:
+                    down = outage.unreachable(error)
+                    if down:  # the sender threads log the outage once; no traceback per pass
+                        self.outages.began(down, error)
+                    else:
+                        log.exception("reconciler error; continuing")
+                    self._rollback(session)
         finally:
             session.close()
 
