@@ -6,16 +6,17 @@ and reconciler threads alive, when it last claimed a delivery and last placed a 
 is *stalled* when deliveries have been due for more than DIALER_STALL_S (60 s) and it placed
 no call for that long (since it started, if it never placed one); *gone* when its row is older
 than three heartbeats (at least 15 s). Due work counts only when a call may be placed now: a
-running campaign inside its window, and the optional in-progress cap not reached.
+running campaign inside its window, and the optional in-progress cap not reached; a delivery
+claimed but whose call was never requested is still due (since its `next_attempt_at`).
 """
 import os
 import socket
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 
-from models import Delivery, Outcome, WorkerHeartbeat, utcnow
+from models import CallAttempt, Delivery, Outcome, WorkerHeartbeat, utcnow
 
 from . import defaults, dispatch
 
@@ -55,10 +56,16 @@ def due_work(session, app, now: datetime | None = None) -> DueWork:
     cap = int(defaults.setting(app, "DIALER_MAX_IN_PROGRESS", defaults.MAX_IN_PROGRESS))
     if cap > 0 and session.scalar(dispatch._live_calls()) >= cap:
         return DueWork(0, None)  # the cap holds calls back, by design
+    # a claim still waiting for its call slot is due work too: a dialer that claims and gives
+    # claims back without ever placing a call (no slot before the lease) is stalled all the same
+    waiting_for_slot = select(CallAttempt.id).where(
+        CallAttempt.delivery_id == Delivery.id, CallAttempt.outcome.is_(None),
+        CallAttempt.requested_at.is_(None)).exists()
     count, oldest = session.execute(select(func.count(Delivery.id), func.min(
-        Delivery.next_attempt_at)).where(Delivery.campaign_id.in_(campaigns),
-                                         Delivery.status == Outcome.PENDING.value,
-                                         Delivery.next_attempt_at <= now)).one()
+        Delivery.next_attempt_at)).where(
+            Delivery.campaign_id.in_(campaigns), Delivery.next_attempt_at <= now,
+            or_(Delivery.status == Outcome.PENDING.value,
+                and_(Delivery.status == Outcome.IN_PROGRESS.value, waiting_for_slot)))).one()
     if oldest is not None and oldest.tzinfo is None:  # SQLite's min() forgets the type
         oldest = datetime.fromisoformat(str(oldest)).replace(tzinfo=now.tzinfo)
     return DueWork(count or 0, oldest)

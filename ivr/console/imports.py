@@ -3,6 +3,7 @@ polls in Redis; while Redis is away, the promise itself says the import is queue
 import io
 import json
 import logging
+import re
 import secrets
 
 from flask import current_app, has_app_context
@@ -21,12 +22,14 @@ log = logging.getLogger(__name__)
 KEY = "console:import:{}"
 KEEP_S = 24 * 3600  # how long a finished import's report stays readable
 MAX_BYTES = 20 * 1024 * 1024
+ID_BYTES = 12
+ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{16}")  # what secrets.token_urlsafe(ID_BYTES) gives
 
 
 def start_import(app, text: str, actor: str, filename: str) -> str:
     """Promise the import of TEXT (a CSV), even with Redis away; returns the id its progress
     is read under."""
-    import_id = secrets.token_urlsafe(12)
+    import_id = secrets.token_urlsafe(ID_BYTES)
     with sessionmaker_for(app)() as session:
         job = outbox.promise(session, "ivr.console.imports.run_import_job", import_id, text,
                              actor, filename, queue="low", job_timeout=3600,
@@ -56,7 +59,9 @@ def _promised(app, import_id: str) -> dict | None:
 
 
 def read_progress(app, import_id: str, language: str = "fr") -> dict | None:
-    """The import's state, its refusals and error in LANGUAGE."""
+    """The import's state, its refusals and error in LANGUAGE; None for an id never given."""
+    if not ID_PATTERN.fullmatch(import_id):
+        return None
     try:
         raw = get_redis(app).get(KEY.format(import_id))
     except QUEUE_ERRORS as error:
