@@ -1,6 +1,6 @@
 """The provider side of an alert call: create it, cancel it, fetch it, find a lost one.
 
-Everything goes through the official twilio client (`ivr.twilio_client`). Callback URLs carry
+Everything goes through the official twilio client (`runtime.twilio_client`). Callback URLs carry
 the attempt's opaque token, so a callback names its attempt even when the create request's
 answer (with the SID) was lost.
 """
@@ -10,8 +10,8 @@ from datetime import timedelta
 from sqlalchemy import select
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from ivr.db import sessionmaker_for
-from ivr.twilio_client import make_client
+from runtime.db import sessionmaker_for
+from runtime.twilio_client import make_client
 from models import CallAttempt
 
 from . import defaults

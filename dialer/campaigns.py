@@ -14,15 +14,17 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import case, func, insert, literal, select, text, update
 
-from ivr import outbox
-from ivr.db import sessionmaker_for
-from ivr.queue import current_job_app
 from models import (CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, Priority,
                     Residence, audit, utcnow)
 from models.base import UTCDateTime
 from models.phone import InvalidPhone, to_e164
+from runtime import outbox
+from runtime.db import sessionmaker_for
+from runtime.pacing import acquire
+from runtime.queue import current_job_app
 
 from . import defaults, targeting
+from .calls import cancel_queued_calls, place_call
 from .exceptions import CampaignError
 from .outcome import FINAL_DELIVERY
 
@@ -56,7 +58,8 @@ def is_audio_url(url: str) -> bool:
 def _validate(fields: dict) -> dict:
     unknown = set(fields) - set(EDITABLE)
     if unknown:
-        raise CampaignError.from_key("campaign.error.unknown_field", name=", ".join(sorted(unknown)))
+        raise CampaignError.from_key("campaign.error.unknown_field",
+                                     name=", ".join(sorted(unknown)))
     title = (fields.get("title") or "").strip()
     if not title:
         raise CampaignError.from_key("campaign.error.title")
@@ -212,7 +215,6 @@ def finalize_pending(session, campaign_id: int) -> int:
 
 def cancel(app, campaign_id, actor: str) -> int:
     """Stop new calls and cancel those still queued at the provider; returns how many."""
-    from .calls import cancel_queued_calls
     with sessionmaker_for(app)() as session:
         campaign, old = _transition(session, campaign_id, "cancel")
         session.execute(update(Campaign).where(Campaign.id == campaign.id)
@@ -271,8 +273,6 @@ def test_call(app, campaign_id, number_e164: str, language: str = "fr") -> bool:
 
 def place_test_call(campaign_id: int, number: str, language: str) -> str:
     """Job: place the test call of `test_call`; returns the call SID."""
-    from .calls import place_call
-    from .pacing import acquire
     app = current_job_app()
     with sessionmaker_for(app)() as session:
         campaign = _load(session, campaign_id)

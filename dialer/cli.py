@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from ivr.db import get_session
+from runtime.db import get_session
 from models import utcnow
 
 from . import campaigns, export, targeting

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, insert, select, text, update
 
-from ivr.db import relaxed_commit
+from runtime.db import relaxed_commit
 from models import (CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, PhoneNumber,
                     Priority, Residence, utcnow)
 from models.residence import NumberKind
@@ -164,7 +164,7 @@ def mark_requested(session, attempt_id: int, at: datetime) -> bool:
     claim's own (`creating`, not requested nor given up, its residence in progress on it under
     a lease not over); committed. False: the claim was taken back, place no call.
 
-    The commit may skip the disk flush (ivr.db.relaxed_commit): a crash that lost the mark
+    The commit may skip the disk flush (runtime.db.relaxed_commit): a crash that lost the mark
     leaves an unrequested attempt, which the reconciler resolves by listing the provider's
     calls once its lease is over (adopting the call if it was placed)."""
     relaxed_commit(session)

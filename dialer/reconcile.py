@@ -18,6 +18,7 @@ from datetime import timedelta
 from sqlalchemy import exists, or_, select, update
 
 from models import CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, audit, utcnow
+from runtime.pacing import redis_for
 
 from . import defaults, settle
 from .calls import cancel_queued_calls, fetch_call, find_lost_call
@@ -127,7 +128,7 @@ def _resolve_ambiguous(app, session) -> int:
             CallAttempt.created_at >= attempt.created_at - timedelta(hours=1))))
         try:
             call = find_lost_call(app, attempt.to_number, attempt.created_at, taken)
-        except Exception as error:  # the provider cannot answer now: try again next pass
+        except Exception as error:  # noqa: BLE001 - the provider cannot answer now: next pass
             log.warning("attempt %s: cannot list calls to resolve it: %s", attempt.id, error)
             continue
         if call is None:
@@ -194,9 +195,8 @@ def _settle_missing(app, session) -> int:
 
 def _fetch_allowed(app, attempt_id: int, grace: float) -> bool:
     """At most one fetch per call per grace period across workers (a Redis hint only)."""
-    from .pacing import redis_for  # timeouts and a short retry: an outage costs no time here
-    try:
+    try:  # the pacing client: timeouts and a short retry, an outage costs no time here
         return bool(redis_for(app).set(f"dialer:fetched:{attempt_id}", 1, nx=True,
                                        px=max(int(grace * 1000), 200)))
-    except Exception:
+    except Exception:  # noqa: BLE001 - a hint only: without Redis, fetch
         return True

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from models import PhoneNumber, Residence
 from models.phone import InvalidPhone, to_e164
 from models.residence import NumberKind
+from runtime.db import get_session
+from runtime.i18n import t
 
 CRITERIA = ("cities", "streets", "postal_prefixes", "residence_ids")
 MAX_CIVIC = 999_999
@@ -115,24 +117,17 @@ def count_targets(session: Session, target: dict | None) -> int:
     return session.scalar(select(func.count(Residence.id)).where(condition(session, target)))
 
 
-def target_ids(session: Session, target: dict | None) -> list[int]:
-    return list(session.scalars(select(Residence.id).where(condition(session, target))
-                                .order_by(Residence.id)))
-
-
 _RESIDENCE_ID = re.compile(r"^#?\d{1,7}$")
 _HEADERS = {"PHONE", "TELEPHONE", "NUMERO", "NUMBER", "RESIDENCE_ID", "ID", "RESIDENCE"}
 
 
 def _refusal(line_no: int, cell: str, key: str) -> RefusedLine:
-    from ivr.i18n import t
     return RefusedLine(line_no, cell, t("fr", key), t("en", key))
 
 
 def parse_uploaded_list(stream) -> tuple[list[int], list[RefusedLine]]:
     """Residence ids named by a CSV/text upload (one phone number or residence id per line,
     first column); lines naming nothing are returned with the reason. Needs a Flask app context."""
-    from ivr.db import get_session
     session = get_session()
     raw = stream.read()
     if isinstance(raw, bytes):
@@ -171,4 +166,4 @@ def parse_uploaded_list(stream) -> tuple[list[int], list[RefusedLine]]:
 
 
 __all__ = ["condition", "count_targets", "parse_uploaded_list", "RefusedLine", "fold",
-           "callable_number_exists", "target_ids", "is_empty"]
+           "callable_number_exists", "is_empty"]

@@ -1,7 +1,7 @@
 """The dialer worker: threads that claim due deliveries and create calls at the account's pace,
-plus a reconciler thread. `run_worker` (for `ivr worker`) also serves the RQ queues, running the jobs in the same process
-without forking; a heartbeat and a watchdog make a frozen or stalled dialer seen
-(dialer.heartbeat).
+plus a reconciler thread. `run_worker` (for `ivr worker`) also serves the RQ queues, running
+the jobs in the same process without forking; a heartbeat and a watchdog make a frozen or
+stalled dialer seen (dialer.heartbeat).
 
 Per call: find a campaign with due work (emergency first, calling window respected) ->
 claim one delivery and commit its attempt -> `pacing.acquire` a slot of the account-wide CPS
@@ -22,15 +22,22 @@ import time
 
 from sqlalchemy import case, func, select, update
 
-from ivr import metrics
-from ivr.db import sessionmaker_for
-from ivr.logs import ids
-from ivr.outbox_relay import Relay, relay_once
+from rq import SimpleWorker
+from rq.timeouts import TimerDeathPenalty
+
 from models import CallAttempt, Campaign, CampaignStatus, Delivery, Priority, utcnow
+from runtime import metrics
+from runtime.db import sessionmaker_for
+from runtime.logs import ids
+from runtime.outbox_relay import Relay, relay_once
+from runtime.pacing import PacingTimeout, acquire, emergency_waiting, redis_for
+from runtime.pacing import cps as pacing_cps
+from runtime.queue import QUEUES, get_queue, set_job_app
 
 from . import defaults, dispatch, heartbeat, outage, reconcile, settle
-from .calls import client_for, is_definite_refusal, is_rate_limited, place_call
-from .pacing import PacingTimeout, acquire, emergency_waiting, redis_for
+from .calls import (client_for, hang_up_or_redirect, is_definite_refusal, is_rate_limited,
+                    place_call)
+from .gauges import StateCollector
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +48,7 @@ class Dialer:
     def __init__(self, app, threads: int | None = None, reconcile_interval: float | None = None,
                  on_failure=None):
         self.app = app
-        cps = float(app.config.get("DIALER_CPS") or 1)
+        cps = pacing_cps(app)
         self.threads = threads or defaults.setting(app, "DIALER_THREADS",
                                            max(2, min(64, int(cps * 0.6) + 2)))
         self.reconcile_interval = reconcile_interval or defaults.setting(
@@ -84,7 +91,7 @@ class Dialer:
         self._spawn(self._heartbeat_loop, "dialer-heartbeat")
         self._spawn(self._watchdog_loop, "dialer-watchdog")
         log.info("dialer started: %d sender threads, %.1f calls/s for the account%s",
-                 self.threads, float(self.app.config.get("DIALER_CPS") or 1),
+                 self.threads, pacing_cps(self.app),
                  f", at most {self.max_in_progress} calls in progress"
                  if self.max_in_progress else "")
         return self
@@ -305,7 +312,7 @@ class Dialer:
             try:
                 sid = place_call(self.app, job.token, job.to, job.language, job.ring_timeout_s)
                 break
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - refused, rate limited or ambiguous
                 if is_rate_limited(error):
                     dispatch.unmark_requested(session, job.attempt_id)
                     if backoffs and not self.stopping.is_set():
@@ -333,7 +340,8 @@ class Dialer:
 
     def _record_sid(self, session, job, sid: str, sent) -> None:
         outcome = session.execute(update(CallAttempt).where(CallAttempt.id == job.attempt_id)
-                                  .values(requested_at=sent, sid=func.coalesce(CallAttempt.sid, sid),
+                                  .values(requested_at=sent,
+                                          sid=func.coalesce(CallAttempt.sid, sid),
                                           status=case((CallAttempt.status.in_(
                                               ("creating", "ambiguous")), "queued"),
                                               else_=CallAttempt.status))
@@ -347,7 +355,6 @@ class Dialer:
             # cannot happen since mark_requested (kept as the last safety net): never let a
             # call ring for an attempt given up
             log.error("call %s placed after its attempt was given up; hanging it up", sid)
-            from .calls import hang_up_or_redirect
             hang_up_or_redirect(self.app, sid)
 
     # -- reconciling ----------------------------------------------------------------------
@@ -395,11 +402,6 @@ def _job_worker(app, in_thread: bool = False):
     SimpleWorker): never a forked work-horse, which would inherit the dialer threads' open
     database connections (and locks other threads hold at the fork). IN_THREAD: for a
     background thread, where signals (and so SIGALRM job timeouts) are not available."""
-    from rq import SimpleWorker
-    from rq.timeouts import TimerDeathPenalty
-
-    from ivr.queue import QUEUES, get_queue, set_job_app
-
     class JobWorker(SimpleWorker):
         def execute_job(self, job, queue):
             try:
@@ -482,7 +484,7 @@ def run_worker(app, burst: bool = False) -> int:
         timer.start()
         os.kill(os.getpid(), signal.SIGTERM)
 
-    metrics.serve_worker_metrics(app)
+    metrics.serve_worker_metrics(app, StateCollector(app))
     dialer = Dialer(app, on_failure=failed).start()
     Relay(app).start()  # a daemon thread: hands promised jobs to RQ (outbox) until exit
     try:

@@ -45,7 +45,8 @@ class Campaign(Base):
     audio_url_en: Mapped[str | None] = mapped_column(String(500))
     priority: Mapped[str] = mapped_column(String(16), default=Priority.NORMAL.value)
     status: Mapped[str] = mapped_column(String(16), default=CampaignStatus.DRAFT.value, index=True)
-    target: Mapped[dict] = mapped_column(JSON, default=dict)  # cities, streets, postal prefixes, list
+    # cities, streets, postal prefixes, list
+    target: Mapped[dict] = mapped_column(JSON, default=dict)
     rounds: Mapped[int] = mapped_column(Integer, default=3)
     retry_delay_s: Mapped[int] = mapped_column(Integer, default=600)
     ring_timeout_s: Mapped[int] = mapped_column(Integer, default=30)

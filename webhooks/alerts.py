@@ -15,10 +15,10 @@ from twilio.twiml.voice_response import VoiceResponse
 from dialer import settle
 from dialer.calls import hang_up_or_redirect
 from dialer.outcome import FINAL_CALL_STATUSES, MACHINE_ANSWERS
-from ivr.db import get_session, relaxed_commit
-from ivr import metrics
-from ivr.i18n import t, voice
-from ivr.logs import ids
+from runtime.db import get_session, relaxed_commit
+from runtime import metrics
+from runtime.i18n import t, voice
+from runtime.logs import ids
 from models import CallAttempt, Campaign
 
 from .params import bad_request, checked

@@ -1,11 +1,11 @@
-"""POST /voice/incoming and the hotline's steps: HTTP in, ivr.hotline calls, TwiML out."""
+"""POST /voice/incoming and the hotline's steps: HTTP in, hotline calls, TwiML out."""
 import logging
 
 from flask import Blueprint, Response, current_app, request
 
-from ivr.db import get_session
-from ivr.hotline import callbacks, engine
-from ivr.hotline.twiml import apology
+from runtime.db import get_session
+from hotline import callbacks, engine
+from hotline.twiml import apology
 
 from .params import checked
 from .signature import twilio_signed

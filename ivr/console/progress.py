@@ -5,13 +5,17 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from ivr.db import get_session
+from dialer import campaigns as dialer_campaigns
+from dialer.export import write_csv
+from dialer.targeting import count_targets
+from runtime.db import get_session
 from models import Delivery, Residence, Role
 
 from . import bp
-from .auth import _, audit_action, lang, role_required
+from .auth import audit_action, role_required
 from .campaigns import SPOKEN_CHARS_PER_SECOND, campaign_or_404
 from .forms import ConfirmForm, TestCallForm
+from .language import _, lang
 
 OUTCOMES = ("human", "voicemail", "no_answer", "busy", "failed", "cancelled", "pending",
             "in_progress")
@@ -34,8 +38,7 @@ def progress_of(status: dict) -> dict:
 
 
 def _status(campaign_id: int) -> dict:
-    from dialer.campaigns import status
-    return progress_of(status(get_session(), campaign_id))
+    return progress_of(dialer_campaigns.status(get_session(), campaign_id))
 
 
 @bp.get("/campaigns/<int:campaign_id>")
@@ -57,7 +60,6 @@ def campaign_page(campaign_id):
                       .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     target_count = None
     if campaign.status == "draft":
-        from dialer.targeting import count_targets
         target_count = count_targets(db, campaign.target or {})
     test_form = TestCallForm(data={"number": current_user.phone or "", "language": lang()})
     return render_template("console/campaign_page.html", campaign=campaign,
@@ -77,7 +79,6 @@ def campaign_progress(campaign_id):
 @bp.post("/campaigns/<int:campaign_id>/<any(pause, resume, cancel):action>")
 @role_required(Role.OPERATOR.value)
 def campaign_action(campaign_id, action):
-    from dialer import campaigns as dialer_campaigns
     campaign = campaign_or_404(campaign_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
@@ -97,7 +98,6 @@ def campaign_action(campaign_id, action):
 @bp.get("/campaigns/<int:campaign_id>/export.csv")
 @login_required
 def campaign_export(campaign_id):
-    from dialer.export import write_csv
     campaign_or_404(campaign_id)
     buffer = io.StringIO()
     write_csv(get_session(), campaign_id, buffer)

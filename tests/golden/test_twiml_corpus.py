@@ -8,7 +8,6 @@ is made predictable. After a deliberate change of what callers hear, re-record w
 """
 import json
 import os
-import re
 import secrets
 from pathlib import Path
 

@@ -10,7 +10,6 @@ import logging
 import secrets
 import time
 
-from flask import current_app, has_app_context
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from twilio.base.exceptions import TwilioException
@@ -18,11 +17,12 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from models import OneTimeCode, PhoneNumber, audit, utcnow
 from models.passwords import hash_secret
+from runtime import pacing
+from runtime.db import sessionmaker_for
+from runtime.i18n import spoken_digits, t, voice
+from runtime.queue import current_job_app
+from runtime.twilio_client import get_client
 
-from ..db import sessionmaker_for
-from ..i18n import spoken_digits, t, voice
-from ..queue import job_app
-from ..twilio_client import get_client
 from .twiml import apology
 
 log = logging.getLogger(__name__)
@@ -50,18 +50,13 @@ def code_from_token(session, config, token: str) -> OneTimeCode | None:
     return code
 
 
-def _app():
-    return current_app._get_current_object() if has_app_context() else job_app()
-
-
 def _language(session, e164: str) -> str:
     phone = session.scalar(select(PhoneNumber).where(PhoneNumber.e164 == e164))
     return phone.residence.language if phone is not None else "fr"
 
 
 def _take_cps_slot(app) -> None:
-    """Share the account's calls-per-second with the dialer, when its limiter exists."""
-    from dialer import pacing
+    """Share the account's calls-per-second with the dialer."""
     pacing.acquire(app, priority="service")
 
 
@@ -75,7 +70,7 @@ def _place_call(app, code: OneTimeCode) -> str:
 
 def verify_number(code_id: int) -> str | None:
     """Job: call a keyed-in number so its owner confirms it."""
-    app = _app()
+    app = current_job_app()
     with sessionmaker_for(app)() as session:
         code = session.get(OneTimeCode, code_id)
         if code is None or code.used_at is not None:
@@ -103,7 +98,7 @@ def _wait_for_hangup(app, call_sid: str | None) -> None:
 def password_reset(code_id: int, hotline_call_sid: str | None = None) -> str | None:
     """Job: give a temporary password by a call-back (once the hotline call is over), or by
     SMS to a mobile."""
-    app = _app()
+    app = current_job_app()
     with sessionmaker_for(app)() as session:
         code = session.get(OneTimeCode, code_id)
         if code is None or code.used_at is not None:
@@ -141,7 +136,7 @@ def callback_twiml(session, config, token: str) -> VoiceResponse:
     if code.purpose == "password_reset":
         clear = _draw(session, code)
         response.say(t(language, "hotline.callback.password",
-                       code=spoken_digits(clear, language)), **voice(config, language))
+                       code=spoken_digits(clear)), **voice(config, language))
         response.hangup()
         return response
     url = f"{config['PUBLIC_BASE_URL']}/voice/callback/{token}/answer"

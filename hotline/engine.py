@@ -3,8 +3,8 @@ import logging
 
 from models.phone import try_e164
 
-from ..i18n import t
-from .. import outbox
+from runtime.i18n import t
+from runtime import outbox
 from . import call as calls
 from . import account_menu, identify, registration  # noqa: F401 - register their handlers
 from . import accounts, handlers, staff

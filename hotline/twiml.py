@@ -1,7 +1,7 @@
 """Turning a handled call into TwiML, only through VoiceResponse."""
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from ..i18n import t, voice
+from runtime.i18n import t, voice
 from . import staff
 from .menus import MENUS
 
