@@ -12,10 +12,9 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from runtime.db import sessionmaker_for
 from runtime.twilio_client import make_client
-from models import CallAttempt
+from models import QUEUED_AT_PROVIDER, CallAttempt
 
 from . import defaults
-from .outcome import QUEUED_AT_PROVIDER
 
 log = logging.getLogger(__name__)
 STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]

@@ -17,13 +17,13 @@ from datetime import timedelta
 
 from sqlalchemy import exists, or_, select, update
 
-from models import CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, audit, utcnow
+from models import (FINAL_CALL_STATUSES, UNCONFIRMED, AttemptStatus, CallAttempt, Campaign,
+                    CampaignStatus, Delivery, Outcome, audit, utcnow)
 from runtime.pacing import redis_for
 
 from . import defaults, settle
 from .calls import cancel_queued_calls, fetch_call, find_lost_call
 from .campaigns import finalize_pending
-from .outcome import FINAL_CALL_STATUSES
 
 log = logging.getLogger(__name__)
 OPEN = (Outcome.PENDING.value, Outcome.IN_PROGRESS.value)
@@ -107,13 +107,13 @@ def _resolve_ambiguous(app, session) -> int:
     in_flight = wait + defaults.setting(app, "DIALER_HTTP_TIMEOUT_S", defaults.HTTP_TIMEOUT_S)
     lease_over = exists().where(Delivery.id == CallAttempt.delivery_id,
                                 Delivery.lease_until < now)
-    creating = CallAttempt.status == "creating"
+    creating = CallAttempt.status == AttemptStatus.CREATING.value
     # plain rows: what each attempt was when chosen (a commit below must not reload them)
     attempts = session.execute(select(
         CallAttempt.id, CallAttempt.to_number, CallAttempt.created_at, CallAttempt.requested_at,
         CallAttempt.delivery_id).where(
         CallAttempt.outcome.is_(None), CallAttempt.sid.is_(None), or_(
-            (CallAttempt.status == "ambiguous")
+            (CallAttempt.status == AttemptStatus.AMBIGUOUS.value)
             & (CallAttempt.requested_at < now - timedelta(seconds=wait)),
             creating & CallAttempt.requested_at.is_(None) & lease_over,
             creating & CallAttempt.delivery_id.is_not(None)
@@ -159,7 +159,7 @@ def _apply_fetched(session, attempt_id: int, call) -> None:
     else:
         session.execute(update(CallAttempt).where(
             CallAttempt.id == attempt_id, CallAttempt.outcome.is_(None),
-            CallAttempt.status.in_(("creating", "ambiguous"))).values(status=call.status))
+            CallAttempt.status.in_(UNCONFIRMED)).values(status=call.status))
 
 
 def _settle_missing(app, session) -> int:
@@ -176,7 +176,7 @@ def _settle_missing(app, session) -> int:
         .order_by(CallAttempt.id).limit(500)).all()
     fetched = 0
     for row in rows:
-        if row.status == "completed":
+        if row.status == AttemptStatus.COMPLETED.value:
             due = row.ended_at is None or row.ended_at < now - timedelta(seconds=amd_grace)
         else:
             after = defaults.setting(app, "DIALER_FINAL_CALLBACK_AFTER_S", None)

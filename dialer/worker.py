@@ -25,7 +25,8 @@ from sqlalchemy import case, func, select, update
 from rq import SimpleWorker
 from rq.timeouts import TimerDeathPenalty
 
-from models import CallAttempt, Campaign, CampaignStatus, Delivery, Priority, utcnow
+from models import (UNCONFIRMED, AttemptStatus, CallAttempt, Campaign, CampaignStatus, Delivery,
+                    Outcome, Priority, utcnow)
 from runtime import metrics
 from runtime.db import sessionmaker_for
 from runtime.logs import ids
@@ -325,15 +326,16 @@ class Dialer:
                 elif is_definite_refusal(error):
                     log.warning("call to %s refused by the provider: %s", job.to, error)
                     session.execute(update(CallAttempt).where(CallAttempt.id == job.attempt_id)
-                                    .values(status="failed", requested_at=sent,
+                                    .values(status=AttemptStatus.FAILED.value, requested_at=sent,
                                             error=str(error)[:255]))
-                    settle.settle(session, job.attempt_id, "failed")
+                    settle.settle(session, job.attempt_id, Outcome.FAILED.value)
                 else:
                     log.warning("call to %s: create answer lost (%s); ambiguous until resolved",
                                 job.to, error.__class__.__name__)
                     session.execute(update(CallAttempt).where(
-                        CallAttempt.id == job.attempt_id, CallAttempt.status == "creating")
-                        .values(status="ambiguous", error=str(error)[:255]))
+                        CallAttempt.id == job.attempt_id,
+                        CallAttempt.status == AttemptStatus.CREATING.value)
+                        .values(status=AttemptStatus.AMBIGUOUS.value, error=str(error)[:255]))
                 session.commit()
                 return
         self._record_sid(session, job, sid, sent)
@@ -342,16 +344,16 @@ class Dialer:
         outcome = session.execute(update(CallAttempt).where(CallAttempt.id == job.attempt_id)
                                   .values(requested_at=sent,
                                           sid=func.coalesce(CallAttempt.sid, sid),
-                                          status=case((CallAttempt.status.in_(
-                                              ("creating", "ambiguous")), "queued"),
-                                              else_=CallAttempt.status))
+                                          status=case((CallAttempt.status.in_(UNCONFIRMED),
+                                                       AttemptStatus.QUEUED.value),
+                                                      else_=CallAttempt.status))
                                   .returning(CallAttempt.outcome)).scalar()
         session.execute(update(Delivery).where(Delivery.id == job.delivery_id).values(
             last_number=job.to, last_call_sid=sid, last_attempt_at=sent, lease_until=None))
         session.commit()
         self.placed += 1
         self._note_placed(job, sid)
-        if outcome == "void":
+        if outcome == Outcome.VOID.value:
             # cannot happen since mark_requested (kept as the last safety net): never let a
             # call ring for an attempt given up
             log.error("call %s placed after its attempt was given up; hanging it up", sid)
@@ -377,7 +379,7 @@ def open_work(app) -> bool:
         running = session.scalar(select(Campaign.id).where(
             Campaign.status == CampaignStatus.RUNNING.value).limit(1))
         unsettled = session.scalar(select(CallAttempt.id).where(
-            CallAttempt.outcome.is_(None), CallAttempt.status != "void").limit(1))
+            CallAttempt.outcome.is_(None), CallAttempt.status != AttemptStatus.VOID.value).limit(1))
         return running is not None or unsettled is not None
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from twilio.base.exceptions import TwilioException
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from models import OneTimeCode, PhoneNumber, audit, utcnow
+from models import FINAL_CALL_STATUSES, OneTimeCode, PhoneNumber, audit, utcnow
 from models.passwords import hash_secret
 from runtime import pacing
 from runtime.db import sessionmaker_for
@@ -28,7 +28,6 @@ from .twiml import apology
 log = logging.getLogger(__name__)
 CODE_DIGITS = 6
 HANGUP_WAIT_S, HANGUP_POLL_S = 60, 2
-FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 
 
 def _serializer(config) -> URLSafeSerializer:
@@ -90,7 +89,7 @@ def _wait_for_hangup(app, call_sid: str | None) -> None:
             status = get_client(app).calls(call_sid).fetch().status
         except TwilioException:
             return
-        if status in FINAL_STATUSES:
+        if status in FINAL_CALL_STATUSES:
             return
         time.sleep(HANGUP_POLL_S)
 

@@ -14,12 +14,12 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from dialer import settle
 from dialer.calls import hang_up_or_redirect
-from dialer.outcome import FINAL_CALL_STATUSES, MACHINE_ANSWERS
+from dialer.outcome import MACHINE_ANSWERS
 from runtime.db import get_session, relaxed_commit
 from runtime import metrics
 from runtime.i18n import t, voice
 from runtime.logs import ids
-from models import CallAttempt, Campaign
+from models import FINAL_CALL_STATUSES, CallAttempt, Campaign
 
 from .params import bad_request, checked
 from .signature import twilio_signed

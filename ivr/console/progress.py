@@ -9,7 +9,7 @@ from dialer import campaigns as dialer_campaigns
 from dialer.export import write_csv
 from dialer.targeting import count_targets
 from runtime.db import get_session
-from models import Delivery, Residence, Role
+from models import DELIVERY_STATUSES, FINISHED, REACHED, Delivery, Residence, Role
 
 from . import bp
 from .auth import audit_action, role_required
@@ -17,10 +17,6 @@ from .campaigns import SPOKEN_CHARS_PER_SECOND, campaign_or_404
 from .forms import ConfirmForm, TestCallForm
 from .language import _, lang
 
-OUTCOMES = ("human", "voicemail", "no_answer", "busy", "failed", "cancelled", "pending",
-            "in_progress")
-REACHED = ("human", "voicemail")
-FINISHED = ("completed", "cancelled", "expired")
 PAGE_SIZE = 100
 
 
@@ -28,9 +24,7 @@ def progress_of(status: dict) -> dict:
     """The dialer's status plus what the page shows: done, percentage, reach."""
     total = status.get("total") or 0
     done = total - (status.get("pending") or 0) - (status.get("in_progress") or 0)
-    reached = status.get("reached")
-    if reached is None:
-        reached = (status.get("human") or 0) + (status.get("voicemail") or 0)
+    reached = status["reached"]
     return {**status, "done": done, "reached": reached,
             "percent": round(100 * done / total) if total else 0,
             "reach_percent": round(100 * reached / total) if total else 0,
@@ -50,7 +44,7 @@ def campaign_page(campaign_id):
              .where(Delivery.campaign_id == campaign.id))
     if only == "not_reached":
         query = query.where(Delivery.status.not_in(REACHED))
-    elif only in OUTCOMES:
+    elif only in DELIVERY_STATUSES:
         query = query.where(Delivery.status == only)
     db = get_session()
     shown = db.scalar(select(func.count()).select_from(query.subquery()))
@@ -65,7 +59,7 @@ def campaign_page(campaign_id):
     return render_template("console/campaign_page.html", campaign=campaign,
                            progress=_status(campaign.id), rows=rows, shown=shown, page=page,
                            pages=pages, only=only,
-                           outcomes=OUTCOMES, form=ConfirmForm(), test_form=test_form,
+                           outcomes=DELIVERY_STATUSES, form=ConfirmForm(), test_form=test_form,
                            chars_per_second=SPOKEN_CHARS_PER_SECOND, target_count=target_count)
 
 
@@ -116,4 +110,4 @@ def campaign_summary(campaign_id):
     if campaign.launched_at and campaign.finished_at:
         duration = int((campaign.finished_at - campaign.launched_at).total_seconds())
     return render_template("console/campaign_summary.html", campaign=campaign,
-                           progress=progress, duration=duration, outcomes=OUTCOMES)
+                           progress=progress, duration=duration, outcomes=DELIVERY_STATUSES)
