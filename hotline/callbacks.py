@@ -17,7 +17,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from models import FINAL_CALL_STATUSES, OneTimeCode, PhoneNumber, audit, utcnow
 from models.passwords import hash_secret
-from runtime import pacing
+from runtime import pacing, urls
 from runtime.db import sessionmaker_for
 from runtime.i18n import spoken_digits, t, voice
 from runtime.queue import current_job_app
@@ -60,7 +60,7 @@ def _take_cps_slot(app) -> None:
 
 
 def _place_call(app, code: OneTimeCode) -> str:
-    url = f"{app.config['PUBLIC_BASE_URL']}/voice/callback/{token_for(app.config, code.id)}"
+    url = urls.callback(app.config, token_for(app.config, code.id))
     _take_cps_slot(app)
     created = get_client(app).calls.create(to=code.phone_e164, from_=app.config["HOTLINE_NUMBER"],
                                            url=url, method="POST")
@@ -138,11 +138,11 @@ def callback_twiml(session, config, token: str) -> VoiceResponse:
                        code=spoken_digits(clear)), **voice(config, language))
         response.hangup()
         return response
-    url = f"{config['PUBLIC_BASE_URL']}/voice/callback/{token}/answer"
-    gather = Gather(input="dtmf", action=url, method="POST", num_digits=1, timeout=8)
+    gather = Gather(input="dtmf", action=urls.callback_answer(config, token), method="POST",
+                    num_digits=1, timeout=8)
     gather.say(t(language, "hotline.callback.verify.prompt"), **voice(config, language))
     response.append(gather)
-    response.redirect(url + "?timeout=1", method="POST")
+    response.redirect(urls.callback_answer(config, token, silence=True), method="POST")
     return response
 
 

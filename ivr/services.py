@@ -2,6 +2,7 @@
 import logging
 
 from dialer.worker import start_embedded_worker
+from runtime import urls
 from simulator import start_for_app
 
 log = logging.getLogger(__name__)
@@ -16,8 +17,8 @@ def start_services(app) -> list:
     if app.config.get("USE_SIMULATOR"):
         sim = start_for_app(app)
         services.append(sim)
-        log.info("carrier simulator on %s; the hotline %s rings %s/voice/incoming", sim.url,
-                 app.config["HOTLINE_NUMBER"], app.config["PUBLIC_BASE_URL"])
+        log.info("carrier simulator on %s; the hotline %s rings %s", sim.url,
+                 app.config["HOTLINE_NUMBER"], urls.incoming(app.config))
     services.append(start_embedded_worker(app))
     log.info("embedded worker started (queues and dialer in this process)")
     return services

@@ -8,7 +8,7 @@ whole message once, then hang up. A fax is hung up on (that number failed).
 """
 import logging
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, current_app, request
 from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -16,7 +16,7 @@ from dialer import settle
 from dialer.calls import hang_up_or_redirect
 from dialer.outcome import MACHINE_ANSWERS
 from runtime.db import get_session, relaxed_commit
-from runtime import metrics
+from runtime import metrics, urls
 from runtime.i18n import t, voice
 from runtime.logs import ids
 from models import FINAL_CALL_STATUSES, CallAttempt, Campaign
@@ -32,10 +32,6 @@ GATHER_TIMEOUT_S = 6
 
 def _twiml(response: VoiceResponse):
     return str(response), 200, {"Content-Type": "text/xml"}
-
-
-def _absolute(endpoint: str, **values) -> str:
-    return current_app.config["PUBLIC_BASE_URL"] + url_for(endpoint, **values)
 
 
 def _language() -> str:
@@ -79,12 +75,13 @@ def _say_and_hang_up(lang: str, key: str) -> VoiceResponse:
 
 def _message_and_menu(token: str, campaign: Campaign, lang: str, silences: int) -> VoiceResponse:
     response = VoiceResponse()
+    config = current_app.config
     gather = response.gather(num_digits=1, timeout=GATHER_TIMEOUT_S, method="POST",
-                             action=_absolute(".keys", token=token, lang=lang, silences=silences))
+                             action=urls.alert_keys(config, token, lang, silences))
     _say_message(gather, campaign, lang)
     _say(gather, lang, "alert.menu" if campaign.ask_confirmation else "alert.menu_repeat")
-    response.redirect(_absolute(".keys", token=token, lang=lang, silences=silences,
-                                timeout="true"), method="POST")
+    response.redirect(urls.alert_keys(config, token, lang, silences, silence=True),
+                      method="POST")
     return response
 
 
@@ -219,8 +216,8 @@ def amd(token):
     if first and row.outcome is None and sid:
         if answered_by in MACHINE_ANSWERS and answered_by != "machine_start":
             if row.leave_voicemail:
-                hang_up_or_redirect(current_app, sid, _absolute(".voicemail", token=token,
-                                                               lang=_language()))
+                hang_up_or_redirect(current_app, sid, urls.alert_voicemail(
+                    current_app.config, token, _language()))
             else:
                 hang_up_or_redirect(current_app, sid)
         elif answered_by == "fax":
