@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint lock bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,17 @@ test: install
 lint: install
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check .
+
+# requirements.lock: the production pins, from a clean virtualenv holding only `pip install .`.
+lock:
+	rm -rf $(VENV)-lock build
+	$(PYTHON) -m venv $(VENV)-lock
+	$(VENV)-lock/bin/pip install -q .
+	{ echo "# Production pins (Python 3.11): every package \`pip install .\` brings, at the versions the"; \
+	  echo "# suite passed with. Install: pip install -r requirements.lock && pip install --no-deps ."; \
+	  echo "# Regenerate after changing dependencies in pyproject.toml: make lock"; \
+	  $(VENV)-lock/bin/pip freeze --exclude saguenay-alerts; } > requirements.lock
+	rm -rf $(VENV)-lock build
 
 bench: install
 	$(VENV)/bin/python -m bench.run_all
