@@ -19,10 +19,12 @@ run: install
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# Imports only point down (the layers contract in pyproject.toml), then ruff's checks.
+# Imports only point down (the layers contract in pyproject.toml), ruff's checks, then mypy
+# on the runtime, models and dialer.
 lint: install
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 # requirements.lock: the production pins, from a clean virtualenv holding only `pip install .`.
 lock:

@@ -25,8 +25,13 @@ def main() -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    failed = []
-    dialer = Dialer(app, on_failure=lambda reason: (failed.append(reason), stop.set())).start()
+    failed: list[str] = []
+
+    def on_failure(reason: str) -> None:
+        failed.append(reason)
+        stop.set()
+
+    dialer = Dialer(app, on_failure=on_failure).start()
     print("dialer ready", flush=True)
     stop.wait()
     dialer.stop()

@@ -96,9 +96,9 @@ def _validate(fields: dict) -> dict:
     for key, default in (("leave_voicemail", defaults.LEAVE_VOICEMAIL),
                          ("ask_confirmation", defaults.ASK_CONFIRMATION)):
         fields[key] = default if fields.get(key) is None else bool(fields[key])
-    for key, default in (("window_start", defaults.WINDOW_START),
-                         ("window_end", defaults.WINDOW_END)):
-        fields[key] = fields.get(key) or default
+    for key, hhmm in (("window_start", defaults.WINDOW_START),
+                      ("window_end", defaults.WINDOW_END)):
+        fields[key] = fields.get(key) or hhmm
         if not _HHMM.match(fields[key]):
             raise CampaignError.from_key("campaign.error.window", value=fields[key])
     if fields["window_start"] >= fields["window_end"]:

@@ -36,7 +36,7 @@ def stale_after(app) -> float:
 
 
 class DueWork(NamedTuple):
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count, read as `due.count`
     oldest: datetime | None
 
     def age_s(self, now: datetime) -> float:

@@ -7,6 +7,7 @@ forward (`SequenceNumber`) and never over a final one. The caller commits.
 """
 import logging
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import and_, func, select, update
 
@@ -107,7 +108,7 @@ def record_amd(session, attempt_id: int, answered_by: str,
     settled a call that had ended).
 
     Also corrects a call settled `human` before a late machine verdict came in."""
-    values = {"answered_by": answered_by}
+    values: dict[str, Any] = {"answered_by": answered_by}
     if sid:
         values["sid"] = func.coalesce(CallAttempt.sid, sid)
     attempt = session.execute(_update(CallAttempt.id == attempt_id,

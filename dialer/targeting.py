@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from sqlalchemy import BigInteger, Integer, and_, cast, exists, false, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from models import PhoneNumber, Residence
 from models.phone import InvalidPhone, to_e164
@@ -69,7 +70,7 @@ def condition(session: Session, target: dict | None):
     target = target or {}
     if target.get("all"):
         return Residence.active.is_(True)
-    clauses = []
+    clauses: list[ColumnElement[bool]] = []
     cities = {fold(c) for c in target.get("cities") or [] if fold(c)}
     if cities:
         clauses.append(Residence.city.in_(_spellings(session, Residence.city, cities)))
@@ -83,7 +84,8 @@ def condition(session: Session, target: dict | None):
                      if fold(s) == name and (not city or fold(c) == city)]
             if not pairs:
                 continue
-            parts = [or_(*(and_(Residence.street == s, Residence.city == c) for s, c in pairs))]
+            parts: list[ColumnElement[bool]] = [
+                or_(*(and_(Residence.street == s, Residence.city == c) for s, c in pairs))]
             if spec.get("from") not in (None, ""):
                 if int(spec["from"]) > MAX_CIVIC:
                     continue  # no civic number is that large
@@ -114,7 +116,7 @@ def count_targets(session: Session, target: dict | None) -> int:
     """How many residences a campaign with TARGET would call (shown before launch)."""
     if is_empty(target):
         return 0
-    return session.scalar(select(func.count(Residence.id)).where(condition(session, target)))
+    return session.scalar(select(func.count(Residence.id)).where(condition(session, target))) or 0
 
 
 _RESIDENCE_ID = re.compile(r"^#?\d{1,7}$")

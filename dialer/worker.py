@@ -20,6 +20,8 @@ import signal
 import threading
 import time
 
+from datetime import datetime
+
 from sqlalchemy import case, func, select, update
 
 from rq import SimpleWorker
@@ -36,6 +38,7 @@ from runtime.pacing import cps as pacing_cps
 from runtime.queue import QUEUES, get_queue, set_job_app
 
 from . import defaults, dispatch, heartbeat, outage, reconcile, settle
+from .dispatch import CampaignView
 from .calls import (client_for, hang_up_or_redirect, is_definite_refusal, is_rate_limited,
                     place_call)
 from .gauges import StateCollector
@@ -61,7 +64,7 @@ class Dialer:
         self.Session = sessionmaker_for(app)
         self.stopping = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._campaigns: list[Campaign] = []
+        self._campaigns: list[CampaignView] = []
         self._campaigns_at = 0.0
         self._lock = threading.Lock()
         self.placed = 0
@@ -71,7 +74,8 @@ class Dialer:
         self.failure: str | None = None
         self.name = heartbeat.worker_name()
         self.started_at = utcnow()
-        self.last_claim_at = self.last_placed_at = None
+        self.last_claim_at: datetime | None = None
+        self.last_placed_at: datetime | None = None
         self._beat_ok = time.monotonic()
         self._stall: str | None = None
         self.outages = outage.Outages()
@@ -147,6 +151,7 @@ class Dialer:
         """Never touches the database: a frozen database cannot freeze the watchdog too."""
         stall_s = heartbeat.stall_after(self.app)
         while not self.stopping.wait(min(1.0, heartbeat.beat_every(self.app))):
+            reason: str | None
             alive, expected = self.threads_alive()
             silent = time.monotonic() - self._beat_ok
             if alive < expected:
@@ -178,7 +183,7 @@ class Dialer:
             self.on_failure(reason)
 
     # -- sending --------------------------------------------------------------------------
-    def _eligible(self, session) -> list[Campaign]:
+    def _eligible(self, session) -> list[CampaignView]:
         with self._lock:
             if time.monotonic() - self._campaigns_at > min(self.poll, 0.5):
                 self._campaigns = dispatch.eligible_campaigns(
