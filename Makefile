@@ -3,11 +3,11 @@ VENV ?= .venv
 PYTHON ?= python3
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench clean
+.PHONY: install run test lint lock bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q -e '.[test]'
+	$(VENV)/bin/pip install -q -e '.[test,lint]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -18,6 +18,24 @@ run: install
 
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Imports only point down (the layers contract in pyproject.toml), ruff's checks, then mypy
+# on the runtime, models and dialer.
+lint: install
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+# requirements.lock: the production pins, from a clean virtualenv holding only `pip install .`.
+lock:
+	rm -rf $(VENV)-lock build
+	$(PYTHON) -m venv $(VENV)-lock
+	$(VENV)-lock/bin/pip install -q .
+	{ echo "# Production pins (Python 3.11): every package \`pip install .\` brings, at the versions the"; \
+	  echo "# suite passed with. Install: pip install -r requirements.lock && pip install --no-deps ."; \
+	  echo "# Regenerate after changing dependencies in pyproject.toml: make lock"; \
+	  $(VENV)-lock/bin/pip freeze --exclude saguenay-alerts; } > requirements.lock
+	rm -rf $(VENV)-lock build
 
 bench: install
 	$(VENV)/bin/python -m bench.run_all

@@ -11,8 +11,9 @@ import requests
 from sqlalchemy import insert, select, update
 from twilio.request_validator import RequestValidator
 
+from dialer import campaigns
 from ivr import create_app
-from ivr.db import sessionmaker_for
+from runtime.db import sessionmaker_for
 from models import CallAttempt, Delivery
 
 from . import common
@@ -20,7 +21,6 @@ from . import common
 
 def prepare(app, count: int) -> list[str]:
     """A launched campaign whose COUNT residences each have a call under way; their tokens."""
-    from dialer import campaigns
     with sessionmaker_for(app)() as session:
         campaign = campaigns.create_campaign(session, "bench", title="Callbacks",
                                              message_fr="Avis", target={"all": True}, rounds=1)

@@ -24,10 +24,13 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from dialer import campaigns
 from ivr import create_app
-from ivr.db import sessionmaker_for
-from ivr.twilio_client import make_client
 from models import Delivery
+from runtime.db import sessionmaker_for
+from runtime.redis_conn import get_redis
+from runtime.twilio_client import make_client
+from simulator import Simulator
 
 from . import common
 
@@ -77,9 +80,6 @@ def start_web(sim, stub: bool):
 
 def campaign_run(residences: int, workers: int, stub: bool, naive_s: float = 0) -> dict:
     """One emergency campaign to RESIDENCES; what the simulator saw, and the workers' cost."""
-    from dialer import campaigns
-    from ivr.redis_conn import get_redis
-    from simulator import Simulator
     common.fresh_database()
     common.bulk_residences(common.DATABASE_URL, residences)
     sim = Simulator(common.ACCOUNT_SID, common.AUTH_TOKEN, scenario=scenario(), time_scale=0.01,

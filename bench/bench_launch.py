@@ -6,8 +6,9 @@ import time
 
 from sqlalchemy import select, text
 
+from dialer import campaigns, targeting
 from ivr import create_app
-from ivr.db import sessionmaker_for
+from runtime.db import sessionmaker_for
 from models import Delivery, Residence, utcnow
 
 from . import common
@@ -18,7 +19,6 @@ def main():
     common.fresh_database()
     common.bulk_residences(common.DATABASE_URL, count)
     app = create_app(common.app_config("http://127.0.0.1:9", "http://127.0.0.1:9"))
-    from dialer import campaigns, targeting
     Session = sessionmaker_for(app)
     with Session() as session:
         session.execute(text("ANALYZE"))

@@ -16,7 +16,7 @@ def main(argv=None) -> int:
         print(f"\n=== {name} ===", flush=True)
         try:
             importlib.import_module(f"bench.{name}").main()
-        except Exception as error:  # one broken benchmark does not hide the others' numbers
+        except Exception as error:  # noqa: BLE001 - one broken benchmark does not hide the others' numbers
             print(f"{name} failed: {error!r}", flush=True)
             failed.append(name)
     return 1 if failed else 0

@@ -1,1 +1,2 @@
-"""Alert campaigns: targeting, pacing at the account's CPS, call outcomes (issue 5)."""
+"""Alert campaigns (issue 5): targeting, claims and worker threads placing calls at the
+account's pace (runtime.pacing), the alert call's conversation, outcomes, reconciliation."""

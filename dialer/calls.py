@@ -1,6 +1,6 @@
 """The provider side of an alert call: create it, cancel it, fetch it, find a lost one.
 
-Everything goes through the official twilio client (`ivr.twilio_client`). Callback URLs carry
+Everything goes through the official twilio client (`runtime.twilio_client`). Callback URLs carry
 the attempt's opaque token, so a callback names its attempt even when the create request's
 answer (with the SID) was lost.
 """
@@ -10,12 +10,12 @@ from datetime import timedelta
 from sqlalchemy import select
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from ivr.db import sessionmaker_for
-from ivr.twilio_client import make_client
-from models import CallAttempt
+from runtime import urls
+from runtime.db import sessionmaker_for
+from runtime.twilio_client import make_client
+from models import QUEUED_AT_PROVIDER, CallAttempt
 
 from . import defaults
-from .outcome import QUEUED_AT_PROVIDER
 
 log = logging.getLogger(__name__)
 STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
@@ -30,23 +30,16 @@ def client_for(app):
     return client
 
 
-def urls(app, token: str, language: str) -> dict:
-    base = app.config["PUBLIC_BASE_URL"]
-    return {"url": f"{base}/voice/alert/{token}?lang={language}",
-            "voicemail": f"{base}/voice/alert/{token}/voicemail?lang={language}",
-            "status": f"{base}/voice/status/alert/{token}",
-            "amd": f"{base}/voice/amd/alert/{token}?lang={language}"}
-
-
 def place_call(app, token: str, to: str, language: str, ring_timeout_s: int) -> str:
     """calls.create with async AMD (DetectMessageEnd) and token-bearing callbacks; the SID."""
-    u = urls(app, token, language)
+    config = app.config
     call = client_for(app).calls.create(
-        to=to, from_=app.config["TWILIO_CALLER_ID"], url=u["url"], method="POST",
-        status_callback=u["status"], status_callback_method="POST",
-        status_callback_event=STATUS_EVENTS, timeout=int(ring_timeout_s),
-        machine_detection="DetectMessageEnd", async_amd="true",
-        async_amd_status_callback=u["amd"], async_amd_status_callback_method="POST")
+        to=to, from_=config["TWILIO_CALLER_ID"], url=urls.alert(config, token, language),
+        method="POST", status_callback=urls.alert_status(config, token),
+        status_callback_method="POST", status_callback_event=STATUS_EVENTS,
+        timeout=int(ring_timeout_s), machine_detection="DetectMessageEnd", async_amd="true",
+        async_amd_status_callback=urls.alert_amd(config, token, language),
+        async_amd_status_callback_method="POST")
     return call.sid
 
 

@@ -14,17 +14,18 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import case, func, insert, literal, select, text, update
 
-from ivr import outbox
-from ivr.db import sessionmaker_for
-from ivr.queue import current_job_app
-from models import (CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, Priority,
-                    Residence, audit, utcnow)
+from models import (DELIVERY_STATUSES, REACHED, AttemptStatus, CallAttempt, Campaign,
+                    CampaignStatus, Delivery, Outcome, Priority, Residence, audit, utcnow)
 from models.base import UTCDateTime
 from models.phone import InvalidPhone, to_e164
+from runtime import outbox
+from runtime.db import sessionmaker_for
+from runtime.pacing import acquire
+from runtime.queue import current_job_app
 
 from . import defaults, targeting
+from .calls import cancel_queued_calls, place_call
 from .exceptions import CampaignError
-from .outcome import FINAL_DELIVERY
 
 log = logging.getLogger(__name__)
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -56,7 +57,8 @@ def is_audio_url(url: str) -> bool:
 def _validate(fields: dict) -> dict:
     unknown = set(fields) - set(EDITABLE)
     if unknown:
-        raise CampaignError.from_key("campaign.error.unknown_field", name=", ".join(sorted(unknown)))
+        raise CampaignError.from_key("campaign.error.unknown_field",
+                                     name=", ".join(sorted(unknown)))
     title = (fields.get("title") or "").strip()
     if not title:
         raise CampaignError.from_key("campaign.error.title")
@@ -94,9 +96,9 @@ def _validate(fields: dict) -> dict:
     for key, default in (("leave_voicemail", defaults.LEAVE_VOICEMAIL),
                          ("ask_confirmation", defaults.ASK_CONFIRMATION)):
         fields[key] = default if fields.get(key) is None else bool(fields[key])
-    for key, default in (("window_start", defaults.WINDOW_START),
-                         ("window_end", defaults.WINDOW_END)):
-        fields[key] = fields.get(key) or default
+    for key, hhmm in (("window_start", defaults.WINDOW_START),
+                      ("window_end", defaults.WINDOW_END)):
+        fields[key] = fields.get(key) or hhmm
         if not _HHMM.match(fields[key]):
             raise CampaignError.from_key("campaign.error.window", value=fields[key])
     if fields["window_start"] >= fields["window_end"]:
@@ -212,7 +214,6 @@ def finalize_pending(session, campaign_id: int) -> int:
 
 def cancel(app, campaign_id, actor: str) -> int:
     """Stop new calls and cancel those still queued at the provider; returns how many."""
-    from .calls import cancel_queued_calls
     with sessionmaker_for(app)() as session:
         campaign, old = _transition(session, campaign_id, "cancel")
         session.execute(update(Campaign).where(Campaign.id == campaign.id)
@@ -238,13 +239,12 @@ def status(session, campaign_id) -> dict:
     since = utcnow() - timedelta(seconds=10)
     recent = session.scalar(select(func.count()).where(CallAttempt.campaign_id == campaign.id,
                                                        CallAttempt.requested_at >= since))
-    result = {"id": campaign.id, "status": campaign.status, "total": sum(counts.values())}
-    for key in (Outcome.PENDING.value, Outcome.IN_PROGRESS.value) + FINAL_DELIVERY:
-        result[key] = counts.get(key, 0)
-    result = {k: result[k] for k in ("id", "status", "total", "pending", "in_progress", "human",
-                                     "voicemail", "no_answer", "busy", "failed", "cancelled")}
+    result = {"id": campaign.id, "status": campaign.status, "total": sum(counts.values()),
+              "pending": counts.get(Outcome.PENDING.value, 0),
+              "in_progress": counts.get(Outcome.IN_PROGRESS.value, 0)}
+    result.update({key: counts.get(key, 0) for key in DELIVERY_STATUSES if key not in result})
     result["confirmed"] = confirmed
-    result["reached"] = result["human"] + result["voicemail"]
+    result["reached"] = sum(result[key] for key in REACHED)
     result["calls_per_second"] = round(recent / 10.0, 2)
     left = result["pending"] + result["in_progress"]
     result["eta_seconds"] = (round(left / result["calls_per_second"])
@@ -271,13 +271,12 @@ def test_call(app, campaign_id, number_e164: str, language: str = "fr") -> bool:
 
 def place_test_call(campaign_id: int, number: str, language: str) -> str:
     """Job: place the test call of `test_call`; returns the call SID."""
-    from .calls import place_call
-    from .pacing import acquire
     app = current_job_app()
     with sessionmaker_for(app)() as session:
         campaign = _load(session, campaign_id)
         attempt = CallAttempt(campaign_id=campaign.id, to_number=number, purpose="test",
-                              token=secrets.token_urlsafe(24), status="creating")
+                              token=secrets.token_urlsafe(24),
+                              status=AttemptStatus.CREATING.value)
         session.add(attempt)
         session.commit()
         ring = campaign.ring_timeout_s
@@ -286,6 +285,6 @@ def place_test_call(campaign_id: int, number: str, language: str) -> str:
     sid = place_call(app, token, number, language, ring)
     with sessionmaker_for(app)() as session:
         session.execute(update(CallAttempt).where(CallAttempt.token == token)
-                        .values(sid=sid, status="queued", requested_at=utcnow()))
+                        .values(sid=sid, status=AttemptStatus.QUEUED.value, requested_at=utcnow()))
         session.commit()
     return sid

@@ -2,12 +2,13 @@
 import json
 import sys
 from datetime import timedelta
+from typing import Any
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from ivr.db import get_session
+from runtime.db import get_session
 from models import utcnow
 
 from . import campaigns, export, targeting
@@ -26,8 +27,9 @@ def _fail(error: CampaignError):
 def _street(text: str) -> dict:
     """'rue Racine Est' or 'rue Racine Est,CHICOUTIMI,100-300'."""
     parts = [p.strip() for p in text.split(",")]
-    spec = {"street": parts[0], "city": parts[1] if len(parts) > 1 and parts[1] else None,
-            "from": None, "to": None}
+    spec: dict[str, Any] = {"street": parts[0],
+                            "city": parts[1] if len(parts) > 1 and parts[1] else None,
+                            "from": None, "to": None}
     if len(parts) > 2 and parts[2]:
         low, _, high = parts[2].partition("-")
         try:

@@ -51,6 +51,13 @@ POLL_INTERVAL_S = 0.5
 RECONCILE_INTERVAL_S = 2.0
 """How often the reconciler checks leases, missing callbacks, completion and expiry."""
 
+STALL_S = 60.0
+"""A worker whose deliveries have been due this long with no call placed is stalled
+(`DIALER_STALL_S`)."""
+
+HEARTBEAT_S = 5.0
+"""How often a worker rewrites its heartbeat row (`DIALER_HEARTBEAT_S`)."""
+
 HTTP_TIMEOUT_S = 10.0
 """Timeout of one REST request to the provider; past it the request is ambiguous."""
 
@@ -61,21 +68,11 @@ city's trunk or Twilio plan carries); 0 = no cap (`DIALER_MAX_IN_PROGRESS`)."""
 RATE_LIMIT_BACKOFF_S = (0.25, 0.5, 1.0, 2.0, 4.0)
 """Waits after successive 429 / 20429 answers."""
 
-CPS_MARGIN = 1.012
-"""Calls are spaced 1.2 % wider than 1/CPS, so that no one-second window ever holds more,
-and so that the sending-time check (a 1.01 s window, dialer.pacing) stays a safety net: were
-the schedule tighter than that window, the check would bind at every second, and each burst
-of late senders it holds back would echo one window later (seen: stalls of 0.2-0.3 s every
-second, 0.967 of the limit instead of 0.99)."""
-
-
 def setting(app, name: str, default):
-    """Setting NAME (e.g. DIALER_THREADS): the app's config, else the environment, else DEFAULT
-    (converted to DEFAULT's type; tuples from comma-separated text)."""
-    import os
+    """Setting NAME (e.g. DIALER_THREADS) as the app's config holds it (runtime/config.py reads
+    the environment), else DEFAULT (converted to DEFAULT's type; tuples from comma-separated
+    text)."""
     value = app.config.get(name)
-    if value in (None, ""):
-        value = os.environ.get(name)
     if value in (None, ""):
         return default
     if isinstance(default, tuple):

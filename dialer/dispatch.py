@@ -32,13 +32,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, insert, select, text, update
 
-from ivr.db import relaxed_commit
-from models import (CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, PhoneNumber,
-                    Priority, Residence, utcnow)
+from runtime.db import relaxed_commit
+from models import (LIVE_CALL_STATUSES, AttemptStatus, CallAttempt, Campaign, CampaignStatus,
+                    Delivery, Outcome, PhoneNumber, Priority, Residence, utcnow)
 from models.residence import NumberKind
 
 from . import defaults
-from .outcome import LIVE_CALL_STATUSES
 
 CAP_LOCK_KEY = 4181  # pg_advisory_xact_lock key of claims under the in-progress cap
 
@@ -151,7 +150,8 @@ def claim(session, campaign: "CampaignView | Campaign", lease_s: float,
     token, to = secrets.token_urlsafe(24), numbers[row.number_index]
     attempt_id = session.execute(insert(CallAttempt).values(
         delivery_id=row.id, campaign_id=campaign.id, to_number=to, round=row.round,
-        number_index=row.number_index, token=token, purpose="alert", status="creating")
+        number_index=row.number_index, token=token, purpose="alert",
+        status=AttemptStatus.CREATING.value)
         .returning(CallAttempt.id)).scalar_one()   # a plain INSERT: no unit of work to flush
     session.commit()
     return Job(attempt_id, token, row.id, campaign.id, to,
@@ -164,7 +164,7 @@ def mark_requested(session, attempt_id: int, at: datetime) -> bool:
     claim's own (`creating`, not requested nor given up, its residence in progress on it under
     a lease not over); committed. False: the claim was taken back, place no call.
 
-    The commit may skip the disk flush (ivr.db.relaxed_commit): a crash that lost the mark
+    The commit may skip the disk flush (runtime.db.relaxed_commit): a crash that lost the mark
     leaves an unrequested attempt, which the reconciler resolves by listing the provider's
     calls once its lease is over (adopting the call if it was placed)."""
     relaxed_commit(session)
@@ -173,7 +173,7 @@ def mark_requested(session, attempt_id: int, at: datetime) -> bool:
         Delivery.round == CallAttempt.round, Delivery.number_index == CallAttempt.number_index,
         Delivery.lease_until > utcnow()).exists()
     marked = session.execute(update(CallAttempt).where(
-        CallAttempt.id == attempt_id, CallAttempt.status == "creating",
+        CallAttempt.id == attempt_id, CallAttempt.status == AttemptStatus.CREATING.value,
         CallAttempt.outcome.is_(None), CallAttempt.sid.is_(None),
         CallAttempt.requested_at.is_(None), held).values(requested_at=at)
         .execution_options(synchronize_session=False)).rowcount
@@ -186,6 +186,6 @@ def unmark_requested(session, attempt_id: int) -> None:
     (it is marked again, under the same conditions, before it is retried); committed."""
     session.execute(update(CallAttempt).where(
         CallAttempt.id == attempt_id, CallAttempt.sid.is_(None), CallAttempt.outcome.is_(None),
-        CallAttempt.status == "creating").values(requested_at=None)
+        CallAttempt.status == AttemptStatus.CREATING.value).values(requested_at=None)
         .execution_options(synchronize_session=False))
     session.commit()

@@ -1,5 +1,5 @@
 """The dialer's exceptions."""
-from ivr.i18n import t
+from runtime.i18n import t
 
 
 class CampaignError(Exception):

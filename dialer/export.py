@@ -1,7 +1,7 @@
 """The per-residence CSV export of a campaign (cells neutralised against formulas)."""
 from sqlalchemy import select
 
-from ivr import csv_safe
+from runtime import csv_safe
 from models import Delivery, Residence
 
 COLUMNS = ["residence_id", "last_name", "address", "number", "outcome", "rounds", "confirmed",

@@ -20,18 +20,16 @@ from models import CallAttempt, Delivery, Outcome, WorkerHeartbeat, utcnow
 
 from . import defaults, dispatch
 
-STALL_S = 60.0
-HEARTBEAT_S = 5.0
 STALE_AFTER_BEATS, MIN_STALE_S = 3, 15.0
 FORGET_AFTER = timedelta(days=1)  # rows of workers gone this long are deleted
 
 
 def stall_after(app) -> float:
-    return float(defaults.setting(app, "DIALER_STALL_S", STALL_S))
+    return float(defaults.setting(app, "DIALER_STALL_S", defaults.STALL_S))
 
 
 def beat_every(app) -> float:
-    return float(defaults.setting(app, "DIALER_HEARTBEAT_S", HEARTBEAT_S))
+    return float(defaults.setting(app, "DIALER_HEARTBEAT_S", defaults.HEARTBEAT_S))
 
 
 def stale_after(app) -> float:
@@ -39,7 +37,7 @@ def stale_after(app) -> float:
 
 
 class DueWork(NamedTuple):
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count, read as `due.count`
     oldest: datetime | None
 
     def age_s(self, now: datetime) -> float:

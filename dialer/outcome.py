@@ -8,21 +8,15 @@ Per call and per residence:
 - `failed`: invalid number, carrier failure, or a fax machine answered.
 - `cancelled`: the campaign was cancelled (or expired) before this residence was reached.
 Plus `confirmed` (a flag) when the person pressed 2. While work is left: `pending`,
-`in_progress`.
+`in_progress`. A call attempt given up before its call was placed is `void` (never a
+residence's outcome). The statuses and the reached / final sets are in models/campaign.py.
 """
-from models import Outcome
+from models import REACHED, AttemptStatus, Outcome
 
-REACHED = (Outcome.HUMAN.value, Outcome.VOICEMAIL.value)
-FINAL_CALL_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
-QUEUED_AT_PROVIDER = ("creating", "ambiguous", "queued", "initiated")
-"""A call not yet ringing: cancelling it at the provider stops it."""
-LIVE_CALL_STATUSES = QUEUED_AT_PROVIDER + ("ringing", "in-progress")
-"""A call in progress: claimed and not yet over (what the optional cap counts)."""
 MACHINE_ANSWERS = ("machine_end_beep", "machine_end_silence", "machine_end_other",
                    "machine_start")
 RANK = {Outcome.HUMAN.value: 5, Outcome.VOICEMAIL.value: 4, Outcome.BUSY.value: 3,
         Outcome.NO_ANSWER.value: 2, Outcome.FAILED.value: 1, Outcome.CANCELLED.value: 0}
-FINAL_DELIVERY = tuple(RANK)
 
 
 def best(*outcomes: str | None) -> str | None:
@@ -37,11 +31,13 @@ def is_reached(outcome: str | None) -> bool:
 
 def call_outcome(call_status: str, answered_by: str | None) -> str:
     """The outcome of one call from its final CallStatus and AMD's AnsweredBy."""
-    if call_status == "completed":
+    if call_status == AttemptStatus.COMPLETED.value:
         if answered_by == "fax":
             return Outcome.FAILED.value
         if answered_by in MACHINE_ANSWERS:
             return Outcome.VOICEMAIL.value
         return Outcome.HUMAN.value  # human, unknown, or AMD never said
-    return {"busy": Outcome.BUSY.value, "no-answer": Outcome.NO_ANSWER.value,
-            "canceled": Outcome.CANCELLED.value}.get(call_status, Outcome.FAILED.value)
+    return {AttemptStatus.BUSY.value: Outcome.BUSY.value,
+            AttemptStatus.NO_ANSWER.value: Outcome.NO_ANSWER.value,
+            AttemptStatus.CANCELED.value: Outcome.CANCELLED.value}.get(call_status,
+                                                                        Outcome.FAILED.value)

@@ -17,12 +17,13 @@ from datetime import timedelta
 
 from sqlalchemy import exists, or_, select, update
 
-from models import CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, audit, utcnow
+from models import (FINAL_CALL_STATUSES, UNCONFIRMED, AttemptStatus, CallAttempt, Campaign,
+                    CampaignStatus, Delivery, Outcome, audit, utcnow)
+from runtime.pacing import redis_for
 
 from . import defaults, settle
 from .calls import cancel_queued_calls, fetch_call, find_lost_call
 from .campaigns import finalize_pending
-from .outcome import FINAL_CALL_STATUSES
 
 log = logging.getLogger(__name__)
 OPEN = (Outcome.PENDING.value, Outcome.IN_PROGRESS.value)
@@ -106,13 +107,13 @@ def _resolve_ambiguous(app, session) -> int:
     in_flight = wait + defaults.setting(app, "DIALER_HTTP_TIMEOUT_S", defaults.HTTP_TIMEOUT_S)
     lease_over = exists().where(Delivery.id == CallAttempt.delivery_id,
                                 Delivery.lease_until < now)
-    creating = CallAttempt.status == "creating"
+    creating = CallAttempt.status == AttemptStatus.CREATING.value
     # plain rows: what each attempt was when chosen (a commit below must not reload them)
     attempts = session.execute(select(
         CallAttempt.id, CallAttempt.to_number, CallAttempt.created_at, CallAttempt.requested_at,
         CallAttempt.delivery_id).where(
         CallAttempt.outcome.is_(None), CallAttempt.sid.is_(None), or_(
-            (CallAttempt.status == "ambiguous")
+            (CallAttempt.status == AttemptStatus.AMBIGUOUS.value)
             & (CallAttempt.requested_at < now - timedelta(seconds=wait)),
             creating & CallAttempt.requested_at.is_(None) & lease_over,
             creating & CallAttempt.delivery_id.is_not(None)
@@ -127,7 +128,7 @@ def _resolve_ambiguous(app, session) -> int:
             CallAttempt.created_at >= attempt.created_at - timedelta(hours=1))))
         try:
             call = find_lost_call(app, attempt.to_number, attempt.created_at, taken)
-        except Exception as error:  # the provider cannot answer now: try again next pass
+        except Exception as error:  # noqa: BLE001 - the provider cannot answer now: next pass
             log.warning("attempt %s: cannot list calls to resolve it: %s", attempt.id, error)
             continue
         if call is None:
@@ -158,7 +159,7 @@ def _apply_fetched(session, attempt_id: int, call) -> None:
     else:
         session.execute(update(CallAttempt).where(
             CallAttempt.id == attempt_id, CallAttempt.outcome.is_(None),
-            CallAttempt.status.in_(("creating", "ambiguous"))).values(status=call.status))
+            CallAttempt.status.in_(UNCONFIRMED)).values(status=call.status))
 
 
 def _settle_missing(app, session) -> int:
@@ -175,7 +176,7 @@ def _settle_missing(app, session) -> int:
         .order_by(CallAttempt.id).limit(500)).all()
     fetched = 0
     for row in rows:
-        if row.status == "completed":
+        if row.status == AttemptStatus.COMPLETED.value:
             due = row.ended_at is None or row.ended_at < now - timedelta(seconds=amd_grace)
         else:
             after = defaults.setting(app, "DIALER_FINAL_CALLBACK_AFTER_S", None)
@@ -194,9 +195,8 @@ def _settle_missing(app, session) -> int:
 
 def _fetch_allowed(app, attempt_id: int, grace: float) -> bool:
     """At most one fetch per call per grace period across workers (a Redis hint only)."""
-    from .pacing import redis_for  # timeouts and a short retry: an outage costs no time here
-    try:
+    try:  # the pacing client: timeouts and a short retry, an outage costs no time here
         return bool(redis_for(app).set(f"dialer:fetched:{attempt_id}", 1, nx=True,
                                        px=max(int(grace * 1000), 200)))
-    except Exception:
+    except Exception:  # noqa: BLE001 - a hint only: without Redis, fetch
         return True

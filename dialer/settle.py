@@ -7,13 +7,15 @@ forward (`SequenceNumber`) and never over a final one. The caller commits.
 """
 import logging
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import and_, func, select, update
 
-from models import CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, PhoneNumber, utcnow
+from models import (FINAL_CALL_STATUSES, AttemptStatus, CallAttempt, Campaign, CampaignStatus,
+                    Delivery, Outcome, PhoneNumber, utcnow)
 from models.residence import NumberKind
 
-from .outcome import FINAL_CALL_STATUSES, MACHINE_ANSWERS, best, call_outcome, is_reached
+from .outcome import MACHINE_ANSWERS, best, call_outcome, is_reached
 
 log = logging.getLogger(__name__)
 ACTIVE = (CampaignStatus.RUNNING.value, CampaignStatus.PAUSED.value)
@@ -50,11 +52,11 @@ def record_progress(session, attempt: int | str, call_status: str, sequence: int
     values = {"status": call_status, "sequence_number": sequence}
     if sid:
         values["sid"] = func.coalesce(CallAttempt.sid, sid)
-    if call_status == "in-progress":
+    if call_status == AttemptStatus.IN_PROGRESS.value:
         values["answered_at"] = utcnow()
     moved = session.execute(_update(
         _attempt(attempt), CallAttempt.outcome.is_(None),
-        CallAttempt.status.not_in(FINAL_CALL_STATUSES + ("void",)),
+        CallAttempt.status.not_in(FINAL_CALL_STATUSES + (AttemptStatus.VOID.value,)),
         CallAttempt.sequence_number < sequence).values(**values))
     if moved.rowcount == 1:
         return True
@@ -94,7 +96,8 @@ def record_final(session, attempt_id: int, call_status: str, sid: str | None = N
                                   .where(CallAttempt.id == attempt_id)).one()
     if attempt.outcome is not None:
         return None
-    if call_status == "completed" and attempt.answered_by is None and wait_for_amd:
+    completed = call_status == AttemptStatus.COMPLETED.value
+    if completed and attempt.answered_by is None and wait_for_amd:
         return None  # the AMD callback (or the reconciler's fetch) settles it
     return settle(session, attempt_id, call_outcome(call_status, attempt.answered_by))
 
@@ -105,7 +108,7 @@ def record_amd(session, attempt_id: int, answered_by: str,
     settled a call that had ended).
 
     Also corrects a call settled `human` before a late machine verdict came in."""
-    values = {"answered_by": answered_by}
+    values: dict[str, Any] = {"answered_by": answered_by}
     if sid:
         values["sid"] = func.coalesce(CallAttempt.sid, sid)
     attempt = session.execute(_update(CallAttempt.id == attempt_id,
@@ -116,8 +119,9 @@ def record_amd(session, attempt_id: int, answered_by: str,
         if sid:
             bind_sid(session, attempt_id, sid)
         return False, None
-    if attempt.outcome is None and attempt.status == "completed":
-        return True, settle(session, attempt_id, call_outcome("completed", answered_by))
+    if attempt.outcome is None and attempt.status == AttemptStatus.COMPLETED.value:
+        return True, settle(session, attempt_id,
+                            call_outcome(AttemptStatus.COMPLETED.value, answered_by))
     if attempt.outcome == Outcome.HUMAN.value and answered_by in MACHINE_ANSWERS:
         # reached either way: only the label changes, on the attempt and its residence
         session.execute(_update(CallAttempt.id == attempt_id)
@@ -164,7 +168,8 @@ def void_attempt(session, attempt_id: int, reason: str, unrequested: bool = Fals
     if unrequested:
         where.append(CallAttempt.requested_at.is_(None))
     attempt = session.execute(
-        _update(*where).values(status="void", outcome="void", error=reason[:255])
+        _update(*where).values(status=AttemptStatus.VOID.value, outcome=Outcome.VOID.value,
+                               error=reason[:255])
         .returning(CallAttempt.delivery_id, CallAttempt.round, CallAttempt.number_index)).first()
     if attempt is None:
         return False

@@ -14,10 +14,13 @@ from typing import NamedTuple
 
 from sqlalchemy import BigInteger, Integer, and_, cast, exists, false, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from models import PhoneNumber, Residence
 from models.phone import InvalidPhone, to_e164
 from models.residence import NumberKind
+from runtime.db import get_session
+from runtime.i18n import t
 
 CRITERIA = ("cities", "streets", "postal_prefixes", "residence_ids")
 MAX_CIVIC = 999_999
@@ -67,7 +70,7 @@ def condition(session: Session, target: dict | None):
     target = target or {}
     if target.get("all"):
         return Residence.active.is_(True)
-    clauses = []
+    clauses: list[ColumnElement[bool]] = []
     cities = {fold(c) for c in target.get("cities") or [] if fold(c)}
     if cities:
         clauses.append(Residence.city.in_(_spellings(session, Residence.city, cities)))
@@ -81,7 +84,8 @@ def condition(session: Session, target: dict | None):
                      if fold(s) == name and (not city or fold(c) == city)]
             if not pairs:
                 continue
-            parts = [or_(*(and_(Residence.street == s, Residence.city == c) for s, c in pairs))]
+            parts: list[ColumnElement[bool]] = [
+                or_(*(and_(Residence.street == s, Residence.city == c) for s, c in pairs))]
             if spec.get("from") not in (None, ""):
                 if int(spec["from"]) > MAX_CIVIC:
                     continue  # no civic number is that large
@@ -112,12 +116,7 @@ def count_targets(session: Session, target: dict | None) -> int:
     """How many residences a campaign with TARGET would call (shown before launch)."""
     if is_empty(target):
         return 0
-    return session.scalar(select(func.count(Residence.id)).where(condition(session, target)))
-
-
-def target_ids(session: Session, target: dict | None) -> list[int]:
-    return list(session.scalars(select(Residence.id).where(condition(session, target))
-                                .order_by(Residence.id)))
+    return session.scalar(select(func.count(Residence.id)).where(condition(session, target))) or 0
 
 
 _RESIDENCE_ID = re.compile(r"^#?\d{1,7}$")
@@ -125,14 +124,12 @@ _HEADERS = {"PHONE", "TELEPHONE", "NUMERO", "NUMBER", "RESIDENCE_ID", "ID", "RES
 
 
 def _refusal(line_no: int, cell: str, key: str) -> RefusedLine:
-    from ivr.i18n import t
     return RefusedLine(line_no, cell, t("fr", key), t("en", key))
 
 
 def parse_uploaded_list(stream) -> tuple[list[int], list[RefusedLine]]:
     """Residence ids named by a CSV/text upload (one phone number or residence id per line,
     first column); lines naming nothing are returned with the reason. Needs a Flask app context."""
-    from ivr.db import get_session
     session = get_session()
     raw = stream.read()
     if isinstance(raw, bytes):
@@ -171,4 +168,4 @@ def parse_uploaded_list(stream) -> tuple[list[int], list[RefusedLine]]:
 
 
 __all__ = ["condition", "count_targets", "parse_uploaded_list", "RefusedLine", "fold",
-           "callable_number_exists", "target_ids", "is_empty"]
+           "callable_number_exists", "is_empty"]

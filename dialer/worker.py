@@ -1,7 +1,7 @@
 """The dialer worker: threads that claim due deliveries and create calls at the account's pace,
-plus a reconciler thread. `run_worker` (for `ivr worker`) also serves the RQ queues, running the jobs in the same process
-without forking; a heartbeat and a watchdog make a frozen or stalled dialer seen
-(dialer.heartbeat).
+plus a reconciler thread. `run_worker` (for `ivr worker`) also serves the RQ queues, running
+the jobs in the same process without forking; a heartbeat and a watchdog make a frozen or
+stalled dialer seen (dialer.heartbeat).
 
 Per call: find a campaign with due work (emergency first, calling window respected) ->
 claim one delivery and commit its attempt -> `pacing.acquire` a slot of the account-wide CPS
@@ -20,17 +20,28 @@ import signal
 import threading
 import time
 
+from datetime import datetime
+
 from sqlalchemy import case, func, select, update
 
-from ivr import metrics
-from ivr.db import sessionmaker_for
-from ivr.logs import ids
-from ivr.outbox_relay import Relay, relay_once
-from models import CallAttempt, Campaign, CampaignStatus, Delivery, Priority, utcnow
+from rq import SimpleWorker
+from rq.timeouts import TimerDeathPenalty
+
+from models import (UNCONFIRMED, AttemptStatus, CallAttempt, Campaign, CampaignStatus, Delivery,
+                    Outcome, Priority, utcnow)
+from runtime import metrics
+from runtime.db import sessionmaker_for
+from runtime.logs import ids
+from runtime.outbox_relay import Relay, relay_once
+from runtime.pacing import PacingTimeout, acquire, emergency_waiting, redis_for
+from runtime.pacing import cps as pacing_cps
+from runtime.queue import QUEUES, get_queue, set_job_app
 
 from . import defaults, dispatch, heartbeat, outage, reconcile, settle
-from .calls import client_for, is_definite_refusal, is_rate_limited, place_call
-from .pacing import PacingTimeout, acquire, emergency_waiting, redis_for
+from .dispatch import CampaignView
+from .calls import (client_for, hang_up_or_redirect, is_definite_refusal, is_rate_limited,
+                    place_call)
+from .gauges import StateCollector
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +52,7 @@ class Dialer:
     def __init__(self, app, threads: int | None = None, reconcile_interval: float | None = None,
                  on_failure=None):
         self.app = app
-        cps = float(app.config.get("DIALER_CPS") or 1)
+        cps = pacing_cps(app)
         self.threads = threads or defaults.setting(app, "DIALER_THREADS",
                                            max(2, min(64, int(cps * 0.6) + 2)))
         self.reconcile_interval = reconcile_interval or defaults.setting(
@@ -53,7 +64,7 @@ class Dialer:
         self.Session = sessionmaker_for(app)
         self.stopping = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._campaigns: list[Campaign] = []
+        self._campaigns: list[CampaignView] = []
         self._campaigns_at = 0.0
         self._lock = threading.Lock()
         self.placed = 0
@@ -63,7 +74,8 @@ class Dialer:
         self.failure: str | None = None
         self.name = heartbeat.worker_name()
         self.started_at = utcnow()
-        self.last_claim_at = self.last_placed_at = None
+        self.last_claim_at: datetime | None = None
+        self.last_placed_at: datetime | None = None
         self._beat_ok = time.monotonic()
         self._stall: str | None = None
         self.outages = outage.Outages()
@@ -84,7 +96,7 @@ class Dialer:
         self._spawn(self._heartbeat_loop, "dialer-heartbeat")
         self._spawn(self._watchdog_loop, "dialer-watchdog")
         log.info("dialer started: %d sender threads, %.1f calls/s for the account%s",
-                 self.threads, float(self.app.config.get("DIALER_CPS") or 1),
+                 self.threads, pacing_cps(self.app),
                  f", at most {self.max_in_progress} calls in progress"
                  if self.max_in_progress else "")
         return self
@@ -139,6 +151,7 @@ class Dialer:
         """Never touches the database: a frozen database cannot freeze the watchdog too."""
         stall_s = heartbeat.stall_after(self.app)
         while not self.stopping.wait(min(1.0, heartbeat.beat_every(self.app))):
+            reason: str | None
             alive, expected = self.threads_alive()
             silent = time.monotonic() - self._beat_ok
             if alive < expected:
@@ -170,7 +183,7 @@ class Dialer:
             self.on_failure(reason)
 
     # -- sending --------------------------------------------------------------------------
-    def _eligible(self, session) -> list[Campaign]:
+    def _eligible(self, session) -> list[CampaignView]:
         with self._lock:
             if time.monotonic() - self._campaigns_at > min(self.poll, 0.5):
                 self._campaigns = dispatch.eligible_campaigns(
@@ -305,7 +318,7 @@ class Dialer:
             try:
                 sid = place_call(self.app, job.token, job.to, job.language, job.ring_timeout_s)
                 break
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - refused, rate limited or ambiguous
                 if is_rate_limited(error):
                     dispatch.unmark_requested(session, job.attempt_id)
                     if backoffs and not self.stopping.is_set():
@@ -318,36 +331,37 @@ class Dialer:
                 elif is_definite_refusal(error):
                     log.warning("call to %s refused by the provider: %s", job.to, error)
                     session.execute(update(CallAttempt).where(CallAttempt.id == job.attempt_id)
-                                    .values(status="failed", requested_at=sent,
+                                    .values(status=AttemptStatus.FAILED.value, requested_at=sent,
                                             error=str(error)[:255]))
-                    settle.settle(session, job.attempt_id, "failed")
+                    settle.settle(session, job.attempt_id, Outcome.FAILED.value)
                 else:
                     log.warning("call to %s: create answer lost (%s); ambiguous until resolved",
                                 job.to, error.__class__.__name__)
                     session.execute(update(CallAttempt).where(
-                        CallAttempt.id == job.attempt_id, CallAttempt.status == "creating")
-                        .values(status="ambiguous", error=str(error)[:255]))
+                        CallAttempt.id == job.attempt_id,
+                        CallAttempt.status == AttemptStatus.CREATING.value)
+                        .values(status=AttemptStatus.AMBIGUOUS.value, error=str(error)[:255]))
                 session.commit()
                 return
         self._record_sid(session, job, sid, sent)
 
     def _record_sid(self, session, job, sid: str, sent) -> None:
         outcome = session.execute(update(CallAttempt).where(CallAttempt.id == job.attempt_id)
-                                  .values(requested_at=sent, sid=func.coalesce(CallAttempt.sid, sid),
-                                          status=case((CallAttempt.status.in_(
-                                              ("creating", "ambiguous")), "queued"),
-                                              else_=CallAttempt.status))
+                                  .values(requested_at=sent,
+                                          sid=func.coalesce(CallAttempt.sid, sid),
+                                          status=case((CallAttempt.status.in_(UNCONFIRMED),
+                                                       AttemptStatus.QUEUED.value),
+                                                      else_=CallAttempt.status))
                                   .returning(CallAttempt.outcome)).scalar()
         session.execute(update(Delivery).where(Delivery.id == job.delivery_id).values(
             last_number=job.to, last_call_sid=sid, last_attempt_at=sent, lease_until=None))
         session.commit()
         self.placed += 1
         self._note_placed(job, sid)
-        if outcome == "void":
+        if outcome == Outcome.VOID.value:
             # cannot happen since mark_requested (kept as the last safety net): never let a
             # call ring for an attempt given up
             log.error("call %s placed after its attempt was given up; hanging it up", sid)
-            from .calls import hang_up_or_redirect
             hang_up_or_redirect(self.app, sid)
 
     # -- reconciling ----------------------------------------------------------------------
@@ -374,7 +388,7 @@ def open_work(app) -> bool:
         running = session.scalar(select(Campaign.id).where(
             Campaign.status == CampaignStatus.RUNNING.value).limit(1))
         unsettled = session.scalar(select(CallAttempt.id).where(
-            CallAttempt.outcome.is_(None), CallAttempt.status != "void").limit(1))
+            CallAttempt.outcome.is_(None), CallAttempt.status != AttemptStatus.VOID.value).limit(1))
         return running is not None or unsettled is not None
 
 
@@ -399,11 +413,6 @@ def _job_worker(app, in_thread: bool = False):
     SimpleWorker): never a forked work-horse, which would inherit the dialer threads' open
     database connections (and locks other threads hold at the fork). IN_THREAD: for a
     background thread, where signals (and so SIGALRM job timeouts) are not available."""
-    from rq import SimpleWorker
-    from rq.timeouts import TimerDeathPenalty
-
-    from ivr.queue import QUEUES, get_queue, set_job_app
-
     class JobWorker(SimpleWorker):
         def execute_job(self, job, queue):
             try:
@@ -486,7 +495,7 @@ def run_worker(app, burst: bool = False) -> int:
         timer.start()
         os.kill(os.getpid(), signal.SIGTERM)
 
-    metrics.serve_worker_metrics(app)
+    metrics.serve_worker_metrics(app, StateCollector(app))
     dialer = Dialer(app, on_failure=failed).start()
     Relay(app).start()  # a daemon thread: hands promised jobs to RQ (outbox) until exit
     try:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from models import Address, audit
 
 from .csv_import import ImportReport, RowError, import_with_progress_bar, read_rows, run_import
-from .db import get_session
+from runtime.db import get_session
 from .residents import normalize_postal_code
 
 REQUIRED = ["civic_number", "street", "city"]
@@ -17,7 +17,8 @@ KEYPAD = {c: d for d, letters in {"2": "ABC", "3": "DEF", "4": "GHI", "5": "JKL"
                                   "7": "PQRS", "8": "TUV", "9": "WXYZ"}.items() for c in letters}
 GENERIC_WORDS = {"RUE", "BOULEVARD", "BOUL", "BOUL.", "BD", "CHEMIN", "CH", "CH.", "AVENUE", "AV",
                  "AV.", "ROUTE", "RANG", "PLACE", "RUELLE", "COTE", "CÔTE", "MONTEE", "MONTÉE",
-                 "IMPASSE", "CROISSANT", "TERRASSE", "PROMENADE", "ALLEE", "ALLÉE", "CARRE", "CARRÉ",
+                 "IMPASSE", "CROISSANT", "TERRASSE", "PROMENADE", "ALLEE", "ALLÉE", "CARRE",
+                 "CARRÉ",
                  "DE", "DU", "DES", "LA", "LE", "LES", "L", "D", "ST", "STREET", "ROAD", "DRIVE"}
 
 
@@ -79,4 +80,5 @@ def addresses():
 def addresses_import(file):
     """Load the address registry from a CSV file (columns in the README)."""
     import_with_progress_bar("importing addresses",
-                             lambda progress: import_addresses(get_session(), file, progress=progress))
+                             lambda progress: import_addresses(get_session(), file,
+                                                               progress=progress))

@@ -7,7 +7,7 @@ from typing import Callable, Iterable, TextIO
 
 import click
 
-from .i18n import t
+from runtime.i18n import t
 
 
 class RowError(ValueError):

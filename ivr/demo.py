@@ -38,7 +38,8 @@ def load_demo(session: Session, count: int = 250, seed: int = 2026) -> int:
     for city, (streets, prefixes) in SECTORS.items():
         for street in streets:
             for civic in range(100, 400, 10):
-                postal = f"{rng.choice(prefixes)} {rng.randint(1, 9)}{rng.choice('ABCEGHJKLMN')}{rng.randint(1, 9)}"
+                postal = (f"{rng.choice(prefixes)} {rng.randint(1, 9)}"
+                          f"{rng.choice('ABCEGHJKLMN')}{rng.randint(1, 9)}")
                 addresses.append(Address(civic_number=str(civic), street=street, city=city,
                                          postal_code=postal, street_key=street_key(street)))
     session.add_all(addresses)
@@ -48,7 +49,8 @@ def load_demo(session: Session, count: int = 250, seed: int = 2026) -> int:
         last_name = rng.choice(LAST)
         residence = Residence(
             last_name=last_name, first_name=rng.choice(FIRST),
-            language="en" if last_name == "Smith" or rng.random() < 0.08 else "fr", civic_number=address.civic_number, address_id=address.id,
+            language="en" if last_name == "Smith" or rng.random() < 0.08 else "fr",
+            civic_number=address.civic_number, address_id=address.id,
             street=address.street, city=address.city, postal_code=address.postal_code,
             active=rng.random() > 0.04, registered_via=Channel.IMPORT.value,
             consent_at=utcnow(), consent_channel=Channel.IMPORT.value)

@@ -10,7 +10,7 @@ from models import Channel, PhoneNumber, Residence, audit, utcnow
 from models.phone import InvalidPhone, to_e164
 
 from .csv_import import ImportReport, RowError, import_with_progress_bar, read_rows, run_import
-from .db import get_session
+from runtime.db import get_session
 
 COLUMNS = ["last_name", "first_name", "language", "phone", "phone2", "phone3", "civic_number",
            "street", "apartment", "city", "postal_code", "active"]
@@ -110,7 +110,8 @@ def residents():
 def residents_import(file):
     """Import residences from a CSV file (columns in the README)."""
     import_with_progress_bar("importing residences",
-                             lambda progress: import_residents(get_session(), file, progress=progress))
+                             lambda progress: import_residents(get_session(), file,
+                                                               progress=progress))
 
 
 @residents.command("show")

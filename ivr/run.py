@@ -8,11 +8,14 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
-from models import Role, StaffUser, audit, migrate
+from dialer import heartbeat
+from dialer.worker import run_worker
+from models import Role, StaffUser, audit, migrate, utcnow
 from models.passwords import hash_secret
+from runtime.db import get_session
 
-from .db import get_session
 from .demo import load_demo
+from .services import start_services
 
 log = logging.getLogger(__name__)
 DEMO_STAFF_EMAIL = "admin@saguenay.example"
@@ -44,7 +47,6 @@ def run_command(host, port, no_demo):
     migrate.upgrade(app.config["DATABASE_URL"])
     if not no_demo:
         ensure_demo(get_session())
-    from .services import start_services
     start_services(app)
     click.echo(f"staff console: {app.config['PUBLIC_BASE_URL']}/staff/  "
                f"login {DEMO_STAFF_EMAIL} / {DEMO_STAFF_PASSWORD}")
@@ -63,7 +65,6 @@ def worker_command(ctx, burst):
     app = current_app._get_current_object()
     if not app.config.get("REDIS_URL"):
         raise click.ClickException("`ivr worker` needs REDIS_URL; `ivr run` has its own worker")
-    from dialer.worker import run_worker
     sys.exit(run_worker(app, burst=burst))
 
 
@@ -71,9 +72,6 @@ def worker_command(ctx, burst):
 @with_appcontext
 def worker_status():
     """Each worker's heartbeat; exits 1 when no worker is alive or one is in trouble."""
-    from dialer import heartbeat
-    from models import utcnow
-
     app = current_app._get_current_object()
     session = get_session()
     now = utcnow()

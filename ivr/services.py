@@ -1,6 +1,10 @@
 """Background services that `ivr run` starts beside the web app."""
 import logging
 
+from dialer.worker import start_embedded_worker
+from runtime import urls
+from simulator import start_for_app
+
 log = logging.getLogger(__name__)
 
 
@@ -11,12 +15,10 @@ def start_services(app) -> list:
     """
     services = []
     if app.config.get("USE_SIMULATOR"):
-        from simulator import start_for_app
         sim = start_for_app(app)
         services.append(sim)
-        log.info("carrier simulator on %s; the hotline %s rings %s/voice/incoming", sim.url,
-                 app.config["HOTLINE_NUMBER"], app.config["PUBLIC_BASE_URL"])
-    from dialer.worker import start_embedded_worker
+        log.info("carrier simulator on %s; the hotline %s rings %s", sim.url,
+                 app.config["HOTLINE_NUMBER"], urls.incoming(app.config))
     services.append(start_embedded_worker(app))
     log.info("embedded worker started (queues and dialer in this process)")
     return services

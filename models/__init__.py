@@ -5,7 +5,9 @@ Plain SQLAlchemy 2; nothing here imports Flask, so workers and the CLI use it al
 from .address import Address
 from .audit import AuditEntry, audit
 from .base import Base, utcnow
-from .campaign import CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, Priority
+from .campaign import (DELIVERY_STATUSES, FINAL_CALL_STATUSES, FINISHED, LIVE_CALL_STATUSES,
+                       QUEUED_AT_PROVIDER, REACHED, UNCONFIRMED, AttemptStatus, CallAttempt,
+                       Campaign, CampaignStatus, Delivery, Outcome, Priority)
 from .heartbeat import WorkerHeartbeat
 from .hotline import HotlineCall, OneTimeCode
 from .outbox import OutboxJob
@@ -17,5 +19,7 @@ __all__ = [
     "Address", "AuditEntry", "audit", "Base", "utcnow", "CallAttempt", "Campaign",
     "CampaignStatus", "Delivery", "Outcome", "Priority", "HotlineCall", "OneTimeCode", "OutboxJob",
     "Channel", "Language", "NumberKind", "PhoneNumber", "Residence", "make_engine",
-    "make_sessionmaker", "Role", "StaffUser", "WorkerHeartbeat",
+    "make_sessionmaker", "Role", "StaffUser", "WorkerHeartbeat", "AttemptStatus", "REACHED",
+    "DELIVERY_STATUSES", "FINISHED", "FINAL_CALL_STATUSES", "QUEUED_AT_PROVIDER",
+    "LIVE_CALL_STATUSES", "UNCONFIRMED",
 ]

@@ -1,7 +1,9 @@
 """The audit log: who changed what, when."""
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import JSON, Integer, String, func, select
+from sqlalchemy import JSON, Integer, String, Table, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .base import Base, utcnow
@@ -44,11 +46,8 @@ def audit_repeated(session: Session, key: str, actor: str, action: str, entity: 
     window = int(now.timestamp() // AGGREGATE_WINDOW.total_seconds())
     full_key = f"{action}|{key}|{window}"[:400]
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    table = AuditEntry.__table__
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = cast(Table, AuditEntry.__table__)
     statement = insert(table).values(
         at=now, last_at=now, count=1, aggregate_key=full_key, actor=actor[:254], action=action,
         entity=entity, entity_id="" if entity_id is None else str(entity_id), details=details)

@@ -22,8 +22,13 @@ class CampaignStatus(str, Enum):
     EXPIRED = "expired"
 
 
+FINISHED = (CampaignStatus.COMPLETED.value, CampaignStatus.CANCELLED.value,
+            CampaignStatus.EXPIRED.value)
+"""A campaign in one of these statuses places no more calls."""
+
+
 class Outcome(str, Enum):
-    """Per call and per residence; the meaning of each is in the README."""
+    """Per call and per residence; the meaning of each is in dialer/outcome.py."""
     PENDING = "pending"
     IN_PROGRESS = "in_progress"
     HUMAN = "human"
@@ -32,6 +37,44 @@ class Outcome(str, Enum):
     BUSY = "busy"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    VOID = "void"  # an attempt given up before its call was placed (never a residence's)
+
+
+REACHED = (Outcome.HUMAN.value, Outcome.VOICEMAIL.value)
+"""The outcomes that count a residence as reached."""
+DELIVERY_STATUSES = (Outcome.HUMAN.value, Outcome.VOICEMAIL.value, Outcome.NO_ANSWER.value,
+                     Outcome.BUSY.value, Outcome.FAILED.value, Outcome.CANCELLED.value,
+                     Outcome.PENDING.value, Outcome.IN_PROGRESS.value)
+"""What a residence's delivery can show, in the order the console lists them."""
+
+
+class AttemptStatus(str, Enum):
+    """Where a call attempt stands: ours until the provider has the call, then its CallStatus."""
+    CREATING = "creating"  # claimed; the create request not yet answered
+    AMBIGUOUS = "ambiguous"  # the create request's answer was lost: resolved by listing calls
+    QUEUED = "queued"
+    INITIATED = "initiated"
+    RINGING = "ringing"
+    IN_PROGRESS = "in-progress"
+    COMPLETED = "completed"
+    BUSY = "busy"
+    NO_ANSWER = "no-answer"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    VOID = "void"  # given up before its call was placed
+
+
+FINAL_CALL_STATUSES = (AttemptStatus.COMPLETED.value, AttemptStatus.BUSY.value,
+                       AttemptStatus.NO_ANSWER.value, AttemptStatus.FAILED.value,
+                       AttemptStatus.CANCELED.value)
+"""A call's final CallStatus (an alert call's, a call-back's)."""
+UNCONFIRMED = (AttemptStatus.CREATING.value, AttemptStatus.AMBIGUOUS.value)
+"""A call whose create request has no answer (yet): the provider may or may not have it."""
+QUEUED_AT_PROVIDER = UNCONFIRMED + (AttemptStatus.QUEUED.value, AttemptStatus.INITIATED.value)
+"""A call not yet ringing: cancelling it at the provider stops it."""
+LIVE_CALL_STATUSES = QUEUED_AT_PROVIDER + (AttemptStatus.RINGING.value,
+                                           AttemptStatus.IN_PROGRESS.value)
+"""A call in progress: claimed and not yet over (what the optional cap counts)."""
 
 
 class Campaign(Base):
@@ -45,7 +88,8 @@ class Campaign(Base):
     audio_url_en: Mapped[str | None] = mapped_column(String(500))
     priority: Mapped[str] = mapped_column(String(16), default=Priority.NORMAL.value)
     status: Mapped[str] = mapped_column(String(16), default=CampaignStatus.DRAFT.value, index=True)
-    target: Mapped[dict] = mapped_column(JSON, default=dict)  # cities, streets, postal prefixes, list
+    # cities, streets, postal prefixes, list
+    target: Mapped[dict] = mapped_column(JSON, default=dict)
     rounds: Mapped[int] = mapped_column(Integer, default=3)
     retry_delay_s: Mapped[int] = mapped_column(Integer, default=600)
     ring_timeout_s: Mapped[int] = mapped_column(Integer, default=30)
@@ -105,7 +149,8 @@ class CallAttempt(Base):
     token: Mapped[str] = mapped_column(String(64), unique=True)  # opaque, carried in webhook URLs
     sid: Mapped[str | None] = mapped_column(String(34), unique=True)
     purpose: Mapped[str] = mapped_column(String(24), default="alert")  # alert, test, verify, reset
-    status: Mapped[str] = mapped_column(String(16), default="creating", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=AttemptStatus.CREATING.value,
+                                        index=True)
     answered_by: Mapped[str | None] = mapped_column(String(32))
     outcome: Mapped[str | None] = mapped_column(String(16))
     confirmed: Mapped[bool] = mapped_column(Boolean, default=False)

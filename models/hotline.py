@@ -38,7 +38,7 @@ class OneTimeCode(Base):
 
 class HotlineQuota(Base):
     """How many times KEY (say 'reset:+14185550123') was used since SINCE: a daily cap's counter,
-    changed only by one atomic statement (ivr/hotline/quotas.py)."""
+    changed only by one atomic statement (hotline/quotas.py)."""
     __tablename__ = "hotline_quotas"
 
     key: Mapped[str] = mapped_column(String(48), primary_key=True)

@@ -35,7 +35,8 @@ REASONS = {
                  "en": "The number has too many digits: 10 digits, or 11 with a leading 1."},
     "foreign": {"fr": "Seuls les numéros nord-américains (indicatif +1) peuvent être inscrits.",
                 "en": "Only North American numbers (+1) can be registered."},
-    "invalid": {"fr": "Ce numéro n'existe pas : vérifiez l'indicatif et les trois chiffres suivants.",
+    "invalid": {"fr": "Ce numéro n'existe pas : vérifiez l'indicatif et les trois chiffres "
+                      "suivants.",
                 "en": "This number does not exist: check the area code and the next three digits."},
 }
 

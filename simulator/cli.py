@@ -7,6 +7,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from models.phone import InvalidPhone, to_e164
+
 from .phone import Phone, parse_keys
 from .scenario import ScenarioError
 from .server import Simulator, SimulatorRefused, refuse_real_account
@@ -73,7 +75,6 @@ def simulator_command(host, port, scenario_file, cps, time_scale, voice_url):
 @with_appcontext
 def phone_command(from_, to, keys, speak, simulator_url):
     """Call the hotline through the simulator."""
-    from models.phone import InvalidPhone, to_e164
     config = current_app.config
     try:
         from_ = to_e164(from_)

@@ -42,12 +42,6 @@ HTTP_WORKERS = 32
 HTTP_TIMEOUT = 15.0
 """Real seconds before a webhook is given up (Twilio waits 15 s)."""
 
-MAX_CONCURRENT_REQUESTS = 100
-"""API requests served at once before 429 / 20429."""
-
-API_TIMEOUT_MS = 15000
-"""Real milliseconds an injected API timeout holds its answer back."""
-
 GC_FREEZE_EVERY = 2000
 """Ended calls between two gc.freeze(): the log only grows, and a full collection walks all
 of it (a second's stall of the clock at 100,000 calls); frozen, it is no longer walked."""

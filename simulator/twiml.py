@@ -3,7 +3,6 @@ import xml.etree.ElementTree as ET
 
 from . import defaults
 
-VERBS = {"Say", "Play", "Pause", "Gather", "Redirect", "Record", "Dial", "Hangup", "Reject"}
 APPLICATION_ERROR = "We are sorry, an application error has occurred. Goodbye."
 
 

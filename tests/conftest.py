@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import text
 
 from ivr import create_app
-from ivr.db import get_session
-from ivr.redis_conn import get_redis
+from runtime.db import get_session
+from runtime.redis_conn import get_redis
 from models import Base, make_engine, migrate
 
 pytest_plugins = ["tests.fixtures.live", "tests.fixtures.simulator", "tests.fixtures.hotline",

@@ -1,10 +1,9 @@
 """The app factory, health check, configuration and the first CLI commands."""
-import io
 import json
 
 import pytest
 
-from ivr import config
+from runtime import config
 from models import AuditEntry, Residence, StaffUser
 from models.passwords import verify_secret
 

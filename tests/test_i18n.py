@@ -1,7 +1,7 @@
 """Both catalogues hold the same texts, with the same placeholders."""
 import string
 
-from ivr.i18n import CATALOGUES, spoken_digits, t
+from runtime.i18n import CATALOGUES, spoken_digits, t
 
 
 def placeholders(text):
@@ -21,4 +21,4 @@ def test_unknown_language_falls_back_to_french():
 
 
 def test_numbers_are_read_digit_by_digit():
-    assert spoken_digits("4186983200", "fr") == "4 1 8, 6 9 8, 3 2 0 0"
+    assert spoken_digits("4186983200") == "4 1 8, 6 9 8, 3 2 0 0"

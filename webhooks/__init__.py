@@ -1,15 +1,12 @@
-"""The HTTP endpoints Twilio calls (/voice/...): signature check, then the hotline or the dialer."""
+"""The HTTP endpoints Twilio calls (/voice/...): thin adapters that check the signature and the
+parameters, then hand the request to the hotline or the dialer and answer their TwiML.
+
+The app composes `BLUEPRINTS` with its own (ivr/factory.py).
+"""
+from . import alerts, health, hotline
 from .signature import twilio_signed
 
-__all__ = ["twilio_signed", "register_blueprints"]
+BLUEPRINTS = (health.bp, hotline.bp, alerts.bp)
+"""Every blueprint Twilio (or a load balancer) posts to: none can carry a CSRF token."""
 
-
-def register_blueprints(app) -> None:
-    """Every blueprint of the app: health, hotline, alert calls, and the staff console."""
-    from ivr.console import bp as console_bp
-    from .alerts import bp as alerts_bp
-    from .health import bp as health_bp
-    from .hotline import bp as hotline_bp
-
-    for bp in (health_bp, hotline_bp, alerts_bp, console_bp):
-        app.register_blueprint(bp)
+__all__ = ["BLUEPRINTS", "twilio_signed"]

@@ -1,100 +1,45 @@
-"""The alert call's TwiML, status and AMD callbacks (issue 5).
+"""The alert call's webhooks (issue 5): HTTP in, dialer.conversation calls, TwiML out; the
+status and AMD callbacks handed to dialer.settle.
 
 Every URL carries the attempt's opaque token (never a SID or an id); every route checks
-Twilio's signature. A person hears the message at once (AMD runs asynchronously), then
-1 = repeat, 2 = confirm; silence = the message once more, then goodbye. An answering machine
-(AMD `machine_end_*`, after the beep) gets the call redirected to the voicemail TwiML: the
-whole message once, then hang up. A fax is hung up on (that number failed).
+Twilio's signature.
 """
 import logging
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, current_app, request
 from sqlalchemy import select
-from twilio.twiml.voice_response import VoiceResponse
 
-from dialer import settle
+from dialer import conversation, settle
 from dialer.calls import hang_up_or_redirect
-from dialer.outcome import FINAL_CALL_STATUSES, MACHINE_ANSWERS
-from ivr.db import get_session, relaxed_commit
-from ivr import metrics
-from ivr.i18n import t, voice
-from ivr.logs import ids
-from models import CallAttempt, Campaign
+from models import FINAL_CALL_STATUSES, CallAttempt, Campaign
+from runtime import metrics, urls
+from runtime.db import get_session, relaxed_commit
+from runtime.logs import ids
 
 from .params import bad_request, checked
 from .signature import twilio_signed
+from .voice import spoken
 
 bp = Blueprint("alerts", __name__, url_prefix="/voice")
 log = logging.getLogger(__name__)
-REPEAT_KEY, CONFIRM_KEY = "1", "2"
-GATHER_TIMEOUT_S = 6
-
-
-def _twiml(response: VoiceResponse):
-    return str(response), 200, {"Content-Type": "text/xml"}
-
-
-def _absolute(endpoint: str, **values) -> str:
-    return current_app.config["PUBLIC_BASE_URL"] + url_for(endpoint, **values)
 
 
 def _language() -> str:
-    lang = request.args.get("lang", "fr")
-    return lang if lang in ("fr", "en") else "fr"
+    return conversation.language(request.args.get("lang"))
 
 
-def _load(token: str):
-    row = get_session().execute(select(CallAttempt, Campaign).join(
-        Campaign, Campaign.id == CallAttempt.campaign_id).where(CallAttempt.token == token)).first()
-    return (None, None) if row is None else (row[0], row[1])
-
-
-def _say_message(node, campaign: Campaign, lang: str) -> None:
-    """The city's heading, then the message in LANG: its recording, else its text; a campaign
-    without that language falls back to the other one's recording, then text."""
-    attributes = voice(current_app.config, lang)
-    node.say(t(lang, "alert.intro"), **attributes)
-    other = "fr" if lang == "en" else "en"
-    for language in (lang, other):
-        audio = getattr(campaign, f"audio_url_{language}")
-        text = getattr(campaign, f"message_{language}")
-        if audio:
-            node.play(audio)
-            return
-        if text:
-            node.say(text, **voice(current_app.config, language))
-            return
-
-
-def _say(node, lang: str, key: str) -> None:
-    node.say(t(lang, key), **voice(current_app.config, lang))
-
-
-def _say_and_hang_up(lang: str, key: str) -> VoiceResponse:
-    response = VoiceResponse()
-    _say(response, lang, key)
-    response.hangup()
-    return response
-
-
-def _message_and_menu(token: str, campaign: Campaign, lang: str, silences: int) -> VoiceResponse:
-    response = VoiceResponse()
-    gather = response.gather(num_digits=1, timeout=GATHER_TIMEOUT_S, method="POST",
-                             action=_absolute(".keys", token=token, lang=lang, silences=silences))
-    _say_message(gather, campaign, lang)
-    _say(gather, lang, "alert.menu" if campaign.ask_confirmation else "alert.menu_repeat")
-    response.redirect(_absolute(".keys", token=token, lang=lang, silences=silences,
-                                timeout="true"), method="POST")
-    return response
-
-
-def _apology(lang: str) -> VoiceResponse:
-    return _say_and_hang_up(lang, "alert.error")
+def _twiml(handler, *args):
+    """HANDLER's TwiML in the call's language; any error, the spoken apology (HTTP 200)."""
+    lang = _language()
+    response = spoken(lambda: handler(get_session(), current_app.config, *args, lang),
+                      lambda: conversation.apology(current_app.config, lang), "alert call")
+    return str(response), 200, {"Content-Type": "text/xml"}
 
 
 def _refused():
     """A TwiML route's answer to parameters that break the rules: the apology, HTTP 200."""
-    return _twiml(_apology(_language()))
+    return str(conversation.apology(current_app.config, _language())), 200, \
+        {"Content-Type": "text/xml"}
 
 
 @bp.post("/alert/<token>")
@@ -102,16 +47,7 @@ def _refused():
 @checked(_refused)
 def answer(token):
     """The call was answered: the message at once, then the menu."""
-    lang = _language()
-    try:
-        attempt, campaign = _load(token)
-        if attempt is None:
-            log.warning("alert TwiML asked for an unknown token")
-            return _twiml(_apology(lang))
-        return _twiml(_message_and_menu(token, campaign, lang, silences=0))
-    except Exception:
-        log.exception("alert call %s: answering failed", token[:6])
-        return _twiml(_apology(lang))
+    return _twiml(conversation.answer, token)
 
 
 @bp.post("/alert/<token>/keys")
@@ -119,28 +55,9 @@ def answer(token):
 @checked(_refused)
 def keys(token):
     """1 repeats, 2 confirms; silence repeats once, then goodbye."""
-    lang = _language()
-    try:
-        attempt, campaign = _load(token)
-        if attempt is None:
-            return _twiml(_apology(lang))
-        digit = (request.form.get("Digits") or "")[:1]
-        silences = int(request.args.get("silences", "0") or 0)
-        if request.args.get("timeout") or not digit:
-            if silences >= 1:
-                return _twiml(_say_and_hang_up(lang, "alert.goodbye"))
-            return _twiml(_message_and_menu(token, campaign, lang, silences=silences + 1))
-        if digit == CONFIRM_KEY and campaign.ask_confirmation:
-            session = get_session()
-            settle.record_confirmation(session, attempt.id)
-            session.commit()
-            log.info("alert call %s: receipt confirmed", attempt.sid)
-            return _twiml(_say_and_hang_up(lang, "alert.confirmed"))
-        return _twiml(_message_and_menu(token, campaign, lang, silences=silences))
-    except Exception:
-        log.exception("alert call %s: key handling failed", token[:6])
-        get_session().rollback()
-        return _twiml(_apology(lang))
+    return _twiml(lambda session, config, token_, lang: conversation.keys(
+        session, config, token_, lang, request.form.get("Digits") or "",
+        request.args.get("silences", "0"), bool(request.args.get("timeout"))), token)
 
 
 @bp.post("/alert/<token>/voicemail")
@@ -148,18 +65,7 @@ def keys(token):
 @checked(_refused)
 def voicemail(token):
     """After the answering machine's beep: the whole message, once, then hang up."""
-    lang = _language()
-    try:
-        attempt, campaign = _load(token)
-        response = VoiceResponse()
-        if attempt is not None:
-            _say_message(response, campaign, lang)
-        response.hangup()
-        return _twiml(response)
-    except Exception:
-        log.exception("alert call %s: voicemail TwiML failed", token[:6])
-        get_session().rollback()
-        return _twiml(_apology(lang))
+    return _twiml(conversation.voicemail, token)
 
 
 @bp.post("/status/alert/<token>")
@@ -216,14 +122,9 @@ def amd(token):
     first, _ = settle.record_amd(session, row.id, answered_by, sid=sid)
     session.commit()
     log.info("call %s: AMD says %s%s", sid, answered_by, "" if first else " (again, ignored)")
-    if first and row.outcome is None and sid:
-        if answered_by in MACHINE_ANSWERS and answered_by != "machine_start":
-            if row.leave_voicemail:
-                hang_up_or_redirect(current_app, sid, _absolute(".voicemail", token=token,
-                                                               lang=_language()))
-            else:
-                hang_up_or_redirect(current_app, sid)
-        elif answered_by == "fax":
-            hang_up_or_redirect(current_app, sid)
+    action = conversation.after_amd(answered_by, row.leave_voicemail)
+    if first and row.outcome is None and sid and action:
+        hang_up_or_redirect(current_app, sid, urls.alert_voicemail(
+            current_app.config, token, _language()) if action == "voicemail" else None)
     return "", 204
 

@@ -1,5 +1,5 @@
 """GET /healthz: 200 when the database and Redis answer and the dialer is not stalled;
-GET /metrics: Prometheus metrics (ivr.metrics), for a bearer METRICS_TOKEN or, when it is
+GET /metrics: Prometheus metrics (runtime.metrics), for a bearer METRICS_TOKEN or, when it is
 unset, for loopback clients only."""
 import hmac
 
@@ -7,9 +7,10 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import text
 
 from dialer import heartbeat
-from ivr import metrics
-from ivr.db import get_session
-from ivr.redis_conn import get_redis
+from dialer.gauges import StateCollector
+from runtime import metrics
+from runtime.db import get_session
+from runtime.redis_conn import get_redis
 from models import utcnow
 
 bp = Blueprint("health", __name__)
@@ -60,4 +61,5 @@ def prometheus_metrics():
     elif request.remote_addr not in LOOPBACK:
         return Response("metrics are served to loopback only (set METRICS_TOKEN)\n", 403,
                         mimetype="text/plain")
-    return Response(metrics.render(current_app), mimetype=metrics.CONTENT_TYPE)
+    return Response(metrics.render(current_app, StateCollector(current_app)),
+                    mimetype=metrics.CONTENT_TYPE)

@@ -1,14 +1,15 @@
-"""POST /voice/incoming and the hotline's steps: HTTP in, ivr.hotline calls, TwiML out."""
+"""POST /voice/incoming and the hotline's steps: HTTP in, hotline calls, TwiML out."""
 import logging
 
 from flask import Blueprint, Response, current_app, request
 
-from ivr.db import get_session
-from ivr.hotline import callbacks, engine
-from ivr.hotline.twiml import apology
+from runtime.db import get_session
+from hotline import callbacks, engine
+from hotline.twiml import apology
 
 from .params import checked
 from .signature import twilio_signed
+from .voice import spoken
 
 bp = Blueprint("hotline", __name__, url_prefix="/voice")
 log = logging.getLogger(__name__)
@@ -16,16 +17,8 @@ log = logging.getLogger(__name__)
 
 def _twiml(handler, *args, **kwargs) -> Response:
     """Run HANDLER; any error becomes a spoken apology and a hang-up, still HTTP 200."""
-    session = get_session()
-    try:
-        response = handler(session, current_app.config, *args, **kwargs)
-    except Exception:  # noqa: BLE001 - Twilio must never read its own error to a caller
-        log.exception("hotline error on %s (call %s)", request.path, request.form.get("CallSid"))
-        try:
-            session.rollback()
-        except Exception:  # noqa: BLE001 - e.g. the database is gone; the caller still hears us
-            log.exception("hotline: rollback failed too")
-        response = apology(current_app.config)
+    response = spoken(lambda: handler(get_session(), current_app.config, *args, **kwargs),
+                      lambda: apology(current_app.config), "hotline")
     return Response(str(response), status=200, mimetype="text/xml")
 
 

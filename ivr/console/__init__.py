@@ -18,9 +18,6 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, swallow_errors=True, headers_enabled=True,
                   key_prefix="ivr-limiter")
 
-# Blueprints Twilio (or a load balancer) posts to: they cannot carry a CSRF token.
-CSRF_EXEMPT_BLUEPRINTS = ("health", "hotline", "alerts")
-
 # Every page's scripts and styles are files under /staff/static: nothing inline runs.
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -34,9 +31,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 
-def init_app(app) -> None:
+def init_app(app, csrf_exempt=()) -> None:
     """Bind login, CSRF, throttling and security headers to APP; call after the blueprints
-    are registered."""
+    are registered. CSRF_EXEMPT: blueprints whose posts carry no CSRF token (Twilio's)."""
     https = app.config.get("PUBLIC_BASE_URL", "").startswith("https://")
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies:  # the client's address (per-client throttling, audit) as the proxy saw it
@@ -57,9 +54,8 @@ def init_app(app) -> None:
         frame_options="DENY", referrer_policy="strict-origin-when-cross-origin",
         strict_transport_security=https, strict_transport_security_include_subdomains=False,
         session_cookie_secure=https, session_cookie_http_only=True, session_cookie_samesite="Lax")
-    for name in CSRF_EXEMPT_BLUEPRINTS:
-        if name in app.blueprints:
-            csrf.exempt(app.blueprints[name])
+    for blueprint in csrf_exempt:
+        csrf.exempt(blueprint)
 
 
 from . import auth, campaigns, progress, residents, staff  # noqa: E402,F401  (routes on bp)

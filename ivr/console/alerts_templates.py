@@ -1,5 +1,5 @@
 """The common alerts a new campaign can start from; their words are in the catalogues."""
-from ivr.i18n import t
+from runtime.i18n import t
 
 # key -> priority; title and messages are console.alert.<key>.title / .message in fr and en
 ALERTS = {

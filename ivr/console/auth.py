@@ -10,8 +10,8 @@ from flask_login import UserMixin, current_user, login_required, login_user, log
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import case, func, literal, or_, select, update
 
-from ivr.db import get_session
-from ivr.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from runtime.db import get_session
+from runtime.i18n import LANGUAGES, t
 from models import Role, StaffUser, audit, utcnow
 from models.audit import audit_repeated
 from models.passwords import hash_secret, verify_secret
@@ -19,6 +19,7 @@ from models.phone import display
 
 from . import bp, limiter, login_manager
 from .forms import LoginForm
+from .language import _, lang
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -76,21 +77,6 @@ def unauthorized():
         return {"error": "login required"}, 401
     flash(_("console.login.required"), "info")
     return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
-
-
-def lang() -> str:
-    """The page language: the toggle's choice, else the staff member's, else French."""
-    chosen = session.get("lang")
-    if chosen in LANGUAGES:
-        return chosen
-    if current_user.is_authenticated:
-        return current_user.language if current_user.language in LANGUAGES else DEFAULT_LANGUAGE
-    return DEFAULT_LANGUAGE
-
-
-def _(key: str, **values) -> str:
-    """The console text KEY in the page language."""
-    return t(lang(), key, **values)
 
 
 @bp.app_template_filter("phone")

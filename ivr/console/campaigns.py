@@ -3,13 +3,18 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ivr.db import get_session
+from dialer import defaults
+from dialer.campaigns import CampaignError, create_campaign, launch, test_call
+from dialer.campaigns import status as campaign_status
+from dialer.targeting import count_targets
+from runtime.db import get_session
 from models import Campaign, Role
 
 from . import bp
 from .alerts_templates import ALERTS, alert_templates
-from .auth import _, audit_action, lang, role_required
+from .auth import audit_action, role_required
 from .forms import CampaignForm, ConfirmForm, TestCallForm
+from .language import _, lang
 from .targeting import TargetError, build_target
 
 SPOKEN_CHARS_PER_SECOND = 14  # Polly voices read about 14 characters a second, in both languages
@@ -18,7 +23,6 @@ SPOKEN_CHARS_PER_SECOND = 14  # Polly voices read about 14 characters a second, 
 def _defaults() -> dict:
     """The form's first values: the dialer's defaults (the delay depends on the priority, so
     it stays blank unless the operator sets it)."""
-    from dialer import defaults
     return {"rounds": defaults.ROUNDS, "ring_timeout_s": defaults.RING_TIMEOUT_S,
             "retry_delay_min": None, "leave_voicemail": defaults.LEAVE_VOICEMAIL,
             "ask_confirmation": defaults.ASK_CONFIRMATION}
@@ -47,10 +51,9 @@ def campaign_fields(form: CampaignForm, target: dict) -> dict:
 @bp.get("/campaigns")
 @login_required
 def campaign_list():
-    from dialer.campaigns import status
     db = get_session()
     campaigns = db.scalars(select(Campaign).order_by(Campaign.id.desc()).limit(200)).all()
-    rows = [(c, status(db, c.id)) for c in campaigns]
+    rows = [(c, campaign_status(db, c.id)) for c in campaigns]
     return render_template("console/campaign_list.html", rows=rows)
 
 
@@ -69,7 +72,6 @@ def campaign_new():
         except TargetError as exc:
             getattr(form, exc.field).errors.append(_(exc.key, **exc.values))
         else:
-            from dialer.campaigns import CampaignError, create_campaign
             db = get_session()
             try:
                 campaign = create_campaign(db, current_user.email, **campaign_fields(form, target))
@@ -93,7 +95,6 @@ def campaign_new():
 @role_required(Role.OPERATOR.value)
 def campaign_count():
     """How many residences the targeting fields of the form select (shown before launch)."""
-    from dialer.targeting import count_targets
     form = CampaignForm()
     try:
         target, refused = build_target(form)
@@ -110,7 +111,6 @@ def campaign_test_call(campaign_id):
     campaign = campaign_or_404(campaign_id)
     form = TestCallForm()
     if form.validate_on_submit():
-        from dialer.campaigns import CampaignError, test_call
         try:
             handed = test_call(current_app._get_current_object(), campaign.id, form.number.data,
                                form.language.data)
@@ -132,8 +132,6 @@ def campaign_test_call(campaign_id):
 @role_required(Role.OPERATOR.value)
 def campaign_launch(campaign_id):
     """The confirmation step: the count and the message once more, then launch."""
-    from dialer.campaigns import CampaignError, launch
-    from dialer.targeting import count_targets
     campaign = campaign_or_404(campaign_id)
     if campaign.status != "draft":
         return redirect(url_for("console.campaign_page", campaign_id=campaign.id))

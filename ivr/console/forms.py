@@ -5,15 +5,14 @@ from wtforms import (BooleanField, IntegerField, PasswordField, SelectField, Str
                      TextAreaField)
 from wtforms.validators import Optional, StopValidation, ValidationError
 
+from dialer.campaigns import is_audio_url
 from models.phone import InvalidPhone, to_e164
+
+from .language import _ as _text
+from .language import lang
 
 MIN_PASSWORD_LENGTH = 12
 MAX_MESSAGE_LENGTH = 1000
-
-
-def _text(key, **values):
-    from .auth import _  # the page language is only known during a request
-    return _(key, **values)
 
 
 def required(form, field):
@@ -40,7 +39,6 @@ def between(low, high):
 
 def audio_url(form, field):
     """Blank, or an http(s) address the provider can fetch a recording from."""
-    from dialer.campaigns import is_audio_url
     if field.data and field.data.strip():
         field.data = field.data.strip()
         if not is_audio_url(field.data):
@@ -54,7 +52,6 @@ def phone_number(form, field):
     try:
         field.data = to_e164(field.data)
     except InvalidPhone as exc:
-        from .auth import lang
         raise ValidationError(exc.message(lang())) from None
 
 

@@ -6,16 +6,15 @@ import logging
 import re
 import secrets
 
-from flask import current_app, has_app_context
 from sqlalchemy import select
 
-from ivr import outbox
-from ivr.db import sessionmaker_for
-from ivr.queue import QUEUE_ERRORS, job_app
-from ivr.redis_conn import get_redis
+from runtime import outbox
+from runtime.db import sessionmaker_for
+from runtime.queue import QUEUE_ERRORS, current_job_app
+from runtime.redis_conn import get_redis
 from ivr.residents import import_residents
 from ivr.csv_import import RowError
-from ivr.i18n import LANGUAGES
+from runtime.i18n import LANGUAGES
 from models import OutboxJob
 
 log = logging.getLogger(__name__)
@@ -86,7 +85,7 @@ def _save(app, import_id: str, data: dict) -> None:
 
 def run_import_job(import_id: str, text: str, actor: str, filename: str = "") -> dict:
     """The job: import, storing progress every few rows and the per-line report at the end."""
-    app = current_app._get_current_object() if has_app_context() else job_app()
+    app = current_job_app()
     state = read_progress(app, import_id) or {"actor": actor, "filename": filename}
     session = sessionmaker_for(app)()
 

@@ -5,18 +5,18 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from ivr.db import get_session
-from models import Delivery, Residence, Role
+from dialer import campaigns as dialer_campaigns
+from dialer.export import write_csv
+from dialer.targeting import count_targets
+from runtime.db import get_session
+from models import DELIVERY_STATUSES, FINISHED, REACHED, Delivery, Residence, Role
 
 from . import bp
-from .auth import _, audit_action, lang, role_required
+from .auth import audit_action, role_required
 from .campaigns import SPOKEN_CHARS_PER_SECOND, campaign_or_404
 from .forms import ConfirmForm, TestCallForm
+from .language import _, lang
 
-OUTCOMES = ("human", "voicemail", "no_answer", "busy", "failed", "cancelled", "pending",
-            "in_progress")
-REACHED = ("human", "voicemail")
-FINISHED = ("completed", "cancelled", "expired")
 PAGE_SIZE = 100
 
 
@@ -24,9 +24,7 @@ def progress_of(status: dict) -> dict:
     """The dialer's status plus what the page shows: done, percentage, reach."""
     total = status.get("total") or 0
     done = total - (status.get("pending") or 0) - (status.get("in_progress") or 0)
-    reached = status.get("reached")
-    if reached is None:
-        reached = (status.get("human") or 0) + (status.get("voicemail") or 0)
+    reached = status["reached"]
     return {**status, "done": done, "reached": reached,
             "percent": round(100 * done / total) if total else 0,
             "reach_percent": round(100 * reached / total) if total else 0,
@@ -34,8 +32,7 @@ def progress_of(status: dict) -> dict:
 
 
 def _status(campaign_id: int) -> dict:
-    from dialer.campaigns import status
-    return progress_of(status(get_session(), campaign_id))
+    return progress_of(dialer_campaigns.status(get_session(), campaign_id))
 
 
 @bp.get("/campaigns/<int:campaign_id>")
@@ -47,7 +44,7 @@ def campaign_page(campaign_id):
              .where(Delivery.campaign_id == campaign.id))
     if only == "not_reached":
         query = query.where(Delivery.status.not_in(REACHED))
-    elif only in OUTCOMES:
+    elif only in DELIVERY_STATUSES:
         query = query.where(Delivery.status == only)
     db = get_session()
     shown = db.scalar(select(func.count()).select_from(query.subquery()))
@@ -57,13 +54,12 @@ def campaign_page(campaign_id):
                       .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     target_count = None
     if campaign.status == "draft":
-        from dialer.targeting import count_targets
         target_count = count_targets(db, campaign.target or {})
     test_form = TestCallForm(data={"number": current_user.phone or "", "language": lang()})
     return render_template("console/campaign_page.html", campaign=campaign,
                            progress=_status(campaign.id), rows=rows, shown=shown, page=page,
                            pages=pages, only=only,
-                           outcomes=OUTCOMES, form=ConfirmForm(), test_form=test_form,
+                           outcomes=DELIVERY_STATUSES, form=ConfirmForm(), test_form=test_form,
                            chars_per_second=SPOKEN_CHARS_PER_SECOND, target_count=target_count)
 
 
@@ -77,7 +73,6 @@ def campaign_progress(campaign_id):
 @bp.post("/campaigns/<int:campaign_id>/<any(pause, resume, cancel):action>")
 @role_required(Role.OPERATOR.value)
 def campaign_action(campaign_id, action):
-    from dialer import campaigns as dialer_campaigns
     campaign = campaign_or_404(campaign_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
@@ -97,7 +92,6 @@ def campaign_action(campaign_id, action):
 @bp.get("/campaigns/<int:campaign_id>/export.csv")
 @login_required
 def campaign_export(campaign_id):
-    from dialer.export import write_csv
     campaign_or_404(campaign_id)
     buffer = io.StringIO()
     write_csv(get_session(), campaign_id, buffer)
@@ -116,4 +110,4 @@ def campaign_summary(campaign_id):
     if campaign.launched_at and campaign.finished_at:
         duration = int((campaign.finished_at - campaign.launched_at).total_seconds())
     return render_template("console/campaign_summary.html", campaign=campaign,
-                           progress=progress, duration=duration, outcomes=OUTCOMES)
+                           progress=progress, duration=duration, outcomes=DELIVERY_STATUSES)

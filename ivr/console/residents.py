@@ -8,16 +8,17 @@ from flask import (Response, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
-from ivr.config import TWILIO_DEFAULT_API_BASE_URL
-from ivr.db import get_session
+from runtime.config import TWILIO_DEFAULT_API_BASE_URL
+from runtime.db import get_session
 from ivr.residents import normalize_postal_code
 from ivr.csv_import import RowError
 from models import PhoneNumber, Residence, Role, utcnow
 from models.phone import InvalidPhone, to_e164
 
 from . import bp
-from .auth import _, audit_action, lang, role_required
+from .auth import audit_action, role_required
 from .forms import ConfirmForm, ImportForm, ResidentForm, ReviewForm
+from .language import _, lang
 from .imports import MAX_BYTES, read_progress, start_import
 
 PAGE_SIZE = 50

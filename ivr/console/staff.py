@@ -5,16 +5,18 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import func, select
 
-from ivr.db import get_session
+from runtime.db import get_session
 from models import Role, StaffUser
 from models.audit import latest_entries
 from models.passwords import hash_secret
 
 from . import bp
-from .auth import Staff, _, audit_action, end_sessions, role_required
+from .auth import Staff, audit_action, end_sessions, role_required
+
+from .forms import ConfirmForm, ProfileForm, StaffForm
+from .language import _
 
 AUDIT_PAGE_SIZE = 50
-from .forms import ConfirmForm, ProfileForm, StaffForm
 
 
 @bp.get("/accounts")

@@ -2,7 +2,7 @@
 import io
 import re
 
-from dialer.targeting import MAX_CIVIC
+from dialer.targeting import MAX_CIVIC, parse_uploaded_list
 
 _RANGE = re.compile(r"^(\d+)\s*-\s*(\d+)$", re.ASCII)
 _SPLIT = re.compile(r"[,;\n]+")
@@ -64,7 +64,6 @@ def build_target(form) -> tuple[dict, list[tuple[int, str]]]:
     refused = []
     upload = form.upload.data
     if upload and getattr(upload, "filename", ""):
-        from dialer.targeting import parse_uploaded_list
         text = upload.read().decode("utf-8-sig", errors="replace")
         ids, refused = parse_uploaded_list(io.StringIO(text))
         target["residence_ids"] = list(ids)

@@ -7,8 +7,8 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
-from ivr.db import get_session
-from ivr.i18n import t
+from runtime.db import get_session
+from runtime.i18n import t
 from models import Campaign, Delivery
 from tests.fixtures.console import add_residence, csrf_token, post_form
 

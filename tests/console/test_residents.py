@@ -5,8 +5,8 @@ import json
 import pytest
 from sqlalchemy import select
 
-from ivr.db import get_session
-from ivr.redis_conn import get_redis
+from runtime.db import get_session
+from runtime.redis_conn import get_redis
 from models import AuditEntry, Residence
 from tests.fixtures.console import add_residence, post_form
 

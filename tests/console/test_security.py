@@ -10,7 +10,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from ivr.db import get_session
+from runtime.db import get_session
 from models import AuditEntry, StaffUser, audit, utcnow
 from tests.fixtures.console import PASSWORD, add_staff, csrf_token, post_form, sign_in
 
@@ -21,7 +21,7 @@ ATTACKERS = 8
 def make_app(app_config):
     """Build the app with settings changed (and Redis's throttling counters emptied)."""
     from ivr import create_app
-    from ivr.redis_conn import get_redis
+    from runtime.redis_conn import get_redis
     apps = []
 
     def make(**settings):

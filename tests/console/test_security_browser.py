@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from ivr.db import get_session
+from runtime.db import get_session
 from models import audit
 from tests.fixtures.console import PASSWORD, add_staff
 

@@ -4,7 +4,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from ivr.db import get_session
+from runtime.db import get_session
 from models import AuditEntry, StaffUser, utcnow
 from tests.fixtures.console import add_staff, csrf_token, post_form, sign_in
 

@@ -2,8 +2,8 @@
 database the way the hotline's call-back jobs do, through the job app's engine."""
 from sqlalchemy import func, select, update
 
-from ivr.db import sessionmaker_for
-from ivr.queue import job_app
+from runtime.db import sessionmaker_for
+from runtime.queue import job_app
 from models import Residence
 
 

@@ -80,7 +80,7 @@ def test_a_progress_events_relaxed_commit_stays_in_its_own_transaction(app, sess
     from sqlalchemy import text
     from sqlalchemy.orm import Session
 
-    from ivr.db import relaxed_commit
+    from runtime.db import relaxed_commit
     if session.get_bind().dialect.name != "postgresql":
         pytest.skip("PostgreSQL's synchronous_commit")
     with session.get_bind().connect() as connection:  # one connection throughout

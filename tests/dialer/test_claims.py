@@ -15,8 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from sqlalchemy import func, make_url, select, update
 
-from dialer import campaigns, dispatch, reconcile
-from dialer.pacing import EMERGENCY_FLAG, redis_for
+from dialer import dispatch, reconcile
+from runtime.pacing import EMERGENCY_FLAG, redis_for
 from dialer.worker import Dialer, drain, open_work
 from models import CallAttempt, Campaign, Delivery, utcnow
 from tests.conftest import EXTERNAL_DB, EXTERNAL_REDIS
@@ -115,14 +115,14 @@ class RedisSwitch:
         if self.proxy:
             self.proxy.cut()
         else:
-            from ivr import redis_conn
+            from runtime import redis_conn
             redis_conn._fake_server.connected = False
 
     def restore(self):
         if self.proxy:
             self.proxy.restore()
         else:
-            from ivr import redis_conn
+            from runtime import redis_conn
             redis_conn._fake_server.connected = True
 
     def close(self):

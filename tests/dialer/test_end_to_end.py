@@ -79,7 +79,7 @@ def assert_log_is_clean(sim_calls, session, cps):
         c["t"] = datetime.fromisoformat(c["requested_at"]).timestamp()
     for c in sorted(sim_calls, key=lambda c: c["t"]):
         by_number.setdefault(c["to"], []).append(c)
-    for residence_id, reached in reached_at.items():
+    for _residence_id, reached in reached_at.items():
         calls = by_number[reached]
         answered = [c for c in calls if c.get("answered_at")]
         assert len(answered) == 1, (reached, calls)
@@ -166,7 +166,7 @@ def test_faults_end_with_the_same_outcomes(e2e, session):
 
 def test_a_redis_flush_mid_campaign_loses_nobody(e2e, session):
     """Redis carries no truth: flushing it (a restart without persistence) changes nothing."""
-    from ivr.redis_conn import get_redis
+    from runtime.redis_conn import get_redis
     expected, numbers = build(session, copies=2)
     e2e.sim.set_scenario({"seed": 2, "numbers": numbers})
     app = e2e.live.app

@@ -8,9 +8,10 @@ import time
 
 import pytest
 
-from dialer import campaigns, pacing
+from dialer import campaigns
+from runtime import pacing
 from dialer.worker import Dialer
-from ivr.redis_conn import get_redis
+from runtime.redis_conn import get_redis
 from tests.dialer.test_kill_worker import wait_for
 from tests.fixtures.dialer import add_residence
 

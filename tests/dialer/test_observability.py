@@ -7,7 +7,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 from dialer.worker import drain
-from ivr.logs import JsonFormatter, KeyValueFormatter
+from runtime.logs import JsonFormatter, KeyValueFormatter
 from models import CallAttempt
 from tests.dialer.test_end_to_end import build, outcomes, run_campaign
 from tests.dialer.test_end_to_end import app_config, e2e, simulator  # noqa: F401 (fixtures)

@@ -2,7 +2,7 @@
 import time
 
 from dialer.worker import start_embedded_worker
-from ivr.queue import enqueue
+from runtime.queue import enqueue
 
 
 def test_embedded_worker_runs_queued_jobs_and_stops(app):

@@ -18,8 +18,8 @@ import pytest
 from rq.job import Job, JobStatus
 from sqlalchemy import func, select
 
-from ivr.queue import enqueue, get_queue
-from ivr.redis_conn import get_redis
+from runtime.queue import enqueue, get_queue
+from runtime.redis_conn import get_redis
 from models import CallAttempt, Campaign, Residence
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, EXTERNAL_REDIS
 from tests.dialer.test_end_to_end import CPS, assert_log_is_clean, build, outcomes, run_campaign
@@ -134,7 +134,7 @@ def test_campaign_and_database_jobs_share_one_worker(e2e, app_config, session, t
 def test_a_stalled_ivr_worker_says_why_and_exits_non_zero(e2e, app_config, session, tmp_path):
     """The account's pacing schedule pushed an hour ahead: the worker claims but never gets a
     call slot; past DIALER_STALL_S it logs why and exits 3, for its supervisor to restart it."""
-    from dialer import pacing
+    from runtime import pacing
     from dialer.worker import EXIT_STALLED
     expected, numbers = build(session, copies=1)
     redis = get_redis(e2e.live.app)

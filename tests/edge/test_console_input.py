@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from dialer import campaigns as dialer_campaigns
 from dialer import targeting
-from ivr.db import get_session
+from runtime.db import get_session
 from models import Campaign, Delivery
 from tests.fixtures.console import add_residence, csrf_token
 

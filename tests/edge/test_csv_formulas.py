@@ -6,7 +6,7 @@ import io
 import pytest
 
 from dialer import campaigns
-from ivr import csv_safe
+from runtime import csv_safe
 from tests.fixtures.console import add_staff, sign_in
 from tests.fixtures.dialer import add_residence
 

@@ -14,7 +14,7 @@ from wtforms.fields.core import UnboundField
 from dialer import campaigns, dispatch
 from ivr import create_app
 from ivr.console import forms
-from ivr.db import get_session
+from runtime.db import get_session
 from models import Campaign, StaffUser
 from models.passwords import hash_secret
 from tests.conftest import AUTH_TOKEN, make_test_config

@@ -5,7 +5,7 @@ import io
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from ivr.db import get_session
+from runtime.db import get_session
 from models import CallAttempt, Residence
 from tests.conftest import AUTH_TOKEN
 from tests.fixtures.console import post_form

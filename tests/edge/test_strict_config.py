@@ -2,7 +2,7 @@
 never runs without checking Twilio's signature."""
 import pytest
 
-from ivr import config
+from runtime import config
 
 PRODUCTION = {"IVR_ENV": "production", "DATABASE_URL": "postgresql://x/y", "SECRET_KEY": "s" * 32,
               "TWILIO_ACCOUNT_SID": "AC" + "2" * 32, "TWILIO_AUTH_TOKEN": "real-token",

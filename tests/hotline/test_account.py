@@ -6,9 +6,9 @@ import pytest
 from rq import Queue
 from sqlalchemy import select
 
-from ivr.hotline.callbacks import token_for
-from ivr.i18n import spoken_digits
-from ivr.redis_conn import get_redis
+from hotline.callbacks import token_for
+from runtime.i18n import spoken_digits
+from runtime.redis_conn import get_redis
 from models import AuditEntry, OneTimeCode, PhoneNumber, Residence, utcnow
 from models.passwords import verify_secret
 from tests.fixtures.hotline import add_residence
@@ -128,7 +128,7 @@ def _forgotten(app, caller, session):
     """Press * at the password, then play the call-back; returns the temporary password."""
     heard = caller(NUMBER).keys("*")
     [job] = queued(app)
-    assert job.func == "ivr.hotline.callbacks.password_reset"
+    assert job.func == "hotline.callbacks.password_reset"
     token = token_for(app.config, job.args[0])
     said = caller("+14185550001").post(f"/voice/callback/{token}")
     spoken = re.search(r"temporaire est : ([\d ,]+)\.", said.text).group(1)
@@ -138,7 +138,7 @@ def _forgotten(app, caller, session):
 def test_forgotten_password_by_callback_then_forced_change(registered, caller, session, app):
     heard, said, code = _forgotten(app, caller, session)
     assert "Nous allons vous rappeler au 4 1 8, 5 5 5, 0 1 8 8" in heard and heard.hangup
-    assert len(code) == 6 and said.text.count(spoken_digits(code, "fr")) == 2 and said.hangup
+    assert len(code) == 6 and said.text.count(spoken_digits(code)) == 2 and said.hangup
     stored = fresh(session, OneTimeCode)
     assert stored.code_hash and code not in stored.code_hash
     phone = caller(NUMBER)

@@ -4,8 +4,8 @@ import time
 import pytest
 from rq import Queue
 
-from ivr.hotline import callbacks
-from ivr.redis_conn import get_redis
+from hotline import callbacks
+from runtime.redis_conn import get_redis
 from simulator import Simulator
 from tests.fixtures.hotline import add_residence
 from tests.fixtures.outbox import queued

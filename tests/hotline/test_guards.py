@@ -10,7 +10,7 @@ import pytest
 import requests
 from sqlalchemy import func, select, update
 
-from ivr.hotline import accounts
+from hotline import accounts
 from models import AuditEntry, OneTimeCode, PhoneNumber, Residence, utcnow
 from models.hotline import HotlineQuota
 from tests.fixtures.hotline import Caller, add_residence

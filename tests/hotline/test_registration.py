@@ -123,12 +123,12 @@ def test_keyed_number_is_confirmed_by_the_callback(caller, session, app, client)
 
 
 def test_the_verification_callback_activates_the_number_when_1_is_pressed(caller, session, app):
-    from ivr.hotline.callbacks import token_for
+    from hotline.callbacks import token_for
     from tests.fixtures.outbox import queued
     phone = caller("anonymous")
     phone.keys("1", "4185550166", "1", "1", "1", "12", "", "REC", "-", "739164", "739164")
     [job] = queued(app)
-    assert job.func == "ivr.hotline.callbacks.verify_number"
+    assert job.func == "hotline.callbacks.verify_number"
     [code_id] = job.args
     answerer = caller("+14185550000")  # the City's number calling out; the path is what counts
     token = token_for(app.config, code_id)

@@ -4,8 +4,8 @@ import re
 
 from sqlalchemy import select
 
-from ivr.hotline.callbacks import token_for
-from ivr.redis_conn import get_redis
+from hotline.callbacks import token_for
+from runtime.redis_conn import get_redis
 from models import Base, OneTimeCode
 from tests.fixtures.hotline import add_residence
 

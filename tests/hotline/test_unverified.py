@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from ivr.hotline.callbacks import token_for
+from hotline.callbacks import token_for
 from models import AuditEntry, OneTimeCode, PhoneNumber, Residence, utcnow
 from tests.fixtures.hotline import add_addresses
 

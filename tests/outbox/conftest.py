@@ -6,7 +6,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from ivr import redis_conn
+from runtime import redis_conn
 from tests.conftest import EXTERNAL_REDIS
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from dialer.worker import start_embedded_worker
-from ivr.redis_conn import get_redis
+from runtime.redis_conn import get_redis
 from models import OutboxJob, PhoneNumber
 from tests.fixtures.hotline import add_residence
 from tests.hotline.test_through_simulator import HOTLINE, said
@@ -49,7 +49,7 @@ def test_a_password_call_back_promised_while_redis_is_down_is_placed_once_it_is_
     sid = stack.sim.place_call(RESIDENT, to=HOTLINE, keys=["*#"])
     assert "Nous allons vous rappeler" in said(stack.sim.wait_for_call(sid))
     [promise] = promises(session)  # kept with the call's state, not only in Redis
-    assert promise.func == "ivr.hotline.callbacks.password_reset" and promise.state == "pending"
+    assert promise.func == "hotline.callbacks.password_reset" and promise.state == "pending"
     assert promise.attempts >= 1 and "hand-off" in promise.last_error
     worker()  # its relay retries while Redis is away
     assert wait_for(lambda: promises(session)[0].attempts >= 3, 10)
@@ -74,7 +74,7 @@ def test_a_verification_call_promised_while_redis_is_down_is_placed_once_it_is_b
         "1", "2", "4185550166#", "1", "1", "1", "12#", "#", "#", "#", "739164#", "739164#"])
     assert "Nous allons appeler le 4 1 8, 5 5 5, 0 1 6 6" in said(stack.sim.wait_for_call(sid))
     [promise] = promises(session)
-    assert promise.func == "ivr.hotline.callbacks.verify_number" and promise.state == "pending"
+    assert promise.func == "hotline.callbacks.verify_number" and promise.state == "pending"
     worker()
     redis_switch.up()
     assert wait_for(lambda: call_backs(stack.sim))

@@ -6,9 +6,9 @@ from datetime import timedelta
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
-from ivr import outbox, outbox_relay
-from ivr.db import sessionmaker_for
-from ivr.redis_conn import get_redis
+from runtime import outbox, outbox_relay
+from runtime.db import sessionmaker_for
+from runtime.redis_conn import get_redis
 from models import OutboxJob, utcnow
 
 RAN = "test:outbox:ran"
@@ -16,7 +16,7 @@ RAN = "test:outbox:ran"
 
 def note(label: str, fail_first: bool = False) -> str:
     """A promised job: appends LABEL to a Redis list (raising on its first run if asked)."""
-    from ivr.queue import current_job_app
+    from runtime.queue import current_job_app
     redis = get_redis(current_job_app())
     if fail_first and not redis.incr(f"{RAN}:tries:{label}") > 1:
         raise RuntimeError("the provider did not answer")
@@ -119,3 +119,16 @@ def test_a_promise_whose_worker_died_mid_run_is_run_again(app):
     [row] = rows(app)
     assert (row.state, row.runs) == ("done", 2)
     assert get_redis(app).lrange(RAN, 0, -1) == [b"again"]
+
+
+def test_a_promise_written_before_the_hotline_moved_still_runs(app):
+    """Issue 12 moved `ivr.hotline` to `hotline`: a call-back promised by the old code (its row
+    names the old path) is still placed by the new one, not retried then given up."""
+    with sessionmaker_for(app)() as session:
+        job = outbox.promise(session, "ivr.hotline.callbacks.verify_number", 999_999)
+        session.commit()
+        outbox_id = job.id
+    with app.app_context():
+        outbox.run(outbox_id)  # no such code: the job finds nothing to call, and is done
+    [row] = rows(app)
+    assert (row.state, row.runs, row.last_error) == ("done", 1, None)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from dialer.worker import start_embedded_worker
-from ivr.db import sessionmaker_for
+from runtime.db import sessionmaker_for
 from models import OutboxJob, Residence
 from tests.console.test_campaigns import VALID
 from tests.console.test_residents import CSV

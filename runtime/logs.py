@@ -56,7 +56,7 @@ def configure(log_format: str = "text") -> None:
         handler = logging.StreamHandler()
         root.addHandler(handler)
         root.setLevel(logging.INFO)
-    for handler in root.handlers:
-        if handler.formatter is None or type(handler.formatter) in (
+    for each in root.handlers:
+        if each.formatter is None or type(each.formatter) in (
                 logging.Formatter, KeyValueFormatter, JsonFormatter):
-            handler.setFormatter(formatter(log_format))
+            each.setFormatter(formatter(log_format))

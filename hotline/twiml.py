@@ -1,7 +1,9 @@
 """Turning a handled call into TwiML, only through VoiceResponse."""
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from ..i18n import t, voice
+from runtime import urls
+from runtime.i18n import t, voice
+
 from . import staff
 from .menus import MENUS
 
@@ -26,9 +28,10 @@ def prompt_texts(call, values) -> list[tuple[str, str]]:
     return [(call.language, " ".join(texts))]
 
 
-def render(call, resume_url: str, values: dict | None = None) -> VoiceResponse:
+def render(call, values: dict | None = None) -> VoiceResponse:
     """What was said, then the end of the call or the current step's prompt."""
     config, response = call.config, VoiceResponse()
+    resume_url = urls.hotline_resume(config)
     say_all(response, config, call.said)
     if call.end == "hangup":
         response.hangup()
@@ -51,7 +54,7 @@ def render(call, resume_url: str, values: dict | None = None) -> VoiceResponse:
                         timeout=GATHER_TIMEOUT, **options)
         say_all(gather, config, texts)
         response.append(gather)
-    response.redirect(resume_url + "?timeout=1", method="POST")  # silence is an event
+    response.redirect(urls.hotline_resume(config, silence=True), method="POST")  # an event
     return response
 
 

@@ -49,7 +49,8 @@ def _alerts_language(call, language):
     res.language = call.language = language
     audit(call.session, call.actor, "hotline.language_changed", "residence", res.id,
           language=language)
-    call.say("hotline.choose_language.done", language_name=call.t(f"hotline.language.name.{language}"))
+    call.say("hotline.choose_language.done",
+             language_name=call.t(f"hotline.language.name.{language}"))
     call.goto("account")
 
 

@@ -35,7 +35,8 @@ def route_number(call, e164: str, keyed: bool):
     phone = call.phone_row(e164)
     if phone is not None and (keyed or not accounts.is_unverified(phone.residence)):
         call.goto("auth")
-    elif keyed and (refusal := accounts.verification_refusal(call.session, e164, caller_e164(call))):
+    elif keyed and (refusal := accounts.verification_refusal(call.session, e164,
+                                                             caller_e164(call))):
         verification_refused(call, refusal)
     else:  # a number keyed in by someone else and never confirmed: its owner may register it
         call.goto("unregistered")
@@ -148,7 +149,7 @@ def forgot(call):
     code = accounts.new_code(call.session, phone.e164, "password_reset", channel)
     audit(call.session, call.actor, "hotline.password_reset_requested", "residence",
           phone.residence_id, channel=channel)
-    call.jobs.append(("ivr.hotline.callbacks.password_reset", code.id, call.row.call_sid))
+    call.jobs.append(("hotline.callbacks.password_reset", code.id, call.row.call_sid))
     if channel == "sms":
         call.say("hotline.forgot.sms", number=spoken_number(call))
         call.hangup()

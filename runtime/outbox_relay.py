@@ -1,5 +1,5 @@
 """The outbox relay: a thread in every worker process that hands due promises to RQ (see
-`ivr.outbox`): pending ones (Redis was away), handed ones that RQ no longer holds (Redis was
+`runtime.outbox`): pending ones (Redis was away), handed ones that RQ no longer holds (Redis was
 flushed), and running ones whose worker died."""
 import logging
 import threading

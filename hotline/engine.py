@@ -3,8 +3,8 @@ import logging
 
 from models.phone import try_e164
 
-from ..i18n import t
-from .. import outbox
+from runtime.i18n import t
+from runtime import outbox
 from . import call as calls
 from . import account_menu, identify, registration  # noqa: F401 - register their handlers
 from . import accounts, handlers, staff
@@ -13,11 +13,6 @@ from .menus import MENUS
 from .twiml import render
 
 log = logging.getLogger(__name__)
-RESUME_PATH = "/voice/hotline"
-
-
-def _url(config) -> str:
-    return config["PUBLIC_BASE_URL"] + RESUME_PATH
 
 
 def incoming(session, config, form, app=None):
@@ -93,7 +88,7 @@ def _out_of_strikes(call):
 
 def _finish(call, app):
     values = handlers.PROMPT_VALUES.get(call.step, lambda _c: {})(call) if not call.end else {}
-    response = render(call, _url(call.config), values)
+    response = render(call, values)
     call.save()
     # the caller hears the promise: it is committed with the call's state, then handed to RQ
     promised = [outbox.promise(call.session, func, *args) for func, *args in call.jobs]

@@ -1,9 +1,9 @@
 """Prometheus metrics (prometheus_client).
 
 Counted by each process as things happen: calls placed, status callbacks by status, the wait
-for a pacing slot, RQ jobs run by result. Computed from the database and Redis at scrape time:
-due deliveries, the oldest due delivery's age, jobs queued and failed per queue, dialer
-workers by state.
+for a pacing slot, RQ jobs run by result. Computed from the database and Redis at scrape time
+by the collectors the caller passes (dialer/gauges.py: due deliveries, the oldest due
+delivery's age, jobs queued and failed per queue, dialer workers by state).
 
 Exposed by the web app on GET /metrics (webhooks/health.py: a bearer METRICS_TOKEN, or from
 loopback only when it is unset), and by each `ivr worker` on its own port when METRICS_PORT is
@@ -11,12 +11,10 @@ set (bound to METRICS_BIND, loopback by default). Under gunicorn, set PROMETHEUS
 (the Procfile does) so that /metrics adds up the counters of every web worker.
 """
 import logging
-import os
 import threading
 
 from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter,
-                               Histogram, generate_latest, start_http_server)
-from prometheus_client.core import GaugeMetricFamily
+                               Histogram, generate_latest, multiprocess, start_http_server)
 
 log = logging.getLogger(__name__)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -52,49 +50,6 @@ def job_done(job) -> None:
         log.debug("job metric failed", exc_info=True)
 
 
-class StateCollector:
-    """Gauges read from the database and Redis when scraped."""
-
-    def __init__(self, app):
-        self.app = app
-
-    def collect(self):
-        from dialer import heartbeat
-        from models import utcnow
-
-        from .db import sessionmaker_for
-        from .queue import QUEUES, get_queue
-
-        now = utcnow()
-        with sessionmaker_for(self.app)() as session:
-            states, due = heartbeat.assess(session, self.app, now)
-            session.commit()
-        yield GaugeMetricFamily("ivr_due_deliveries", "Deliveries due now", value=due.count)
-        yield GaugeMetricFamily("ivr_oldest_due_delivery_age_seconds",
-                                "How long the oldest due delivery has waited",
-                                value=due.age_s(now))
-        workers = GaugeMetricFamily("ivr_dialer_workers", "Dialer workers by state",
-                                    labels=["state"])
-        counts = {"ok": 0, "troubled": 0, "gone": 0}
-        for s in states:
-            counts["gone" if not s.alive else "troubled" if s.problem else "ok"] += 1
-        for state, count in counts.items():
-            workers.add_metric([state], count)
-        yield workers
-        queued = GaugeMetricFamily("ivr_jobs_queued", "RQ jobs waiting, by queue", labels=["queue"])
-        failed = GaugeMetricFamily("ivr_jobs_failed", "RQ jobs in the failed registry, by queue",
-                                   labels=["queue"])
-        try:
-            for name in QUEUES:
-                queue = get_queue(self.app, name)
-                queued.add_metric([name], queue.count)
-                failed.add_metric([name], queue.failed_job_registry.count)
-        except Exception:  # noqa: BLE001 - Redis down: /healthz says so; these stay empty
-            log.warning("metrics: Redis unreachable")
-        yield queued
-        yield failed
-
-
 class _Process:
     """This process's own counters, next to the state gauges in one registry."""
 
@@ -102,31 +57,32 @@ class _Process:
         return REGISTRY.collect()
 
 
-def _registry(app) -> CollectorRegistry:
+def _registry(app, collectors) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
+    if app.config.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.MultiProcessCollector(registry)
     else:
         registry.register(_Process())
-    registry.register(StateCollector(app))
+    for collector in collectors:
+        registry.register(collector)
     return registry
 
 
-def render(app) -> bytes:
-    return generate_latest(_registry(app))
+def render(app, *collectors) -> bytes:
+    """This process's counters (every web worker's under gunicorn) and COLLECTORS' gauges."""
+    return generate_latest(_registry(app, collectors))
 
 
 _served = threading.Lock()
 
 
-def serve_worker_metrics(app) -> None:
+def serve_worker_metrics(app, *collectors) -> None:
     """A worker's own /metrics on METRICS_PORT (0: none), bound to METRICS_BIND."""
     port = int(app.config.get("METRICS_PORT") or 0)
     if port and _served.acquire(blocking=False):
         address = app.config.get("METRICS_BIND") or "127.0.0.1"
         try:
-            start_http_server(port, addr=address, registry=_registry(app))
+            start_http_server(port, addr=address, registry=_registry(app, collectors))
         except OSError as error:  # e.g. two workers on one host given the same port
             log.error("worker metrics: cannot listen on %s:%d (%s); running without them",
                       address, port, error)

@@ -4,6 +4,8 @@ import os
 import secrets
 from pathlib import Path
 
+from dotenv import dotenv_values, find_dotenv
+
 log = logging.getLogger(__name__)
 
 TWILIO_DEFAULT_API_BASE_URL = "https://api.twilio.com"
@@ -16,6 +18,24 @@ OUTBOX_DEFAULTS = {
     "OUTBOX_MAX_RUNS": 3,            # runs of a job that raises before it is marked failed
     "OUTBOX_KEEP_DAYS": 7,           # finished promises are deleted after this
 }
+
+
+DIALER_TUNING = ("DIALER_THREADS", "DIALER_POLL_INTERVAL_S", "DIALER_RECONCILE_INTERVAL_S",
+                 "DIALER_CLAIM_LEASE_S", "DIALER_MAX_IN_PROGRESS", "DIALER_HTTP_TIMEOUT_S",
+                 "DIALER_RATE_LIMIT_BACKOFF_S", "DIALER_AMBIGUOUS_WAIT_S",
+                 "DIALER_FINAL_CALLBACK_GRACE_S", "DIALER_FINAL_CALLBACK_AFTER_S",
+                 "DIALER_AMD_GRACE_S", "DIALER_STALL_S", "DIALER_HEARTBEAT_S")
+"""The dialer's tuning variables: read here as the text given ("" when unset); their defaults
+and types are the dialer's (dialer/defaults.py, `defaults.setting`)."""
+DEFAULT_CPS = 1.0
+"""Calls a second the Twilio account allows (DIALER_CPS), shared by every process."""
+
+
+def read_dotenv() -> dict:
+    """The variables of the `.env` file found from the working directory up (as `flask` finds
+    it), or none; the environment's own values win over the file's."""
+    path = find_dotenv(usecwd=True)
+    return {k: v for k, v in dotenv_values(path).items() if v is not None} if path else {}
 
 
 class ConfigError(RuntimeError):
@@ -63,8 +83,10 @@ def _dev_secret_key() -> str:
 
 
 def from_environ(environ=None) -> dict:
-    """Read the settings of interfaces.md from the environment, filling development defaults."""
-    env = os.environ if environ is None else environ
+    """Read the settings of interfaces.md from ENVIRON (by default the environment over the
+    `.env` file, for every entry point: gunicorn, `ivr`, `python -m dialer`), filling
+    development defaults."""
+    env = {**read_dotenv(), **os.environ} if environ is None else environ
     production = env.get("IVR_ENV", env.get("FLASK_ENV", "development")) == "production"
     settings = {
         "ENV_NAME": "production" if production else "development",
@@ -80,12 +102,12 @@ def from_environ(environ=None) -> dict:
         "TWILIO_API_BASE_URL": (env.get("TWILIO_API_BASE_URL") or "").rstrip("/"),
         "TWILIO_CALLER_ID": env.get("TWILIO_CALLER_ID") or "",
         "HOTLINE_NUMBER": env.get("HOTLINE_NUMBER") or "",
-        "DIALER_CPS": float(env.get("DIALER_CPS") or 1),
-        "DIALER_STALL_S": float(env.get("DIALER_STALL_S") or 60),
-        "DIALER_HEARTBEAT_S": float(env.get("DIALER_HEARTBEAT_S") or 5),
+        "DIALER_CPS": float(env.get("DIALER_CPS") or DEFAULT_CPS),
         "METRICS_TOKEN": env.get("METRICS_TOKEN") or "",
         "METRICS_PORT": int(env.get("METRICS_PORT") or 0),
         "METRICS_BIND": env.get("METRICS_BIND") or "127.0.0.1",
+        # Set by the Procfile under gunicorn: /metrics adds up every web worker's counters.
+        "PROMETHEUS_MULTIPROC_DIR": env.get("PROMETHEUS_MULTIPROC_DIR") or "",
         "LOG_FORMAT": (env.get("LOG_FORMAT") or "text").strip().lower(),
         "STAFF_TRANSFER_NUMBER": env.get("STAFF_TRANSFER_NUMBER") or "",
         "WEBHOOK_SIGNATURE_CHECK": _flag(env.get("WEBHOOK_SIGNATURE_CHECK"), True,
@@ -99,12 +121,14 @@ def from_environ(environ=None) -> dict:
         "STAFF_HOURS": env.get("STAFF_HOURS") or "08:30-16:30",
         "TIMEZONE": env.get("TIMEZONE") or "America/Toronto",
         # Failed staff sign-ins allowed per client address (Flask-Limiter's notation).
-        "STAFF_LOGIN_CLIENT_LIMIT": env.get("STAFF_LOGIN_CLIENT_LIMIT") or "10 per minute;30 per hour",
+        "STAFF_LOGIN_CLIENT_LIMIT": (env.get("STAFF_LOGIN_CLIENT_LIMIT")
+                                     or "10 per minute;30 per hour"),
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed.
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES") or 0),
     }
     settings.update({name: type(default)(env.get(name) or default)
                      for name, default in OUTBOX_DEFAULTS.items()})
+    settings.update({name: env.get(name) or "" for name in DIALER_TUNING})
     if production:
         missing = [name for name in ("SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
                    if not settings[name]]

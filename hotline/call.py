@@ -5,7 +5,7 @@ from sqlalchemy import delete, select
 
 from models import HotlineCall, PhoneNumber, utcnow
 
-from ..i18n import t
+from runtime.i18n import t
 
 EXPIRY = timedelta(hours=1)
 MAX_STRIKES = 3

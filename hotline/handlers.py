@@ -7,7 +7,7 @@ password), `account_menu.py` and `registration.py`; each registers itself with a
 from models import Residence
 from models.phone import national_digits
 
-from ..i18n import spoken_digits
+from runtime.i18n import spoken_digits
 from . import staff
 
 ACTIONS, ENTRIES, RECORDINGS, ON_ENTER, PROMPT_VALUES = {}, {}, {}, {}, {}
@@ -28,7 +28,7 @@ def prompt_values(name): return _register(PROMPT_VALUES, name)
 
 
 def spoken_number(call, e164: str | None = None) -> str:
-    return spoken_digits(national_digits(e164 or call.phone), call.language)
+    return spoken_digits(national_digits(e164 or call.phone))
 
 
 def residence(call) -> Residence | None:

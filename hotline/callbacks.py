@@ -10,25 +10,24 @@ import logging
 import secrets
 import time
 
-from flask import current_app, has_app_context
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from twilio.base.exceptions import TwilioException
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from models import OneTimeCode, PhoneNumber, audit, utcnow
+from models import FINAL_CALL_STATUSES, OneTimeCode, PhoneNumber, audit, utcnow
 from models.passwords import hash_secret
+from runtime import pacing, urls
+from runtime.db import sessionmaker_for
+from runtime.i18n import spoken_digits, t, voice
+from runtime.queue import current_job_app
+from runtime.twilio_client import get_client
 
-from ..db import sessionmaker_for
-from ..i18n import spoken_digits, t, voice
-from ..queue import job_app
-from ..twilio_client import get_client
 from .twiml import apology
 
 log = logging.getLogger(__name__)
 CODE_DIGITS = 6
 HANGUP_WAIT_S, HANGUP_POLL_S = 60, 2
-FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 
 
 def _serializer(config) -> URLSafeSerializer:
@@ -50,23 +49,18 @@ def code_from_token(session, config, token: str) -> OneTimeCode | None:
     return code
 
 
-def _app():
-    return current_app._get_current_object() if has_app_context() else job_app()
-
-
 def _language(session, e164: str) -> str:
     phone = session.scalar(select(PhoneNumber).where(PhoneNumber.e164 == e164))
     return phone.residence.language if phone is not None else "fr"
 
 
 def _take_cps_slot(app) -> None:
-    """Share the account's calls-per-second with the dialer, when its limiter exists."""
-    from dialer import pacing
+    """Share the account's calls-per-second with the dialer."""
     pacing.acquire(app, priority="service")
 
 
 def _place_call(app, code: OneTimeCode) -> str:
-    url = f"{app.config['PUBLIC_BASE_URL']}/voice/callback/{token_for(app.config, code.id)}"
+    url = urls.callback(app.config, token_for(app.config, code.id))
     _take_cps_slot(app)
     created = get_client(app).calls.create(to=code.phone_e164, from_=app.config["HOTLINE_NUMBER"],
                                            url=url, method="POST")
@@ -75,7 +69,7 @@ def _place_call(app, code: OneTimeCode) -> str:
 
 def verify_number(code_id: int) -> str | None:
     """Job: call a keyed-in number so its owner confirms it."""
-    app = _app()
+    app = current_job_app()
     with sessionmaker_for(app)() as session:
         code = session.get(OneTimeCode, code_id)
         if code is None or code.used_at is not None:
@@ -95,7 +89,7 @@ def _wait_for_hangup(app, call_sid: str | None) -> None:
             status = get_client(app).calls(call_sid).fetch().status
         except TwilioException:
             return
-        if status in FINAL_STATUSES:
+        if status in FINAL_CALL_STATUSES:
             return
         time.sleep(HANGUP_POLL_S)
 
@@ -103,7 +97,7 @@ def _wait_for_hangup(app, call_sid: str | None) -> None:
 def password_reset(code_id: int, hotline_call_sid: str | None = None) -> str | None:
     """Job: give a temporary password by a call-back (once the hotline call is over), or by
     SMS to a mobile."""
-    app = _app()
+    app = current_job_app()
     with sessionmaker_for(app)() as session:
         code = session.get(OneTimeCode, code_id)
         if code is None or code.used_at is not None:
@@ -141,14 +135,14 @@ def callback_twiml(session, config, token: str) -> VoiceResponse:
     if code.purpose == "password_reset":
         clear = _draw(session, code)
         response.say(t(language, "hotline.callback.password",
-                       code=spoken_digits(clear, language)), **voice(config, language))
+                       code=spoken_digits(clear)), **voice(config, language))
         response.hangup()
         return response
-    url = f"{config['PUBLIC_BASE_URL']}/voice/callback/{token}/answer"
-    gather = Gather(input="dtmf", action=url, method="POST", num_digits=1, timeout=8)
+    gather = Gather(input="dtmf", action=urls.callback_answer(config, token), method="POST",
+                    num_digits=1, timeout=8)
     gather.say(t(language, "hotline.callback.verify.prompt"), **voice(config, language))
     response.append(gather)
-    response.redirect(url + "?timeout=1", method="POST")
+    response.redirect(urls.callback_answer(config, token, silence=True), method="POST")
     return response
 
 

@@ -8,7 +8,7 @@ handed again by a relay thread in every worker until RQ took them and they ran o
   conditional UPDATE, so a promise handed to RQ twice runs once; then it calls the promised
   function and marks the row done (or, when it raised, due again, or failed after
   OUTBOX_MAX_RUNS runs).
-- `ivr.outbox_relay.Relay` (a thread in every worker) hands the due rows: pending ones
+- `runtime.outbox_relay.Relay` (a thread in every worker) hands the due rows: pending ones
   (Redis was down: bounded backoff up to OUTBOX_BACKOFF_MAX_S), handed ones that RQ no longer
   holds (Redis was flushed; looked up OUTBOX_REHAND_AFTER_S after the hand-off), and running
   ones whose worker died.
@@ -28,13 +28,17 @@ from .db import sessionmaker_for
 from .queue import current_job_app, enqueue
 
 log = logging.getLogger(__name__)
-JOB = "ivr.outbox.run"
+JOB = "runtime.outbox.run"
+MOVED = {"ivr.hotline.": "hotline."}
+"""Old paths of promised functions (issue 12 moved them): a promise written before the move
+still runs. (An RQ job still named `ivr.outbox.run` fails to import; the relay hands its
+promise again under JOB after OUTBOX_REHAND_AFTER_S.)"""
 HANDOFF_GRACE = timedelta(seconds=10)  # the fast path's head start before relays look
 RUN_MARGIN_S = 60                      # past the job's timeout, a run counts as lost
 
 
 def setting(app, name: str):
-    """An OUTBOX_* setting: the app's config, else its default in ivr/config.py."""
+    """An OUTBOX_* setting: the app's config, else its default in runtime/config.py."""
     default = OUTBOX_DEFAULTS[name]
     value = app.config.get(name)
     return default if value in (None, "") else type(default)(value)
@@ -143,7 +147,7 @@ def run(outbox_id: int):
         return None
     func, args, runs = claimed.func, list(claimed.args or []), claimed.runs
     try:
-        result = import_string(func)(*args)
+        result = import_string(_moved(func))(*args)
     except Exception as error:
         if _run_failed(app, outbox_id, runs, func, error):
             raise  # given up: RQ lists it as failed too
@@ -152,6 +156,14 @@ def run(outbox_id: int):
            .where(OutboxJob.id == outbox_id, OutboxJob.state == "running", OutboxJob.runs == runs)
            .values(state="done", finished_at=utcnow(), last_error=None))
     return result
+
+
+def _moved(func: str) -> str:
+    """FUNC's path today."""
+    for old, new in MOVED.items():
+        if func.startswith(old):
+            return new + func[len(old):]
+    return func
 
 
 def _run_failed(app, outbox_id: int, runs: int, func: str, error) -> bool:

@@ -185,7 +185,7 @@ def finish_registration(call, pin_hash):
                       else call.t("hotline.done.address_recorded"))
     if data.get("keyed"):
         code = accounts.new_code(call.session, call.phone, "number_verification")
-        call.jobs.append(("ivr.hotline.callbacks.verify_number", code.id))
+        call.jobs.append(("hotline.callbacks.verify_number", code.id))
         call.say("hotline.done.pending", number=spoken_number(call))
     call.say("hotline.done", number=spoken_number(call), address=spoken_address)
     call.data = {"phone": call.phone, "registered": res.id}

@@ -4,19 +4,21 @@ Every process that creates calls (dialer workers on any machine, the hotline's c
 calls) asks `acquire()` first. The limiter is a spaced schedule ("virtual scheduling", the GCRA
 without burst): Redis keeps the next free instant (`cps:tat`, on the Redis server's clock read
 with TIME, so machines' clocks do not matter); each caller reserves the later of now and that
-instant, moves it on by 1/CPS (1.2 % wider, defaults.CPS_MARGIN) and sleeps until its slot.
+instant, moves it on by 1/CPS (1.2 % wider, CPS_MARGIN) and sleeps until its slot.
 Slots are therefore more than 1/CPS apart. Because a thread can wake up late and squeeze
 against the next one, a second, hard check runs at the instant of sending: a Redis sorted set
 of send instants, and a send is allowed only while the last 1.01 s hold fewer than CPS of
-them. So no one-second window ever holds more than CPS call requests. The reservation is a WATCH/MULTI transaction (no Lua, so fakeredis serves too), and
-threads of one process take turns through a local lock so they never fight over the key.
+them. So no one-second window ever holds more than CPS call requests. The reservation is a
+WATCH/MULTI transaction (no Lua, so fakeredis serves too), and threads of one process take
+turns through a local lock so they never fight over the key.
 
 Priorities: an emergency caller may reserve up to 2 s ahead and raises a flag while waiting;
 `service` (hotline call-backs, test calls) 1 s; `normal` only 0.25 s ahead, and never while
 the emergency flag is up. So emergency calls go first when both wait.
 
 If Redis is flushed the schedule simply starts again from now (slots already handed out are at
-most 2 s ahead, so at worst one window sees the overlap of both; documented in the README, dialer section).
+most 2 s ahead, so at worst one window sees the overlap of both; documented in the README,
+dialer section).
 If Redis cannot be reached, `acquire` raises redis's ConnectionError (or TimeoutError) within a
 few seconds, never hangs: pacing has its own client with socket timeouts and a short retry, so
 that a sender thread gives its claim back at once (dialer.worker) instead of holding it.
@@ -29,9 +31,14 @@ import redis
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.retry import Retry
 
-from ivr.redis_conn import get_redis
+from .redis_conn import get_redis
 
-from . import defaults
+CPS_MARGIN = 1.012
+"""Calls are spaced 1.2 % wider than 1/CPS, so that no one-second window ever holds more,
+and so that the sending-time check (a 1.01 s window, GUARD_WINDOW_S) stays a safety net: were
+the schedule tighter than that window, the check would bind at every second, and each burst
+of late senders it holds back would echo one window later (seen: stalls of 0.2-0.3 s every
+second, 0.967 of the limit instead of 0.99)."""
 
 TAT_KEY = "cps:tat"
 LOG_KEY = "cps:sent"
@@ -47,10 +54,14 @@ class PacingTimeout(TimeoutError):
     """No call slot was free within the timeout."""
 
 
+def cps(app) -> float:
+    """The account's calls a second (DIALER_CPS, defaulted in runtime/config.py)."""
+    return float(app.config["DIALER_CPS"])
+
+
 def interval(app) -> float:
     """Seconds between two call creations for the account."""
-    cps = float(app.config.get("DIALER_CPS") or 1)
-    return defaults.CPS_MARGIN / cps
+    return CPS_MARGIN / cps(app)
 
 
 def redis_for(app) -> redis.Redis:
@@ -156,7 +167,7 @@ def acquire(app, priority: str = "normal", timeout: float | None = 30.0) -> floa
             if reserved:
                 if wait > 0:
                     time.sleep(wait)
-                limit = max(1, int(float(app.config.get("DIALER_CPS") or 1)))
+                limit = max(1, int(cps(app)))
                 while True:  # a late wake-up must not squeeze more sends into one second
                     with _local_lock:
                         late = _guard(conn, limit)

@@ -13,8 +13,8 @@ def t(language: str | None, key: str, /, **values) -> str:
     return text.format(**values) if values else text
 
 
-def spoken_digits(digits: str, language: str) -> str:
-    """Digits read one by one, with a pause between groups: '418 698 3200' -> '4 1 8, 6 9 8, ...'."""
+def spoken_digits(digits: str) -> str:
+    """Digits read one by one, a pause between groups: '418 698 3200' -> '4 1 8, 6 9 8, ...'."""
     groups = [digits[:3], digits[3:6], digits[6:]] if len(digits) == 10 else [digits]
     return ", ".join(" ".join(g) for g in groups if g)
 

@@ -1,0 +1,126 @@
+"""The alert call's conversation, as pure functions `(session, config, token, ...) ->
+VoiceResponse` (webhooks/alerts.py only turns HTTP into their calls), and AMD's decision.
+
+A person hears the message at once (AMD runs asynchronously), then 1 = repeat, 2 = confirm;
+silence = the message once more, then goodbye. An answering machine (AMD `machine_end_*`, after
+the beep) gets the call redirected to the voicemail TwiML: the whole message once, then hang
+up. A fax is hung up on (that number failed).
+"""
+import logging
+
+from sqlalchemy import select
+from twilio.twiml.voice_response import VoiceResponse
+
+from models import CallAttempt, Campaign
+from runtime import urls
+from runtime.i18n import t, voice
+
+from . import settle
+from .outcome import MACHINE_ANSWERS
+
+log = logging.getLogger(__name__)
+REPEAT_KEY, CONFIRM_KEY = "1", "2"
+GATHER_TIMEOUT_S = 6
+LANGUAGES = ("fr", "en")
+
+
+def language(raw: str | None) -> str:
+    """The call's language from its URL (`lang`); French when absent or unknown."""
+    return raw if raw in LANGUAGES else "fr"
+
+
+def _load(session, token: str):
+    row = session.execute(select(CallAttempt, Campaign).join(
+        Campaign, Campaign.id == CallAttempt.campaign_id).where(CallAttempt.token == token)).first()
+    return (None, None) if row is None else (row[0], row[1])
+
+
+def _say_message(node, config, campaign: Campaign, lang: str) -> None:
+    """The city's heading, then the message in LANG: its recording, else its text; a campaign
+    without that language falls back to the other one's recording, then text."""
+    node.say(t(lang, "alert.intro"), **voice(config, lang))
+    other = "fr" if lang == "en" else "en"
+    for language_ in (lang, other):
+        audio = getattr(campaign, f"audio_url_{language_}")
+        text = getattr(campaign, f"message_{language_}")
+        if audio:
+            node.play(audio)
+            return
+        if text:
+            node.say(text, **voice(config, language_))
+            return
+
+
+def _say_and_hang_up(config, lang: str, key: str) -> VoiceResponse:
+    response = VoiceResponse()
+    response.say(t(lang, key), **voice(config, lang))
+    response.hangup()
+    return response
+
+
+def _message_and_menu(config, token: str, campaign: Campaign, lang: str,
+                      silences: int) -> VoiceResponse:
+    response = VoiceResponse()
+    gather = response.gather(num_digits=1, timeout=GATHER_TIMEOUT_S, method="POST",
+                             action=urls.alert_keys(config, token, lang, silences))
+    _say_message(gather, config, campaign, lang)
+    gather.say(t(lang, "alert.menu" if campaign.ask_confirmation else "alert.menu_repeat"),
+               **voice(config, lang))
+    response.redirect(urls.alert_keys(config, token, lang, silences, silence=True),
+                      method="POST")
+    return response
+
+
+def apology(config, lang: str) -> VoiceResponse:
+    """Any error: a spoken apology in the call's language, then hang up."""
+    return _say_and_hang_up(config, lang, "alert.error")
+
+
+def answer(session, config, token: str, lang: str) -> VoiceResponse:
+    """The call was answered: the message at once, then the menu."""
+    attempt, campaign = _load(session, token)
+    if attempt is None:
+        log.warning("alert TwiML asked for an unknown token")
+        return apology(config, lang)
+    return _message_and_menu(config, token, campaign, lang, silences=0)
+
+
+def keys(session, config, token: str, lang: str, digits: str, silences: str,
+         timeout: bool) -> VoiceResponse:
+    """1 repeats, 2 confirms; silence (TIMEOUT, or no digit) repeats once, then goodbye.
+    SILENCES: the URL's count of silences met so far."""
+    attempt, campaign = _load(session, token)
+    if attempt is None:
+        return apology(config, lang)
+    digit = (digits or "")[:1]
+    met = int(silences or 0)
+    if timeout or not digit:
+        if met >= 1:
+            return _say_and_hang_up(config, lang, "alert.goodbye")
+        return _message_and_menu(config, token, campaign, lang, silences=met + 1)
+    if digit == CONFIRM_KEY and campaign.ask_confirmation:
+        settle.record_confirmation(session, attempt.id)
+        session.commit()
+        log.info("alert call %s: receipt confirmed", attempt.sid)
+        return _say_and_hang_up(config, lang, "alert.confirmed")
+    return _message_and_menu(config, token, campaign, lang, silences=met)
+
+
+def voicemail(session, config, token: str, lang: str) -> VoiceResponse:
+    """After the answering machine's beep: the whole message, once, then hang up."""
+    attempt, campaign = _load(session, token)
+    response = VoiceResponse()
+    if attempt is not None:
+        _say_message(response, config, campaign, lang)
+    response.hangup()
+    return response
+
+
+def after_amd(answered_by: str, leave_voicemail: bool) -> str | None:
+    """What AMD's first verdict does to a call still unsettled: `voicemail` (redirect it to the
+    voicemail TwiML), `hangup`, or None (a person, or a machine still talking: nothing)."""
+    if answered_by in MACHINE_ANSWERS and answered_by != "machine_start":
+        return "voicemail" if leave_voicemail else "hangup"
+    if answered_by == "fax":
+        return "hangup"
+    return None
