@@ -161,8 +161,9 @@ def settle(session, attempt_id: int, outcome: str) -> str | None:
 def void_attempt(session, attempt_id: int, reason: str, unrequested: bool = False) -> bool:
     """The call was never placed: the residence goes back to the same number, at once and in
     its place in the queue (its `next_attempt_at` is kept: it has been due since then, which
-    the stall watch reads), and the attempt does not count. UNREQUESTED: only if its create request was never marked
-    (dispatch.mark_requested), i.e. a claim given back before its call."""
+    the stall watch reads), and the attempt does not count. UNREQUESTED: only if its create
+    request was never marked (dispatch.mark_requested), i.e. a claim given back before its
+    call."""
     where = [CallAttempt.id == attempt_id, CallAttempt.outcome.is_(None),
              CallAttempt.sid.is_(None)]
     if unrequested:
