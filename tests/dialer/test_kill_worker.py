@@ -55,7 +55,8 @@ class KillAt:
       unexecuted as the worker dies: the attempt is marked requested, no call exists (and the
       other sender threads' claims are not requested yet);
     - `between_create_and_answer`: the provider has created the Nth call; the worker dies
-      before reading the answer (no SID from it);
+      before reading the answer, and every callback is lost: only the reconciler's listing of
+      the provider's calls can find it (and must adopt it, not dial again);
     - `after_answer`: the Nth call's SID is in the database, the call under way;
     - `settling`: the worker's reconciler fetches a call to settle it (its final callback was
       dropped) and dies before applying the answer."""
@@ -101,6 +102,8 @@ def test_sigkill_mid_campaign_loses_nobody_and_dials_nobody_twice(e2e, app_confi
     scenario = {"seed": seed, "default": {"answer": "human"}, "numbers": numbers}
     if point == "settling":  # final callbacks lost: the worker's reconciler fetches calls
         scenario["callbacks"] = {"drop_rate": 0.5}
+    if point == "between_create_and_answer":  # no callback names the call's attempt either:
+        scenario["callbacks"] = {"drop_rate": 1.0}  # the reconciler must find and adopt it
     e2e.sim.set_scenario(scenario)
     kill = KillAt(point)
     e2e.sim.api_hook = kill
@@ -130,6 +133,7 @@ def test_sigkill_mid_campaign_loses_nobody_and_dials_nobody_twice(e2e, app_confi
             CallAttempt.outcome.is_(None))) >= 1
     elif point == "between_create_and_answer":
         assert kill.sid in sim_sids  # the provider placed the call the worker never heard of
+        assert session.scalar(select(CallAttempt.id).where(CallAttempt.sid == kill.sid)) is None
     elif point == "settling":
         assert session.scalar(select(func.count(CallAttempt.id)).where(
             CallAttempt.sid.is_not(None), CallAttempt.outcome.is_(None))) >= 1
