@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint lock bench clean
+.PHONY: install run test lint lock bench mutants clean
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -40,5 +40,17 @@ lock:
 bench: install
 	$(VENV)/bin/python -m bench.run_all
 
+# Mutation testing (mutmut; not in CI, slow): mutates the modules where a bug costs a missed
+# or doubled alert, runs the fast tests covering each mutant, prints the survivors.
+# One module: `make mutants MUTANTS='dialer.outcome*'`. Scores and survivors: docs/mutants.md.
+MUTANTS ?= hotline.pins* dialer.outcome* dialer.settle* hotline.accounts* \
+	hotline.quotas* dialer.dispatch* dialer.reconcile* runtime.pacing*
+
+mutants: install
+	$(VENV)/bin/pip install -q -e '.[test,lint,dev]'
+	$(VENV)/bin/mutmut run $(foreach m,$(MUTANTS),"$(m)")
+	@echo "surviving mutants (mutmut show <name> for the diff):"
+	@$(VENV)/bin/mutmut results | grep -v "not checked" || true
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache mutants

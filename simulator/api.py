@@ -142,10 +142,15 @@ class Api:
             fault = scenario.api_fault()
             if fault == "error":
                 return TwilioError(20500).response()
+            hook = self.sim.api_hook
+            if hook is not None and hook("before", endpoint, request.method, None) is False:
+                return TwilioError(20500).response()  # refused: nothing was done
             try:
                 response = getattr(self, endpoint + "_" + request.method.lower())(request, **args)
             except TwilioError as exc:
                 response = exc.response()
+            if hook is not None:
+                hook("after", endpoint, request.method, response)
             if fault == "timeout":
                 time.sleep(scenario.timeout_ms / 1000)
             return response

@@ -75,6 +75,11 @@ class Simulator:
         self.message_log: list[dict] = []
         self._messages_under_way = 0
         self.network = Network(self)
+        self.api_hook = None
+        """In-process tests only: `hook(phase, endpoint, method, response)` runs in the request's
+        thread "before" a Twilio API request is carried out (returning False refuses it with
+        a 500, nothing done) and "after" (the response not yet sent): a test can hold the
+        request there, or stop a client at that exact point of a call's life."""
         self.url = None
         self._server = None
         self._thread = None

@@ -17,7 +17,7 @@ MESSAGES = {
     "import.civic_number": "civic_number '{value}' must be digits only",
     "import.coordinate": "{column} '{value}' is not a number",
 
-    # --- hotline (ivr/hotline) ----------------------------------------------------------
+    # --- hotline (hotline/) ---------------------------------------------------------------
     "common.goodbye": "Thank you. Goodbye.",
     "common.error": "Sorry, something went wrong. Please call again later. Goodbye.",
     "sms.temporary_password": ("City of Saguenay: your temporary password for the emergency "

@@ -17,7 +17,7 @@ MESSAGES = {
     "import.civic_number": 'le numéro civique « {value} » ne doit contenir que des chiffres',
     "import.coordinate": "{column} « {value} » n'est pas un nombre",
 
-    # --- hotline (ivr/hotline) ----------------------------------------------------------
+    # --- hotline (hotline/) ---------------------------------------------------------------
     "common.goodbye": "Merci. Au revoir.",
     "common.error": "Désolé, une erreur s'est produite. Veuillez rappeler plus tard. Au revoir.",
     "sms.temporary_password": ("Ville de Saguenay : votre mot de passe temporaire de la ligne "

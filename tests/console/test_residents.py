@@ -76,6 +76,17 @@ def test_edit_refuses_bad_input_and_changes_nothing(app, admin, tremblay, change
     assert residence(app, tremblay) == before
 
 
+def test_the_active_box_of_the_edit_form_is_saved(app, admin, tremblay):
+    """Unchecking "Actif" (the browser then sends no `active` field) deactivates the
+    residence; checking it again reactivates it."""
+    url = f"/staff/residents/{tremblay}/edit"
+    unchecked = {k: v for k, v in EDIT.items() if k != "active"}
+    assert post_form(admin, url, unchecked).status_code == 302
+    assert residence(app, tremblay)[3] is False
+    assert post_form(admin, url, EDIT).status_code == 302
+    assert residence(app, tremblay)[3] is True
+
+
 def test_edit_refuses_a_number_of_another_residence(app, admin, tremblay):
     other = add_residence(app, "Gagnon", ["+14185550109"])
     answer = post_form(admin, f"/staff/residents/{tremblay}/edit", {**EDIT, "phone2": "4185550109"})

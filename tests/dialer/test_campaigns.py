@@ -120,3 +120,44 @@ def test_cli_creates_launches_and_reports(app, session, runner):
     assert refused.exit_code != 0 and "running" in refused.output
     missing = runner.invoke(args=["campaign", "status", "999", "--json"])
     assert missing.exit_code != 0 and "999" in missing.output
+
+
+def test_progress_gives_the_recent_call_rate_and_the_time_left(app, session):
+    """Calls requested in the last 10 s make the rate; the residences left over that rate make
+    the time left (seconds). Known counts and request times written in the database."""
+    from datetime import timedelta
+
+    from models import CallAttempt, utcnow
+    for i in range(20):
+        add_residence(session, [f"+1418555{1000 + i:04d}"], civic=str(i))
+    campaign = make(session)
+    campaigns.launch(app, campaign.id, "tester")
+    deliveries = list(session.scalars(select(Delivery).order_by(Delivery.id)))
+    for d in deliveries[:5]:
+        d.status = "human"
+    for d in deliveries[5:8]:
+        d.status = "in_progress"
+    now = utcnow()
+    ages = [0.5 + i * 0.25 for i in range(30)] + [30.0] * 7  # 30 within 10 s, 7 older
+    for i, age in enumerate(ages):
+        session.add(CallAttempt(campaign_id=campaign.id, to_number="+14185551000", token=f"t{i}",
+                                status="completed", requested_at=now - timedelta(seconds=age)))
+    session.add(CallAttempt(campaign_id=campaign.id, to_number="+14185551000", token="unsent"))
+    session.commit()
+    status = campaigns.status(session, campaign.id)
+    assert (status["pending"], status["in_progress"], status["human"]) == (12, 3, 5)
+    assert status["calls_per_second"] == 3.0
+    assert status["eta_seconds"] == 5  # 15 residences left at 3 calls a second
+    for d in deliveries[5:8]:
+        d.status = "busy"
+    session.commit()
+    assert campaigns.status(session, campaign.id)["eta_seconds"] == 4  # 12 left
+    session.execute(CallAttempt.__table__.update().values(
+        requested_at=now - timedelta(seconds=60)))
+    session.commit()
+    status = campaigns.status(session, campaign.id)
+    assert status["calls_per_second"] == 0 and status["eta_seconds"] is None  # no rate yet
+    for d in deliveries:
+        d.status = "human"
+    session.commit()
+    assert campaigns.status(session, campaign.id)["eta_seconds"] == 0  # nothing left

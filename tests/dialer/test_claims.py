@@ -361,6 +361,33 @@ def test_a_call_being_requested_is_not_taken_back_when_its_lease_ends(e2e, sessi
     assert not dispatch.mark_requested(session, job.attempt_id, utcnow())  # marked once
 
 
+def test_a_call_placed_before_the_crash_is_adopted_not_dialled_again(e2e, session):
+    """The worker died between the create request and its answer: the attempt has no SID, and
+    no callback names it (all lost), but the provider did place the call. The reconciler finds
+    it in the provider's list of calls, adopts its SID and settles the residence from it; the
+    number is not dialled a second time."""
+    from dialer.calls import place_call
+    app = e2e.live.app
+    campaign = one_residence_campaign(e2e, session)
+    e2e.sim.set_scenario({"seed": 8, "default": {"answer": "human"},
+                          "callbacks": {"drop_rate": 1.0}})
+    job = dispatch.claim(session, session.get(Campaign, campaign.id), 60.0)
+    assert dispatch.mark_requested(session, job.attempt_id, utcnow())
+    sid = place_call(app, job.token, job.to, job.language, job.ring_timeout_s)  # answer lost
+    e2e.sim.wait_for_call(sid)
+    long_ago = utcnow() - timedelta(seconds=60)  # past the HTTP timeout: the answer is lost
+    session.execute(update(CallAttempt).values(created_at=long_ago, requested_at=long_ago))
+    session.commit()
+    assert reconcile.run_once(app, session)["ambiguous"] == 1
+    session.expire_all()
+    attempt = session.scalar(select(CallAttempt))
+    assert (attempt.sid, attempt.outcome) == (sid, "human")
+    delivery = session.scalar(select(Delivery))
+    assert (delivery.status, delivery.reached_number) == ("human", "+14185551234")
+    assert drain(app, timeout=30)
+    assert [c["sid"] for c in e2e.sim.calls()] == [sid]  # adopted, not dialled again
+
+
 def test_a_normal_claim_held_back_past_its_lease_is_given_back(e2e, session):
     """Emergency callers hold every slot: a normal claim that cannot get one before its lease
     ends is given back (the residence due again, the attempt not counted), not kept."""

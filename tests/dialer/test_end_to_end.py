@@ -9,10 +9,11 @@ from sqlalchemy import select
 
 from dialer import campaigns
 from dialer.worker import drain
-from models import CallAttempt, Delivery
+from models import CallAttempt, Campaign, Delivery, PhoneNumber
 from tests.fixtures.dialer import add_residence
 
 CPS = 20
+JITTER_S = 0.02  # of the simulator's request stamps (assert_cps_respected)
 
 
 def number(i: int) -> str:
@@ -29,6 +30,8 @@ SCENARIO = [
     ({"answer": "fax"}, {"answer": "voicemail"}, "voicemail"),
     ({"answer": ["no-answer", "human"]}, None, "human"),  # reached in round 2
     ({"answer": "unknown"}, None, "human"),
+    # a voicemail reaches the residence: its second number is never dialled
+    ({"answer": "voicemail", "greeting_s": 20}, {"answer": "human"}, "voicemail"),
 ]
 
 
@@ -68,24 +71,84 @@ def outcomes(session):
     return {d.residence_id: d.status for d in session.scalars(select(Delivery))}
 
 
+def reached_in_log(call) -> bool:
+    """The simulator's view: a person or an answering machine took the call (a fax did not)."""
+    return call["status"] == "completed" and call.get("answered_by") != "fax"
+
+
 def assert_log_is_clean(sim_calls, session, cps):
-    """No number dialled again after its residence was reached; no second over the limit."""
-    reached_at = {}
-    for d in session.scalars(select(Delivery)):
-        if d.reached_number:
-            reached_at[d.residence_id] = d.reached_number
-    by_number = {}
+    """For every residence (whatever its outcome): no call to any of its numbers after one
+    that reached it (a person or a voicemail), and its database outcome says reached exactly
+    when the log shows it; each round's calls start no sooner than the campaign's retry delay
+    after the previous round's calls ended; no second with more calls started than CPS."""
     for c in sim_calls:
         c["t"] = datetime.fromisoformat(c["requested_at"]).timestamp()
+        c["end"] = datetime.fromisoformat(c["ended_at"]).timestamp()
+    residence_of = dict(session.execute(select(PhoneNumber.e164, PhoneNumber.residence_id)).all())
+    by_residence = {}
     for c in sorted(sim_calls, key=lambda c: c["t"]):
-        by_number.setdefault(c["to"], []).append(c)
-    for _residence_id, reached in reached_at.items():
-        calls = by_number[reached]
-        answered = [c for c in calls if c.get("answered_at")]
-        assert len(answered) == 1, (reached, calls)
-        assert calls[-1] is answered[0], f"{reached} dialled again after being reached"
-    per_second = Counter(int(c["t"]) for c in sim_calls)
-    assert max(per_second.values()) <= cps, per_second
+        by_residence.setdefault(residence_of[c["to"]], []).append(c)
+    deliveries = {d.residence_id: d for d in session.scalars(select(Delivery))}
+    for residence_id, calls in by_residence.items():
+        reaching = [c for c in calls if reached_in_log(c)]
+        if reaching:
+            assert calls[-1] is reaching[0], (
+                f"residence {residence_id} dialled again after {reaching[0]['to']} reached it "
+                f"({reaching[0]['answered_by']})", [(c["to"], c["status"]) for c in calls])
+        delivery = deliveries.get(residence_id)
+        if delivery is not None and delivery.status not in ("pending", "in_progress"):
+            assert (delivery.status in ("human", "voicemail")) == bool(reaching), \
+                (residence_id, delivery.status, [(c["to"], c["answered_by"]) for c in calls])
+            if reaching:
+                assert delivery.reached_number == reaching[0]["to"]
+    checked = assert_rounds_spaced(sim_calls, session)
+    assert_cps_respected(sim_calls, cps)
+    return checked
+
+
+def assert_rounds_spaced(sim_calls, session):
+    """A residence's round N+1 starts no sooner than the campaign's retry delay after its
+    round N's last call ended (times from the simulator's log; 50 ms for clock reading)."""
+    rounds = {sid: (delivery_id, round_, delay) for sid, delivery_id, round_, delay in
+              session.execute(select(CallAttempt.sid, CallAttempt.delivery_id, CallAttempt.round,
+                                     Campaign.retry_delay_s)
+                              .join(Campaign, Campaign.id == CallAttempt.campaign_id)
+                              .where(CallAttempt.sid.is_not(None)))}
+    spans = {}  # (delivery, round) -> (first start, last end, delay)
+    for c in sim_calls:
+        if c["sid"] not in rounds:
+            continue
+        delivery_id, round_, delay = rounds[c["sid"]]
+        first, last, _ = spans.get((delivery_id, round_), (c["t"], c["end"], delay))
+        spans[(delivery_id, round_)] = (min(first, c["t"]), max(last, c["end"]), delay)
+    checked = 0
+    for (delivery_id, round_), (first, _, delay) in spans.items():
+        previous = spans.get((delivery_id, round_ - 1))
+        if previous is not None:
+            assert first >= previous[1] + delay - 0.05, (
+                f"delivery {delivery_id}: round {round_} started "
+                f"{first - previous[1]:.3f} s after round {round_ - 1} ended (delay {delay} s)")
+            checked += 1
+    return checked
+
+
+def assert_cps_respected(sim_calls, cps, sliding=False):
+    """No second of the simulator's log holds more than CPS call requests: each calendar
+    second, or (SLIDING) every window of one second from any request, less JITTER_S. The
+    sliding form suits callers that send right after their slot: the dialer writes the
+    attempt's mark between its slot and its request, and the simulator stamps a request after
+    its own latency, so their windows are compressed by some tens of ms (docs/mutants.md)."""
+    times = sorted(datetime.fromisoformat(c["requested_at"]).timestamp() for c in sim_calls)
+    if not sliding:
+        per_second = Counter(int(t) for t in times)
+        assert not times or max(per_second.values()) <= cps, per_second
+        return
+    j = 0
+    for i, t in enumerate(times):
+        while j < len(times) and times[j] < t + 1.0 - JITTER_S:
+            j += 1
+        assert j - i <= cps, \
+            f"{j - i} calls requested within {times[j - 1] - t:.4f} s from {t}"
 
 
 def assert_voicemail_got_the_message_once(call, voicemail_fetches):
@@ -135,11 +198,11 @@ def app_config(app_config):
 def test_every_residence_ends_with_its_expected_outcome(e2e, session):
     expected, numbers = build(session)
     e2e.sim.set_scenario({"seed": 1, "default": {"answer": "human"}, "numbers": numbers})
-    run_campaign(e2e, session, numbers)
+    run_campaign(e2e, session, numbers, retry_delay_s=3)  # well apart from no delay at all
     assert drain(e2e.live.app, timeout=90)
     assert outcomes(session) == expected
     e2e.sim.wait_idle()
-    assert_log_is_clean(e2e.sim.calls(), session, CPS)
+    assert assert_log_is_clean(e2e.sim.calls(), session, CPS) >= 6  # second rounds checked
     tokens = dict(session.execute(select(CallAttempt.sid, CallAttempt.token)).all())
     for c in e2e.sim.calls():
         if numbers[c["to"]].get("answer") == "voicemail":

@@ -112,6 +112,33 @@ def test_five_failures_lock_the_number_for_15_minutes_then_it_opens_again(
     assert "Les appels d'alerte sont activés" in caller(NUMBER).keys("258036")
 
 
+def test_wrong_passwords_count_against_that_number_and_residence_only(
+        registered, caller, session):
+    other = add_residence(session, "+14185550177", pin="369147")
+    caller(NUMBER).keys("111222", "111223")
+    assert fresh(session, PhoneNumber, e164=NUMBER).failed_auth_count == 2
+    assert fresh(session, Residence, id=registered.id).failed_auth_count == 2
+    assert fresh(session, PhoneNumber, e164="+14185550177").failed_auth_count == 0
+    assert fresh(session, Residence, id=other.id).failed_auth_count == 0
+
+
+def test_wrong_passwords_older_than_the_window_are_forgotten(registered, caller, session):
+    """Four failures 16 minutes ago (the window is 15): a fifth now starts a new count and
+    locks nothing."""
+    number = fresh(session, PhoneNumber, e164=NUMBER)
+    long_ago = utcnow() - timedelta(minutes=16)
+    for row in (number, number.residence):
+        row.failed_auth_count, row.failed_auth_since = 4, long_ago
+    session.commit()
+    phone = caller(NUMBER)
+    heard = phone.keys("111222")
+    assert "bloqué" not in heard and not heard.hangup
+    number = fresh(session, PhoneNumber, e164=NUMBER)
+    assert (number.failed_auth_count, number.locked_until) == (1, None)
+    assert number.failed_auth_since > long_ago + timedelta(minutes=15)
+    assert "Les appels d'alerte sont activés" in phone.keys("258036")
+
+
 def test_locked_caller_is_offered_staff_when_configured(registered, caller, session, app):
     app.config["STAFF_TRANSFER_NUMBER"] = "+14186983200"
     number = fresh(session, PhoneNumber)

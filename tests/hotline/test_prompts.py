@@ -116,6 +116,14 @@ def test_pin_rules(caller, session, pin, refusal):
     assert session.scalar(select(func.count(Residence.id))) == 0
 
 
+@pytest.mark.parametrize("pin", ["4829", "48291730"])
+def test_pins_of_four_and_of_eight_digits_are_accepted(caller, session, pin):
+    phone = caller("+14185550193")
+    heard = phone.keys(*TO_PIN, pin)
+    assert "de nouveau" in heard and "de 4 à 8 chiffres" not in heard
+    assert "C'est fait" in phone.keys(pin)
+
+
 def test_pins_that_differ_start_again(caller, session):
     phone = caller()
     heard = phone.keys(*TO_PIN, "482916", "482917")
