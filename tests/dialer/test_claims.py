@@ -5,12 +5,10 @@ Redis goes down for real on both backends: fakeredis's server is taken offline
 (`FakeServer.connected = False`); a real Redis is reached through a small TCP proxy that the
 test cuts (open connections closed, new ones closed at once) and restores."""
 import logging
-import socket
 import threading
 import time
 from collections import Counter
 from datetime import timedelta
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy import func, make_url, select, update
@@ -23,117 +21,14 @@ from tests.conftest import EXTERNAL_DB, EXTERNAL_REDIS
 from tests.dialer.test_end_to_end import build, outcomes, run_campaign
 from tests.dialer.test_end_to_end import e2e, simulator  # noqa: F401 (fixtures)
 from tests.fixtures.dialer import add_residence
+from tests.fixtures.outage import RedisSwitch, TcpProxy, wait_for
 
 THREADS = 8
 
 
-class TcpProxy:
-    """Forwards 127.0.0.1:PORT to TARGET until cut; while cut, every connection is closed."""
-
-    def __init__(self, host: str, port: int):
-        self.target = (host, port)
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.1)
-        self.port = self.listener.getsockname()[1]
-        self.up, self.closed = True, False
-        self.pairs: set[tuple] = set()
-        self.lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while not self.closed:
-            try:
-                client, _ = self.listener.accept()
-            except (TimeoutError, socket.timeout):
-                continue
-            except OSError:
-                return
-            if not self.up:
-                client.close()
-                continue
-            try:
-                upstream = socket.create_connection(self.target, timeout=2)
-            except OSError:
-                client.close()
-                continue
-            upstream.settimeout(None)
-            client.settimeout(None)
-            pair = (client, upstream)
-            with self.lock:
-                self.pairs.add(pair)
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, sink, pair), daemon=True).start()
-
-    def _pump(self, source, sink, pair):
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            self._drop(pair)
-
-    def _drop(self, pair):
-        with self.lock:
-            self.pairs.discard(pair)
-        for sock in pair:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            sock.close()
-
-    def cut(self):
-        self.up = False
-        with self.lock:
-            pairs = list(self.pairs)
-        for pair in pairs:
-            self._drop(pair)
-
-    def restore(self):
-        self.up = True
-
-    def close(self):
-        self.cut()
-        self.closed = True
-        self.listener.close()
-
-
-class RedisSwitch:
-    """Takes the app's Redis away and gives it back, on either backend."""
-
-    def __init__(self):
-        self.proxy = None
-        if EXTERNAL_REDIS:
-            parts = urlsplit(EXTERNAL_REDIS)
-            self.proxy = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 6379)
-            self.url = urlunsplit(parts._replace(netloc=f"127.0.0.1:{self.proxy.port}"))
-        else:
-            self.url = ""
-
-    def cut(self):
-        if self.proxy:
-            self.proxy.cut()
-        else:
-            from runtime import redis_conn
-            redis_conn._fake_server.connected = False
-
-    def restore(self):
-        if self.proxy:
-            self.proxy.restore()
-        else:
-            from runtime import redis_conn
-            redis_conn._fake_server.connected = True
-
-    def close(self):
-        self.restore()
-        if self.proxy:
-            self.proxy.close()
-
-
 @pytest.fixture
 def redis_switch():
-    switch = RedisSwitch()
+    switch = RedisSwitch(EXTERNAL_REDIS)
     yield switch
     switch.close()
 
@@ -162,15 +57,6 @@ def app_config(request, app_config, redis_switch):
     if redis_switch.url:
         app_config["REDIS_URL"] = redis_switch.url
     return app_config
-
-
-def wait_for(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 class Background:
@@ -221,12 +107,12 @@ def test_a_redis_outage_strands_no_claim_and_everyone_is_called_when_it_returns(
     with Background(app) as worker, caplog.at_level(logging.INFO, logger="dialer"):
         assert wait_for(lambda: len(e2e.sim.calls()) >= 6, 30)
         caplog.clear()
-        redis_switch.cut()
+        redis_switch.down()
         held = []
         for _ in range(30):  # 3 s of outage
             time.sleep(0.1)
             held.append(held_under_lease(session))
-        redis_switch.restore()
+        redis_switch.up()
         outage_logs = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
         # no claim is left stranded (at most one per thread, for an instant)...
         assert max(held) <= THREADS and held[-1] == 0, held

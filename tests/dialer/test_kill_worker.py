@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 
 import pytest
@@ -23,6 +22,7 @@ from tests.dialer.test_end_to_end import (CPS, assert_log_is_clean, build, outco
                                           run_campaign)
 from tests.dialer.test_end_to_end import app_config, e2e, simulator  # noqa: F401 (fixtures)
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, EXTERNAL_REDIS
+from tests.fixtures.outage import wait_for
 
 
 def start_worker(e2e, app_config, log_path):
@@ -39,15 +39,6 @@ def start_worker(e2e, app_config, log_path):
     log.close()
     assert wait_for(lambda: "dialer ready" in log_path.read_text(), 30), log_path.read_text()
     return process
-
-
-def wait_for(predicate, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 class KillAt:

@@ -12,7 +12,7 @@ from dialer import campaigns
 from runtime import pacing
 from dialer.worker import Dialer
 from runtime.redis_conn import get_redis
-from tests.dialer.test_kill_worker import wait_for
+from tests.fixtures.outage import wait_for
 from tests.fixtures.dialer import add_residence
 
 

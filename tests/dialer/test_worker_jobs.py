@@ -24,6 +24,7 @@ from models import CallAttempt, Campaign, Residence
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, EXTERNAL_REDIS
 from tests.dialer.test_end_to_end import CPS, assert_log_is_clean, build, outcomes, run_campaign
 from tests.dialer.test_end_to_end import app_config, e2e, simulator  # noqa: F401 (fixtures)
+from tests.fixtures.outage import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(not EXTERNAL_REDIS, reason="`ivr worker` needs a real Redis")
@@ -56,15 +57,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def wait_for(predicate, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 def test_campaign_and_database_jobs_share_one_worker(e2e, app_config, session, tmp_path):

@@ -10,6 +10,7 @@ from runtime.redis_conn import get_redis
 from models import OutboxJob, PhoneNumber
 from tests.fixtures.hotline import add_residence
 from tests.hotline.test_through_simulator import HOTLINE, said
+from tests.fixtures.outage import wait_for
 
 RESIDENT = "+14185550188"
 KEYED = "+14185550166"
@@ -22,15 +23,6 @@ def promises(session) -> list[OutboxJob]:
 
 def call_backs(sim) -> list[dict]:
     return [c for c in sim.calls() if c["direction"] != "inbound"]
-
-
-def wait_for(condition, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 @pytest.fixture

@@ -13,15 +13,7 @@ from models import OutboxJob, Residence
 from tests.console.test_campaigns import VALID
 from tests.console.test_residents import CSV
 from tests.fixtures.console import add_residence, add_staff, post_form, sign_in
-
-
-def wait_for(condition, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
+from tests.fixtures.outage import wait_for
 
 
 def promises(app) -> list[OutboxJob]:
