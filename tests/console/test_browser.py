@@ -12,18 +12,13 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.console import PASSWORD, add_residence, add_staff
+from tests.fixtures.browser import ARGS, CHROMIUM, skip_without_chromium
 
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
-if not os.path.exists(CHROMIUM):
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise RuntimeError(f"REQUIRE_BROWSER=1 but {CHROMIUM} is missing")
-    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+skip_without_chromium()
 
 # residence -> how its number answers in the simulator
 BEHAVIOUR = ["human", "human", "voicemail", "no-answer", "busy", "human", "failed", "human"]

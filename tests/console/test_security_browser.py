@@ -3,24 +3,18 @@ scripts still work, and the audit log's pages are reachable with the keyboard an
 
 Skipped when /usr/bin/chromium is missing, unless REQUIRE_BROWSER=1 (CI).
 """
-import os
 
 import pytest
 
 from runtime.db import get_session
 from models import audit
 from tests.fixtures.console import PASSWORD, add_staff
+from tests.fixtures.browser import ARGS, CHROMIUM, skip_without_chromium
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
-if not os.path.exists(CHROMIUM):
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise RuntimeError(f"REQUIRE_BROWSER=1 but {CHROMIUM} is missing")
-    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+skip_without_chromium()
 
 
 @pytest.fixture
