@@ -133,15 +133,17 @@ def test_sigkill_mid_campaign_loses_nobody_and_dials_nobody_twice(e2e, app_confi
 
     second = start_worker(e2e, app_config, tmp_path / "second.log")
     try:
-        def finished():
-            session.expire_all()
-            return session.get(Campaign, campaign.id).status == "completed"
-        assert wait_for(finished, 90)
+        assert wait_for(lambda: completed(session, campaign.id), 90)
     finally:
         second.terminate()
         second.wait(15)
     assert_finished_cleanly(e2e, session, expected)
 
+
+
+def completed(session, campaign_id) -> bool:
+    session.expire_all()
+    return session.get(Campaign, campaign_id).status == "completed"
 
 def assert_finished_cleanly(e2e, session, expected):
     """Every residence its expected outcome; the simulator's log clean (no redial after a
@@ -168,10 +170,7 @@ def test_two_workers_at_once_share_the_work_and_the_limit(e2e, app_config, sessi
     campaign = run_campaign(e2e, session, numbers)
     workers = [start_worker(e2e, app_config, tmp_path / f"worker{n}.log") for n in (1, 2)]
     try:
-        def finished():
-            session.expire_all()
-            return session.get(Campaign, campaign.id).status == "completed"
-        assert wait_for(finished, 90)
+        assert wait_for(lambda: completed(session, campaign.id), 90)
     finally:
         for worker in workers:
             worker.terminate()

@@ -34,6 +34,17 @@ def worker(stack):
         w.stop()
 
 
+def the_one_call_back(sim, session):
+    """Wait for the promised call-back and its promise kept; later relay passes (re-checks at
+    0.3 s) must call no one again: the one call-back placed."""
+    assert wait_for(lambda: call_backs(sim))
+    assert wait_for(lambda: promises(session)[0].state == "done")
+    time.sleep(1)
+    sim.wait_idle()
+    [call_back] = call_backs(sim)
+    return call_back
+
+
 def test_a_password_call_back_promised_while_redis_is_down_is_placed_once_it_is_back(
         stack, session, redis_switch, worker):
     add_residence(session, RESIDENT, pin="258036")
@@ -47,11 +58,7 @@ def test_a_password_call_back_promised_while_redis_is_down_is_placed_once_it_is_
     assert wait_for(lambda: promises(session)[0].attempts >= 3, 10)
     assert not call_backs(stack.sim)
     redis_switch.up()
-    assert wait_for(lambda: call_backs(stack.sim))
-    assert wait_for(lambda: promises(session)[0].state == "done")
-    time.sleep(1)  # relay passes after the hand-off (re-checks at 0.3 s) call no one again
-    stack.sim.wait_idle()
-    [call_back] = call_backs(stack.sim)
+    call_back = the_one_call_back(stack.sim, session)
     assert call_back["to"] == RESIDENT and "mot de passe temporaire est" in said(call_back)
     [promise] = promises(session)
     assert promise.runs == 1 and promise.handed_at is not None and promise.finished_at
@@ -69,11 +76,7 @@ def test_a_verification_call_promised_while_redis_is_down_is_placed_once_it_is_b
     assert promise.func == "hotline.callbacks.verify_number" and promise.state == "pending"
     worker()
     redis_switch.up()
-    assert wait_for(lambda: call_backs(stack.sim))
-    assert wait_for(lambda: promises(session)[0].state == "done")
-    time.sleep(1)
-    stack.sim.wait_idle()
-    [call_back] = call_backs(stack.sim)
+    call_back = the_one_call_back(stack.sim, session)
     assert call_back["to"] == KEYED and "ce numéro est confirmé" in said(call_back)
     session.expire_all()
     [number] = session.scalars(select(PhoneNumber)).all()
@@ -89,10 +92,6 @@ def test_a_call_back_handed_to_rq_then_flushed_is_handed_again_and_placed_once(
     assert promise.state == "handed"  # RQ took it; no worker runs yet
     get_redis(stack.live.app).flushdb()  # Redis restarted without its data, say
     worker()
-    assert wait_for(lambda: call_backs(stack.sim))
-    assert wait_for(lambda: promises(session)[0].state == "done")
-    time.sleep(1)
-    stack.sim.wait_idle()
-    [call_back] = call_backs(stack.sim)
+    call_back = the_one_call_back(stack.sim, session)
     assert call_back["to"] == RESIDENT and "mot de passe temporaire est" in said(call_back)
     assert promises(session)[0].runs == 1
