@@ -18,9 +18,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from models import PhoneNumber, Residence
 from models.phone import InvalidPhone, to_e164
+from models.refusal import Refusal
 from models.residence import NumberKind
 from runtime.db import get_session
-from runtime.i18n import t
 
 CRITERIA = ("cities", "streets", "postal_prefixes", "residence_ids")
 MAX_CIVIC = 999_999
@@ -30,14 +30,11 @@ MAX_ID = 2**31 - 1
 
 
 class RefusedLine(NamedTuple):
-    """A line of an uploaded list that named no residence, and why (fr, en)."""
+    """A line of an uploaded list that named no residence, and why (said at the edge with
+    `runtime.i18n.explain(line.why, language)`)."""
     line: int
     text: str
-    reason_fr: str
-    reason_en: str
-
-    def reason(self, language: str = "fr") -> str:
-        return self.reason_en if language == "en" else self.reason_fr
+    why: Refusal
 
 
 def fold(text: str | None) -> str:
@@ -124,7 +121,7 @@ _HEADERS = {"PHONE", "TELEPHONE", "NUMERO", "NUMBER", "RESIDENCE_ID", "ID", "RES
 
 
 def _refusal(line_no: int, cell: str, key: str) -> RefusedLine:
-    return RefusedLine(line_no, cell, t("fr", key), t("en", key))
+    return RefusedLine(line_no, cell, Refusal(key))
 
 
 def parse_uploaded_list(stream) -> tuple[list[int], list[RefusedLine]]:
@@ -154,7 +151,7 @@ def parse_uploaded_list(stream) -> tuple[list[int], list[RefusedLine]]:
             try:
                 e164 = to_e164(cell)
             except InvalidPhone as error:
-                refused.append(RefusedLine(line_no, cell, error.message("fr"), error.message("en")))
+                refused.append(RefusedLine(line_no, cell, error))
                 continue
             residence_id = session.scalar(select(PhoneNumber.residence_id)
                                           .where(PhoneNumber.e164 == e164))

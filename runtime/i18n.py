@@ -1,4 +1,6 @@
 """Every prompt and page text, looked up by key in one catalogue per language (fr-CA first)."""
+from models.refusal import Refusal
+
 from .catalogue import en, fr
 
 LANGUAGES = ("fr", "en")
@@ -11,6 +13,14 @@ def t(language: str | None, key: str, /, **values) -> str:
     catalogue = CATALOGUES.get(language or DEFAULT_LANGUAGE, CATALOGUES[DEFAULT_LANGUAGE])
     text = catalogue[key]
     return text.format(**values) if values else text
+
+
+def explain(refusal: Refusal, language: str | None) -> str:
+    """What REFUSAL says in LANGUAGE: its key's text, with any value that is itself a Refusal
+    said in the same language (the one translation of every refusal, used at the edges)."""
+    values = {name: explain(value, language) if isinstance(value, Refusal) else value
+              for name, value in refusal.values.items()}
+    return t(language, refusal.key, **values)
 
 
 def spoken_digits(digits: str) -> str:
