@@ -21,9 +21,6 @@ ASK_CONFIRMATION = campaign_settings.ASK_CONFIRMATION
 WINDOW_START = campaign_settings.WINDOW_START
 WINDOW_END = campaign_settings.WINDOW_END
 
-TIMEZONE = "America/Toronto"
-"""The calling window's time zone (Saguenay's)."""
-
 CLAIM_LEASE_S = 45.0
 """A worker holds a claimed delivery this long; past it, its unsent call is checked at the
 provider and the delivery is handed to another worker (`DIALER_CLAIM_LEASE_S`)."""

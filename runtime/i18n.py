@@ -32,6 +32,6 @@ def spoken_digits(digits: str) -> str:
 def voice(config, language: str) -> dict:
     """The <Say> attributes of LANGUAGE: fr-CA with VOICE_FR, en-US/en-CA with VOICE_EN."""
     if language == "en":
-        name = config.get("VOICE_EN") or "Polly.Joanna"
+        name = config["VOICE_EN"]
         return {"language": "en-CA" if "en-CA" in name else "en-US", "voice": name}
-    return {"language": "fr-CA", "voice": config.get("VOICE_FR") or "Polly.Chantal"}
+    return {"language": "fr-CA", "voice": config["VOICE_FR"]}
