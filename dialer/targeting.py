@@ -120,10 +120,6 @@ _RESIDENCE_ID = re.compile(r"^#?\d{1,7}$")
 _HEADERS = {"PHONE", "TELEPHONE", "NUMERO", "NUMBER", "RESIDENCE_ID", "ID", "RESIDENCE"}
 
 
-def _refusal(line_no: int, cell: str, key: str) -> RefusedLine:
-    return RefusedLine(line_no, cell, Refusal(key))
-
-
 def parse_uploaded_list(stream) -> tuple[list[int], list[RefusedLine]]:
     """Residence ids named by a CSV/text upload (one phone number or residence id per line,
     first column); lines naming nothing are returned with the reason. Needs a Flask app context."""
@@ -144,7 +140,7 @@ def parse_uploaded_list(stream) -> tuple[list[int], list[RefusedLine]]:
         if _RESIDENCE_ID.match(cell):
             residence_id = session.get(Residence, int(cell.lstrip("#")))
             if residence_id is None:
-                refused.append(_refusal(line_no, cell, "campaign.list.unknown_id"))
+                refused.append(RefusedLine(line_no, cell, Refusal("campaign.list.unknown_id")))
                 continue
             residence_id = residence_id.id
         else:
@@ -156,7 +152,8 @@ def parse_uploaded_list(stream) -> tuple[list[int], list[RefusedLine]]:
             residence_id = session.scalar(select(PhoneNumber.residence_id)
                                           .where(PhoneNumber.e164 == e164))
             if residence_id is None:
-                refused.append(_refusal(line_no, cell, "campaign.list.unknown_number"))
+                refused.append(RefusedLine(line_no, cell,
+                                           Refusal("campaign.list.unknown_number")))
                 continue
         if residence_id not in seen:
             seen.add(residence_id)
