@@ -16,6 +16,7 @@ from sqlalchemy import case, func, insert, literal, select, text, update
 
 from models import (DELIVERY_STATUSES, REACHED, AttemptStatus, CallAttempt, Campaign,
                     CampaignStatus, Delivery, Outcome, Priority, Residence, audit, utcnow)
+from models import campaign_settings
 from models.base import UTCDateTime
 from models.phone import InvalidPhone, to_e164
 from runtime import outbox
@@ -57,42 +58,34 @@ def is_audio_url(url: str) -> bool:
 def _validate(fields: dict) -> dict:
     unknown = set(fields) - set(EDITABLE)
     if unknown:
-        raise CampaignError.from_key("campaign.error.unknown_field",
-                                     name=", ".join(sorted(unknown)))
+        raise CampaignError("campaign.error.unknown_field", name=", ".join(sorted(unknown)))
     title = (fields.get("title") or "").strip()
     if not title:
-        raise CampaignError.from_key("campaign.error.title")
+        raise CampaignError("campaign.error.title")
     fields["title"] = title[:200]
     for key in ("message_fr", "message_en", "audio_url_fr", "audio_url_en"):
         fields[key] = (fields.get(key) or "").strip() or ("" if key.startswith("message") else None)
     if not (fields["message_fr"] or fields["message_en"] or fields["audio_url_fr"]
             or fields["audio_url_en"]):
-        raise CampaignError.from_key("campaign.error.message")
+        raise CampaignError("campaign.error.message")
     for key in ("audio_url_fr", "audio_url_en"):
         if fields[key] and not is_audio_url(fields[key]):
-            raise CampaignError.from_key("campaign.error.audio_url", value=fields[key][:100])
+            raise CampaignError("campaign.error.audio_url", value=fields[key][:100])
     priority = fields.get("priority") or Priority.NORMAL.value
     if priority not in {p.value for p in Priority}:
-        raise CampaignError.from_key("campaign.error.priority", value=priority)
+        raise CampaignError("campaign.error.priority", value=priority)
     fields["priority"] = priority
     emergency = priority == Priority.EMERGENCY.value
-    fields.setdefault("rounds", defaults.ROUNDS)
-    fields.setdefault("retry_delay_s", defaults.RETRY_DELAY_EMERGENCY_S if emergency
-                      else defaults.RETRY_DELAY_S)
-    fields.setdefault("ring_timeout_s", defaults.RING_TIMEOUT_S)
-    for key, low, high in (("rounds", 1, 10), ("retry_delay_s", 0, 86400),
-                           ("ring_timeout_s", 5, 120)):
-        if fields[key] is None:
-            fields[key] = {"rounds": defaults.ROUNDS, "ring_timeout_s": defaults.RING_TIMEOUT_S,
-                           "retry_delay_s": defaults.RETRY_DELAY_EMERGENCY_S if emergency
-                           else defaults.RETRY_DELAY_S}[key]
+    for setting in campaign_settings.SETTINGS:
+        key, low, high = setting.name, setting.low, setting.high
+        if fields.get(key) is None:
+            fields[key] = setting.default_for(emergency)
         try:
             fields[key] = int(fields[key])
         except (TypeError, ValueError):
-            raise CampaignError.from_key("campaign.error.range", name=key, low=low,
-                                         high=high) from None
-        if not low <= fields[key] <= high:
-            raise CampaignError.from_key("campaign.error.range", name=key, low=low, high=high)
+            raise CampaignError("campaign.error.range", name=key, low=low, high=high) from None
+        if not setting.accepts(fields[key]):
+            raise CampaignError("campaign.error.range", name=key, low=low, high=high)
     for key, default in (("leave_voicemail", defaults.LEAVE_VOICEMAIL),
                          ("ask_confirmation", defaults.ASK_CONFIRMATION)):
         fields[key] = default if fields.get(key) is None else bool(fields[key])
@@ -100,18 +93,18 @@ def _validate(fields: dict) -> dict:
                       ("window_end", defaults.WINDOW_END)):
         fields[key] = fields.get(key) or hhmm
         if not _HHMM.match(fields[key]):
-            raise CampaignError.from_key("campaign.error.window", value=fields[key])
+            raise CampaignError("campaign.error.window", value=fields[key])
     if fields["window_start"] >= fields["window_end"]:
-        raise CampaignError.from_key("campaign.error.window", value=fields["window_start"])
+        raise CampaignError("campaign.error.window", value=fields["window_start"])
     expires_at = fields.get("expires_at")
     if expires_at is not None:
         if not isinstance(expires_at, datetime) or expires_at.tzinfo is None:
-            raise CampaignError.from_key("campaign.error.expiry")
+            raise CampaignError("campaign.error.expiry")
         if expires_at <= utcnow():
-            raise CampaignError.from_key("campaign.error.expiry")
+            raise CampaignError("campaign.error.expiry")
     target = fields.get("target") or {}
     if targeting.is_empty(target):
-        raise CampaignError.from_key("campaign.error.target")
+        raise CampaignError("campaign.error.target")
     fields["target"] = target
     return fields
 
@@ -132,7 +125,7 @@ def create_campaign(session, actor: str, **fields) -> Campaign:
 def _load(session, campaign_id) -> Campaign:
     campaign = session.get(Campaign, int(campaign_id), populate_existing=True)
     if campaign is None:
-        raise CampaignError.from_key("campaign.error.not_found", id=campaign_id)
+        raise CampaignError("campaign.error.not_found", id=campaign_id)
     return campaign
 
 
@@ -146,8 +139,7 @@ def _transition(session, campaign_id, action: str) -> tuple[Campaign, str]:
     if result.rowcount != 1:
         session.rollback()
         session.refresh(campaign)
-        raise CampaignError.from_key("campaign.error.transition", action=action,
-                                     status=campaign.status)
+        raise CampaignError("campaign.error.transition", action=action, status=campaign.status)
     old = campaign.status
     session.refresh(campaign)
     return campaign, old
@@ -258,7 +250,7 @@ def test_call(app, campaign_id, number_e164: str, language: str = "fr") -> bool:
     try:
         number = to_e164(number_e164)
     except InvalidPhone as error:
-        raise CampaignError(error.message("fr"), error.message("en")) from None
+        raise CampaignError.because(error) from None
     language = language if language in ("fr", "en") else "fr"
     with sessionmaker_for(app)() as session:
         campaign = _load(session, campaign_id)

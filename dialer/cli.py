@@ -8,8 +8,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from runtime.db import get_session
 from models import utcnow
+from models.campaign_settings import RETRY_DELAY_S, RING_TIMEOUT_S, ROUNDS, Setting
+from models.refusal import Refusal
+from runtime.db import get_session
+from runtime.i18n import explain
 
 from . import campaigns, export, targeting
 from .exceptions import CampaignError
@@ -20,8 +23,21 @@ def campaign():
     """Alert campaigns: create, launch, pause, resume, cancel, status, export."""
 
 
+def _both(refusal: Refusal) -> str:
+    """A refusal said in French, then in English (the CLI's operators read either)."""
+    return f"{explain(refusal, 'fr')} / {explain(refusal, 'en')}"
+
+
 def _fail(error: CampaignError):
-    raise click.ClickException(f"{error.message('fr')} / {error.message('en')}")
+    raise click.ClickException(_both(error))
+
+
+def _bounds(setting: Setting, what: str) -> str:
+    """An option's help from the one table of settings (models/campaign_settings.py)."""
+    default = str(setting.default)
+    if setting.emergency_default is not None:
+        default += f"; {setting.emergency_default} for an emergency"
+    return f"{what}: {setting.low} to {setting.high} (default {default})."
 
 
 def _street(text: str) -> dict:
@@ -56,9 +72,9 @@ def _street(text: str) -> dict:
 @click.option("--postal-prefix", "postal_prefixes", multiple=True, help="e.g. G7H (repeatable).")
 @click.option("--list", "list_file", type=click.File("rb"),
               help="A CSV/text file of phone numbers or residence ids.")
-@click.option("--rounds", type=int)
-@click.option("--retry-delay", type=int, help="Seconds between rounds.")
-@click.option("--ring-timeout", type=int, help="Seconds a number rings.")
+@click.option("--rounds", type=int, help=_bounds(ROUNDS, "Times each residence is tried"))
+@click.option("--retry-delay", type=int, help=_bounds(RETRY_DELAY_S, "Seconds between rounds"))
+@click.option("--ring-timeout", type=int, help=_bounds(RING_TIMEOUT_S, "Seconds a number rings"))
 @click.option("--no-voicemail", is_flag=True, help="Hang up on answering machines.")
 @click.option("--no-confirmation", is_flag=True, help="Do not offer 'press 2 to confirm'.")
 @click.option("--window", help="Calling window of a normal campaign, e.g. 08:00-21:00.")
@@ -74,8 +90,7 @@ def create_command(title, message_fr, message_en, audio_fr, audio_en, priority, 
     if list_file is not None:
         ids, refused = targeting.parse_uploaded_list(list_file)
         for line in refused:
-            click.echo(f"line {line.line}: {line.text}: {line.reason('fr')} / {line.reason('en')}",
-                       err=True)
+            click.echo(f"line {line.line}: {line.text}: {_both(line.why)}", err=True)
         target["residence_ids"] = ids
     if targeting.is_empty(target) and list_file is None:
         target["all"] = True

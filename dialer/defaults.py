@@ -1,31 +1,25 @@
 """Every default of the dialer, in one place."""
+from models import campaign_settings
 
-ROUNDS = 3
+
+# A campaign's own settings (default, bounds, unit) are one table in models/campaign_settings.py;
+# their defaults are named here too, for the dialer's code.
+ROUNDS = campaign_settings.ROUNDS.default
 """How many times each residence's numbers are tried."""
 
-RETRY_DELAY_S = 600
+RETRY_DELAY_S = campaign_settings.RETRY_DELAY_S.default
 """Delay between rounds of a normal campaign (10 min)."""
 
-RETRY_DELAY_EMERGENCY_S = 300
+RETRY_DELAY_EMERGENCY_S = campaign_settings.RETRY_DELAY_S.default_for(emergency=True)
 """Delay between rounds of an emergency campaign (5 min)."""
 
-RING_TIMEOUT_S = 30
+RING_TIMEOUT_S = campaign_settings.RING_TIMEOUT_S.default
 """How long a number rings before it counts as no answer (Twilio's `Timeout`)."""
 
-LEAVE_VOICEMAIL = True
-"""Say the whole message to an answering machine after its beep."""
-
-ASK_CONFIRMATION = True
-"""Offer "press 2 to confirm" to a person."""
-
-WINDOW_START = "08:00"
-"""Normal campaigns call from this local time..."""
-
-WINDOW_END = "21:00"
-"""...until this one (emergency campaigns ignore the window)."""
-
-TIMEZONE = "America/Toronto"
-"""The calling window's time zone (Saguenay's)."""
+LEAVE_VOICEMAIL = campaign_settings.LEAVE_VOICEMAIL
+ASK_CONFIRMATION = campaign_settings.ASK_CONFIRMATION
+WINDOW_START = campaign_settings.WINDOW_START
+WINDOW_END = campaign_settings.WINDOW_END
 
 CLAIM_LEASE_S = 45.0
 """A worker holds a claimed delivery this long; past it, its unsent call is checked at the

@@ -46,7 +46,7 @@ def in_window(campaign: Campaign, now: datetime, timezone: str) -> bool:
     """Normal campaigns call only within their window (local time); emergency ones always."""
     if campaign.priority == Priority.EMERGENCY.value:
         return True
-    local = now.astimezone(ZoneInfo(timezone or defaults.TIMEZONE)).time()
+    local = now.astimezone(ZoneInfo(timezone)).time()
     start = dtime.fromisoformat(campaign.window_start)
     end = dtime.fromisoformat(campaign.window_end)
     return start <= local < end

@@ -48,7 +48,7 @@ def due_work(session, app, now: datetime | None = None) -> DueWork:
     """Deliveries that a dialer may call now, and since when the oldest one is due."""
     now = now or utcnow()
     campaigns = [c.id for c in dispatch.eligible_campaigns(
-        session, app.config.get("TIMEZONE") or defaults.TIMEZONE, now)]
+        session, app.config["TIMEZONE"], now)]
     if not campaigns:
         return DueWork(0, None)
     cap = int(defaults.setting(app, "DIALER_MAX_IN_PROGRESS", defaults.MAX_IN_PROGRESS))

@@ -18,9 +18,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from models import PhoneNumber, Residence
 from models.phone import InvalidPhone, to_e164
+from models.refusal import Refusal
 from models.residence import NumberKind
 from runtime.db import get_session
-from runtime.i18n import t
 
 CRITERIA = ("cities", "streets", "postal_prefixes", "residence_ids")
 MAX_CIVIC = 999_999
@@ -30,14 +30,11 @@ MAX_ID = 2**31 - 1
 
 
 class RefusedLine(NamedTuple):
-    """A line of an uploaded list that named no residence, and why (fr, en)."""
+    """A line of an uploaded list that named no residence, and why (said at the edge with
+    `runtime.i18n.explain(line.why, language)`)."""
     line: int
     text: str
-    reason_fr: str
-    reason_en: str
-
-    def reason(self, language: str = "fr") -> str:
-        return self.reason_en if language == "en" else self.reason_fr
+    why: Refusal
 
 
 def fold(text: str | None) -> str:
@@ -123,10 +120,6 @@ _RESIDENCE_ID = re.compile(r"^#?\d{1,7}$")
 _HEADERS = {"PHONE", "TELEPHONE", "NUMERO", "NUMBER", "RESIDENCE_ID", "ID", "RESIDENCE"}
 
 
-def _refusal(line_no: int, cell: str, key: str) -> RefusedLine:
-    return RefusedLine(line_no, cell, t("fr", key), t("en", key))
-
-
 def parse_uploaded_list(stream) -> tuple[list[int], list[RefusedLine]]:
     """Residence ids named by a CSV/text upload (one phone number or residence id per line,
     first column); lines naming nothing are returned with the reason. Needs a Flask app context."""
@@ -147,19 +140,20 @@ def parse_uploaded_list(stream) -> tuple[list[int], list[RefusedLine]]:
         if _RESIDENCE_ID.match(cell):
             residence_id = session.get(Residence, int(cell.lstrip("#")))
             if residence_id is None:
-                refused.append(_refusal(line_no, cell, "campaign.list.unknown_id"))
+                refused.append(RefusedLine(line_no, cell, Refusal("campaign.list.unknown_id")))
                 continue
             residence_id = residence_id.id
         else:
             try:
                 e164 = to_e164(cell)
             except InvalidPhone as error:
-                refused.append(RefusedLine(line_no, cell, error.message("fr"), error.message("en")))
+                refused.append(RefusedLine(line_no, cell, error))
                 continue
             residence_id = session.scalar(select(PhoneNumber.residence_id)
                                           .where(PhoneNumber.e164 == e164))
             if residence_id is None:
-                refused.append(_refusal(line_no, cell, "campaign.list.unknown_number"))
+                refused.append(RefusedLine(line_no, cell,
+                                           Refusal("campaign.list.unknown_number")))
                 continue
         if residence_id not in seen:
             seen.add(residence_id)

@@ -187,7 +187,7 @@ class Dialer:
         with self._lock:
             if time.monotonic() - self._campaigns_at > min(self.poll, 0.5):
                 self._campaigns = dispatch.eligible_campaigns(
-                    session, self.app.config.get("TIMEZONE") or defaults.TIMEZONE)
+                    session, self.app.config["TIMEZONE"])
                 session.rollback()
                 self._campaigns_at = time.monotonic()
             return self._campaigns

@@ -10,7 +10,7 @@ from sqlalchemy import func
 
 from dialer.cli import campaign
 from models import Role, StaffUser, audit, migrate
-from models.passwords import hash_secret
+from models.passwords import MIN_STAFF_PASSWORD_LENGTH, hash_secret
 from runtime.db import get_session
 from simulator.cli import phone_command, simulator_command
 
@@ -59,8 +59,9 @@ def staff_create(email, role, password):
             password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
         else:
             password, generated = secrets.token_urlsafe(12), True
-    if len(password) < 10:
-        raise click.ClickException("the password needs at least 10 characters")
+    if len(password) < MIN_STAFF_PASSWORD_LENGTH:
+        raise click.ClickException(
+            f"the password needs at least {MIN_STAFF_PASSWORD_LENGTH} characters")
     user = StaffUser(email=email, role=role, password_hash=hash_secret(password))
     session.add(user)
     audit(session, "cli", "staff.create", "staff_user", email, role=role)

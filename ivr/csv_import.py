@@ -7,24 +7,19 @@ from typing import Callable, Iterable, TextIO
 
 import click
 
-from runtime.i18n import t
+from models.refusal import Refusal
+from runtime.i18n import explain, t
 
 
-class RowError(ValueError):
-    """A row that cannot be imported: a catalogue key (`import.*`) and its values.
+class RowError(Refusal):
+    """A row that cannot be imported: a catalogue key (`import.` + NAME) and its values.
 
-    A value may itself be a {"fr": ..., "en": ...} mapping (a number's refusal reason).
-    `str()` gives the English sentence (logs, CLI); `message(lang)` the operator's language.
+    A value may itself be a Refusal (a number's InvalidPhone), said in the same language;
+    `runtime.i18n.explain(error, language)` gives the sentence.
     """
 
-    def __init__(self, key: str, **values):
-        self.key, self.values = key, values
-        super().__init__(self.message("en"))
-
-    def message(self, language: str) -> str:
-        values = {k: (v.get(language, v.get("fr")) if isinstance(v, dict) else v)
-                  for k, v in self.values.items()}
-        return t(language, "import." + self.key, **values)
+    def __init__(self, name: str, **values):
+        super().__init__("import." + name, **values)
 
 
 @dataclass
@@ -38,7 +33,7 @@ class ImportReport:
 
     def reasons(self, language: str) -> list[tuple[int, str]]:
         """(line, reason) pairs in LANGUAGE."""
-        return [(line, error.message(language)) for line, error in self.refused]
+        return [(line, explain(error, language)) for line, error in self.refused]
 
     def lines(self, language: str = "en") -> list[str]:
         return [t(language, "import.line", line=line, reason=reason)
@@ -88,7 +83,7 @@ def import_with_progress_bar(label: str, do_import: Callable) -> ImportReport:
         try:
             report = do_import(progress)
         except RowError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(explain(exc, "en")) from None
     click.echo(f"{report.accepted} rows imported, {len(report.refused)} rows refused")
     for line in report.lines():
         click.echo("  " + line, err=True)

@@ -11,6 +11,7 @@ from models.phone import InvalidPhone, to_e164
 
 from .csv_import import ImportReport, RowError, import_with_progress_bar, read_rows, run_import
 from runtime.db import get_session
+from runtime.i18n import explain
 
 COLUMNS = ["last_name", "first_name", "language", "phone", "phone2", "phone3", "civic_number",
            "street", "apartment", "city", "postal_code", "active"]
@@ -44,8 +45,7 @@ def residence_from_row(session: Session, row: dict, seen: set[str]) -> Residence
             try:
                 e164 = to_e164(row[column])
             except InvalidPhone as exc:
-                raise RowError("phone", column=column, value=row[column],
-                               reason=exc.reason) from None
+                raise RowError("phone", column=column, value=row[column], reason=exc) from None
             if e164 in seen or e164 in numbers:
                 raise RowError("phone_repeated", column=column, value=row[column])
             owner = session.scalar(select(PhoneNumber.residence_id).where(PhoneNumber.e164 == e164))
@@ -122,7 +122,7 @@ def residents_show(phone, as_json):
     try:
         residence = find_by_number(get_session(), phone)
     except InvalidPhone as exc:
-        raise click.ClickException(exc.message("en")) from None
+        raise click.ClickException(explain(exc, "en")) from None
     if residence is None:
         raise click.ClickException(f"no residence has the number {phone}")
     data = residence_as_dict(residence)

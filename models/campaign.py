@@ -5,6 +5,7 @@ from enum import Enum
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, Index
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from . import campaign_settings as settings
 from .base import Base, utcnow
 
 
@@ -90,13 +91,14 @@ class Campaign(Base):
     status: Mapped[str] = mapped_column(String(16), default=CampaignStatus.DRAFT.value, index=True)
     # cities, streets, postal prefixes, list
     target: Mapped[dict] = mapped_column(JSON, default=dict)
-    rounds: Mapped[int] = mapped_column(Integer, default=3)
-    retry_delay_s: Mapped[int] = mapped_column(Integer, default=600)
-    ring_timeout_s: Mapped[int] = mapped_column(Integer, default=30)
-    leave_voicemail: Mapped[bool] = mapped_column(Boolean, default=True)
-    ask_confirmation: Mapped[bool] = mapped_column(Boolean, default=True)
-    window_start: Mapped[str] = mapped_column(String(5), default="08:00")
-    window_end: Mapped[str] = mapped_column(String(5), default="21:00")
+    # defaults, bounds and units: models/campaign_settings.py
+    rounds: Mapped[int] = mapped_column(Integer, default=settings.ROUNDS.default)
+    retry_delay_s: Mapped[int] = mapped_column(Integer, default=settings.RETRY_DELAY_S.default)
+    ring_timeout_s: Mapped[int] = mapped_column(Integer, default=settings.RING_TIMEOUT_S.default)
+    leave_voicemail: Mapped[bool] = mapped_column(Boolean, default=settings.LEAVE_VOICEMAIL)
+    ask_confirmation: Mapped[bool] = mapped_column(Boolean, default=settings.ASK_CONFIRMATION)
+    window_start: Mapped[str] = mapped_column(String(5), default=settings.WINDOW_START)
+    window_end: Mapped[str] = mapped_column(String(5), default=settings.WINDOW_END)
     expires_at: Mapped[datetime | None]
     created_by: Mapped[str] = mapped_column(String(254), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,6 +2,9 @@
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+MIN_STAFF_PASSWORD_LENGTH = 12
+"""The shortest password a staff account may have (the console and `ivr staff create`)."""
+
 _hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 
 

@@ -1,48 +1,34 @@
 """Turn what people type into E.164, the only form numbers are stored in.
 
 The seed's rules: area code required; spaces and dashes optional; a leading 1 (long
-distance) accepted; numbers that cannot exist refused. Each refusal has a reason in French
-and in English.
+distance) accepted; numbers that cannot exist refused. Each refusal is an InvalidPhone whose
+reason is said in French or in English at the edge (runtime.i18n.explain).
 """
 import re
 
 import phonenumbers
 
+from .refusal import Refusal
+
 REGION = "CA"
 _ALLOWED = re.compile(r"^\+?[\d\s\-.()]+$")
 
 
-class InvalidPhone(ValueError):
-    """A number that cannot be stored; `reason` maps a language to a sentence."""
+class InvalidPhone(Refusal):
+    """A number that cannot be stored; `code` says why (empty, characters, area_code,
+    too_long, foreign, invalid), the catalogues' `phone.<code>` says it to a person."""
 
-    def __init__(self, code: str, reason: dict[str, str]):
-        super().__init__(reason["en"])
+    def __init__(self, code: str):
+        super().__init__("phone." + code)
         self.code = code
-        self.reason = reason
-
-    def message(self, language: str = "fr") -> str:
-        return self.reason.get(language, self.reason["fr"])
 
 
-REASONS = {
-    "empty": {"fr": "Inscrivez un numéro de téléphone.",
-              "en": "Enter a telephone number."},
-    "characters": {"fr": "Le numéro ne peut contenir que des chiffres, des espaces et des tirets.",
-                   "en": "The number may only contain digits, spaces and dashes."},
-    "area_code": {"fr": "Inscrivez le numéro avec l'indicatif régional (ex. : 418, 581).",
-                  "en": "Enter the number with its area code (e.g. 418, 581)."},
-    "too_long": {"fr": "Le numéro a trop de chiffres : 10 chiffres, ou 11 avec le 1 devant.",
-                 "en": "The number has too many digits: 10 digits, or 11 with a leading 1."},
-    "foreign": {"fr": "Seuls les numéros nord-américains (indicatif +1) peuvent être inscrits.",
-                "en": "Only North American numbers (+1) can be registered."},
-    "invalid": {"fr": "Ce numéro n'existe pas : vérifiez l'indicatif et les trois chiffres "
-                      "suivants.",
-                "en": "This number does not exist: check the area code and the next three digits."},
-}
+REFUSALS = ("empty", "characters", "area_code", "too_long", "foreign", "invalid")
+"""Every `InvalidPhone.code` (each has its `phone.<code>` text in both catalogues)."""
 
 
 def _refuse(code: str) -> InvalidPhone:
-    return InvalidPhone(code, REASONS[code])
+    return InvalidPhone(code)
 
 
 def to_e164(text: str | None) -> str:

@@ -11,15 +11,16 @@ from . import config, db, logs
 
 
 def base_app(import_name: str, test_config: dict | None = None) -> Flask:
-    """An app named IMPORT_NAME with the environment's settings (none when TEST_CONFIG has
-    SKIP_ENVIRON), then TEST_CONFIG's, logging configured and the database bound."""
+    """An app named IMPORT_NAME with the environment's settings (only config.DEFAULTS when
+    TEST_CONFIG has SKIP_ENVIRON), then TEST_CONFIG's, logging configured and the database
+    bound."""
     app = Flask(import_name, instance_relative_config=False)
     skip_environ = test_config is not None and test_config.get("SKIP_ENVIRON")
-    app.config.update({} if skip_environ else config.from_environ())
+    app.config.update(config.DEFAULTS if skip_environ else config.from_environ())
     if test_config:
         app.config.update(test_config)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
-    logs.configure(app.config.get("LOG_FORMAT") or "text")
+    logs.configure(app.config["LOG_FORMAT"])
     # The twilio client logs every request's headers at INFO: eight lines per call.
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     db.init_app(app)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values, find_dotenv
 
+from models import session as db_session
+
 log = logging.getLogger(__name__)
 
 TWILIO_DEFAULT_API_BASE_URL = "https://api.twilio.com"
@@ -27,8 +29,32 @@ DIALER_TUNING = ("DIALER_THREADS", "DIALER_POLL_INTERVAL_S", "DIALER_RECONCILE_I
                  "DIALER_AMD_GRACE_S", "DIALER_STALL_S", "DIALER_HEARTBEAT_S")
 """The dialer's tuning variables: read here as the text given ("" when unset); their defaults
 and types are the dialer's (dialer/defaults.py, `defaults.setting`)."""
-DEFAULT_CPS = 1.0
-"""Calls a second the Twilio account allows (DIALER_CPS), shared by every process."""
+DEFAULTS: dict = {
+    "DIALER_CPS": 1.0,  # calls a second the Twilio account allows, shared by every process
+    "DATABASE_POOL_SIZE": db_session.POOL_SIZE,
+    "DATABASE_CONNECT_TIMEOUT_S": db_session.CONNECT_TIMEOUT_S,
+    "DATABASE_POOL_TIMEOUT_S": db_session.POOL_TIMEOUT_S,
+    "METRICS_TOKEN": "",
+    "METRICS_PORT": 0,  # 0: no separate metrics server
+    "METRICS_BIND": "127.0.0.1",
+    "LOG_FORMAT": "text",
+    "STAFF_TRANSFER_NUMBER": "",
+    "SIMULATOR_CONTROL_TOKEN": "",
+    "VOICE_FR": "Polly.Chantal",
+    "VOICE_EN": "Polly.Joanna",
+    "STAFF_HOURS": "08:30-16:30",
+    "TIMEZONE": "America/Toronto",  # the city's: calling windows, staff hours, dates shown
+    # Failed staff sign-ins allowed per client address (Flask-Limiter's notation).
+    "STAFF_LOGIN_CLIENT_LIMIT": "10 per minute;30 per hour",
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed.
+    "TRUSTED_PROXIES": 0,
+    "WEBHOOK_SIGNATURE_CHECK": True,
+    **OUTBOX_DEFAULTS,
+    **{name: "" for name in DIALER_TUNING},
+}
+"""The one default of each setting that has one, and its type: `from_environ` fills them from
+the environment, and an app built without it (SKIP_ENVIRON: tests, benchmarks) starts from
+them, so no reader of `app.config` re-defaults a setting."""
 
 
 def read_dotenv() -> dict:
@@ -91,9 +117,6 @@ def from_environ(environ=None) -> dict:
     settings = {
         "ENV_NAME": "production" if production else "development",
         "DATABASE_URL": env.get("DATABASE_URL") or "",
-        "DATABASE_POOL_SIZE": int(env.get("DATABASE_POOL_SIZE") or 0),
-        "DATABASE_CONNECT_TIMEOUT_S": int(env.get("DATABASE_CONNECT_TIMEOUT_S") or 10),
-        "DATABASE_POOL_TIMEOUT_S": float(env.get("DATABASE_POOL_TIMEOUT_S") or 30),
         "REDIS_URL": env.get("REDIS_URL") or "",
         "SECRET_KEY": env.get("SECRET_KEY") or "",
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
@@ -102,33 +125,19 @@ def from_environ(environ=None) -> dict:
         "TWILIO_API_BASE_URL": (env.get("TWILIO_API_BASE_URL") or "").rstrip("/"),
         "TWILIO_CALLER_ID": env.get("TWILIO_CALLER_ID") or "",
         "HOTLINE_NUMBER": env.get("HOTLINE_NUMBER") or "",
-        "DIALER_CPS": float(env.get("DIALER_CPS") or DEFAULT_CPS),
-        "METRICS_TOKEN": env.get("METRICS_TOKEN") or "",
-        "METRICS_PORT": int(env.get("METRICS_PORT") or 0),
-        "METRICS_BIND": env.get("METRICS_BIND") or "127.0.0.1",
         # Set by the Procfile under gunicorn: /metrics adds up every web worker's counters.
         "PROMETHEUS_MULTIPROC_DIR": env.get("PROMETHEUS_MULTIPROC_DIR") or "",
-        "LOG_FORMAT": (env.get("LOG_FORMAT") or "text").strip().lower(),
-        "STAFF_TRANSFER_NUMBER": env.get("STAFF_TRANSFER_NUMBER") or "",
-        "WEBHOOK_SIGNATURE_CHECK": _flag(env.get("WEBHOOK_SIGNATURE_CHECK"), True,
+        "WEBHOOK_SIGNATURE_CHECK": _flag(env.get("WEBHOOK_SIGNATURE_CHECK"),
+                                         DEFAULTS["WEBHOOK_SIGNATURE_CHECK"],
                                          "WEBHOOK_SIGNATURE_CHECK"),
         "WEBHOOK_MAX_BYTES": _bytes(env, "WEBHOOK_MAX_BYTES", 64 * 1024),
         "UPLOAD_MAX_BYTES": _bytes(env, "UPLOAD_MAX_BYTES", 21 * 1024 * 1024),
         "REQUEST_MAX_BYTES": _bytes(env, "REQUEST_MAX_BYTES", 1024 * 1024),
-        "SIMULATOR_CONTROL_TOKEN": env.get("SIMULATOR_CONTROL_TOKEN") or "",
-        "VOICE_FR": env.get("VOICE_FR") or "Polly.Chantal",
-        "VOICE_EN": env.get("VOICE_EN") or "Polly.Joanna",
-        "STAFF_HOURS": env.get("STAFF_HOURS") or "08:30-16:30",
-        "TIMEZONE": env.get("TIMEZONE") or "America/Toronto",
-        # Failed staff sign-ins allowed per client address (Flask-Limiter's notation).
-        "STAFF_LOGIN_CLIENT_LIMIT": (env.get("STAFF_LOGIN_CLIENT_LIMIT")
-                                     or "10 per minute;30 per hour"),
-        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed.
-        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES") or 0),
     }
-    settings.update({name: type(default)(env.get(name) or default)
-                     for name, default in OUTBOX_DEFAULTS.items()})
-    settings.update({name: env.get(name) or "" for name in DIALER_TUNING})
+    for name, default in DEFAULTS.items():
+        if name not in settings:  # the value given, in the default's type; unset or empty: it
+            settings[name] = type(default)(env.get(name) or default)
+    settings["LOG_FORMAT"] = str(settings["LOG_FORMAT"]).strip().lower()
     if production:
         missing = [name for name in ("SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
                    if not settings[name]]

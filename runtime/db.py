@@ -7,9 +7,9 @@ from models import make_engine, make_sessionmaker
 
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"],
-                         pool_size=app.config.get("DATABASE_POOL_SIZE") or None,
-                         connect_timeout=app.config.get("DATABASE_CONNECT_TIMEOUT_S") or None,
-                         pool_timeout=app.config.get("DATABASE_POOL_TIMEOUT_S") or None)
+                         pool_size=app.config["DATABASE_POOL_SIZE"],
+                         connect_timeout=app.config["DATABASE_CONNECT_TIMEOUT_S"],
+                         pool_timeout=app.config["DATABASE_POOL_TIMEOUT_S"])
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = make_sessionmaker(engine)
     app.teardown_appcontext(close_session)

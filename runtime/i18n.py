@@ -1,4 +1,6 @@
 """Every prompt and page text, looked up by key in one catalogue per language (fr-CA first)."""
+from models.refusal import Refusal
+
 from .catalogue import en, fr
 
 LANGUAGES = ("fr", "en")
@@ -13,6 +15,14 @@ def t(language: str | None, key: str, /, **values) -> str:
     return text.format(**values) if values else text
 
 
+def explain(refusal: Refusal, language: str | None) -> str:
+    """What REFUSAL says in LANGUAGE: its key's text, with any value that is itself a Refusal
+    said in the same language (the one translation of every refusal, used at the edges)."""
+    values = {name: explain(value, language) if isinstance(value, Refusal) else value
+              for name, value in refusal.values.items()}
+    return t(language, refusal.key, **values)
+
+
 def spoken_digits(digits: str) -> str:
     """Digits read one by one, a pause between groups: '418 698 3200' -> '4 1 8, 6 9 8, ...'."""
     groups = [digits[:3], digits[3:6], digits[6:]] if len(digits) == 10 else [digits]
@@ -22,6 +32,6 @@ def spoken_digits(digits: str) -> str:
 def voice(config, language: str) -> dict:
     """The <Say> attributes of LANGUAGE: fr-CA with VOICE_FR, en-US/en-CA with VOICE_EN."""
     if language == "en":
-        name = config.get("VOICE_EN") or "Polly.Joanna"
+        name = config["VOICE_EN"]
         return {"language": "en-CA" if "en-CA" in name else "en-US", "voice": name}
-    return {"language": "fr-CA", "voice": config.get("VOICE_FR") or "Polly.Chantal"}
+    return {"language": "fr-CA", "voice": config["VOICE_FR"]}

@@ -78,9 +78,9 @@ _served = threading.Lock()
 
 def serve_worker_metrics(app, *collectors) -> None:
     """A worker's own /metrics on METRICS_PORT (0: none), bound to METRICS_BIND."""
-    port = int(app.config.get("METRICS_PORT") or 0)
+    port = int(app.config["METRICS_PORT"])
     if port and _served.acquire(blocking=False):
-        address = app.config.get("METRICS_BIND") or "127.0.0.1"
+        address = app.config["METRICS_BIND"]
         try:
             start_http_server(port, addr=address, registry=_registry(app, collectors))
         except OSError as error:  # e.g. two workers on one host given the same port

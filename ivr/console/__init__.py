@@ -34,8 +34,8 @@ CONTENT_SECURITY_POLICY = {
 def init_app(app, csrf_exempt=()) -> None:
     """Bind login, CSRF, throttling and security headers to APP; call after the blueprints
     are registered. CSRF_EXEMPT: blueprints whose posts carry no CSRF token (Twilio's)."""
-    https = app.config.get("PUBLIC_BASE_URL", "").startswith("https://")
-    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    https = app.config["PUBLIC_BASE_URL"].startswith("https://")
+    proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies:  # the client's address (per-client throttling, audit) as the proxy saw it
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     # Flask's defaults already hold these keys, so setdefault would never take: set them.

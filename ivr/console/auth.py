@@ -121,7 +121,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def _client_limit() -> str:
-    return current_app.config.get("STAFF_LOGIN_CLIENT_LIMIT") or "10 per minute;30 per hour"
+    return current_app.config["STAFF_LOGIN_CLIENT_LIMIT"]
 
 
 def _refused(response) -> bool:

@@ -8,6 +8,7 @@ from dialer.campaigns import CampaignError, create_campaign, launch, test_call
 from dialer.campaigns import status as campaign_status
 from dialer.targeting import count_targets
 from runtime.db import get_session
+from runtime.i18n import explain
 from models import Campaign, Role
 
 from . import bp
@@ -40,10 +41,9 @@ def campaign_fields(form: CampaignForm, target: dict) -> dict:
             "message_en": (form.message_en.data or "").strip(),
             "audio_url_fr": form.audio_url_fr.data or None,
             "audio_url_en": form.audio_url_en.data or None, "priority": form.priority.data,
-            "target": target, "rounds": form.rounds.data,
-            "retry_delay_s": (None if form.retry_delay_min.data is None
-                              else form.retry_delay_min.data * 60),
-            "ring_timeout_s": form.ring_timeout_s.data,
+            "target": target, "rounds": form.rounds.stored,
+            "retry_delay_s": form.retry_delay_min.stored,
+            "ring_timeout_s": form.ring_timeout_s.stored,
             "leave_voicemail": form.leave_voicemail.data,
             "ask_confirmation": form.ask_confirmation.data}
 
@@ -70,20 +70,20 @@ def campaign_new():
         try:
             target, refused = build_target(form)
         except TargetError as exc:
-            getattr(form, exc.field).errors.append(_(exc.key, **exc.values))
+            getattr(form, exc.field).errors.append(explain(exc, lang()))
         else:
             db = get_session()
             try:
                 campaign = create_campaign(db, current_user.email, **campaign_fields(form, target))
             except CampaignError as exc:
                 db.rollback()
-                flash(exc.message(lang()), "error")
+                flash(explain(exc, lang()), "error")
             else:
                 audit_action("campaign.create", "campaign", campaign.id, title=campaign.title)
                 db.commit()
                 for refusal in refused:
                     flash(_("console.target.refused_line", line=refusal.line,
-                            reason=refusal.reason(lang())), "warning")
+                            reason=explain(refusal.why, lang())), "warning")
                 return redirect(url_for("console.campaign_page", campaign_id=campaign.id))
     status_code = 400 if form.errors or request.method == "POST" else 200
     return render_template("console/campaign_new.html", form=form,
@@ -99,7 +99,7 @@ def campaign_count():
     try:
         target, refused = build_target(form)
     except TargetError as exc:
-        return {"count": None, "error": _(exc.key, **exc.values), "field": exc.field}
+        return {"count": None, "error": explain(exc, lang()), "field": exc.field}
     count = count_targets(get_session(), target)
     return {"count": count, "text": _("console.campaign.count", count=count),
             "refused": len(refused)}
@@ -115,7 +115,7 @@ def campaign_test_call(campaign_id):
             handed = test_call(current_app._get_current_object(), campaign.id, form.number.data,
                                form.language.data)
         except CampaignError as exc:
-            flash(exc.message(lang()), "error")
+            flash(explain(exc, lang()), "error")
         else:
             audit_action("campaign.test_call", "campaign", campaign.id, number=form.number.data)
             get_session().commit()
@@ -140,7 +140,7 @@ def campaign_launch(campaign_id):
         try:
             launch(current_app._get_current_object(), campaign.id, current_user.email)
         except CampaignError as exc:
-            flash(exc.message(lang()), "error")
+            flash(explain(exc, lang()), "error")
         else:
             audit_action("campaign.launch", "campaign", campaign.id)
             get_session().commit()

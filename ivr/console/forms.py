@@ -6,12 +6,15 @@ from wtforms import (BooleanField, IntegerField, PasswordField, SelectField, Str
 from wtforms.validators import Optional, StopValidation, ValidationError
 
 from dialer.campaigns import is_audio_url
+from models import campaign_settings
+from models.campaign_settings import Setting
+from models.passwords import MIN_STAFF_PASSWORD_LENGTH
 from models.phone import InvalidPhone, to_e164
+from runtime.i18n import explain
 
 from .language import _ as _text
 from .language import lang
 
-MIN_PASSWORD_LENGTH = 12
 MAX_MESSAGE_LENGTH = 1000
 
 
@@ -52,7 +55,7 @@ def phone_number(form, field):
     try:
         field.data = to_e164(field.data)
     except InvalidPhone as exc:
-        raise ValidationError(exc.message(lang())) from None
+        raise ValidationError(explain(exc, lang())) from None
 
 
 class IntField(IntegerField):
@@ -67,6 +70,35 @@ class IntField(IntegerField):
         except ValueError:
             self.data = None
             raise ValueError(_text("console.form.integer")) from None
+
+
+class SettingField(IntField):
+    """A campaign setting of the one table (models/campaign_settings.py), in the console's unit
+    (the stored value divided by `shown_per`: minutes for the retry delay): its bounds, label
+    and help come from the table; blank leaves the dialer's default."""
+
+    def __init__(self, setting: Setting, **kwargs):
+        self.setting = setting
+        low, high = setting.low // setting.shown_per, setting.high // setting.shown_per
+        super().__init__(validators=[between(low, high)], render_kw={"min": low, "max": high},
+                         **kwargs)
+
+    @property
+    def shown_defaults(self) -> dict:
+        """The table's defaults in the console's unit (for the help line)."""
+        return {"default": self.setting.default // self.setting.shown_per,
+                "emergency_default": self.setting.default_for(True) // self.setting.shown_per}
+
+    @property
+    def stored(self) -> int | None:
+        """The value in the table's unit, as the dialer and the database hold it."""
+        return None if self.data is None else self.data * self.setting.shown_per
+
+
+class StaffPasswordField(PasswordField):
+    """A staff password: blank, or at least MIN_STAFF_PASSWORD_LENGTH characters (the rule of
+    `ivr staff create` too)."""
+    min_length = MIN_STAFF_PASSWORD_LENGTH
 
 
 class ChoiceField(SelectField):
@@ -95,9 +127,9 @@ class CampaignForm(FlaskForm):
     streets = TextAreaField(validators=[max_length(5000)])
     postal_prefixes = StringField(validators=[max_length(500)])
     upload = FileField()
-    rounds = IntField(validators=[between(1, 10)])
-    retry_delay_min = IntField(validators=[between(1, 240)])
-    ring_timeout_s = IntField(validators=[between(10, 120)])
+    rounds = SettingField(campaign_settings.ROUNDS)
+    retry_delay_min = SettingField(campaign_settings.RETRY_DELAY_S)
+    ring_timeout_s = SettingField(campaign_settings.RING_TIMEOUT_S)
     leave_voicemail = BooleanField(default=True)
     ask_confirmation = BooleanField(default=True)
 
@@ -145,7 +177,7 @@ class StaffForm(FlaskForm):
     role = ChoiceField(choices=["operator", "admin"])
     language = ChoiceField(choices=["fr", "en"])
     phone = StringField(validators=[phone_number])
-    password = PasswordField()
+    password = StaffPasswordField()
     active = BooleanField(default=True)
 
     def validate_email(self, field):
@@ -155,9 +187,8 @@ class StaffForm(FlaskForm):
         field.data = value
 
     def validate_password(self, field):
-        if field.data and len(field.data) < MIN_PASSWORD_LENGTH:
-            raise ValidationError(_text("console.form.password_short",
-                                        length=MIN_PASSWORD_LENGTH))
+        if field.data and len(field.data) < field.min_length:
+            raise ValidationError(_text("console.form.password_short", length=field.min_length))
 
 
 class ProfileForm(FlaskForm):

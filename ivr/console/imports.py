@@ -14,7 +14,7 @@ from runtime.queue import QUEUE_ERRORS, current_job_app
 from runtime.redis_conn import get_redis
 from ivr.residents import import_residents
 from ivr.csv_import import RowError
-from runtime.i18n import LANGUAGES
+from runtime.i18n import LANGUAGES, explain
 from models import OutboxJob
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ def run_import_job(import_id: str, text: str, actor: str, filename: str = "") ->
     except RowError as exc:
         session.rollback()
         result = {**state, "state": "failed", "done": 0, "total": 0,
-                  "error": {lang: exc.message(lang) for lang in LANGUAGES}}
+                  "error": {lang: explain(exc, lang) for lang in LANGUAGES}}
     else:
         result = {**state, "state": "finished", "done": report.total, "total": report.total,
                   "accepted": report.accepted,

@@ -9,6 +9,7 @@ from dialer import campaigns as dialer_campaigns
 from dialer.export import write_csv
 from dialer.targeting import count_targets
 from runtime.db import get_session
+from runtime.i18n import explain
 from models import DELIVERY_STATUSES, FINISHED, REACHED, Delivery, Residence, Role
 
 from . import bp
@@ -81,7 +82,7 @@ def campaign_action(campaign_id, action):
         getattr(dialer_campaigns, action)(current_app._get_current_object(), campaign.id,
                                           current_user.email)
     except dialer_campaigns.CampaignError as exc:
-        flash(exc.message(lang()), "error")
+        flash(explain(exc, lang()), "error")
     else:
         audit_action(f"campaign.{action}", "campaign", campaign.id)
         get_session().commit()

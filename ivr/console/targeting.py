@@ -3,17 +3,18 @@ import io
 import re
 
 from dialer.targeting import MAX_CIVIC, parse_uploaded_list
+from models.refusal import Refusal
 
 _RANGE = re.compile(r"^(\d+)\s*-\s*(\d+)$", re.ASCII)
 _SPLIT = re.compile(r"[,;\n]+")
 
 
-class TargetError(ValueError):
+class TargetError(Refusal):
     """A targeting field that cannot be understood: FIELD and a catalogue KEY with values."""
 
     def __init__(self, field: str, key: str, **values):
-        super().__init__(key)
-        self.field, self.key, self.values = field, key, values
+        super().__init__(key, **values)
+        self.field = field
 
 
 def parse_cities(text: str) -> list[str]:

@@ -144,7 +144,7 @@ MESSAGES = {
 
     # --- console (ivr/console) ----------------------------------------------------------
     "console.form.choice": "Choose one of the values offered.",
-    "console.campaign.retry_delay_help": "Empty: 5 min for an emergency, 10 min otherwise.",
+    "console.campaign.retry_delay_help": "Empty: {emergency_default} min for an emergency, {default} min otherwise.",
     "console.name": "Alert console",
     "console.skip": "Skip to content",
     "console.nav.label": "Main menu",
@@ -362,7 +362,7 @@ MESSAGES = {
     "console.staff.phone": "Telephone for test calls",
     "console.staff.phone_help": "e.g. 418 555-0123",
     "console.staff.password": "Password",
-    "console.staff.password_help": "At least 12 characters. Leave empty to generate one (new account) or keep the current one.",
+    "console.staff.password_help": "At least {length} characters. Leave empty to generate one (new account) or keep the current one.",
     "console.staff.saved": "Account saved.",
     "console.staff.email_taken": "An account already uses this email.",
     "console.staff.not_yourself": "You cannot change your own role or deactivate your own account.",
@@ -391,4 +391,11 @@ MESSAGES = {
     "console.alert.evacuation.title": "Evacuation",
     "console.alert.evacuation.message": "Evacuation order. For your safety, leave your home immediately with your medication and important documents. Follow the instructions of the emergency services. A reception centre is open for people affected.",
 
+    # --- Refusals (models/refusal.py): a number's refusal reasons (were in models/phone.py) ---
+    "phone.empty": "Enter a telephone number.",
+    "phone.characters": "The number may only contain digits, spaces and dashes.",
+    "phone.area_code": "Enter the number with its area code (e.g. 418, 581).",
+    "phone.too_long": "The number has too many digits: 10 digits, or 11 with a leading 1.",
+    "phone.foreign": "Only North American numbers (+1) can be registered.",
+    "phone.invalid": "This number does not exist: check the area code and the next three digits.",
 }

@@ -148,7 +148,7 @@ MESSAGES = {
 
     # --- console (ivr/console) ----------------------------------------------------------
     "console.form.choice": "Choisissez une des valeurs proposées.",
-    "console.campaign.retry_delay_help": "Vide : 5 min pour une urgence, 10 min sinon.",
+    "console.campaign.retry_delay_help": "Vide : {emergency_default} min pour une urgence, {default} min sinon.",
     "console.name": "Console des alertes",
     "console.skip": "Aller au contenu",
     "console.nav.label": "Menu principal",
@@ -366,7 +366,7 @@ MESSAGES = {
     "console.staff.phone": "Téléphone pour les appels d'essai",
     "console.staff.phone_help": "ex. : 418 555-0123",
     "console.staff.password": "Mot de passe",
-    "console.staff.password_help": "Au moins 12 caractères. Laissez vide pour en générer un (nouveau compte) ou garder l'actuel.",
+    "console.staff.password_help": "Au moins {length} caractères. Laissez vide pour en générer un (nouveau compte) ou garder l'actuel.",
     "console.staff.saved": "Compte enregistré.",
     "console.staff.email_taken": "Un compte utilise déjà ce courriel.",
     "console.staff.not_yourself": "Vous ne pouvez pas changer votre propre rôle ni désactiver votre compte.",
@@ -395,4 +395,11 @@ MESSAGES = {
     "console.alert.evacuation.title": "Évacuation",
     "console.alert.evacuation.message": "Ordre d'évacuation. Pour votre sécurité, quittez immédiatement votre résidence avec vos médicaments et vos documents importants. Suivez les consignes des services d'urgence. Un centre d'accueil est ouvert pour les personnes sinistrées.",
 
+    # --- Refusals (models/refusal.py): a number's refusal reasons (were in models/phone.py) ---
+    "phone.empty": "Inscrivez un numéro de téléphone.",
+    "phone.characters": "Le numéro ne peut contenir que des chiffres, des espaces et des tirets.",
+    "phone.area_code": "Inscrivez le numéro avec l'indicatif régional (ex. : 418, 581).",
+    "phone.too_long": "Le numéro a trop de chiffres : 10 chiffres, ou 11 avec le 1 devant.",
+    "phone.foreign": "Seuls les numéros nord-américains (indicatif +1) peuvent être inscrits.",
+    "phone.invalid": "Ce numéro n'existe pas : vérifiez l'indicatif et les trois chiffres suivants.",
 }

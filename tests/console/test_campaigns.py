@@ -44,7 +44,7 @@ def create(client, **changes):
     ({"message_fr": "x" * 1001}, "Au plus 1000 caractères."),
     ({"rounds": "0"}, "Inscrivez un nombre de 1 à 10."),
     ({"rounds": "trois"}, "Inscrivez un nombre entier."),
-    ({"ring_timeout_s": "500"}, "Inscrivez un nombre de 10 à 120."),
+    ({"ring_timeout_s": "500"}, "Inscrivez un nombre de 5 à 120."),
     ({"cities": "", "postal_prefixes": "7GH"}, "« 7GH » n&#39;est pas un début de code postal"),
     ({"cities": "", "streets": "rue Racine Est"}, "Ligne 1 : écrivez « rue, secteur »"),
     ({"cities": "", "streets": "rue Racine Est, Chicoutimi, 500-100"},

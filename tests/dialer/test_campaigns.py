@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from dialer import campaigns, export
 from dialer.campaigns import CampaignError
 from models import Campaign, Delivery
+from runtime.i18n import explain
 from tests.fixtures.dialer import add_residence
 
 STATUS_KEYS = ["id", "status", "total", "pending", "in_progress", "human", "voicemail",
@@ -40,8 +41,9 @@ def test_defaults_follow_the_spec_and_emergency_retries_sooner(session):
 def test_invalid_campaigns_are_refused_in_both_languages(session, fields, fragment):
     with pytest.raises(CampaignError) as caught:
         make(session, **fields)
-    assert fragment in caught.value.message("fr")
-    assert caught.value.message("en") and caught.value.message("en") != caught.value.message("fr")
+    french, english = explain(caught.value, "fr"), explain(caught.value, "en")
+    assert fragment in french
+    assert english and english != french
 
 
 def test_launch_snapshots_one_delivery_per_active_residence(app, session):
@@ -66,7 +68,7 @@ def test_state_machine_refuses_invalid_transitions(app, session):
     campaigns.launch(app, campaign.id, "tester")
     with pytest.raises(CampaignError) as caught:
         campaigns.launch(app, campaign.id, "tester")
-    assert "running" in caught.value.message("en")
+    assert "running" in explain(caught.value, "en")
     campaigns.pause(app, campaign.id, "tester")
     campaigns.resume(app, campaign.id, "tester")
     campaigns.cancel(app, campaign.id, "tester")

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from dialer import targeting
 from models import Residence
+from runtime.i18n import explain
 from tests.fixtures.dialer import add_residence
 
 
@@ -64,5 +65,5 @@ def test_uploaded_list_names_residences_by_number_or_id_and_explains_refusals(ap
         found, refused = targeting.parse_uploaded_list(upload)
     assert found == [city["harvey"], city["baie"]]
     assert [r.line for r in refused] == [4, 5]
-    assert "aucune résidence" in refused[0].reason("fr")
-    assert refused[1].reason("en")
+    assert "aucune résidence" in explain(refused[0].why, "fr")
+    assert explain(refused[1].why, "en")
