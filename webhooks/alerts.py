@@ -54,7 +54,8 @@ def answer(token):
 @twilio_signed
 @checked(_refused)
 def keys(token):
-    """1 repeats, 2 confirms; silence repeats once, then goodbye."""
+    """The key pressed after the message (dialer.conversation.OPTIONS); silence repeats once,
+    then goodbye."""
     return _twiml(lambda session, config, token_, lang: conversation.keys(
         session, config, token_, lang, request.form.get("Digits") or "",
         request.args.get("silences", "0"), bool(request.args.get("timeout"))), token)
