@@ -20,7 +20,7 @@ from models import FINAL_CALL_STATUSES, OneTimeCode, PhoneNumber, audit, utcnow
 from models.passwords import hash_secret
 from runtime import pacing, urls
 from runtime.db import sessionmaker_for
-from runtime.i18n import spoken_digits, t, voice
+from runtime.i18n import DEFAULT_LANGUAGE, spoken_digits, t, voice
 from runtime.queue import current_job_app
 from runtime.twilio_client import get_client
 
@@ -51,9 +51,18 @@ def code_from_token(session, config, token: str) -> OneTimeCode | None:
     return code
 
 
+def language_of(session, config, token: str) -> str:
+    """The language of the person a call-back's TOKEN calls (French when it names no code)."""
+    try:
+        code = session.get(OneTimeCode, _serializer(config).loads(token))
+    except BadSignature:
+        code = None
+    return _language(session, code.phone_e164) if code is not None else DEFAULT_LANGUAGE
+
+
 def _language(session, e164: str) -> str:
     phone = session.scalar(select(PhoneNumber).where(PhoneNumber.e164 == e164))
-    return phone.residence.language if phone is not None else "fr"
+    return phone.residence.language if phone is not None else DEFAULT_LANGUAGE
 
 
 def _take_cps_slot(app) -> None:
