@@ -2,7 +2,7 @@
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from runtime import urls
-from runtime.i18n import LANGUAGES, t, voice
+from runtime.i18n import DEFAULT_LANGUAGE, LANGUAGES, t, voice
 from runtime.keypad import key_name, offers
 
 from . import staff
@@ -74,7 +74,7 @@ def render(call, values: dict | None = None,
     return response
 
 
-def apology(config, language: str = "fr") -> VoiceResponse:
+def apology(config, language: str = DEFAULT_LANGUAGE) -> VoiceResponse:
     """An internal error still gets a spoken apology and a clean hang-up."""
     response = VoiceResponse()
     response.say(t(language, "common.error"), **voice(config, language))

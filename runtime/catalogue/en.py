@@ -35,6 +35,7 @@ MESSAGES = {
     "hotline.option.repeat": "To hear this again",
     "hotline.staff.transfer": "One moment, I am transferring you to a staff member.",
     "hotline.staff.closed": "Our staff answer from {start} to {end}. Please call then.",
+    # the first menu says each language's option in that language only (hotline/menus.py)
     "hotline.language.french": "For French",
     "hotline.language.english": "For English",
     "hotline.language.name.fr": "French",

@@ -36,6 +36,7 @@ MESSAGES = {
     "hotline.option.repeat": "Pour réécouter",
     "hotline.staff.transfer": "Un instant, je vous transfère à un employé.",
     "hotline.staff.closed": "Nos employés répondent de {start} à {end}. Rappelez à ce moment-là.",
+    # the first menu says each language's option in that language only (hotline/menus.py)
     "hotline.language.french": "Pour le français",
     "hotline.language.english": "Pour l'anglais",
     "hotline.language.name.fr": "français",
