@@ -1,10 +1,12 @@
 """The alert call's conversation, as pure functions `(session, config, token, ...) ->
 VoiceResponse` (webhooks/alerts.py only turns HTTP into their calls), and AMD's decision.
 
-A person hears the message at once (AMD runs asynchronously), then 1 = repeat, 2 = confirm;
-silence = the message once more, then goodbye. An answering machine (AMD `machine_end_*`, after
-the beep) gets the call redirected to the voicemail TwiML: the whole message once, then hang
-up. A fax is hung up on (that number failed).
+A person hears the message at once (AMD runs asynchronously), then the menu OPTIONS, said from
+their keys (runtime.keypad): REPEAT_KEY hears it again, CONFIRM_KEY confirms (offered when the
+campaign asks for confirmation); any other key is the menu again; silence = the message once
+more, then goodbye. An answering machine (AMD `machine_end_*`, after the beep) gets the call
+redirected to the voicemail TwiML: the whole message once, then hang up. A fax is hung up on
+(that number failed).
 """
 import logging
 
@@ -14,12 +16,15 @@ from twilio.twiml.voice_response import VoiceResponse
 from models import CallAttempt, Campaign
 from runtime import urls
 from runtime.i18n import t, voice
+from runtime.keypad import Option, by_key, offers
 
 from . import settle
 from .outcome import MACHINE_ANSWERS
 
 log = logging.getLogger(__name__)
 REPEAT_KEY, CONFIRM_KEY = "1", "2"
+OPTIONS = (Option(REPEAT_KEY, "alert.option.repeat", "repeat"),
+           Option(CONFIRM_KEY, "alert.option.confirm", "confirm"))
 GATHER_TIMEOUT_S = 6
 LANGUAGES = ("fr", "en")
 
@@ -51,6 +56,11 @@ def _say_message(node, config, campaign: Campaign, lang: str) -> None:
             return
 
 
+def offered(campaign: Campaign) -> tuple[Option, ...]:
+    """The options CAMPAIGN's call offers: all, or all but confirming."""
+    return tuple(o for o in OPTIONS if o.target != "confirm" or campaign.ask_confirmation)
+
+
 def _say_and_hang_up(config, lang: str, key: str) -> VoiceResponse:
     response = VoiceResponse()
     response.say(t(lang, key), **voice(config, lang))
@@ -64,8 +74,7 @@ def _message_and_menu(config, token: str, campaign: Campaign, lang: str,
     gather = response.gather(num_digits=1, timeout=GATHER_TIMEOUT_S, method="POST",
                              action=urls.alert_keys(config, token, lang, silences))
     _say_message(gather, config, campaign, lang)
-    gather.say(t(lang, "alert.menu" if campaign.ask_confirmation else "alert.menu_repeat"),
-               **voice(config, lang))
+    gather.say(" ".join(offers(lang, offered(campaign))), **voice(config, lang))
     response.redirect(urls.alert_keys(config, token, lang, silences, silence=True),
                       method="POST")
     return response
@@ -87,8 +96,8 @@ def answer(session, config, token: str, lang: str) -> VoiceResponse:
 
 def keys(session, config, token: str, lang: str, digits: str, silences: str,
          timeout: bool) -> VoiceResponse:
-    """1 repeats, 2 confirms; silence (TIMEOUT, or no digit) repeats once, then goodbye.
-    SILENCES: the URL's count of silences met so far."""
+    """CONFIRM_KEY confirms (when offered), any other key repeats; silence (TIMEOUT, or no
+    digit) repeats once, then goodbye. SILENCES: the URL's count of silences met so far."""
     attempt, campaign = _load(session, token)
     if attempt is None:
         return apology(config, lang)
@@ -98,7 +107,8 @@ def keys(session, config, token: str, lang: str, digits: str, silences: str,
         if met >= 1:
             return _say_and_hang_up(config, lang, "alert.goodbye")
         return _message_and_menu(config, token, campaign, lang, silences=met + 1)
-    if digit == CONFIRM_KEY and campaign.ask_confirmation:
+    option = by_key(offered(campaign)).get(digit)
+    if option is not None and option.target == "confirm":
         settle.record_confirmation(session, attempt.id)
         session.commit()
         log.info("alert call %s: receipt confirmed", attempt.sid)

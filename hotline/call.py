@@ -5,7 +5,7 @@ from sqlalchemy import delete, select
 
 from models import HotlineCall, PhoneNumber, utcnow
 
-from runtime.i18n import t
+from runtime.i18n import DEFAULT_LANGUAGE, t
 
 EXPIRY = timedelta(hours=1)
 MAX_STRIKES = 3
@@ -86,6 +86,12 @@ def load(session, call_sid: str) -> HotlineCall | None:
         session.flush()
         return None
     return row
+
+
+def language_of(session, call_sid: str) -> str:
+    """The language CALL_SID's caller hears (French for a call the hotline does not know)."""
+    row = session.get(HotlineCall, call_sid)
+    return row.language if row is not None else DEFAULT_LANGUAGE
 
 
 def start(session, call_sid: str, from_number: str) -> HotlineCall:

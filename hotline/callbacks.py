@@ -1,6 +1,7 @@
 """Outbound call-backs of the hotline (jobs), and the TwiML those calls hear.
 
-- verify_number: calls a keyed-in number; the person who answers presses 1 to confirm it.
+- verify_number: calls a keyed-in number; the person who answers presses
+  menus.CALLBACK_CONFIRM_KEY to confirm it (menus.CALLBACK_MENU: what they hear).
 - password_reset: calls the registered number (or texts a mobile) with a temporary password.
 
 The call's URL carries an opaque signed token naming a OneTimeCode, never a code: the
@@ -19,11 +20,12 @@ from models import FINAL_CALL_STATUSES, OneTimeCode, PhoneNumber, audit, utcnow
 from models.passwords import hash_secret
 from runtime import pacing, urls
 from runtime.db import sessionmaker_for
-from runtime.i18n import spoken_digits, t, voice
+from runtime.i18n import DEFAULT_LANGUAGE, spoken_digits, t, voice
 from runtime.queue import current_job_app
 from runtime.twilio_client import get_client
 
-from .twiml import apology
+from .menus import CALLBACK_MENU
+from .twiml import apology, menu_text
 
 log = logging.getLogger(__name__)
 CODE_DIGITS = 6
@@ -49,9 +51,18 @@ def code_from_token(session, config, token: str) -> OneTimeCode | None:
     return code
 
 
+def language_of(session, config, token: str) -> str:
+    """The language of the person a call-back's TOKEN calls (French when it names no code)."""
+    try:
+        code = session.get(OneTimeCode, _serializer(config).loads(token))
+    except BadSignature:
+        code = None
+    return _language(session, code.phone_e164) if code is not None else DEFAULT_LANGUAGE
+
+
 def _language(session, e164: str) -> str:
     phone = session.scalar(select(PhoneNumber).where(PhoneNumber.e164 == e164))
-    return phone.residence.language if phone is not None else "fr"
+    return phone.residence.language if phone is not None else DEFAULT_LANGUAGE
 
 
 def _take_cps_slot(app) -> None:
@@ -140,21 +151,23 @@ def callback_twiml(session, config, token: str) -> VoiceResponse:
         return response
     gather = Gather(input="dtmf", action=urls.callback_answer(config, token), method="POST",
                     num_digits=1, timeout=8)
-    gather.say(t(language, "hotline.callback.verify.prompt"), **voice(config, language))
+    gather.say(menu_text(language, CALLBACK_MENU, {}), **voice(config, language))
     response.append(gather)
     response.redirect(urls.callback_answer(config, token, silence=True), method="POST")
     return response
 
 
 def callback_answer(session, config, token: str, digits: str) -> VoiceResponse:
-    """The person called to confirm a keyed-in number pressed DIGITS (1 confirms)."""
+    """The person called to confirm a keyed-in number pressed DIGITS (the confirming option of
+    CALLBACK_MENU; any other key, or silence, leaves it unconfirmed)."""
     code = code_from_token(session, config, token)
     if code is None or code.purpose != "number_verification":
         return apology(config)
     language = _language(session, code.phone_e164)
     response = VoiceResponse()
     phone = session.scalar(select(PhoneNumber).where(PhoneNumber.e164 == code.phone_e164))
-    if digits == "1" and phone is not None:
+    option = CALLBACK_MENU.option(digits)
+    if option is not None and option.target == "number_confirmed" and phone is not None:
         now = utcnow()
         phone.active, phone.verified_at, code.used_at = True, now, now
         audit(session, f"hotline:{phone.e164}", "hotline.number_confirmed", "residence",

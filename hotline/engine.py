@@ -5,11 +5,12 @@ from models.phone import try_e164
 
 from runtime.i18n import t
 from runtime import outbox
+from runtime.keypad import Option
 from . import call as calls
 from . import account_menu, identify, registration  # noqa: F401 - register their handlers
 from . import accounts, handlers, staff
 from .call import Call
-from .menus import MENUS
+from .menus import BACK_KEY, END_KEY, MENUS, REPEAT_KEY, STAFF_KEY
 from .twiml import render
 
 log = logging.getLogger(__name__)
@@ -45,24 +46,24 @@ def resume(session, config, form, timeout: bool = False, app=None):
     call = Call(row, session, config, hooks=handlers.ON_ENTER)
     step = call.step
     menu = MENUS[step]
-    digits = "" if timeout else form.get("Digits", "").rstrip("#")
-    if menu.empty_ok and not digits and form.get("FinishedOnKey") != "#":
+    digits = "" if timeout else form.get("Digits", "").rstrip(END_KEY)
+    if menu.empty_ok and not digits and form.get("FinishedOnKey") != END_KEY:
         timeout = True  # actionOnEmptyResult posted a silence
     if menu.record:
         refusal = handlers.RECORDINGS[step](call, None if timeout else form.get("RecordingUrl"))
     elif timeout:
         refusal = "hotline.no_input"
-    elif digits == "*" and menu.back:
+    elif digits == BACK_KEY and menu.back:
         call.goto(menu.back)
         refusal = None
+    elif (option := _chosen(call, menu, digits)) is not None:
+        target = option.target
+        refusal = call.goto(target) if target in MENUS else handlers.ACTIONS[target](call, digits)
     elif menu.entry:
         refusal = handlers.ENTRIES[step](call, digits)
-    elif digits in menu.options:
-        target = menu.options[digits]
-        refusal = call.goto(target) if target in MENUS else handlers.ACTIONS[target](call, digits)
-    elif digits == "9":
+    elif digits == REPEAT_KEY:
         refusal = None  # repeat
-    elif digits == "0" and menu.staff and staff.configured(config):
+    elif digits == STAFF_KEY and menu.staff and staff.configured(config):
         refusal = handlers.ACTIONS["staff"](call, digits)
     else:
         refusal = "hotline.invalid"
@@ -76,6 +77,24 @@ def resume(session, config, form, timeout: bool = False, app=None):
     return _finish(call, app)
 
 
+def _chosen(call, menu, digits) -> Option | None:
+    """The option DIGITS pick: at an entry, by its first key (the forgotten password at the
+    password); elsewhere, one of the options offered now."""
+    if menu.entry:
+        return menu.option(digits[:1]) if digits else None
+    return menu.option(digits) if digits in _offered(call, menu) else None
+
+
+def _offered(call, menu, values: dict | None = None) -> dict[str, dict]:
+    """The options of the call's menu offered now (key -> label values): said, and accepted."""
+    chosen = handlers.OFFERED.get(call.step)
+    return chosen(call) if chosen else {option.key: values or {} for option in menu.options}
+
+
+def _prompt_values(call) -> dict:
+    return handlers.PROMPT_VALUES.get(call.step, lambda _c: {})(call)
+
+
 def _out_of_strikes(call):
     if call.step == "language":
         identify.set_french(call)
@@ -87,8 +106,11 @@ def _out_of_strikes(call):
 
 
 def _finish(call, app):
-    values = handlers.PROMPT_VALUES.get(call.step, lambda _c: {})(call) if not call.end else {}
-    response = render(call, values)
+    if call.end:
+        response = render(call)
+    else:
+        values = _prompt_values(call)
+        response = render(call, values, _offered(call, MENUS[call.step], values))
     call.save()
     # the caller hears the promise: it is committed with the call's state, then handed to RQ
     promised = [outbox.promise(call.session, func, *args) for func, *args in call.jobs]

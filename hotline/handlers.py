@@ -3,6 +3,9 @@
 A handler returns None when it handled the input, or a catalogue key to refuse it (the engine
 says it, counts a strike and asks again). Handlers live in `identify.py` (language, number,
 password), `account_menu.py` and `registration.py`; each registers itself with a decorator.
+PROMPT_VALUES fill a step's prompt and labels; OFFERED, for a menu whose options depend on the
+call (the addresses found), gives the options offered now (key -> label values): only those are
+said, and only those are accepted.
 """
 from models import Residence
 from models.phone import national_digits
@@ -10,7 +13,7 @@ from models.phone import national_digits
 from runtime.i18n import spoken_digits
 from . import staff
 
-ACTIONS, ENTRIES, RECORDINGS, ON_ENTER, PROMPT_VALUES = {}, {}, {}, {}, {}
+ACTIONS, ENTRIES, RECORDINGS, ON_ENTER, PROMPT_VALUES, OFFERED = {}, {}, {}, {}, {}, {}
 
 
 def _register(table, name):
@@ -25,6 +28,7 @@ def entry(name): return _register(ENTRIES, name)
 def recording(name): return _register(RECORDINGS, name)
 def on_enter(name): return _register(ON_ENTER, name)
 def prompt_values(name): return _register(PROMPT_VALUES, name)
+def offered(name): return _register(OFFERED, name)
 
 
 def spoken_number(call, e164: str | None = None) -> str:

@@ -104,8 +104,6 @@ def check_lock(call, refused=False):
 
 @entry("auth")
 def auth(call, digits):
-    if digits.startswith("*"):
-        return forgot(call)
     phone = call.phone_row()
     if phone is None:
         call.goto("unregistered")
@@ -136,8 +134,9 @@ def auth(call, digits):
     return None
 
 
-def forgot(call):
-    """* at the password: a temporary one by call-back, or by SMS to a mobile (3 a day)."""
+@action("forgot")
+def forgot(call, _digits=None):
+    """FORGOT_KEY at the password: a temporary one by call-back, or by SMS to a mobile (3 a day)."""
     phone = call.phone_row()
     if phone is None:
         call.goto("unregistered")

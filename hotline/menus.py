@@ -1,57 +1,123 @@
-"""Every hotline menu: its prompt, its digits and where each leads (one table).
+"""Every hotline menu: its prompt, its options (key, label, target) and the special keys: the one
+source of the keys a caller hears and presses (the catalogues hold labels, never keys).
 
-An option's target is either another menu (go there) or the name of an action in
-`handlers.ACTIONS`. Entry menus take digits ended by # and hand them to `handlers.ENTRIES`;
-recording menus hand the recording to `handlers.RECORDINGS`. Everywhere: silence and invalid
-keys are re-asked (3 strikes), 9 repeats an options menu, 0 reaches staff when configured,
-* goes `back`.
+A menu is said as: its prompt (a catalogue key; entry and recording prompts name END_KEY
+through `{end_key}`), then each option offered, "label, appuyez sur KEY" (runtime.keypad), then
+its `outro`, the staff option (STAFF_KEY, when a staff number is configured) and the repeat option
+(REPEAT_KEY) where `repeat`. The engine accepts exactly the options said, plus the shortcuts the
+product's rules give every prompt without saying them: REPEAT_KEY repeats any options menu, and
+BACK_KEY goes `back` where a menu has a step before it.
+
+An option's target is another menu (go there) or the name of an action in `handlers.ACTIONS`.
+Entry menus take digits ended by END_KEY and hand them to `handlers.ENTRIES[name]`, unless the
+first key is one of the menu's options (FORGOT_KEY at the password); recording menus hand the
+recording to `handlers.RECORDINGS`. Silence and invalid keys are re-asked (3 strikes).
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from runtime.keypad import POUND, STAR, Option
+
+from .matching import MAX_LISTED
+
+REPEAT_KEY = "9"     # hear the menu again (every options menu; said where Menu.repeat)
+STAFF_KEY = "0"      # speak with staff (when STAFF_TRANSFER_NUMBER is set and Menu.staff)
+BACK_KEY = STAR      # one step back, where Menu.back is set
+END_KEY = POUND      # ends an entry (digits) or a recording
+FORGOT_KEY = STAR    # at the password (which has no step before it): a temporary password
+CALLBACK_CONFIRM_KEY = "1"  # the person called back confirms a keyed-in number
+
+STAFF_OPTION = Option(STAFF_KEY, "hotline.option.staff", "staff")
+REPEAT_OPTION = Option(REPEAT_KEY, "hotline.option.repeat", "repeat")
 
 
 @dataclass(frozen=True)
 class Menu:
-    prompt: str                                            # catalogue key
-    options: dict[str, str] = field(default_factory=dict)  # digit -> menu or action
-    entry: bool = False          # digits ended by #, handled by handlers.ENTRIES[name]
+    prompt: str | None = None              # catalogue key said before the options
+    options: tuple[Option, ...] = ()
+    entry: bool = False          # digits ended by END_KEY, handled by handlers.ENTRIES[name]
     record: int = 0              # seconds of <Record> (handlers.RECORDINGS[name])
-    back: str | None = None      # where * leads
-    staff: bool = True           # offer 0 = staff (when a staff number is configured)
-    repeat: bool = False         # say "9 repeats" after the prompt
-    empty_ok: bool = False       # "#" alone is an answer (told from silence by FinishedOnKey)
+    back: str | None = None      # where BACK_KEY leads
+    staff: bool = True           # offer STAFF_KEY (when a staff number is configured)
+    repeat: bool = False         # say "REPEAT_KEY repeats" after the options
+    empty_ok: bool = False       # END_KEY alone is an answer (told from silence by FinishedOnKey)
+    outro: str | None = None     # catalogue key said after the options
+    bilingual: bool = False      # said in French, then in English (each option in its language)
+
+    def option(self, key: str) -> Option | None:
+        return next((option for option in self.options if option.key == key), None)
+
+
+def _options(*options: tuple[str, str, str]) -> tuple[Option, ...]:
+    return tuple(Option(key, label, target) for key, label, target in options)
 
 
 MENUS: dict[str, Menu] = {
-    "language": Menu("hotline.language.prompt", {"1": "set_french", "2": "set_english"},
-                     staff=False),
+    "language": Menu(options=(Option("1", "hotline.language.french", "set_french", "fr"),
+                              Option("2", "hotline.language.english", "set_english", "en")),
+                     staff=False, bilingual=True),
     "enter_number": Menu("hotline.enter_number.prompt", entry=True, staff=False),
-    "confirm_number": Menu("hotline.confirm_number.prompt",
-                           {"1": "number_confirmed", "2": "enter_number"}, back="enter_number"),
-    "unregistered": Menu("hotline.unregistered.prompt", {"1": "consent", "2": "enter_number"},
-                         repeat=True),
-    "auth": Menu("hotline.auth.prompt", entry=True, staff=False),  # * = forgotten password
-    "locked": Menu("hotline.option.staff", {}),
-    "account": Menu("hotline.account.prompt",
-                    {"1": "toggle_alerts", "2": "change_pin", "3": "hear_info",
-                     "4": "choose_language", "5": "unregister"}, repeat=True),
-    "choose_language": Menu("hotline.choose_language.prompt",
-                            {"1": "alerts_french", "2": "alerts_english"}, back="account"),
-    "unregister": Menu("hotline.unregister.prompt",
-                       {"1": "unregister_confirmed", "2": "account"}, back="account"),
+    "confirm_number": Menu("hotline.confirm_number.prompt", _options(
+        ("1", "hotline.confirm_number.right", "number_confirmed"),
+        ("2", "hotline.confirm_number.again", "enter_number")), back="enter_number"),
+    "unregistered": Menu("hotline.unregistered.prompt", _options(
+        ("1", "hotline.unregistered.register", "consent"),
+        ("2", "hotline.unregistered.other", "enter_number")), repeat=True),
+    "auth": Menu("hotline.auth.prompt", _options((FORGOT_KEY, "hotline.auth.forgot", "forgot")),
+                 entry=True, staff=False),
+    "locked": Menu(),  # the lock was said: only the staff option (offered when configured)
+    "account": Menu(options=_options(
+        ("1", "hotline.account.toggle", "toggle_alerts"),
+        ("2", "hotline.account.change_pin", "change_pin"),
+        ("3", "hotline.account.hear_info", "hear_info"),
+        ("4", "hotline.account.language", "choose_language"),
+        ("5", "hotline.account.unregister", "unregister")), repeat=True),
+    "choose_language": Menu(options=_options(
+        ("1", "hotline.choose_language.french", "alerts_french"),
+        ("2", "hotline.choose_language.english", "alerts_english")), back="account"),
+    "unregister": Menu(options=_options(
+        ("1", "hotline.unregister.confirm", "unregister_confirmed"),
+        ("2", "hotline.unregister.keep", "account")), back="account"),
     # registration
-    "consent": Menu("hotline.consent.prompt", {"1": "consent_accepted", "2": "cancel"},
-                    back="unregistered"),
+    "consent": Menu("hotline.consent.prompt", _options(
+        ("1", "hotline.consent.accept", "consent_accepted"),
+        ("2", "hotline.consent.cancel", "cancel")), back="unregistered"),
     "civic": Menu("hotline.civic.prompt", entry=True, back="consent", staff=False),
     "apartment": Menu("hotline.apartment.prompt", entry=True, back="civic", staff=False,
                       empty_ok=True),
     "street_letters": Menu("hotline.street_letters.prompt", entry=True, back="civic",
                            staff=False),
-    "address_choice": Menu("hotline.address_choice.prompt",
-                           {**{str(i): "address_chosen" for i in range(1, 6)},
-                            "0": "address_record"}, back="civic", staff=False),
-    "address_taken": Menu("hotline.address_taken.prompt", {"1": "civic"}),
+    # the addresses found, one per key (handlers.OFFERED says which are offered), then 0
+    "address_choice": Menu(options=(
+        *(Option(str(i), "hotline.address_choice.item", "address_chosen")
+          for i in range(1, MAX_LISTED + 1)),
+        Option("0", "hotline.address_choice.none", "address_record")),
+        back="civic", staff=False),
+    "address_taken": Menu("hotline.address_taken.prompt", _options(
+        ("1", "hotline.address_taken.other", "civic"))),
     "address_record": Menu("hotline.address_record.prompt", record=30, staff=False),
     "name_record": Menu("hotline.name_record.prompt", record=10, staff=False),
     "set_pin": Menu("hotline.set_pin.prompt", entry=True, staff=False),
     "confirm_pin": Menu("hotline.confirm_pin.prompt", entry=True, back="set_pin", staff=False),
 }
+
+CALLBACK_MENU = Menu("hotline.callback.verify.prompt", _options(
+    (CALLBACK_CONFIRM_KEY, "hotline.callback.verify.confirm", "number_confirmed")),
+    outro="hotline.callback.verify.otherwise", staff=False)
+"""What the person called to confirm a keyed-in number hears (hotline/callbacks.py); any other
+key, or silence, leaves the number unconfirmed."""
+
+
+def _check(menus: dict[str, Menu]) -> None:
+    """Refuse, at import, a menu whose options take a key its shortcuts already use."""
+    for name, menu in menus.items():
+        keys = [option.key for option in menu.options]
+        taken = {END_KEY} | ({BACK_KEY} if menu.back else set())
+        if not menu.entry:
+            taken |= {REPEAT_KEY} | ({STAFF_KEY} if menu.staff else set())
+        elif any(key.isdigit() for key in keys):
+            raise ValueError(f"menu {name}: an entry option on a digit would hide entries")
+        if len(set(keys)) != len(keys) or taken & set(keys):
+            raise ValueError(f"menu {name}: a key is used twice: {keys}")
+
+
+_check(MENUS)

@@ -6,11 +6,13 @@ from sqlalchemy import select
 from models import Address, utcnow
 from models.passwords import hash_secret, verify_secret
 from models.phone import national_digits
+from runtime.keypad import key_name
 
 from . import accounts, matching, pins
 from .account_menu import say_status
-from .handlers import action, entry, prompt_values, recording, residence, spoken_number
+from .handlers import action, entry, offered, recording, residence, spoken_number
 from .identify import caller_e164, verification_refused
+from .menus import CALLBACK_CONFIRM_KEY, MENUS
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +68,17 @@ def street_letters(call, digits):
     _offer(call, matching.candidates(call.session, call.data["civic"], digits), narrowing=True)
 
 
-@prompt_values("address_choice")
-def address_choice_values(call):
-    items = [call.t("hotline.address_choice.item", address=matching.spoken(address),
-                    digit=str(i))
-             for i, address in enumerate(_choices(call), start=1)]
-    return {"choices": " ".join(items)}
+@offered("address_choice")
+def address_choice_offered(call):
+    """A key per address found (the menu's address keys, in order), then "not in the list"."""
+    pairs = zip(_address_options(), _choices(call))
+    return {**{option.key: {"address": matching.spoken(address)} for option, address in pairs},
+            **{option.key: {} for option in MENUS["address_choice"].options
+               if option.target != "address_chosen"}}
+
+
+def _address_options():
+    return [o for o in MENUS["address_choice"].options if o.target == "address_chosen"]
 
 
 def _choices(call):
@@ -82,11 +89,8 @@ def _choices(call):
 
 @action("address_chosen")
 def address_chosen(call, digit):
-    choices = _choices(call)
-    index = int(digit) - 1
-    if index >= len(choices):
-        return "hotline.invalid"
-    address = choices[index]
+    keys = [option.key for option in _address_options()]
+    address = _choices(call)[keys.index(digit)]  # offered, so one of the addresses found
     if matching.is_taken(call.session, address.id, call.data.get("apt", ""),
                          verified=not call.data.get("keyed")):
         call.goto("address_taken")
@@ -186,7 +190,8 @@ def finish_registration(call, pin_hash):
     if data.get("keyed"):
         code = accounts.new_code(call.session, call.phone, "number_verification")
         call.jobs.append(("hotline.callbacks.verify_number", code.id))
-        call.say("hotline.done.pending", number=spoken_number(call))
+        call.say("hotline.done.pending", number=spoken_number(call),
+                 confirm_key=key_name(call.language, CALLBACK_CONFIRM_KEY))
     call.say("hotline.done", number=spoken_number(call), address=spoken_address)
     call.data = {"phone": call.phone, "registered": res.id}
     call.hangup(None)

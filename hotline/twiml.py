@@ -2,10 +2,11 @@
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from runtime import urls
-from runtime.i18n import t, voice
+from runtime.i18n import DEFAULT_LANGUAGE, LANGUAGES, t, voice
+from runtime.keypad import key_name, offers
 
 from . import staff
-from .menus import MENUS
+from .menus import END_KEY, MENUS, REPEAT_OPTION, STAFF_OPTION, Menu
 
 GATHER_TIMEOUT = 6  # seconds of silence before the "no input" redirect
 RECORD_SILENCE = 5
@@ -16,20 +17,35 @@ def say_all(response, config, said) -> None:
         response.say(text, **voice(config, language))
 
 
-def prompt_texts(call, values) -> list[tuple[str, str]]:
+def menu_text(language: str, menu: Menu, values: dict, offered: dict[str, dict] | None = None,
+              extra=()) -> str:
+    """MENU said in LANGUAGE: its prompt, the options OFFERED (key -> label values; all of them
+    by default, with VALUES), its outro, then the EXTRA options (staff, repeat)."""
+    if offered is None:
+        offered = {option.key: values for option in menu.options}
+    texts = [t(language, menu.prompt, end_key=key_name(language, END_KEY), **values)] \
+        if menu.prompt else []
+    texts += offers(language, [o for o in menu.options if o.key in offered], offered)
+    if menu.outro:
+        texts.append(t(language, menu.outro))
+    texts += offers(language, extra)
+    return " ".join(texts)
+
+
+def prompt_texts(call, values, offered=None) -> list[tuple[str, str]]:
     menu = MENUS[call.step]
-    if call.step == "language":  # bilingual by nature
-        return [(lang, t(lang, menu.prompt)) for lang in ("fr", "en")]
-    texts = [call.t(menu.prompt, **values)]
-    if menu.staff and staff.configured(call.config) and menu.prompt != "hotline.option.staff":
-        texts.append(call.t("hotline.option.staff"))
+    if menu.bilingual:  # the caller has not chosen a language yet
+        return [(language, menu_text(language, menu, values, offered)) for language in LANGUAGES]
+    extra = [STAFF_OPTION] if menu.staff and staff.configured(call.config) else []
     if menu.repeat:
-        texts.append(call.t("hotline.option.repeat"))
-    return [(call.language, " ".join(texts))]
+        extra.append(REPEAT_OPTION)
+    return [(call.language, menu_text(call.language, menu, values, offered, extra))]
 
 
-def render(call, values: dict | None = None) -> VoiceResponse:
-    """What was said, then the end of the call or the current step's prompt."""
+def render(call, values: dict | None = None,
+           offered: dict[str, dict] | None = None) -> VoiceResponse:
+    """What was said, then the end of the call or the current step's prompt (with the options
+    OFFERED: key -> label values; None: all of the menu's)."""
     config, response = call.config, VoiceResponse()
     resume_url = urls.hotline_resume(config)
     say_all(response, config, call.said)
@@ -41,13 +57,13 @@ def render(call, values: dict | None = None) -> VoiceResponse:
         response.hangup()
         return response
     menu = MENUS[call.step]
-    texts = prompt_texts(call, values or {})
+    texts = prompt_texts(call, values or {}, offered)
     if menu.record:
         say_all(response, config, texts)
         response.record(action=resume_url, method="POST", max_length=menu.record,
-                        finish_on_key="#", play_beep=True, timeout=RECORD_SILENCE)
+                        finish_on_key=END_KEY, play_beep=True, timeout=RECORD_SILENCE)
     else:
-        options = {"finish_on_key": "#"} if menu.entry else {"num_digits": 1}
+        options = {"finish_on_key": END_KEY} if menu.entry else {"num_digits": 1}
         if menu.empty_ok:
             options["action_on_empty_result"] = True
         gather = Gather(input="dtmf", action=resume_url, method="POST",
@@ -58,7 +74,7 @@ def render(call, values: dict | None = None) -> VoiceResponse:
     return response
 
 
-def apology(config, language: str = "fr") -> VoiceResponse:
+def apology(config, language: str = DEFAULT_LANGUAGE) -> VoiceResponse:
     """An internal error still gets a spoken apology and a clean hang-up."""
     response = VoiceResponse()
     response.say(t(language, "common.error"), **voice(config, language))

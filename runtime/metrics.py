@@ -1,9 +1,10 @@
 """Prometheus metrics (prometheus_client).
 
 Counted by each process as things happen: calls placed, status callbacks by status, the wait
-for a pacing slot, RQ jobs run by result. Computed from the database and Redis at scrape time
-by the collectors the caller passes (dialer/gauges.py: due deliveries, the oldest due
-delivery's age, jobs queued and failed per queue, dialer workers by state).
+for a pacing slot, RQ jobs run by result, the errors the webhooks' wrapper answered
+(webhooks/voice.py). Computed from the database and Redis at scrape time by the collectors the
+caller passes (dialer/gauges.py: due deliveries, the oldest due delivery's age, jobs queued and
+failed per queue, dialer workers by state).
 
 Exposed by the web app on GET /metrics (webhooks/health.py: a bearer METRICS_TOKEN, or from
 loopback only when it is unset), and by each `ivr worker` on its own port when METRICS_PORT is
@@ -26,6 +27,8 @@ CALLBACKS = Counter("ivr_callbacks", "Status callbacks of alert calls, by call s
                     ["status"])
 PACING_WAIT = Histogram("ivr_pacing_wait_seconds", "Wait for a call slot of the account's CPS",
                         ["priority"], buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5))
+WEBHOOK_ERRORS = Counter("ivr_webhook_errors", "Errors answered by a /voice/... route's wrapper "
+                         "(an apology, or an empty callback answer), by route", ["route"])
 JOBS_RUN = Counter("ivr_jobs_run", "RQ jobs this process ran, by queue and result",
                    ["queue", "result"])
 
@@ -36,6 +39,10 @@ def call_placed(priority: str) -> None:
 
 def callback(status: str) -> None:
     CALLBACKS.labels(status=status if status in CALL_STATUSES else "other").inc()
+
+
+def webhook_error(route: str) -> None:
+    WEBHOOK_ERRORS.labels(route=route).inc()
 
 
 def pacing_waited(priority: str, seconds: float) -> None:

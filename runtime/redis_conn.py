@@ -12,7 +12,7 @@ def connect(url: str | None) -> redis.Redis:
     global _fake_server
     if url:
         return redis.Redis.from_url(url)
-    import fakeredis
+    import fakeredis  # local: a development stand-in, loaded only by a process without Redis
     with _lock:
         if _fake_server is None:
             _fake_server = fakeredis.FakeServer()

@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from models.phone import InvalidPhone, to_e164
+from runtime import urls
 
 from .phone import Phone, parse_keys
 from .scenario import ScenarioError
@@ -48,7 +49,7 @@ def simulator_command(host, port, scenario_file, cps, time_scale, voice_url):
                         control_token=config.get("SIMULATOR_CONTROL_TOKEN") or None)
     except (ScenarioError, ValueError, SimulatorRefused) as exc:
         raise click.ClickException(str(exc)) from None
-    voice_url = voice_url or config["PUBLIC_BASE_URL"] + "/voice/incoming"
+    voice_url = voice_url or urls.incoming(config)
     sim.set_incoming_url(config["HOTLINE_NUMBER"], voice_url)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:

@@ -11,6 +11,8 @@ import threading
 import time
 from urllib.parse import urlsplit
 
+from runtime import urls
+
 from .api import Api
 from .call import iso, new_sid, rfc2822
 from .clock import Scheduler
@@ -247,5 +249,5 @@ def start_for_app(app) -> Simulator:
                     cps=float(config["DIALER_CPS"]), host=parts.hostname or "127.0.0.1",
                     port=parts.port or 80,
                     control_token=config.get("SIMULATOR_CONTROL_TOKEN") or None)
-    sim.set_incoming_url(config["HOTLINE_NUMBER"], config["PUBLIC_BASE_URL"] + "/voice/incoming")
+    sim.set_incoming_url(config["HOTLINE_NUMBER"], urls.incoming(config))
     return sim.start()

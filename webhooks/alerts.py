@@ -18,7 +18,7 @@ from runtime.logs import ids
 
 from .params import bad_request, checked
 from .signature import twilio_signed
-from .voice import spoken
+from .voice import callback, twiml, xml
 
 bp = Blueprint("alerts", __name__, url_prefix="/voice")
 log = logging.getLogger(__name__)
@@ -28,49 +28,50 @@ def _language() -> str:
     return conversation.language(request.args.get("lang"))
 
 
-def _twiml(handler, *args):
-    """HANDLER's TwiML in the call's language; any error, the spoken apology (HTTP 200)."""
-    lang = _language()
-    response = spoken(lambda: handler(get_session(), current_app.config, *args, lang),
-                      lambda: conversation.apology(current_app.config, lang), "alert call")
-    return str(response), 200, {"Content-Type": "text/xml"}
+def _apology(_error: Exception | None = None):
+    """Any error: the spoken apology in the call's language (its URL's), then hang up."""
+    return conversation.apology(current_app.config, _language())
 
 
 def _refused():
     """A TwiML route's answer to parameters that break the rules: the apology, HTTP 200."""
-    return str(conversation.apology(current_app.config, _language())), 200, \
-        {"Content-Type": "text/xml"}
+    return xml(_apology())
 
 
 @bp.post("/alert/<token>")
 @twilio_signed
 @checked(_refused)
+@twiml("alert call", _apology)
 def answer(token):
     """The call was answered: the message at once, then the menu."""
-    return _twiml(conversation.answer, token)
+    return conversation.answer(get_session(), current_app.config, token, _language())
 
 
 @bp.post("/alert/<token>/keys")
 @twilio_signed
 @checked(_refused)
+@twiml("alert call", _apology)
 def keys(token):
-    """1 repeats, 2 confirms; silence repeats once, then goodbye."""
-    return _twiml(lambda session, config, token_, lang: conversation.keys(
-        session, config, token_, lang, request.form.get("Digits") or "",
-        request.args.get("silences", "0"), bool(request.args.get("timeout"))), token)
+    """The key pressed after the message (dialer.conversation.OPTIONS); silence repeats once,
+    then goodbye."""
+    return conversation.keys(get_session(), current_app.config, token, _language(),
+                             request.form.get("Digits") or "", request.args.get("silences", "0"),
+                             bool(request.args.get("timeout")))
 
 
 @bp.post("/alert/<token>/voicemail")
 @twilio_signed
 @checked(_refused)
+@twiml("alert call", _apology)
 def voicemail(token):
     """After the answering machine's beep: the whole message, once, then hang up."""
-    return _twiml(conversation.voicemail, token)
+    return conversation.voicemail(get_session(), current_app.config, token, _language())
 
 
 @bp.post("/status/alert/<token>")
 @twilio_signed
 @checked(bad_request)
+@callback("alert status callback")
 def status(token):
     """Call status callbacks: idempotent and safe out of order. A progress event is one UPDATE,
     committed without waiting for the disk on PostgreSQL: were it lost in a crash, the next
@@ -108,6 +109,7 @@ def status(token):
 @bp.post("/amd/alert/<token>")
 @twilio_signed
 @checked(bad_request)
+@callback("alert AMD callback")
 def amd(token):
     """AMD's verdict: a machine gets the message after its beep; a fax is hung up on."""
     session = get_session()

@@ -17,6 +17,11 @@ MESSAGES = {
     "import.civic_number": "civic_number '{value}' must be digits only",
     "import.coordinate": "{column} '{value}' is not a number",
 
+    # --- keypad (runtime/keypad.py): an option said from its menu's key ------------------
+    "keypad.offer": "{label}, press {key}.",
+    "keypad.star": "the star key",
+    "keypad.pound": "the pound key",
+
     # --- hotline (hotline/) ---------------------------------------------------------------
     "common.goodbye": "Thank you. Goodbye.",
     "common.error": "Sorry, something went wrong. Please call again later. Goodbye.",
@@ -26,24 +31,28 @@ MESSAGES = {
     "hotline.no_input": "I did not hear anything.",
     "hotline.invalid": "That choice is not valid.",
     "hotline.too_many_strikes": "We could not go on. Call again any time.",
-    "hotline.option.staff": "To speak with a staff member, press 0.",
-    "hotline.option.repeat": "To hear this again, press 9.",
+    "hotline.option.staff": "To speak with a staff member",
+    "hotline.option.repeat": "To hear this again",
     "hotline.staff.transfer": "One moment, I am transferring you to a staff member.",
     "hotline.staff.closed": "Our staff answer from {start} to {end}. Please call then.",
-    "hotline.language.prompt": "For English, press 2.",
+    # the first menu says each language's option in that language only (hotline/menus.py)
+    "hotline.language.french": "For French",
+    "hotline.language.english": "For English",
     "hotline.language.name.fr": "French",
     "hotline.language.name.en": "English",
     "hotline.enter_number.prompt": ("Enter the 10-digit telephone number, with the area code, "
-                                    "then the pound key."),
+                                    "then {end_key}."),
     "hotline.number.area_code": "Some digits are missing. Enter all 10 digits, with the area code.",
     "hotline.number.too_long": "There are too many digits.",
     "hotline.number.invalid": "This number does not exist.",
-    "hotline.confirm_number.prompt": ("You entered {number}. If that is right, press 1. To "
-                                      "start again, press 2."),
-    "hotline.unregistered.prompt": ("The number {number} is not registered. To register this "
-                                    "number, press 1. For another number, press 2."),
-    "hotline.auth.prompt": ("Enter your password, then the pound key. If you forgot it, press "
-                            "the star key."),
+    "hotline.confirm_number.prompt": "You entered {number}.",
+    "hotline.confirm_number.right": "If that is right",
+    "hotline.confirm_number.again": "To start again",
+    "hotline.unregistered.prompt": "The number {number} is not registered.",
+    "hotline.unregistered.register": "To register this number",
+    "hotline.unregistered.other": "For another number",
+    "hotline.auth.prompt": "Enter your password, then {end_key}.",
+    "hotline.auth.forgot": "If you forgot it",
     "hotline.auth.wrong": "That password is not right.",
     "hotline.auth.too_many": "Too many tries.",
     "hotline.auth.locked": ("After too many tries, telephone access for this number is blocked "
@@ -54,9 +63,11 @@ MESSAGES = {
     "hotline.forgot.sms": "We are sending a temporary password by text message to {number}.",
     "hotline.forgot.limit": "You already asked for 3 passwords today. Please call again tomorrow.",
     "hotline.account.status": "Your number is registered. Alert calls are {state}.",
-    "hotline.account.prompt": ("To {toggle}, press 1. To change your password, press 2. To hear "
-                               "your information, press 3. To change the language of the "
-                               "calls, press 4. To unregister your residence, press 5."),
+    "hotline.account.toggle": "To {toggle}",
+    "hotline.account.change_pin": "To change your password",
+    "hotline.account.hear_info": "To hear your information",
+    "hotline.account.language": "To change the language of the calls",
+    "hotline.account.unregister": "To unregister your residence",
     "hotline.state.on": "on",
     "hotline.state.off": "off",
     "hotline.toggle.on": "turn them on",
@@ -64,34 +75,38 @@ MESSAGES = {
     "hotline.account.alerts_now": "Alert calls are now {state}.",
     "hotline.account.info": "Number: {number}. Address: {address}. Language of calls: {language_name}.",
     "hotline.account.address_review": "the address you said, being checked",
-    "hotline.choose_language.prompt": "For alert calls in French, press 1. In English, press 2.",
+    "hotline.choose_language.french": "For alert calls in French",
+    "hotline.choose_language.english": "In English",
     "hotline.choose_language.done": "Alert calls will be in {language_name}.",
-    "hotline.unregister.prompt": ("To confirm that your residence is unregistered, press 1. To "
-                                  "keep it, press 2."),
+    "hotline.unregister.confirm": "To confirm that your residence is unregistered",
+    "hotline.unregister.keep": "To keep it",
     "hotline.unregister.done": "Your residence is unregistered. You will get no more alert calls.",
     "hotline.pin_changed": "Your new password is saved. Keep it.",
     "hotline.consent.prompt": ("The City will call you during emergency measures, civil "
                                "security actions or major situations, such as a boil-water "
-                               "advisory. To accept, press 1. To cancel, press 2."),
+                               "advisory."),
+    "hotline.consent.accept": "To accept",
+    "hotline.consent.cancel": "To cancel",
     "hotline.consent.cancelled": "Registration is cancelled.",
-    "hotline.civic.prompt": "Enter your civic number, then the pound key.",
-    "hotline.apartment.prompt": ("Enter your apartment number, then the pound key. With no "
-                                 "apartment, just press the pound key."),
-    "hotline.address_choice.item": "For {address}, press {digit}.",
-    "hotline.address_choice.prompt": "{choices} If your address is not in the list, press 0.",
+    "hotline.civic.prompt": "Enter your civic number, then {end_key}.",
+    "hotline.apartment.prompt": ("Enter your apartment number, then {end_key}. With no "
+                                 "apartment, just press {end_key}."),
+    "hotline.address_choice.item": "For {address}",
+    "hotline.address_choice.none": "If your address is not in the list",
     "hotline.street_letters.prompt": ("Several streets have this number. Enter the first "
                                       "letters of the street name, without words like street "
-                                      "or boulevard, then the pound key."),
+                                      "or boulevard, then {end_key}."),
     "hotline.street_letters.more": "There are still several streets. Add letters.",
     "hotline.address.not_found": "I cannot find this address in the City's list.",
     "hotline.address_record.prompt": ("After the beep, say your full address, with the city, "
-                                      "then press the pound key."),
+                                      "then press {end_key}."),
     "hotline.address_taken.prompt": ("This address already has a registered number: one number "
-                                     "per residence. To enter another address, press 1."),
+                                     "per residence."),
+    "hotline.address_taken.other": "To enter another address",
     "hotline.name_record.prompt": ("After the beep, say your last name and first name, then "
-                                   "press the pound key. To skip, press the pound key."),
-    "hotline.set_pin.prompt": "Choose a password of 4 to 8 digits, then the pound key.",
-    "hotline.confirm_pin.prompt": "Enter it again, then the pound key.",
+                                   "press {end_key}. To skip, press {end_key}."),
+    "hotline.set_pin.prompt": "Choose a password of 4 to 8 digits, then {end_key}.",
+    "hotline.confirm_pin.prompt": "Enter it again, then {end_key}.",
     "hotline.pin.length": "The password must have 4 to 8 digits.",
     "hotline.pin.repeated": "One digit repeated is not allowed.",
     "hotline.pin.sequence": "A run of digits, like 1 2 3 4, is not allowed.",
@@ -99,8 +114,8 @@ MESSAGES = {
     "hotline.pin.mismatch": "The two passwords are different. Let us start again.",
     "hotline.done": ("Done. The number {number} is registered for {address}. Keep your "
                      "password. Goodbye."),
-    "hotline.done.pending": ("We will call {number}. The person who answers must press 1 to "
-                             "confirm."),
+    "hotline.done.pending": ("We will call {number}. The person who answers must press "
+                             "{confirm_key} to confirm."),
     "hotline.done.address_recorded": "the address you said",
     "hotline.verify.limit_number": ("This number already received {limit} confirmation calls "
                                     "today: we will not call it again before tomorrow. You may "
@@ -113,8 +128,9 @@ MESSAGES = {
                                       "hiding your number, or call from the number to "
                                       "register."),
     "hotline.callback.verify.prompt": ("Hello, this is the City of Saguenay. Someone registered "
-                                       "this number to receive the City's emergency calls. To "
-                                       "confirm, press 1. Otherwise, hang up."),
+                                       "this number to receive the City's emergency calls."),
+    "hotline.callback.verify.confirm": "To confirm",
+    "hotline.callback.verify.otherwise": "Otherwise, hang up.",
     "hotline.callback.verify.done": "Thank you, this number is confirmed. Goodbye.",
     "hotline.callback.verify.not_done": "This number is not confirmed. Goodbye.",
     "hotline.callback.password": ("Hello, this is the City of Saguenay. Your temporary password "
@@ -123,8 +139,8 @@ MESSAGES = {
 
     # --- alert call (dialer) -----------------------------------------------------------
     "alert.intro": "Important message from the City of Saguenay.",
-    "alert.menu": "To hear the message again, press 1. To confirm you received it, press 2.",
-    "alert.menu_repeat": "To hear the message again, press 1.",
+    "alert.option.repeat": "To hear the message again",
+    "alert.option.confirm": "To confirm you received it",
     "alert.confirmed": "Thank you, your receipt is confirmed. Goodbye.",
     "alert.goodbye": "Thank you for listening. Goodbye.",
     "alert.error": "We are sorry, an error occurred. Goodbye.",

@@ -17,6 +17,11 @@ MESSAGES = {
     "import.civic_number": 'le numéro civique « {value} » ne doit contenir que des chiffres',
     "import.coordinate": "{column} « {value} » n'est pas un nombre",
 
+    # --- keypad (runtime/keypad.py): an option said from its menu's key ------------------
+    "keypad.offer": "{label}, appuyez sur {key}.",
+    "keypad.star": "l'étoile",
+    "keypad.pound": "le carré",
+
     # --- hotline (hotline/) ---------------------------------------------------------------
     "common.goodbye": "Merci. Au revoir.",
     "common.error": "Désolé, une erreur s'est produite. Veuillez rappeler plus tard. Au revoir.",
@@ -27,24 +32,28 @@ MESSAGES = {
     "hotline.no_input": "Je n'ai rien entendu.",
     "hotline.invalid": "Ce choix n'est pas valide.",
     "hotline.too_many_strikes": "Nous n'avons pas pu continuer. Rappelez quand vous voulez.",
-    "hotline.option.staff": "Pour parler à un employé, appuyez sur 0.",
-    "hotline.option.repeat": "Pour réécouter, appuyez sur 9.",
+    "hotline.option.staff": "Pour parler à un employé",
+    "hotline.option.repeat": "Pour réécouter",
     "hotline.staff.transfer": "Un instant, je vous transfère à un employé.",
     "hotline.staff.closed": "Nos employés répondent de {start} à {end}. Rappelez à ce moment-là.",
-    "hotline.language.prompt": "Pour le français, appuyez sur 1.",
+    # the first menu says each language's option in that language only (hotline/menus.py)
+    "hotline.language.french": "Pour le français",
+    "hotline.language.english": "Pour l'anglais",
     "hotline.language.name.fr": "français",
     "hotline.language.name.en": "anglais",
     "hotline.enter_number.prompt": ("Composez le numéro de téléphone à 10 chiffres, avec "
-                                    "l'indicatif régional, puis le carré."),
+                                    "l'indicatif régional, puis {end_key}."),
     "hotline.number.area_code": "Il manque des chiffres. Il faut les 10 chiffres, avec l'indicatif.",
     "hotline.number.too_long": "Il y a trop de chiffres.",
     "hotline.number.invalid": "Ce numéro n'existe pas.",
-    "hotline.confirm_number.prompt": ("Vous avez composé le {number}. Si c'est exact, appuyez "
-                                      "sur 1. Pour recommencer, appuyez sur 2."),
-    "hotline.unregistered.prompt": ("Le numéro {number} n'est pas inscrit. Pour inscrire ce "
-                                    "numéro, appuyez sur 1. Pour un autre numéro, appuyez sur 2."),
-    "hotline.auth.prompt": ("Composez votre mot de passe, puis le carré. Si vous l'avez oublié, "
-                            "appuyez sur l'étoile."),
+    "hotline.confirm_number.prompt": "Vous avez composé le {number}.",
+    "hotline.confirm_number.right": "Si c'est exact",
+    "hotline.confirm_number.again": "Pour recommencer",
+    "hotline.unregistered.prompt": "Le numéro {number} n'est pas inscrit.",
+    "hotline.unregistered.register": "Pour inscrire ce numéro",
+    "hotline.unregistered.other": "Pour un autre numéro",
+    "hotline.auth.prompt": "Composez votre mot de passe, puis {end_key}.",
+    "hotline.auth.forgot": "Si vous l'avez oublié",
     "hotline.auth.wrong": "Ce mot de passe n'est pas le bon.",
     "hotline.auth.too_many": "Trop d'essais.",
     "hotline.auth.locked": ("Après trop d'essais, l'accès par téléphone de ce numéro est bloqué "
@@ -55,10 +64,11 @@ MESSAGES = {
     "hotline.forgot.sms": "Nous envoyons un mot de passe temporaire par texto au {number}.",
     "hotline.forgot.limit": "Vous avez déjà demandé 3 mots de passe aujourd'hui. Rappelez demain.",
     "hotline.account.status": "Votre numéro est inscrit. Les appels d'alerte sont {state}.",
-    "hotline.account.prompt": ("Pour les {toggle}, appuyez sur 1. Pour changer votre mot de "
-                               "passe, appuyez sur 2. Pour entendre vos informations, appuyez "
-                               "sur 3. Pour changer la langue des appels, appuyez sur 4. Pour "
-                               "désinscrire votre résidence, appuyez sur 5."),
+    "hotline.account.toggle": "Pour les {toggle}",
+    "hotline.account.change_pin": "Pour changer votre mot de passe",
+    "hotline.account.hear_info": "Pour entendre vos informations",
+    "hotline.account.language": "Pour changer la langue des appels",
+    "hotline.account.unregister": "Pour désinscrire votre résidence",
     "hotline.state.on": "activés",
     "hotline.state.off": "désactivés",
     "hotline.toggle.on": "activer",
@@ -66,36 +76,38 @@ MESSAGES = {
     "hotline.account.alerts_now": "Les appels d'alerte sont maintenant {state}.",
     "hotline.account.info": "Numéro : {number}. Adresse : {address}. Langue des appels : {language_name}.",
     "hotline.account.address_review": "l'adresse que vous avez dite, en vérification",
-    "hotline.choose_language.prompt": ("Pour recevoir les appels en français, appuyez sur 1. "
-                                       "En anglais, appuyez sur 2."),
+    "hotline.choose_language.french": "Pour recevoir les appels en français",
+    "hotline.choose_language.english": "En anglais",
     "hotline.choose_language.done": "Les appels d'alerte seront en {language_name}.",
-    "hotline.unregister.prompt": ("Pour confirmer la désinscription de votre résidence, appuyez "
-                                  "sur 1. Pour la garder, appuyez sur 2."),
+    "hotline.unregister.confirm": "Pour confirmer la désinscription de votre résidence",
+    "hotline.unregister.keep": "Pour la garder",
     "hotline.unregister.done": "Votre résidence est désinscrite. Vous ne recevrez plus d'appels d'alerte.",
     "hotline.pin_changed": "Votre nouveau mot de passe est enregistré. Conservez-le.",
     "hotline.consent.prompt": ("La Ville vous appellera lors de mesures d'urgence, d'actions en "
                                "sécurité civile ou de situations majeures, comme un avis "
-                               "d'ébullition. Pour accepter, appuyez sur 1. Pour annuler, "
-                               "appuyez sur 2."),
+                               "d'ébullition."),
+    "hotline.consent.accept": "Pour accepter",
+    "hotline.consent.cancel": "Pour annuler",
     "hotline.consent.cancelled": "L'inscription est annulée.",
-    "hotline.civic.prompt": "Composez votre numéro civique, puis le carré.",
-    "hotline.apartment.prompt": ("Composez votre numéro d'appartement, puis le carré. Sans "
-                                 "appartement, appuyez seulement sur le carré."),
-    "hotline.address_choice.item": "Pour le {address}, appuyez sur {digit}.",
-    "hotline.address_choice.prompt": "{choices} Si votre adresse n'est pas dans la liste, appuyez sur 0.",
+    "hotline.civic.prompt": "Composez votre numéro civique, puis {end_key}.",
+    "hotline.apartment.prompt": ("Composez votre numéro d'appartement, puis {end_key}. Sans "
+                                 "appartement, appuyez seulement sur {end_key}."),
+    "hotline.address_choice.item": "Pour le {address}",
+    "hotline.address_choice.none": "Si votre adresse n'est pas dans la liste",
     "hotline.street_letters.prompt": ("Plusieurs rues ont ce numéro. Composez les premières "
                                       "lettres du nom de la rue, sans le mot rue ou boulevard, "
-                                      "puis le carré."),
+                                      "puis {end_key}."),
     "hotline.street_letters.more": "Il y a encore plusieurs rues. Ajoutez des lettres.",
     "hotline.address.not_found": "Je ne trouve pas cette adresse dans la liste de la Ville.",
     "hotline.address_record.prompt": ("Après le bip, dites votre adresse complète, avec la "
-                                      "ville, puis appuyez sur le carré."),
+                                      "ville, puis appuyez sur {end_key}."),
     "hotline.address_taken.prompt": ("Cette adresse a déjà un numéro inscrit : un seul numéro "
-                                     "par résidence. Pour entrer une autre adresse, appuyez sur 1."),
+                                     "par résidence."),
+    "hotline.address_taken.other": "Pour entrer une autre adresse",
     "hotline.name_record.prompt": ("Après le bip, dites votre nom et votre prénom, puis "
-                                   "appuyez sur le carré. Pour passer, appuyez sur le carré."),
-    "hotline.set_pin.prompt": "Choisissez un mot de passe de 4 à 8 chiffres, puis le carré.",
-    "hotline.confirm_pin.prompt": "Composez-le de nouveau, puis le carré.",
+                                   "appuyez sur {end_key}. Pour passer, appuyez sur {end_key}."),
+    "hotline.set_pin.prompt": "Choisissez un mot de passe de 4 à 8 chiffres, puis {end_key}.",
+    "hotline.confirm_pin.prompt": "Composez-le de nouveau, puis {end_key}.",
     "hotline.pin.length": "Le mot de passe doit avoir de 4 à 8 chiffres.",
     "hotline.pin.repeated": "Un seul chiffre répété n'est pas permis.",
     "hotline.pin.sequence": "Une suite de chiffres, comme 1 2 3 4, n'est pas permise.",
@@ -104,7 +116,7 @@ MESSAGES = {
     "hotline.done": ("C'est fait. Le numéro {number} est inscrit pour {address}. Conservez "
                      "votre mot de passe. Au revoir."),
     "hotline.done.pending": ("Nous allons appeler le {number}. La personne qui répond devra "
-                             "appuyer sur 1 pour confirmer."),
+                             "appuyer sur {confirm_key} pour confirmer."),
     "hotline.done.address_recorded": "l'adresse que vous avez dite",
     "hotline.verify.limit_number": ("Ce numéro a déjà reçu {limit} appels de confirmation "
                                     "aujourd'hui : nous ne l'appellerons pas de nouveau avant "
@@ -118,7 +130,9 @@ MESSAGES = {
                                       "inscrire."),
     "hotline.callback.verify.prompt": ("Bonjour, ici la Ville de Saguenay. Quelqu'un a inscrit "
                                        "ce numéro pour recevoir les appels d'urgence de la "
-                                       "Ville. Pour confirmer, appuyez sur 1. Sinon, raccrochez."),
+                                       "Ville."),
+    "hotline.callback.verify.confirm": "Pour confirmer",
+    "hotline.callback.verify.otherwise": "Sinon, raccrochez.",
     "hotline.callback.verify.done": "Merci, ce numéro est confirmé. Au revoir.",
     "hotline.callback.verify.not_done": "Ce numéro n'est pas confirmé. Au revoir.",
     "hotline.callback.password": ("Bonjour, ici la Ville de Saguenay. Votre mot de passe "
@@ -127,8 +141,8 @@ MESSAGES = {
 
     # --- alert call (dialer) -----------------------------------------------------------
     "alert.intro": "Message important de la Ville de Saguenay.",
-    "alert.menu": "Pour réécouter le message, appuyez sur 1. Pour confirmer la réception, appuyez sur 2.",
-    "alert.menu_repeat": "Pour réécouter le message, appuyez sur 1.",
+    "alert.option.repeat": "Pour réécouter le message",
+    "alert.option.confirm": "Pour confirmer la réception",
     "alert.confirmed": "Merci, votre réception est confirmée. Au revoir.",
     "alert.goodbye": "Merci de votre attention. Au revoir.",
     "alert.error": "Nous sommes désolés, une erreur est survenue. Au revoir.",

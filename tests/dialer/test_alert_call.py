@@ -1,10 +1,12 @@
 """The alert call's webhooks and what they do to attempts and residences (no provider needed:
 attempts are claimed directly, callbacks are posted signed, as Twilio would)."""
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from dialer import campaigns, dispatch
 from models import CallAttempt, Campaign, Delivery
+from runtime.db import relaxed_commit
 from tests.fixtures.dialer import add_residence
 
 
@@ -77,10 +79,6 @@ def test_callbacks_naming_no_call_of_ours_change_nothing(call, twilio_post):
 def test_a_progress_events_relaxed_commit_stays_in_its_own_transaction(app, session):
     """Outcomes stay durable: `synchronous_commit = off` never outlives the progress event's
     transaction on its pooled connection (PostgreSQL only; elsewhere it does nothing)."""
-    from sqlalchemy import text
-    from sqlalchemy.orm import Session
-
-    from runtime.db import relaxed_commit
     if session.get_bind().dialect.name != "postgresql":
         pytest.skip("PostgreSQL's synchronous_commit")
     with session.get_bind().connect() as connection:  # one connection throughout

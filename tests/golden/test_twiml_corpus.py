@@ -7,6 +7,7 @@ is made predictable. After a deliberate change of what callers hear, re-record w
 `GOLDEN_RECORD=1 .venv/bin/pytest tests/golden` and review the diff.
 """
 import json
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -20,6 +21,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from dialer import campaigns, dispatch
+from dialer.calls import place_call
 from models import OutboxJob
 from tests.fixtures.dialer import add_residence as add_dialer_residence
 from tests.fixtures.hotline import add_addresses, add_residence
@@ -32,7 +34,6 @@ class RestRecorder(HttpClient):
     """Twilio's REST API as far as the app can tell: every request noted, each one a success."""
 
     def __init__(self, log):
-        import logging
         super().__init__(logging.getLogger(__name__), False)
         self.log = log
 
@@ -242,7 +243,6 @@ def test_alert_call_corpus_unknown_token_and_bad_language(exchange, app, session
     ("machine_end_beep", True), ("machine_end_silence", False), ("fax", True),
     ("human", True), ("machine_start", True)])
 def test_alert_call_corpus_amd(answered_by, voicemail, exchange, app, session):
-    from dialer.calls import place_call
     job = _alert(app, session, exchange, language="en", leave_voicemail=voicemail)
     token = exchange.name(job.token, "token")
     place_call(app, token, job.to, job.language, 30)

@@ -7,6 +7,7 @@ from rq import Queue
 from hotline import callbacks
 from runtime.redis_conn import get_redis
 from simulator import Simulator
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN
 from tests.fixtures.hotline import add_residence
 from tests.fixtures.outbox import queued
 from tests.hotline.test_through_simulator import HOTLINE, said
@@ -15,7 +16,6 @@ from tests.hotline.test_through_simulator import HOTLINE, said
 @pytest.fixture
 def simulator():
     """Slower than the other tests' simulator, so the hotline message takes about a real second."""
-    from tests.conftest import ACCOUNT_SID, AUTH_TOKEN
     sim = Simulator(ACCOUNT_SID, AUTH_TOKEN, time_scale=0.1, cps=50).start()
     yield sim
     sim.stop()

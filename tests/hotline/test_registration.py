@@ -1,9 +1,12 @@
 """Registering by telephone, branch by branch, through signed webhook requests."""
 from sqlalchemy import select
 
+from hotline.callbacks import token_for
+
 from models import AuditEntry, OneTimeCode, PhoneNumber, Residence, utcnow
 from models.passwords import verify_secret
 from tests.fixtures.hotline import add_addresses, add_residence
+from tests.fixtures.outbox import queued
 
 
 def residences(session):
@@ -126,8 +129,6 @@ def test_keyed_number_is_confirmed_by_the_callback(caller, session, app, client)
 
 
 def test_the_verification_callback_activates_the_number_when_1_is_pressed(caller, session, app):
-    from hotline.callbacks import token_for
-    from tests.fixtures.outbox import queued
     phone = caller("anonymous")
     phone.keys("1", "4185550166", "1", "1", "1", "12", "", "REC", "-", "739164", "739164")
     [job] = queued(app)

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from hotline.callbacks import token_for
 from runtime.redis_conn import get_redis
-from models import Base, OneTimeCode
+from models import Base, HotlineCall, OneTimeCode
 from tests.fixtures.hotline import add_residence
 
 PINS = ("482916", "730418")
@@ -50,7 +50,6 @@ def test_no_pin_in_urls_logs_or_stored_fields(caller, session, app, caplog):
 
 
 def test_half_entered_pin_is_kept_hashed_in_the_call_state(caller, session):
-    from models import HotlineCall
     phone = caller()
     phone.keys("1", "1", "1", "12", "", "REC", "-", PINS[0])
     session.expire_all()
