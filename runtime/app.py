@@ -19,6 +19,7 @@ def base_app(import_name: str, test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    app.config.setdefault("DIALER_MPS", config.DEFAULT_MPS)
     logs.configure(app.config.get("LOG_FORMAT") or "text")
     # The twilio client logs every request's headers at INFO: eight lines per call.
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)

@@ -24,11 +24,14 @@ DIALER_TUNING = ("DIALER_THREADS", "DIALER_POLL_INTERVAL_S", "DIALER_RECONCILE_I
                  "DIALER_CLAIM_LEASE_S", "DIALER_MAX_IN_PROGRESS", "DIALER_HTTP_TIMEOUT_S",
                  "DIALER_RATE_LIMIT_BACKOFF_S", "DIALER_AMBIGUOUS_WAIT_S",
                  "DIALER_FINAL_CALLBACK_GRACE_S", "DIALER_FINAL_CALLBACK_AFTER_S",
-                 "DIALER_AMD_GRACE_S", "DIALER_STALL_S", "DIALER_HEARTBEAT_S")
+                 "DIALER_AMD_GRACE_S", "DIALER_STALL_S", "DIALER_HEARTBEAT_S",
+                 "DIALER_SMS_FINAL_GRACE_S")
 """The dialer's tuning variables: read here as the text given ("" when unset); their defaults
 and types are the dialer's (dialer/defaults.py, `defaults.setting`)."""
 DEFAULT_CPS = 1.0
 """Calls a second the Twilio account allows (DIALER_CPS), shared by every process."""
+DEFAULT_MPS = 1.0
+"""Messages (SMS) a second the account allows (DIALER_MPS), shared by every process."""
 
 
 def read_dotenv() -> dict:
@@ -103,6 +106,7 @@ def from_environ(environ=None) -> dict:
         "TWILIO_CALLER_ID": env.get("TWILIO_CALLER_ID") or "",
         "HOTLINE_NUMBER": env.get("HOTLINE_NUMBER") or "",
         "DIALER_CPS": float(env.get("DIALER_CPS") or DEFAULT_CPS),
+        "DIALER_MPS": float(env.get("DIALER_MPS") or DEFAULT_MPS),
         "METRICS_TOKEN": env.get("METRICS_TOKEN") or "",
         "METRICS_PORT": int(env.get("METRICS_PORT") or 0),
         "METRICS_BIND": env.get("METRICS_BIND") or "127.0.0.1",
