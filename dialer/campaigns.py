@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 EDITABLE = ("title", "message_fr", "message_en", "audio_url_fr", "audio_url_en", "priority",
             "target", "rounds", "retry_delay_s", "ring_timeout_s", "leave_voicemail",
-            "ask_confirmation", "window_start", "window_end", "expires_at")
+            "ask_confirmation", "window_start", "window_end", "expires_at", "sms_fr", "sms_en")
 TRANSITIONS = {
     "launch": ({CampaignStatus.DRAFT.value}, CampaignStatus.RUNNING.value),
     "pause": ({CampaignStatus.RUNNING.value}, CampaignStatus.PAUSED.value),
@@ -63,6 +63,8 @@ def _validate(fields: dict) -> dict:
     if not title:
         raise CampaignError.from_key("campaign.error.title")
     fields["title"] = title[:200]
+    for key in ("sms_fr", "sms_en"):  # the SMS texts (issue 14): at most Twilio's 1,600
+        fields[key] = (fields.get(key) or "").strip()[:1600]
     for key in ("message_fr", "message_en", "audio_url_fr", "audio_url_en"):
         fields[key] = (fields.get(key) or "").strip() or ("" if key.startswith("message") else None)
     if not (fields["message_fr"] or fields["message_en"] or fields["audio_url_fr"]

@@ -78,6 +78,9 @@ class PhoneNumber(Base):
     kind: Mapped[str] = mapped_column(String(8), default=NumberKind.VOICE.value)
     description: Mapped[str] = mapped_column(String(80), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # set when the contact texted ARRÊT/STOP (or the provider answered 21610): never texted
+    # again until it texts REPRISE/START
+    sms_opted_out_at: Mapped[datetime | None]
     # None until its owner confirmed a keyed-in number (indexed: the few such rows are purged)
     verified_at: Mapped[datetime | None] = mapped_column(index=True)
     failed_auth_count: Mapped[int] = mapped_column(Integer, default=0)

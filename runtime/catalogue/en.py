@@ -391,4 +391,12 @@ MESSAGES = {
     "console.alert.evacuation.title": "Evacuation",
     "console.alert.evacuation.message": "Evacuation order. For your safety, leave your home immediately with your medication and important documents. Follow the instructions of the emergency services. A reception centre is open for people affected.",
 
+    # --- SMS alerts and replies (issue 14) ---------------------------------------------
+    "sms.reply.stopped": ("City of Saguenay: you will no longer get alerts by text at this "
+                          "number. To get them again, reply START. Emergency call line: "
+                          "{hotline}."),
+    "sms.reply.started": ("City of Saguenay: you will get alerts by text at this number again. "
+                          "To stop them, reply STOP."),
+    "sms.reply.help": ("City of Saguenay, emergency alerts. Emergency call line: {hotline}. "
+                       "Reply STOP to stop texts, START to get them again."),
 }

@@ -395,4 +395,13 @@ MESSAGES = {
     "console.alert.evacuation.title": "Évacuation",
     "console.alert.evacuation.message": "Ordre d'évacuation. Pour votre sécurité, quittez immédiatement votre résidence avec vos médicaments et vos documents importants. Suivez les consignes des services d'urgence. Un centre d'accueil est ouvert pour les personnes sinistrées.",
 
+    # --- SMS alerts and replies (issue 14) ---------------------------------------------
+    "sms.reply.stopped": ("Ville de Saguenay : vous ne recevrez plus d'alertes par texto à ce "
+                          "numéro. Pour les recevoir de nouveau, répondez REPRISE. Ligne des "
+                          "appels d'urgence : {hotline}."),
+    "sms.reply.started": ("Ville de Saguenay : vous recevrez de nouveau les alertes par texto "
+                          "à ce numéro. Pour les arrêter, répondez ARRÊT."),
+    "sms.reply.help": ("Ville de Saguenay, alertes d'urgence. Ligne des appels d'urgence : "
+                       "{hotline}. Répondez ARRÊT pour ne plus recevoir de textos, REPRISE "
+                       "pour les recevoir de nouveau."),
 }
