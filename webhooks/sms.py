@@ -27,6 +27,7 @@ MAX_BODY = 1600
 """The longest text Twilio carries (10 segments); a longer Body is cut, never refused."""
 _ERROR_CODE = re.compile(r"\d{1,6}")
 _STATUS = re.compile(r"[a-z_]{1,32}")
+_SID = re.compile(r"[A-Z]{2}[0-9A-Za-z]{1,32}")
 _LOOSE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -39,8 +40,11 @@ def _valid() -> bool:
     except BadParameter as error:
         log.warning("refused SMS webhook %s: %s", request.path[:80], error)
         return False
-    for name in ("MessageStatus", "SmsStatus"):
-        if not _STATUS.fullmatch(request.form.get(name, "x") or "x"):
+    for name, rule in (("MessageStatus", _STATUS), ("SmsStatus", _STATUS),
+                       ("MessageSid", _SID), ("SmsSid", _SID), ("SmsMessageSid", _SID)):
+        value = request.form.get(name)
+        if value and not rule.fullmatch(value):
+            log.warning("refused SMS webhook %s: %s is not valid", request.path[:80], name)
             return False
     return _ERROR_CODE.fullmatch(request.form.get("ErrorCode", "0") or "0") is not None
 
