@@ -26,6 +26,18 @@ class NumberKind(str, Enum):
     SMS = "sms"
 
 
+KIND_WORDS = {"voice": NumberKind.VOICE.value, "voix": NumberKind.VOICE.value,
+              "v": NumberKind.VOICE.value, "sms": NumberKind.SMS.value,
+              "texto": NumberKind.SMS.value, "text": NumberKind.SMS.value}
+"""What a contact's type may be written as (CSV import, forms): Voix / Voice, SMS / texto."""
+
+
+def parse_kind(text: str | None) -> str | None:
+    """A contact type as stored (`voice` / `sms`); empty is `voice`; None when unknown."""
+    word = (text or "").strip().lower()
+    return NumberKind.VOICE.value if not word else KIND_WORDS.get(word)
+
+
 class Residence(Base):
     __tablename__ = "residences"
 

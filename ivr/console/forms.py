@@ -124,6 +124,17 @@ class ResidentForm(FlaskForm):
     phone2 = StringField(validators=[phone_number])
     phone3 = StringField(validators=[phone_number])
     active = BooleanField()
+    # each number's type, description and Actif (issue 14); a form without them keeps
+    # the defaults: voice, no description, active
+    phone1_kind = ChoiceField(choices=["voice", "sms"], default="voice")
+    phone2_kind = ChoiceField(choices=["voice", "sms"], default="voice")
+    phone3_kind = ChoiceField(choices=["voice", "sms"], default="voice")
+    phone1_description = StringField(validators=[max_length(80)])
+    phone2_description = StringField(validators=[max_length(80)])
+    phone3_description = StringField(validators=[max_length(80)])
+    phone1_active = ChoiceField(choices=["1", "0"], default="1")
+    phone2_active = ChoiceField(choices=["1", "0"], default="1")
+    phone3_active = ChoiceField(choices=["1", "0"], default="1")
 
 
 class ReviewForm(FlaskForm):

@@ -392,6 +392,16 @@ MESSAGES = {
     "console.alert.evacuation.message": "Evacuation order. For your safety, leave your home immediately with your medication and important documents. Follow the instructions of the emergency services. A reception centre is open for people affected.",
 
     # --- SMS alerts and replies (issue 14) ---------------------------------------------
+    "console.contact.number": "Number",
+    "console.contact.kind": "Type",
+    "console.contact.kind.voice": "Voice",
+    "console.contact.kind.sms": "SMS",
+    "console.contact.description": "Description (e.g. Julie's mobile)",
+    "console.contact.inactive": "inactive",
+    "console.contact.opted_out": "texts stopped (STOP)",
+    "import.phone_type": '{column} "{value}" must be voice (voix) or sms',
+    "import.phone_description": '{column}: 80 characters at most',
+    "import.phone_active": '{column} "{value}" must be 1 or 0',
     "sms.reply.stopped": ("City of Saguenay: you will no longer get alerts by text at this "
                           "number. To get them again, reply START. Emergency call line: "
                           "{hotline}."),

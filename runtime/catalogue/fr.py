@@ -396,6 +396,16 @@ MESSAGES = {
     "console.alert.evacuation.message": "Ordre d'évacuation. Pour votre sécurité, quittez immédiatement votre résidence avec vos médicaments et vos documents importants. Suivez les consignes des services d'urgence. Un centre d'accueil est ouvert pour les personnes sinistrées.",
 
     # --- SMS alerts and replies (issue 14) ---------------------------------------------
+    "console.contact.number": "Numéro",
+    "console.contact.kind": "Type",
+    "console.contact.kind.voice": "Voix",
+    "console.contact.kind.sms": "SMS",
+    "console.contact.description": "Description (ex. : cellulaire de Julie)",
+    "console.contact.inactive": "inactif",
+    "console.contact.opted_out": "textos arrêtés (ARRÊT)",
+    "import.phone_type": '{column} « {value} » doit être voix ou sms',
+    "import.phone_description": '{column} : 80 caractères au plus',
+    "import.phone_active": '{column} « {value} » doit être 1 ou 0',
     "sms.reply.stopped": ("Ville de Saguenay : vous ne recevrez plus d'alertes par texto à ce "
                           "numéro. Pour les recevoir de nouveau, répondez REPRISE. Ligne des "
                           "appels d'urgence : {hotline}."),
