@@ -13,6 +13,7 @@ from .language import lang
 
 MIN_PASSWORD_LENGTH = 12
 MAX_MESSAGE_LENGTH = 1000
+MAX_SMS_LENGTH = 1600  # what Twilio carries in one message (10 segments)
 
 
 def required(form, field):
@@ -88,6 +89,10 @@ class CampaignForm(FlaskForm):
     message_en = TextAreaField(validators=[Optional(), max_length(MAX_MESSAGE_LENGTH)])
     audio_url_fr = StringField(validators=[audio_url])
     audio_url_en = StringField(validators=[audio_url])
+    # the short texts for SMS contacts (issue 14); GSM7: accents replaced so that they fit
+    sms_fr = TextAreaField(validators=[max_length(MAX_SMS_LENGTH)])
+    sms_en = TextAreaField(validators=[max_length(MAX_SMS_LENGTH)])
+    sms_gsm7 = BooleanField(default=False)
     priority = ChoiceField(choices=["emergency", "normal"],
                            default="emergency")
     target_all = BooleanField(default=False)
