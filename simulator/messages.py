@@ -4,7 +4,8 @@ number as the scenario says), status callbacks with the scenario's faults, opt-o
 inbound texts posted to the number's Messaging webhook.
 
 Scenario keys, per number (in `numbers`, or in `default`):
-- `sms`: `delivered` (default), `undelivered` (ErrorCode 30003), `failed` (30008),
+- `sms`: `delivered` (default; `undelivered` for a number whose `answer` is `failed`, as before
+  this key existed), `undelivered` (ErrorCode 30003), `failed` (30008),
   `landline` (undelivered, 30006: a landline or a carrier that cannot take SMS),
   `opted_out` (the create request is refused with 21610, as Twilio does for a number that
   texted STOP); a list gives successive texts to that number their own behaviour;
@@ -72,7 +73,8 @@ class Messages:
         spec = self.sim.scenario.spec(to)
         turn = self._turns.get(to, 0)
         self._turns[to] = turn + 1
-        value = spec.get("sms", "delivered")
+        # as before `sms` existed: a number whose calls fail does not take texts either
+        value = spec.get("sms", "undelivered" if spec.get("answer") == "failed" else "delivered")
         if isinstance(value, list):
             value = value[min(turn, len(value) - 1)] if value else "delivered"
         return value, float(spec.get("sms_delay_s", 1.0)), turn
