@@ -139,6 +139,10 @@ class Messages:
         draw = message["rng"].random()
         if draw < scenario.drop_rate:
             entry["fault"] = "dropped"
+            if status in FINAL and message["held"]:  # a reordered report still comes, late
+                message["outbox"].extend(message["held"])
+                message["held"] = None
+                self._pump(message)
             return
         draw -= scenario.drop_rate
         copies = [("POST", url, params)]
@@ -169,7 +173,7 @@ class Messages:
         self.sim.changed.notify_all()
 
     def pending(self) -> bool:
-        return self.under_way > 0 or any(m["sending"] or m["outbox"] for m in self.log)
+        return self.under_way > 0 or any(m.get("sending") or m.get("outbox") for m in self.log)
 
     # -- inbound (a resident texts one of the account's numbers) ---------------------------
     def receive(self, from_: str, to: str, body: str, timeout: float = 10.0) -> dict:

@@ -131,6 +131,7 @@ def test_a_text_in_reaches_the_numbers_webhook_and_its_reply_goes_back(simulator
     [hit] = twiml_app.to("/sms")
     assert hit["signed"] and hit["form"]["Body"] == "ARRÊT" and hit["form"]["From"] == TO
     assert hit["form"]["MessageSid"].startswith("SM") and hit["form"]["NumSegments"] == "1"
+    simulator.wait_idle(timeout=10)  # texts in and replies hold nothing up
     log = requests.get(simulator.url + "/sim/messages", timeout=10).json()
     assert [(m["direction"], m["from"], m["body"]) for m in log] == [
         ("inbound", TO, "ARRÊT"), ("outbound-reply", FROM, "Reçu : ARRÊT")]
