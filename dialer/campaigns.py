@@ -244,8 +244,11 @@ def status(session, campaign_id) -> dict:
     result = {"id": campaign.id, "status": campaign.status, "total": sum(counts.values()),
               "pending": counts.get(Outcome.PENDING.value, 0),
               "in_progress": counts.get(Outcome.IN_PROGRESS.value, 0)}
-    result.update({key: counts.get(key, 0) for key in DELIVERY_STATUSES if key not in result})
+    sms = Outcome.SMS_DELIVERED.value  # issue 14: after the keys the status JSON had before
+    result.update({key: counts.get(key, 0) for key in DELIVERY_STATUSES
+                   if key not in result and key != sms})
     result["confirmed"] = confirmed
+    result[sms] = counts.get(sms, 0)
     result["reached"] = sum(result[key] for key in REACHED)
     result["calls_per_second"] = round(recent / 10.0, 2)
     left = result["pending"] + result["in_progress"]
