@@ -44,7 +44,7 @@ class KillAt:
     worker's reconciler fetches a text whose final callback was dropped, and dies)."""
 
     def __init__(self, point, nth=6):
-        self.point, self.nth, self.creates = point, nth, 0
+        self.point, self.nth, self.creates, self.accepted = point, nth, 0, 0
         self.process, self.killed, self.sid = None, threading.Event(), None
         self.lock = threading.Lock()
 
@@ -65,9 +65,11 @@ class KillAt:
             if (endpoint, method) != ("messages", "POST"):
                 return None
             if phase == "after":
-                if self.creates == self.nth and response.status_code == 201:
-                    self.sid = json.loads(response.get_data())["sid"]
-                    if self.point == "between_create_and_answer":
+                # the Nth text the provider accepted (a refusal, 21610, does not count)
+                if self.point == "between_create_and_answer" and response.status_code == 201:
+                    self.accepted += 1
+                    if self.accepted == self.nth:
+                        self.sid = json.loads(response.get_data())["sid"]
                         self.kill()
                 return None
             self.creates += 1
