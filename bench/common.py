@@ -41,8 +41,8 @@ def number(i: int) -> str:
     return f"+1418{5000000 + i}"
 
 
-def bulk_residences(url: str, count: int, chunk: int = 10_000) -> None:
-    """COUNT active residences with one number each, inserted in bulk."""
+def bulk_residences(url: str, count: int, chunk: int = 10_000, kind: str = "voice") -> None:
+    """COUNT active residences with one number each (of KIND: voice or sms), in bulk."""
     engine = make_engine(url)
     cities = ["CHICOUTIMI", "JONQUIÈRE", "LA BAIE"]
     with engine.begin() as conn:
@@ -56,7 +56,7 @@ def bulk_residences(url: str, count: int, chunk: int = 10_000) -> None:
                  "password_temporary": False, "address_needs_review": False,
                  "name_needs_review": False} for i in ids])
             conn.execute(insert(PhoneNumber), [
-                {"residence_id": i, "e164": number(i), "position": 0, "kind": "voice",
+                {"residence_id": i, "e164": number(i), "position": 0, "kind": kind,
                  "description": "", "active": True, "failed_auth_count": 0} for i in ids])
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT setval(pg_get_serial_sequence('residences', 'id'), "

@@ -13,7 +13,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from runtime import urls
 from runtime.db import sessionmaker_for
 from runtime.twilio_client import make_client
-from models import QUEUED_AT_PROVIDER, CallAttempt
+from models import QUEUED_AT_PROVIDER, AttemptChannel, CallAttempt
 
 from . import defaults
 
@@ -98,6 +98,7 @@ def cancel_queued_calls(app, campaign_id: int) -> int:
     with sessionmaker_for(app)() as session:
         sids = list(session.scalars(select(CallAttempt.sid).where(
             CallAttempt.campaign_id == campaign_id, CallAttempt.sid.is_not(None),
+            CallAttempt.channel == AttemptChannel.VOICE.value,
             CallAttempt.outcome.is_(None), CallAttempt.status.in_(QUEUED_AT_PROVIDER))))
     cancelled = 0
     for sid in sids:

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 EDITABLE = ("title", "message_fr", "message_en", "audio_url_fr", "audio_url_en", "priority",
             "target", "rounds", "retry_delay_s", "ring_timeout_s", "leave_voicemail",
-            "ask_confirmation", "window_start", "window_end", "expires_at")
+            "ask_confirmation", "window_start", "window_end", "expires_at", "sms_fr", "sms_en")
 TRANSITIONS = {
     "launch": ({CampaignStatus.DRAFT.value}, CampaignStatus.RUNNING.value),
     "pause": ({CampaignStatus.RUNNING.value}, CampaignStatus.PAUSED.value),
@@ -63,6 +63,8 @@ def _validate(fields: dict) -> dict:
     if not title:
         raise CampaignError("campaign.error.title")
     fields["title"] = title[:200]
+    for key in ("sms_fr", "sms_en"):  # the SMS texts (issue 14): at most Twilio's 1,600
+        fields[key] = (fields.get(key) or "").strip()[:1600]
     for key in ("message_fr", "message_en", "audio_url_fr", "audio_url_en"):
         fields[key] = (fields.get(key) or "").strip() or ("" if key.startswith("message") else None)
     if not (fields["message_fr"] or fields["message_en"] or fields["audio_url_fr"]
@@ -234,8 +236,11 @@ def status(session, campaign_id) -> dict:
     result = {"id": campaign.id, "status": campaign.status, "total": sum(counts.values()),
               "pending": counts.get(Outcome.PENDING.value, 0),
               "in_progress": counts.get(Outcome.IN_PROGRESS.value, 0)}
-    result.update({key: counts.get(key, 0) for key in DELIVERY_STATUSES if key not in result})
+    sms = Outcome.SMS_DELIVERED.value  # issue 14: after the keys the status JSON had before
+    result.update({key: counts.get(key, 0) for key in DELIVERY_STATUSES
+                   if key not in result and key != sms})
     result["confirmed"] = confirmed
+    result[sms] = counts.get(sms, 0)
     result["reached"] = sum(result[key] for key in REACHED)
     result["calls_per_second"] = round(recent / 10.0, 2)
     left = result["pending"] + result["in_progress"]

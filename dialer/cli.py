@@ -64,6 +64,8 @@ def _street(text: str) -> dict:
 @click.option("--audio-fr", help="Recording (http(s) URL of an MP3/WAV) played instead of the "
                                  "French text.")
 @click.option("--audio-en", help="Recording played instead of the English text.")
+@click.option("--sms-fr", default="", help="Short text for French-speaking SMS contacts.")
+@click.option("--sms-en", default="", help="Short text for English-speaking SMS contacts.")
 @click.option("--priority", type=click.Choice(["emergency", "normal"]), default="normal",
               show_default=True)
 @click.option("--city", "cities", multiple=True, help="City or sector (repeatable).")
@@ -80,7 +82,8 @@ def _street(text: str) -> dict:
 @click.option("--window", help="Calling window of a normal campaign, e.g. 08:00-21:00.")
 @click.option("--expires-in", type=int, help="Minutes after which the campaign ends.")
 @with_appcontext
-def create_command(title, message_fr, message_en, audio_fr, audio_en, priority, cities, streets,
+def create_command(title, message_fr, message_en, audio_fr, audio_en, sms_fr, sms_en, priority,
+                   cities, streets,
                    postal_prefixes, list_file, rounds, retry_delay, ring_timeout, no_voicemail,
                    no_confirmation, window, expires_in):
     """Create a draft campaign (all active residences unless a target is given); prints its id."""
@@ -95,7 +98,8 @@ def create_command(title, message_fr, message_en, audio_fr, audio_en, priority, 
     if targeting.is_empty(target) and list_file is None:
         target["all"] = True
     fields = dict(title=title, message_fr=message_fr, message_en=message_en,
-                  audio_url_fr=audio_fr, audio_url_en=audio_en, priority=priority,
+                  audio_url_fr=audio_fr, audio_url_en=audio_en, sms_fr=sms_fr, sms_en=sms_en,
+                  priority=priority,
                   target=target, rounds=rounds, retry_delay_s=retry_delay,
                   ring_timeout_s=ring_timeout, leave_voicemail=not no_voicemail,
                   ask_confirmation=not no_confirmation)

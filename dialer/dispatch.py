@@ -33,11 +33,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, insert, select, text, update
 
 from runtime.db import relaxed_commit
-from models import (LIVE_CALL_STATUSES, AttemptStatus, CallAttempt, Campaign, CampaignStatus,
-                    Delivery, Outcome, PhoneNumber, Priority, Residence, utcnow)
-from models.residence import NumberKind
+from models import (LIVE_CALL_STATUSES, AttemptChannel, AttemptStatus, CallAttempt, Campaign,
+                    CampaignStatus, Delivery, Outcome, Priority, Residence, utcnow)
 
 from . import defaults
+from .contacts import contacts_of
 
 CAP_LOCK_KEY = 4181  # pg_advisory_xact_lock key of claims under the in-progress cap
 
@@ -59,6 +59,8 @@ class CampaignView(NamedTuple):
     ring_timeout_s: int
     has_fr: bool
     has_en: bool
+    texts: tuple[str, str] = ("", "")
+    """The SMS body in French and in English (the short text, else the voice message)."""
 
 
 def eligible_campaigns(session, timezone: str, now: datetime | None = None) -> list[CampaignView]:
@@ -68,15 +70,15 @@ def eligible_campaigns(session, timezone: str, now: datetime | None = None) -> l
         Campaign.status == CampaignStatus.RUNNING.value).order_by(
         case((Campaign.priority == Priority.EMERGENCY.value, 0), else_=1), Campaign.launched_at,
         Campaign.id)).all()
-    return [CampaignView(c.id, c.priority, c.ring_timeout_s, bool(c.message_fr or c.audio_url_fr),
-                         bool(c.message_en or c.audio_url_en))
-            for c in campaigns if in_window(c, now, timezone)
+    return [view_of(c) for c in campaigns if in_window(c, now, timezone)
             and (c.expires_at is None or c.expires_at > now)]
 
 
 def view_of(c: Campaign) -> CampaignView:
+    fr = c.sms_fr or c.sms_en or c.message_fr or c.message_en or c.title
+    en = c.sms_en or c.sms_fr or c.message_en or c.message_fr or c.title
     return CampaignView(c.id, c.priority, c.ring_timeout_s, bool(c.message_fr or c.audio_url_fr),
-                        bool(c.message_en or c.audio_url_en))
+                        bool(c.message_en or c.audio_url_en), (fr, en))
 
 
 def claim_margin(lease_s: float) -> float:
@@ -85,20 +87,28 @@ def claim_margin(lease_s: float) -> float:
 
 
 class Job:
-    """One claimed call to place; `deadline` (time.monotonic) is when, still without a call
-    slot, the claim must be given back."""
+    """One claimed call (or text, CHANNEL `sms`, with its BODY) to place; `deadline`
+    (time.monotonic) is when, still without a slot, the claim must be given back. OPTED_OUT: an
+    SMS contact that texted STOP: settled without being texted."""
 
     def __init__(self, attempt_id, token, delivery_id, campaign_id, to, language, ring, priority,
-                 deadline=float("inf")):
+                 deadline=float("inf"), channel=AttemptChannel.VOICE.value, body="",
+                 opted_out=False):
         self.attempt_id, self.token, self.delivery_id = attempt_id, token, delivery_id
         self.campaign_id, self.to, self.language = campaign_id, to, language
         self.ring_timeout_s, self.priority, self.deadline = ring, priority, deadline
+        self.channel, self.body, self.opted_out = channel, body, opted_out
+
+    @property
+    def texts(self) -> bool:
+        return self.channel == AttemptChannel.SMS.value
 
 
 def _live_calls():
     """How many calls are in progress for the whole account: claimed and not yet over."""
     return select(func.count(CallAttempt.id)).where(
-        CallAttempt.status.in_(LIVE_CALL_STATUSES), CallAttempt.outcome.is_(None))
+        CallAttempt.status.in_(LIVE_CALL_STATUSES), CallAttempt.outcome.is_(None),
+        CallAttempt.channel == AttemptChannel.VOICE.value)
 
 
 def claim(session, campaign: "CampaignView | Campaign", lease_s: float,
@@ -125,38 +135,41 @@ def claim(session, campaign: "CampaignView | Campaign", lease_s: float,
                                Delivery.status == Outcome.PENDING.value, *conditions)
         .values(status=Outcome.IN_PROGRESS.value,
                 lease_until=now + timedelta(seconds=lease_s), updated_at=now)
-        .returning(Delivery.id, Delivery.residence_id, Delivery.round, Delivery.number_index)
+        .returning(Delivery.id, Delivery.residence_id, Delivery.round, Delivery.number_index,
+                   Delivery.voice_fallback)
     ).first()
     if row is None:
         session.rollback()
         return None
-    found = session.execute(select(PhoneNumber.e164, Residence.language).join(
-        Residence, Residence.id == PhoneNumber.residence_id).where(
-        PhoneNumber.residence_id == row.residence_id, PhoneNumber.active.is_(True),
-        PhoneNumber.kind == NumberKind.VOICE.value).order_by(PhoneNumber.position,
-                                                             PhoneNumber.id)).all()
-    numbers = [n.e164 for n in found]
-    if row.number_index >= len(numbers):
+    contacts = contacts_of(session, row.residence_id)
+    if row.number_index >= len(contacts):
         # the residence lost its numbers since launch: nothing left to try
         session.execute(update(Delivery).where(Delivery.id == row.id).values(
             status=Outcome.FAILED.value, best_outcome=Outcome.FAILED.value, lease_until=None))
         session.commit()
         return None
-    language = found[0].language
-    if not campaign.has_en:
-        language = "fr"
-    elif not campaign.has_fr:
-        language = "en"
-    token, to = secrets.token_urlsafe(24), numbers[row.number_index]
+    contact = contacts[row.number_index]
+    texts = contact.texts and not row.voice_fallback
+    language = resident_language = session.scalar(select(Residence.language).where(
+        Residence.id == row.residence_id))
+    if not texts:
+        if not campaign.has_en:
+            language = "fr"
+        elif not campaign.has_fr:
+            language = "en"
+    language = language if language in ("fr", "en") else "fr"
+    channel = AttemptChannel.SMS.value if texts else AttemptChannel.VOICE.value
+    token, to = secrets.token_urlsafe(24), contact.e164
     attempt_id = session.execute(insert(CallAttempt).values(
         delivery_id=row.id, campaign_id=campaign.id, to_number=to, round=row.round,
-        number_index=row.number_index, token=token, purpose="alert",
+        number_index=row.number_index, token=token, purpose="alert", channel=channel,
         status=AttemptStatus.CREATING.value)
         .returning(CallAttempt.id)).scalar_one()   # a plain INSERT: no unit of work to flush
     session.commit()
-    return Job(attempt_id, token, row.id, campaign.id, to,
-               language if language in ("fr", "en") else "fr", campaign.ring_timeout_s,
-               campaign.priority, started + lease_s - claim_margin(lease_s))
+    body = campaign.texts[1 if resident_language == "en" else 0] if texts else ""
+    return Job(attempt_id, token, row.id, campaign.id, to, language, campaign.ring_timeout_s,
+               campaign.priority, started + lease_s - claim_margin(lease_s), channel=channel,
+               body=body, opted_out=texts and contact.opted_out)
 
 
 def mark_requested(session, attempt_id: int, at: datetime) -> bool:

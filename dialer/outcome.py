@@ -3,6 +3,7 @@
 Per call and per residence:
 - `human`: a person answered (Twilio's AnsweredBy `human` or `unknown`): reached.
 - `voicemail`: an answering machine took the whole message after its beep: reached.
+- `sms_delivered`: an SMS contact's text was delivered (MessageStatus `delivered`): reached.
 - `busy`: the line was busy.
 - `no_answer`: it rang for the ring time, nobody answered.
 - `failed`: invalid number, carrier failure, or a fax machine answered.
@@ -15,12 +16,14 @@ from models import REACHED, AttemptStatus, Outcome
 
 MACHINE_ANSWERS = ("machine_end_beep", "machine_end_silence", "machine_end_other",
                    "machine_start")
-RANK = {Outcome.HUMAN.value: 5, Outcome.VOICEMAIL.value: 4, Outcome.BUSY.value: 3,
+RANK = {Outcome.HUMAN.value: 6, Outcome.SMS_DELIVERED.value: 5, Outcome.VOICEMAIL.value: 4,
+        Outcome.BUSY.value: 3,
         Outcome.NO_ANSWER.value: 2, Outcome.FAILED.value: 1, Outcome.CANCELLED.value: 0}
 
 
 def best(*outcomes: str | None) -> str | None:
-    """The best of OUTCOMES: human > voicemail > busy > no_answer > failed > cancelled."""
+    """The best of OUTCOMES: human > sms_delivered > voicemail > busy > no_answer > failed >
+    cancelled."""
     known = [o for o in outcomes if o in RANK]
     return max(known, key=RANK.__getitem__) if known else None
 

@@ -11,19 +11,25 @@ Each pass (any number of workers may run it at once; every change is conditional
   for its lease alone: its thread may be placing the call right now;
 - fetches calls whose final callback never came (past ring time + margin), and answered calls
   still waiting for AMD's verdict, and settles them from the REST API's answer.
+Texts (attempts of channel `sms`) go the same way, through the Messages API: a lost create
+answer is resolved by listing the messages to that number, and a text with no final status
+`DIALER_SMS_FINAL_GRACE_S` after it was sent is fetched.
 """
 import logging
 from datetime import timedelta
 
 from sqlalchemy import exists, or_, select, update
 
-from models import (FINAL_CALL_STATUSES, UNCONFIRMED, AttemptStatus, CallAttempt, Campaign,
-                    CampaignStatus, Delivery, Outcome, audit, utcnow)
+from models import (FINAL_CALL_STATUSES, UNCONFIRMED, AttemptChannel, AttemptStatus, CallAttempt,
+                    Campaign, CampaignStatus, Delivery, Outcome, audit, utcnow)
 from runtime.pacing import redis_for
 
 from . import defaults, settle
 from .calls import cancel_queued_calls, fetch_call, find_lost_call
 from .campaigns import finalize_pending
+from .texts import SMS_FINAL_GRACE_S, fetch_text, find_lost_text
+
+SMS = AttemptChannel.SMS.value
 
 log = logging.getLogger(__name__)
 OPEN = (Outcome.PENDING.value, Outcome.IN_PROGRESS.value)
@@ -111,7 +117,7 @@ def _resolve_ambiguous(app, session) -> int:
     # plain rows: what each attempt was when chosen (a commit below must not reload them)
     attempts = session.execute(select(
         CallAttempt.id, CallAttempt.to_number, CallAttempt.created_at, CallAttempt.requested_at,
-        CallAttempt.delivery_id).where(
+        CallAttempt.delivery_id, CallAttempt.channel).where(
         CallAttempt.outcome.is_(None), CallAttempt.sid.is_(None), or_(
             (CallAttempt.status == AttemptStatus.AMBIGUOUS.value)
             & (CallAttempt.requested_at < now - timedelta(seconds=wait)),
@@ -126,8 +132,9 @@ def _resolve_ambiguous(app, session) -> int:
         taken = set(session.scalars(select(CallAttempt.sid).where(
             CallAttempt.to_number == attempt.to_number, CallAttempt.sid.is_not(None),
             CallAttempt.created_at >= attempt.created_at - timedelta(hours=1))))
+        find = find_lost_text if attempt.channel == SMS else find_lost_call
         try:
-            call = find_lost_call(app, attempt.to_number, attempt.created_at, taken)
+            call = find(app, attempt.to_number, attempt.created_at, taken)
         except Exception as error:  # noqa: BLE001 - the provider cannot answer now: next pass
             log.warning("attempt %s: cannot list calls to resolve it: %s", attempt.id, error)
             continue
@@ -143,9 +150,12 @@ def _resolve_ambiguous(app, session) -> int:
             session.execute(update(CallAttempt).where(CallAttempt.id == attempt.id,
                                                       CallAttempt.requested_at.is_(None))
                             .values(requested_at=attempt.created_at))
-            log.info("attempt %s: lost create answer resolved, call %s (%s)", attempt.id,
-                     call.sid, call.status)
-            _apply_fetched(session, attempt.id, call)
+            log.info("attempt %s: lost create answer resolved, %s %s (%s)", attempt.id,
+                     attempt.channel, call.sid, call.status)
+            if attempt.channel == SMS:
+                _apply_fetched_text(session, attempt.id, call)
+            else:
+                _apply_fetched(session, attempt.id, call)
         session.commit()
         resolved += 1
     return resolved
@@ -162,20 +172,37 @@ def _apply_fetched(session, attempt_id: int, call) -> None:
             CallAttempt.status.in_(UNCONFIRMED)).values(status=call.status))
 
 
+def _apply_fetched_text(session, attempt_id: int, message) -> None:
+    code = message.error_code
+    settle.record_message(session, attempt_id, message.status, sid=message.sid,
+                          error_code=int(code) if code not in (None, "") else None)
+
+
 def _settle_missing(app, session) -> int:
     now = utcnow()
     grace = defaults.setting(app, "DIALER_FINAL_CALLBACK_GRACE_S", defaults.FINAL_CALLBACK_GRACE_S)
     amd_grace = defaults.setting(app, "DIALER_AMD_GRACE_S", defaults.AMD_GRACE_S)
+    sms_grace = defaults.setting(app, "DIALER_SMS_FINAL_GRACE_S", SMS_FINAL_GRACE_S)
     rows = session.execute(select(CallAttempt.id, CallAttempt.sid, CallAttempt.status,
                                   CallAttempt.requested_at, CallAttempt.ended_at,
-                                  Campaign.ring_timeout_s).join(
+                                  CallAttempt.channel, Campaign.ring_timeout_s).join(
         Campaign, Campaign.id == CallAttempt.campaign_id).where(
         CallAttempt.outcome.is_(None), CallAttempt.sid.is_not(None),
         CallAttempt.requested_at < now - timedelta(seconds=min(
-            grace, amd_grace, defaults.setting(app, "DIALER_FINAL_CALLBACK_AFTER_S", grace))))
+            grace, amd_grace, sms_grace,
+            defaults.setting(app, "DIALER_FINAL_CALLBACK_AFTER_S", grace))))
         .order_by(CallAttempt.id).limit(500)).all()
     fetched = 0
     for row in rows:
+        if row.channel == SMS:
+            if row.requested_at < now - timedelta(seconds=sms_grace) \
+                    and _fetch_allowed(app, row.id, sms_grace):
+                message = fetch_text(app, row.sid)
+                if message is not None:
+                    _apply_fetched_text(session, row.id, message)
+                    session.commit()
+                    fetched += 1
+            continue
         if row.status == AttemptStatus.COMPLETED.value:
             due = row.ended_at is None or row.ended_at < now - timedelta(seconds=amd_grace)
         else:

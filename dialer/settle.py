@@ -11,22 +11,20 @@ from typing import Any
 
 from sqlalchemy import and_, func, select, update
 
-from models import (FINAL_CALL_STATUSES, AttemptStatus, CallAttempt, Campaign, CampaignStatus,
-                    Delivery, Outcome, PhoneNumber, utcnow)
-from models.residence import NumberKind
+from models import (FINAL_CALL_STATUSES, FINAL_MESSAGE_STATUSES, MESSAGE_PROGRESS, AttemptStatus,
+                    CallAttempt, Campaign, CampaignStatus, Delivery, Outcome, PhoneNumber, utcnow)
 
+from .contacts import contacts_of
 from .outcome import MACHINE_ANSWERS, best, call_outcome, is_reached
+from .texts import LANDLINE_ERRORS, OPTED_OUT_ERROR
 
 log = logging.getLogger(__name__)
 ACTIVE = (CampaignStatus.RUNNING.value, CampaignStatus.PAUSED.value)
 
 
 def numbers_of(session, residence_id: int) -> list[str]:
-    """The residence's callable numbers, in calling order."""
-    return list(session.scalars(select(PhoneNumber.e164).where(
-        PhoneNumber.residence_id == residence_id, PhoneNumber.active.is_(True),
-        PhoneNumber.kind == NumberKind.VOICE.value).order_by(PhoneNumber.position,
-                                                             PhoneNumber.id)))
+    """The residence's contacts' numbers (voice and SMS), in calling order."""
+    return [c.e164 for c in contacts_of(session, residence_id)]
 
 
 def _update(*where, table=CallAttempt):
@@ -143,8 +141,62 @@ def record_confirmation(session, attempt_id: int) -> None:
                         .values(confirmed=True, updated_at=utcnow()))
 
 
-def settle(session, attempt_id: int, outcome: str) -> str | None:
-    """Give the attempt its OUTCOME (once) and move its residence on; the outcome or None."""
+def record_message(session, attempt: int | str, message_status: str, sid: str | None = None,
+                   error_code: int | None = None) -> str | None:
+    """A text's MessageStatus (callback or fetch), in any order and any number of times: a
+    non-final one only moves forward (queued < sending < sent) and never over a final one; the
+    first final one settles the attempt (delivered: reached; undelivered / failed: the next
+    contact, or a voice call to the same number for a landline error; 21610: the contact is
+    opted out). Returns the outcome when this report settled the attempt."""
+    if message_status not in FINAL_MESSAGE_STATUSES:
+        rank = MESSAGE_PROGRESS.get(message_status)
+        if rank is None:
+            return None  # accepted, scheduled, receiving...: nothing we track
+        values: dict[str, Any] = {"status": message_status, "sequence_number": rank}
+        if sid:
+            values["sid"] = func.coalesce(CallAttempt.sid, sid)
+        moved = session.execute(_update(
+            _attempt(attempt), CallAttempt.outcome.is_(None),
+            CallAttempt.status.not_in(FINAL_MESSAGE_STATUSES + (AttemptStatus.VOID.value,)),
+            CallAttempt.sequence_number < rank).values(**values))
+        if moved.rowcount != 1 and sid:
+            bind_sid(session, attempt, sid)
+        return None
+    values = {"status": message_status, "ended_at": utcnow()}
+    if sid:
+        values["sid"] = func.coalesce(CallAttempt.sid, sid)
+    if error_code:
+        values["error"] = str(error_code)
+    row = session.execute(_update(
+        _attempt(attempt), CallAttempt.outcome.is_(None),
+        CallAttempt.status.not_in(FINAL_MESSAGE_STATUSES + (AttemptStatus.VOID.value,)))
+        .values(**values).returning(CallAttempt.id, CallAttempt.to_number)).first()
+    if row is None:  # repeated, late, or for a settled text
+        if sid:
+            bind_sid(session, attempt, sid)
+        return None
+    if message_status == AttemptStatus.DELIVERED.value:
+        return settle(session, row.id, Outcome.SMS_DELIVERED.value)
+    if error_code == OPTED_OUT_ERROR:
+        opt_out(session, row.to_number)
+    return settle(session, row.id, Outcome.FAILED.value,
+                  voice_fallback=error_code in LANDLINE_ERRORS)
+
+
+def opt_out(session, e164: str, out: bool = True) -> int:
+    """Turn that contact's SMS off (ARRÊT, STOP, 21610) or back on; the rows changed."""
+    if out:
+        return session.execute(_update(PhoneNumber.e164 == e164,
+                                       PhoneNumber.sms_opted_out_at.is_(None), table=PhoneNumber)
+                               .values(sms_opted_out_at=utcnow())).rowcount
+    return session.execute(_update(PhoneNumber.e164 == e164,
+                                   PhoneNumber.sms_opted_out_at.is_not(None), table=PhoneNumber)
+                           .values(sms_opted_out_at=None)).rowcount
+
+
+def settle(session, attempt_id: int, outcome: str, voice_fallback: bool = False) -> str | None:
+    """Give the attempt its OUTCOME (once) and move its residence on; the outcome or None.
+    VOICE_FALLBACK: a text that a landline could not take: the same number is called next."""
     attempt = session.execute(_update(CallAttempt.id == attempt_id, CallAttempt.outcome.is_(None))
                               .values(outcome=outcome)
                               .returning(CallAttempt.id, CallAttempt.delivery_id,
@@ -154,7 +206,7 @@ def settle(session, attempt_id: int, outcome: str) -> str | None:
     if attempt is None:
         return None
     if attempt.delivery_id is not None:
-        _advance(session, attempt, outcome)
+        _advance(session, attempt, outcome, voice_fallback)
     return outcome
 
 
@@ -183,7 +235,7 @@ def void_attempt(session, attempt_id: int, reason: str, unrequested: bool = Fals
     return True
 
 
-def _advance(session, attempt, outcome: str) -> None:
+def _advance(session, attempt, outcome: str, voice_fallback: bool = False) -> None:
     """Move the residence of ATTEMPT (a row of settle's RETURNING) on after OUTCOME."""
     now = utcnow()
     delivery = session.execute(select(
@@ -192,7 +244,8 @@ def _advance(session, attempt, outcome: str) -> None:
         .where(Delivery.id == attempt.delivery_id)).one()
     values = {"best_outcome": best(delivery.best_outcome, outcome), "updated_at": now,
               "last_number": attempt.to_number, "last_call_sid": attempt.sid,
-              "last_attempt_at": attempt.requested_at or attempt.created_at, "lease_until": None}
+              "last_attempt_at": attempt.requested_at or attempt.created_at, "lease_until": None,
+              "voice_fallback": False}
     current = and_(Delivery.id == attempt.delivery_id,
                    Delivery.status == Outcome.IN_PROGRESS.value,
                    Delivery.round == attempt.round,
@@ -201,6 +254,8 @@ def _advance(session, attempt, outcome: str) -> None:
         values.update(status=outcome, reached_number=attempt.to_number)
     elif delivery.campaign_status not in ACTIVE or outcome == Outcome.CANCELLED.value:
         values["status"] = values["best_outcome"] or Outcome.CANCELLED.value
+    elif voice_fallback:  # the same contact again, by voice, at once
+        values.update(status=Outcome.PENDING.value, voice_fallback=True, next_attempt_at=now)
     else:
         count = len(numbers_of(session, delivery.residence_id))
         if attempt.number_index + 1 < count:
@@ -221,4 +276,4 @@ def _advance(session, attempt, outcome: str) -> None:
 
 
 __all__ = ["record_progress", "record_final", "record_amd", "record_confirmation", "settle",
-           "void_attempt", "numbers_of", "bind_sid"]
+           "void_attempt", "numbers_of", "bind_sid", "record_message", "opt_out"]

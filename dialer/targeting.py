@@ -19,7 +19,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from models import PhoneNumber, Residence
 from models.phone import InvalidPhone, to_e164
 from models.refusal import Refusal
-from models.residence import NumberKind
 from runtime.db import get_session
 
 CRITERIA = ("cities", "streets", "postal_prefixes", "residence_ids")
@@ -104,9 +103,9 @@ def condition(session: Session, target: dict | None):
 
 
 def callable_number_exists():
-    """The residence has at least one active voice number."""
+    """The residence has at least one active contact (voice or SMS: dialer/contacts.py)."""
     return exists().where(PhoneNumber.residence_id == Residence.id,
-                          PhoneNumber.active.is_(True), PhoneNumber.kind == NumberKind.VOICE.value)
+                          PhoneNumber.active.is_(True))
 
 
 def count_targets(session: Session, target: dict | None) -> int:

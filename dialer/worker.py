@@ -33,7 +33,8 @@ from runtime import metrics
 from runtime.db import sessionmaker_for
 from runtime.logs import ids
 from runtime.outbox_relay import Relay, relay_once
-from runtime.pacing import PacingTimeout, acquire, emergency_waiting, redis_for
+from runtime.pacing import (PacingTimeout, acquire, acquire_message, emergency_waiting, mps,
+                            redis_for)
 from runtime.pacing import cps as pacing_cps
 from runtime.queue import QUEUES, get_queue, set_job_app
 
@@ -42,6 +43,7 @@ from .dispatch import CampaignView
 from .calls import (client_for, hang_up_or_redirect, is_definite_refusal, is_rate_limited,
                     place_call)
 from .gauges import StateCollector
+from .texts import LANDLINE_ERRORS, OPTED_OUT_ERROR, error_code, send_text
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,7 @@ class Dialer:
     def __init__(self, app, threads: int | None = None, reconcile_interval: float | None = None,
                  on_failure=None):
         self.app = app
-        cps = pacing_cps(app)
+        cps = max(pacing_cps(app), mps(app))
         self.threads = threads or defaults.setting(app, "DIALER_THREADS",
                                            max(2, min(64, int(cps * 0.6) + 2)))
         self.reconcile_interval = reconcile_interval or defaults.setting(
@@ -277,16 +279,17 @@ class Dialer:
         return None
 
     def _wait_for_slot(self, job) -> str | None:
-        """Take a slot of the account's CPS, right before the request (so the provider sees
-        the same spacing); None when taken, else why not (stopping, or no slot before the
-        claim's deadline). Redis's connection errors go up to the caller."""
+        """Take a slot of the account's CPS (MPS for a text), right before the request (so the
+        provider sees the same spacing); None when taken, else why not (stopping, or no slot
+        before the claim's deadline). Redis's connection errors go up to the caller."""
+        take = acquire_message if job.texts else acquire
         while not self.stopping.is_set():
             left = job.deadline - time.monotonic()
             if left <= 0:
                 return "no call slot within the claim's lease"
             try:
-                metrics.pacing_waited(job.priority, acquire(self.app, job.priority,
-                                                            timeout=min(2.0, left)))
+                metrics.pacing_waited(job.priority, take(self.app, job.priority,
+                                                         timeout=min(2.0, left)))
                 return None
             except PacingTimeout:
                 continue
@@ -295,9 +298,34 @@ class Dialer:
     def _running(self, session, job) -> bool:
         return job.campaign_id in {c.id for c in self._eligible(session)}
 
+    def _create(self, job) -> str:
+        """The provider's create request for JOB (a call, or a text); the SID."""
+        if job.texts:
+            return send_text(self.app, job.token, job.to, job.body)
+        return place_call(self.app, job.token, job.to, job.language, job.ring_timeout_s)
+
+    def _refused(self, session, job, error, sent) -> None:
+        """A definite 4xx refusal: that contact failed (a text refused as to a landline: the
+        same number is called instead; 21610: the contact is opted out). Not committed."""
+        code = error_code(error)
+        session.execute(update(CallAttempt).where(CallAttempt.id == job.attempt_id)
+                        .values(status=AttemptStatus.FAILED.value, requested_at=sent,
+                                error=str(error)[:255]))
+        if job.texts and code == OPTED_OUT_ERROR:
+            settle.opt_out(session, job.to)
+        settle.settle(session, job.attempt_id, Outcome.FAILED.value,
+                      voice_fallback=job.texts and code in LANDLINE_ERRORS)
+
     def _place(self, session, job) -> None:
         if not self._running(session, job):
             self._release(session, job, "campaign no longer running")
+            return
+        if job.texts and job.opted_out:  # texted STOP: never texted until REPRISE / START
+            session.execute(update(CallAttempt).where(CallAttempt.id == job.attempt_id)
+                            .values(status=AttemptStatus.FAILED.value,
+                                    error=f"opted out ({OPTED_OUT_ERROR})"))
+            settle.settle(session, job.attempt_id, Outcome.FAILED.value)
+            session.commit()
             return
         backoffs = list(defaults.setting(self.app, "DIALER_RATE_LIMIT_BACKOFF_S",
                                          defaults.RATE_LIMIT_BACKOFF_S))
@@ -316,7 +344,7 @@ class Dialer:
                 self._release(session, job, "claim lost before its call slot")
                 return
             try:
-                sid = place_call(self.app, job.token, job.to, job.language, job.ring_timeout_s)
+                sid = self._create(job)
                 break
             except Exception as error:  # noqa: BLE001 - refused, rate limited or ambiguous
                 if is_rate_limited(error):
@@ -329,14 +357,12 @@ class Dialer:
                         continue
                     settle.void_attempt(session, job.attempt_id, "rate limited (429)")
                 elif is_definite_refusal(error):
-                    log.warning("call to %s refused by the provider: %s", job.to, error)
-                    session.execute(update(CallAttempt).where(CallAttempt.id == job.attempt_id)
-                                    .values(status=AttemptStatus.FAILED.value, requested_at=sent,
-                                            error=str(error)[:255]))
-                    settle.settle(session, job.attempt_id, Outcome.FAILED.value)
+                    log.warning("%s to %s refused by the provider: %s", job.channel, job.to,
+                                error)
+                    self._refused(session, job, error, sent)
                 else:
-                    log.warning("call to %s: create answer lost (%s); ambiguous until resolved",
-                                job.to, error.__class__.__name__)
+                    log.warning("%s to %s: create answer lost (%s); ambiguous until resolved",
+                                job.channel, job.to, error.__class__.__name__)
                     session.execute(update(CallAttempt).where(
                         CallAttempt.id == job.attempt_id,
                         CallAttempt.status == AttemptStatus.CREATING.value)
@@ -358,7 +384,7 @@ class Dialer:
         session.commit()
         self.placed += 1
         self._note_placed(job, sid)
-        if outcome == Outcome.VOID.value:
+        if outcome == Outcome.VOID.value and not job.texts:
             # cannot happen since mark_requested (kept as the last safety net): never let a
             # call ring for an attempt given up
             log.error("call %s placed after its attempt was given up; hanging it up", sid)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Channel, PhoneNumber, Residence, audit, utcnow
+from models.residence import parse_kind
 from models.phone import InvalidPhone, to_e164
 
 from .csv_import import ImportReport, RowError, import_with_progress_bar, read_rows, run_import
@@ -14,8 +15,14 @@ from runtime.db import get_session
 from runtime.i18n import explain
 
 COLUMNS = ["last_name", "first_name", "language", "phone", "phone2", "phone3", "civic_number",
-           "street", "apartment", "city", "postal_code", "active"]
+           "street", "apartment", "city", "postal_code", "active"]  # + CONTACT_COLUMNS
 REQUIRED = ["last_name", "phone", "civic_number", "street", "city"]
+PHONE_COLUMNS = ("phone", "phone2", "phone3")
+CONTACT_SUFFIXES = ("_type", "_description", "_active")
+"""Optional columns of each number (issue 14): `phone_type` (voix / voice / sms / texto; empty
+= voix), `phone_description` (80 characters), `phone_active` (1 / 0; empty = 1); the same with
+phone2_ and phone3_. Files without them import as before (voice numbers, active)."""
+CONTACT_COLUMNS = [c + s for c in PHONE_COLUMNS for s in CONTACT_SUFFIXES]
 
 
 def normalize_postal_code(text: str) -> str:
@@ -39,8 +46,8 @@ def residence_from_row(session: Session, row: dict, seen: set[str]) -> Residence
     active = row.get("active", "1") or "1"
     if active not in ("0", "1"):
         raise RowError("active", value=active)
-    numbers = []
-    for column in ("phone", "phone2", "phone3"):
+    numbers, contacts = [], []
+    for column in PHONE_COLUMNS:
         if row.get(column):
             try:
                 e164 = to_e164(row[column])
@@ -52,16 +59,32 @@ def residence_from_row(session: Session, row: dict, seen: set[str]) -> Residence
             if owner is not None:
                 raise RowError("phone_taken", column=column, value=row[column], owner=owner)
             numbers.append(e164)
+            contacts.append(contact_from_row(row, column))
     residence = Residence(
         last_name=row["last_name"], first_name=row.get("first_name", ""), language=language,
         civic_number=row["civic_number"], street=row["street"],
         apartment=row.get("apartment", ""), city=row["city"].upper(),
         postal_code=normalize_postal_code(row.get("postal_code", "")),
         active=active == "1", registered_via=Channel.IMPORT.value)
-    residence.phones = [PhoneNumber(e164=n, position=i, verified_at=utcnow())
-                        for i, n in enumerate(numbers)]
+    residence.phones = [PhoneNumber(e164=n, position=i, verified_at=utcnow(), **contact)
+                        for i, (n, contact) in enumerate(zip(numbers, contacts))]
     seen.update(numbers)
     return residence
+
+
+def contact_from_row(row: dict, column: str) -> dict:
+    """The type, description and Actif flag of COLUMN's number (PhoneNumber fields), or
+    RowError."""
+    kind = parse_kind(row.get(column + "_type"))
+    if kind is None:
+        raise RowError("phone_type", column=column + "_type", value=row[column + "_type"])
+    description = row.get(column + "_description") or ""
+    if len(description) > 80:
+        raise RowError("phone_description", column=column + "_description")
+    active = row.get(column + "_active") or "1"
+    if active not in ("0", "1"):
+        raise RowError("phone_active", column=column + "_active", value=active)
+    return {"kind": kind, "description": description, "active": active == "1"}
 
 
 def import_residents(session: Session, stream, actor: str = "cli", progress=None) -> ImportReport:
@@ -96,6 +119,7 @@ def residence_as_dict(r: Residence) -> dict:
         "address_needs_review": r.address_needs_review, "name_needs_review": r.name_needs_review,
         "phones": [{"number": p.e164, "position": p.position, "kind": p.kind,
                     "description": p.description, "active": p.active,
+                    "sms_opted_out": p.sms_opted_out_at is not None,
                     "verified": p.verified_at is not None} for p in r.phones],
     }
 

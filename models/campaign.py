@@ -39,11 +39,13 @@ class Outcome(str, Enum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     VOID = "void"  # an attempt given up before its call was placed (never a residence's)
+    SMS_DELIVERED = "sms_delivered"  # an SMS contact's message was delivered
 
 
-REACHED = (Outcome.HUMAN.value, Outcome.VOICEMAIL.value)
+REACHED = (Outcome.HUMAN.value, Outcome.VOICEMAIL.value, Outcome.SMS_DELIVERED.value)
 """The outcomes that count a residence as reached."""
-DELIVERY_STATUSES = (Outcome.HUMAN.value, Outcome.VOICEMAIL.value, Outcome.NO_ANSWER.value,
+DELIVERY_STATUSES = (Outcome.HUMAN.value, Outcome.VOICEMAIL.value, Outcome.SMS_DELIVERED.value,
+                     Outcome.NO_ANSWER.value,
                      Outcome.BUSY.value, Outcome.FAILED.value, Outcome.CANCELLED.value,
                      Outcome.PENDING.value, Outcome.IN_PROGRESS.value)
 """What a residence's delivery can show, in the order the console lists them."""
@@ -63,6 +65,17 @@ class AttemptStatus(str, Enum):
     FAILED = "failed"
     CANCELED = "canceled"
     VOID = "void"  # given up before its call was placed
+    # a message's own statuses (Twilio's MessageStatus); queued and failed are shared
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+
+
+class Channel(str, Enum):
+    """What an attempt is: a voice call or an SMS."""
+    VOICE = "voice"
+    SMS = "sms"
 
 
 FINAL_CALL_STATUSES = (AttemptStatus.COMPLETED.value, AttemptStatus.BUSY.value,
@@ -76,6 +89,13 @@ QUEUED_AT_PROVIDER = UNCONFIRMED + (AttemptStatus.QUEUED.value, AttemptStatus.IN
 LIVE_CALL_STATUSES = QUEUED_AT_PROVIDER + (AttemptStatus.RINGING.value,
                                            AttemptStatus.IN_PROGRESS.value)
 """A call in progress: claimed and not yet over (what the optional cap counts)."""
+FINAL_MESSAGE_STATUSES = (AttemptStatus.DELIVERED.value, AttemptStatus.UNDELIVERED.value,
+                          AttemptStatus.FAILED.value)
+"""A message's final MessageStatus."""
+MESSAGE_PROGRESS = {AttemptStatus.CREATING.value: -1, AttemptStatus.AMBIGUOUS.value: -1,
+                    AttemptStatus.QUEUED.value: 0, AttemptStatus.SENDING.value: 1,
+                    AttemptStatus.SENT.value: 2}
+"""A message's non-final statuses in the order they come (an older one never overwrites)."""
 
 
 class Campaign(Base):
@@ -87,6 +107,8 @@ class Campaign(Base):
     message_en: Mapped[str] = mapped_column(Text, default="")
     audio_url_fr: Mapped[str | None] = mapped_column(String(500))
     audio_url_en: Mapped[str | None] = mapped_column(String(500))
+    sms_fr: Mapped[str] = mapped_column(Text, default="")  # the short text for SMS contacts
+    sms_en: Mapped[str] = mapped_column(Text, default="")
     priority: Mapped[str] = mapped_column(String(16), default=Priority.NORMAL.value)
     status: Mapped[str] = mapped_column(String(16), default=CampaignStatus.DRAFT.value, index=True)
     # cities, streets, postal prefixes, list
@@ -130,6 +152,8 @@ class Delivery(Base):
     last_number: Mapped[str | None] = mapped_column(String(16))
     last_attempt_at: Mapped[datetime | None]
     last_call_sid: Mapped[str | None] = mapped_column(String(34))
+    # an SMS to the current contact could not reach a mobile (30006): call that number instead
+    voice_fallback: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     campaign: Mapped[Campaign] = relationship(back_populates="deliveries")
@@ -151,6 +175,7 @@ class CallAttempt(Base):
     token: Mapped[str] = mapped_column(String(64), unique=True)  # opaque, carried in webhook URLs
     sid: Mapped[str | None] = mapped_column(String(34), unique=True)
     purpose: Mapped[str] = mapped_column(String(24), default="alert")  # alert, test, verify, reset
+    channel: Mapped[str] = mapped_column(String(8), default=Channel.VOICE.value)  # voice, sms
     status: Mapped[str] = mapped_column(String(16), default=AttemptStatus.CREATING.value,
                                         index=True)
     answered_by: Mapped[str | None] = mapped_column(String(32))
@@ -165,3 +190,19 @@ class CallAttempt(Base):
     ended_at: Mapped[datetime | None]
 
     delivery: Mapped[Delivery | None] = relationship(back_populates="attempts")
+
+
+class SmsReply(Base):
+    """A text a resident sent to the city's number that was not a keyword (kept for staff)."""
+    __tablename__ = "sms_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_sid: Mapped[str] = mapped_column(String(34), unique=True)
+    from_number: Mapped[str] = mapped_column(String(16), index=True)
+    body: Mapped[str] = mapped_column(Text, default="")
+    residence_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residences.id", ondelete="SET NULL"), index=True)
+    # the last campaign that texted this number, if any (shown on that campaign's page)
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

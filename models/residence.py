@@ -26,6 +26,18 @@ class NumberKind(str, Enum):
     SMS = "sms"
 
 
+KIND_WORDS = {"voice": NumberKind.VOICE.value, "voix": NumberKind.VOICE.value,
+              "v": NumberKind.VOICE.value, "sms": NumberKind.SMS.value,
+              "texto": NumberKind.SMS.value, "text": NumberKind.SMS.value}
+"""What a contact's type may be written as (CSV import, forms): Voix / Voice, SMS / texto."""
+
+
+def parse_kind(text: str | None) -> str | None:
+    """A contact type as stored (`voice` / `sms`); empty is `voice`; None when unknown."""
+    word = (text or "").strip().lower()
+    return NumberKind.VOICE.value if not word else KIND_WORDS.get(word)
+
+
 class Residence(Base):
     __tablename__ = "residences"
 
@@ -78,6 +90,9 @@ class PhoneNumber(Base):
     kind: Mapped[str] = mapped_column(String(8), default=NumberKind.VOICE.value)
     description: Mapped[str] = mapped_column(String(80), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # set when the contact texted ARRÊT/STOP (or the provider answered 21610): never texted
+    # again until it texts REPRISE/START
+    sms_opted_out_at: Mapped[datetime | None]
     # None until its owner confirmed a keyed-in number (indexed: the few such rows are purged)
     verified_at: Mapped[datetime | None] = mapped_column(index=True)
     failed_auth_count: Mapped[int] = mapped_column(Integer, default=0)

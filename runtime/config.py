@@ -26,11 +26,13 @@ DIALER_TUNING = ("DIALER_THREADS", "DIALER_POLL_INTERVAL_S", "DIALER_RECONCILE_I
                  "DIALER_CLAIM_LEASE_S", "DIALER_MAX_IN_PROGRESS", "DIALER_HTTP_TIMEOUT_S",
                  "DIALER_RATE_LIMIT_BACKOFF_S", "DIALER_AMBIGUOUS_WAIT_S",
                  "DIALER_FINAL_CALLBACK_GRACE_S", "DIALER_FINAL_CALLBACK_AFTER_S",
-                 "DIALER_AMD_GRACE_S", "DIALER_STALL_S", "DIALER_HEARTBEAT_S")
+                 "DIALER_AMD_GRACE_S", "DIALER_STALL_S", "DIALER_HEARTBEAT_S",
+                 "DIALER_SMS_FINAL_GRACE_S")
 """The dialer's tuning variables: read here as the text given ("" when unset); their defaults
 and types are the dialer's (dialer/defaults.py, `defaults.setting`)."""
 DEFAULTS: dict = {
     "DIALER_CPS": 1.0,  # calls a second the Twilio account allows, shared by every process
+    "DIALER_MPS": 1.0,  # messages (SMS) a second the account allows, shared by every process
     "DATABASE_POOL_SIZE": db_session.POOL_SIZE,
     "DATABASE_CONNECT_TIMEOUT_S": db_session.CONNECT_TIMEOUT_S,
     "DATABASE_POOL_TIMEOUT_S": db_session.POOL_TIMEOUT_S,

@@ -1,4 +1,8 @@
-"""One calls-per-second limit for the whole Twilio account, shared through Redis.
+"""The account-wide rate limits, shared through Redis: calls a second (DIALER_CPS) and, separate
+from it, messages a second (DIALER_MPS). Both are one `Limiter` each (CALLS, MESSAGES), with their
+own Redis keys; `acquire` / `cps` / `interval` / `emergency_waiting` are the calls limiter's, and
+`acquire_message` / `mps` / `emergency_messages_waiting` the messages limiter's. What follows
+says "calls"; the same holds for messages.
 
 Every process that creates calls (dialer workers on any machine, the hotline's call-backs, test
 calls) asks `acquire()` first. The limiter is a spaced schedule ("virtual scheduling", the GCRA
@@ -51,17 +55,7 @@ _local_lock = threading.Lock()
 
 
 class PacingTimeout(TimeoutError):
-    """No call slot was free within the timeout."""
-
-
-def cps(app) -> float:
-    """The account's calls a second (DIALER_CPS, defaulted in runtime/config.py)."""
-    return float(app.config["DIALER_CPS"])
-
-
-def interval(app) -> float:
-    """Seconds between two call creations for the account."""
-    return CPS_MARGIN / cps(app)
+    """No slot was free within the timeout."""
 
 
 def redis_for(app) -> redis.Redis:
@@ -78,71 +72,138 @@ def redis_for(app) -> redis.Redis:
     return conn
 
 
-def emergency_waiting(app) -> bool:
-    """True while an emergency caller waits for a slot (normal callers are held back)."""
-    return bool(redis_for(app).exists(EMERGENCY_FLAG))
-
-
 def _server_now(conn) -> float:
     seconds, micros = conn.time()
     return seconds + micros / 1e6
 
 
-def _reserve(conn, step: float, horizon: float) -> tuple[bool, float]:
-    """Try to reserve the next slot within HORIZON; (reserved, seconds to wait)."""
-    with conn.pipeline() as pipe:
-        while True:
-            try:
-                pipe.watch(TAT_KEY)
-                now = _server_now(pipe)
-                tat = float(pipe.get(TAT_KEY) or 0.0)
-                slot = max(now, tat)
-                if slot - now > horizon:
-                    pipe.unwatch()
-                    return False, slot - now - horizon
-                pipe.multi()
-                pipe.set(TAT_KEY, repr(slot + step), ex=60)
-                pipe.execute()
-                return True, slot - now
-            except redis.WatchError:
-                continue
-
-
-def _guard(conn, limit: int) -> float:
-    """The hard check at the instant of sending: fewer than LIMIT sends in the last window
-    (a sorted set of send instants on Redis's clock); 0 when recorded, else seconds to wait."""
-    with conn.pipeline() as pipe:
-        while True:
-            try:
-                pipe.watch(LOG_KEY)
-                now = _server_now(pipe)
-                since = now - GUARD_WINDOW_S
-                recent = pipe.zrangebyscore(LOG_KEY, f"({since}", "+inf", start=0, num=limit,
-                                            withscores=True)
-                if len(recent) >= limit:
-                    pipe.unwatch()
-                    return max(0.001, recent[0][1] - since)
-                pipe.multi()
-                pipe.zremrangebyscore(LOG_KEY, "-inf", since)
-                pipe.zadd(LOG_KEY, {repr(now): now})
-                pipe.expire(LOG_KEY, 5)
-                pipe.execute()
-                return 0.0
-            except redis.WatchError:
-                continue
-
-
 _flag_raised_at: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _raise_emergency_flag(conn) -> None:
-    """Raise (or keep up) the flag that holds normal callers back. It lives 1.5 s; this
-    process refreshes it at most every 0.5 s per Redis connection, not at every call (one
-    round trip saved per call at full speed)."""
-    now = time.monotonic()
-    if now - _flag_raised_at.get(conn, 0.0) >= FLAG_REFRESH_S:
-        conn.set(EMERGENCY_FLAG, 1, px=FLAG_TTL_MS)
-        _flag_raised_at[conn] = now
+class Limiter:
+    """One account-wide rate (SETTING, requests a second, in the app's config) on its own Redis
+    keys (TAT, LOG, FLAG): the spaced schedule, the sending-time check and the emergency flag
+    described above."""
+
+    def __init__(self, setting: str, tat_key: str, log_key: str, flag_key: str, what: str):
+        self.setting, self.tat_key, self.log_key = setting, tat_key, log_key
+        self.flag_key, self.what = flag_key, what
+
+    def rate(self, app) -> float:
+        return float(app.config[self.setting])
+
+    def interval(self, app) -> float:
+        return CPS_MARGIN / self.rate(app)
+
+    def emergency_waiting(self, app) -> bool:
+        return bool(redis_for(app).exists(self.flag_key))
+
+    def _reserve(self, conn, step: float, horizon: float) -> tuple[bool, float]:
+        """Try to reserve the next slot within HORIZON; (reserved, seconds to wait)."""
+        with conn.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(self.tat_key)
+                    now = _server_now(pipe)
+                    tat = float(pipe.get(self.tat_key) or 0.0)
+                    slot = max(now, tat)
+                    if slot - now > horizon:
+                        pipe.unwatch()
+                        return False, slot - now - horizon
+                    pipe.multi()
+                    pipe.set(self.tat_key, repr(slot + step), ex=60)
+                    pipe.execute()
+                    return True, slot - now
+                except redis.WatchError:
+                    continue
+
+    def _guard(self, conn, limit: int) -> float:
+        """The hard check at the instant of sending: fewer than LIMIT sends in the last window
+        (a sorted set of send instants on Redis's clock); 0 when recorded, else seconds to
+        wait."""
+        with conn.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(self.log_key)
+                    now = _server_now(pipe)
+                    since = now - GUARD_WINDOW_S
+                    recent = pipe.zrangebyscore(self.log_key, f"({since}", "+inf", start=0,
+                                                num=limit, withscores=True)
+                    if len(recent) >= limit:
+                        pipe.unwatch()
+                        return max(0.001, recent[0][1] - since)
+                    pipe.multi()
+                    pipe.zremrangebyscore(self.log_key, "-inf", since)
+                    pipe.zadd(self.log_key, {repr(now): now})
+                    pipe.expire(self.log_key, 5)
+                    pipe.execute()
+                    return 0.0
+                except redis.WatchError:
+                    continue
+
+    def _raise_flag(self, conn) -> None:
+        """Raise (or keep up) the flag that holds normal senders back. It lives 1.5 s; this
+        process refreshes it at most every 0.5 s per Redis connection and limiter, not at every
+        request (one round trip saved per request at full speed)."""
+        now = time.monotonic()
+        raised = _flag_raised_at.setdefault(conn, {})
+        if now - raised.get(self.flag_key, 0.0) >= FLAG_REFRESH_S:
+            conn.set(self.flag_key, 1, px=FLAG_TTL_MS)
+            raised[self.flag_key] = now
+
+    def acquire(self, app, priority: str = "normal", timeout: float | None = 30.0) -> float:
+        """Block until this process may send one request; returns the seconds waited.
+
+        PRIORITY is "emergency", "normal" or "service". Raises PacingTimeout past TIMEOUT.
+        """
+        if priority not in HORIZON_S:
+            raise ValueError(f"unknown priority {priority!r}")
+        conn = redis_for(app)
+        step = self.interval(app)
+        started = time.monotonic()
+        while True:
+            if priority == "emergency":
+                self._raise_flag(conn)
+                allowed = True
+            else:
+                allowed = priority == "service" or not conn.exists(self.flag_key)
+            if allowed:
+                with _local_lock:
+                    reserved, wait = self._reserve(conn, step, HORIZON_S[priority])
+                if reserved:
+                    if wait > 0:
+                        time.sleep(wait)
+                    limit = max(1, int(self.rate(app)))
+                    while True:  # a late wake-up must not squeeze more sends into one second
+                        with _local_lock:
+                            late = self._guard(conn, limit)
+                        if not late:
+                            return time.monotonic() - started
+                        time.sleep(late)
+            else:
+                wait = step
+            if timeout is not None and time.monotonic() - started + wait > timeout:
+                raise PacingTimeout(f"no {self.what} slot within {timeout} s")
+            time.sleep(min(max(wait, 0.005), 0.25))
+
+
+CALLS = Limiter("DIALER_CPS", TAT_KEY, LOG_KEY, EMERGENCY_FLAG, "call")
+MESSAGES = Limiter("DIALER_MPS", "mps:tat", "mps:sent", "mps:emergency-waiting", "message")
+
+
+def cps(app) -> float:
+    """The account's calls a second (DIALER_CPS, defaulted in runtime/config.py)."""
+    return CALLS.rate(app)
+
+
+def interval(app) -> float:
+    """Seconds between two call creations for the account."""
+    return CALLS.interval(app)
+
+
+def emergency_waiting(app) -> bool:
+    """True while an emergency caller waits for a slot (normal callers are held back)."""
+    return CALLS.emergency_waiting(app)
 
 
 def acquire(app, priority: str = "normal", timeout: float | None = 30.0) -> float:
@@ -150,32 +211,20 @@ def acquire(app, priority: str = "normal", timeout: float | None = 30.0) -> floa
 
     PRIORITY is "emergency", "normal" or "service". Raises PacingTimeout past TIMEOUT.
     """
-    if priority not in HORIZON_S:
-        raise ValueError(f"unknown priority {priority!r}")
-    conn = redis_for(app)
-    step = interval(app)
-    started = time.monotonic()
-    while True:
-        if priority == "emergency":
-            _raise_emergency_flag(conn)
-            allowed = True
-        else:
-            allowed = priority == "service" or not conn.exists(EMERGENCY_FLAG)
-        if allowed:
-            with _local_lock:
-                reserved, wait = _reserve(conn, step, HORIZON_S[priority])
-            if reserved:
-                if wait > 0:
-                    time.sleep(wait)
-                limit = max(1, int(cps(app)))
-                while True:  # a late wake-up must not squeeze more sends into one second
-                    with _local_lock:
-                        late = _guard(conn, limit)
-                    if not late:
-                        return time.monotonic() - started
-                    time.sleep(late)
-        else:
-            wait = step
-        if timeout is not None and time.monotonic() - started + wait > timeout:
-            raise PacingTimeout(f"no call slot within {timeout} s")
-        time.sleep(min(max(wait, 0.005), 0.25))
+    return CALLS.acquire(app, priority, timeout)
+
+
+def mps(app) -> float:
+    """The account's messages a second (DIALER_MPS, defaulted in runtime/config.py)."""
+    return MESSAGES.rate(app)
+
+
+def emergency_messages_waiting(app) -> bool:
+    """True while an emergency campaign waits for a message slot."""
+    return MESSAGES.emergency_waiting(app)
+
+
+def acquire_message(app, priority: str = "normal", timeout: float | None = 30.0) -> float:
+    """Block until this process may send one SMS (the DIALER_MPS limit, separate from the
+    calls'); returns the seconds waited."""
+    return MESSAGES.acquire(app, priority, timeout)

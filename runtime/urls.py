@@ -61,3 +61,15 @@ def alert_status(config, token: str) -> str:
 def alert_amd(config, token: str, language: str) -> str:
     """The answering-machine detection's verdict."""
     return _absolute(config, f"/voice/amd/alert/{token}", lang=language)
+
+
+# -- SMS (alert texts and the residents' replies) ----------------------------------------
+
+def sms_status(config, token: str) -> str:
+    """The status callback of an alert text (MessageStatus: queued ... delivered)."""
+    return _absolute(config, f"/sms/status/{token}")
+
+
+def sms_incoming(config) -> str:
+    """The city number's Messaging webhook: what residents text (ARRÊT, REPRISE, AIDE...)."""
+    return _absolute(config, "/sms/incoming")

@@ -28,7 +28,7 @@ ROUTES = [
     ("/sim/calls/<sid>", "sim_call", {"GET"}),
     ("/sim/calls/<sid>/keys", "sim_keys", {"POST"}),
     ("/sim/calls/<sid>/hangup", "sim_hangup", {"POST"}),
-    ("/sim/messages", "sim_messages", {"GET"}),
+    ("/sim/messages", "sim_messages", {"GET", "POST"}),
     ("/sim/scenario", "sim_scenario", {"GET", "PUT"}),
     ("/sim/incoming", "sim_incoming", {"GET", "PUT"}),
     ("/sim/phone/calls", "sim_phone", {"POST"}),
@@ -239,26 +239,39 @@ class Api:
         return Response(status=204)
 
     def messages_post(self, request) -> Response:
+        """Create a Message (the OpenAPI's CreateMessage: To, From or MessagingServiceSid,
+        Body or MediaUrl, StatusCallback)."""
         form = request.form
         to = _phone(form.get("To"), 21604, 21211)
         from_ = form.get("From") or form.get("MessagingServiceSid")
         if not from_:
-            raise TwilioError(21603, "A 'From' or 'MessagingServiceSid' parameter is required")
+            raise TwilioError(21603)
         if not form.get("Body") and not form.get("MediaUrl"):
             raise TwilioError(21602)
+        if len(form.get("Body", "")) > 1600:
+            raise TwilioError(21617)
         with self.sim.lock:
             message = self.sim.send_message(from_, to, form.get("Body", ""),
                                             form.get("StatusCallback"))
             return _json(self.sim.message_resource(message), 201)
 
     def messages_get(self, request) -> Response:
+        """List Messages, newest first, filtered by To, From and DateSent (a day) as the
+        OpenAPI's ListMessage does."""
+        args = request.args
         with self.sim.lock:
-            items = [self.sim.message_resource(m) for m in reversed(self.sim.message_log)]
+            messages = list(reversed(self.sim.message_log))
+            if args.get("To"):
+                messages = [m for m in messages if m["to"] == args["To"]]
+            if args.get("From"):
+                messages = [m for m in messages if m["from"] == args["From"]]
+            items = [self.sim.message_resource(m) for m in messages]
         return _json(self._page(request, "messages", items))
 
     def message_get(self, request, sid) -> Response:
+        sid = sid.rsplit(".", 1)[0] if sid.endswith(".json") else sid
         with self.sim.lock:
-            for message in self.sim.message_log:
-                if message["sid"] == sid:
-                    return _json(self.sim.message_resource(message))
-        raise TwilioError(20404)
+            message = self.sim.sms.by_sid.get(sid)
+            if message is not None:
+                return _json(self.sim.message_resource(message))
+        raise TwilioError(20404, f"The requested resource /Messages/{sid}.json was not found")

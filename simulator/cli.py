@@ -21,12 +21,14 @@ from .server import Simulator, SimulatorRefused, refuse_real_account
 @click.option("--scenario", "scenario_file", type=click.File("r"), default=None,
               help="A scenario (JSON) saying how each number behaves.")
 @click.option("--cps", type=float, default=None, help="Calls per second (default DIALER_CPS).")
+@click.option("--mps", type=float, default=None,
+              help="Messages (SMS) per second (default DIALER_MPS).")
 @click.option("--time-scale", type=float, default=1.0, show_default=True,
               help="0.01 makes rings, greetings and speech 100 times shorter.")
 @click.option("--voice-url", default=None,
               help="The hotline's Voice URL (default PUBLIC_BASE_URL/voice/incoming).")
 @with_appcontext
-def simulator_command(host, port, scenario_file, cps, time_scale, voice_url):
+def simulator_command(host, port, scenario_file, cps, mps, time_scale, voice_url):
     """Run the carrier simulator alone (with the simulated account's credentials: refused in
     production or with a real Twilio account configured)."""
     config = current_app.config
@@ -44,6 +46,7 @@ def simulator_command(host, port, scenario_file, cps, time_scale, voice_url):
     try:
         sim = Simulator(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], scenario,
                         time_scale=time_scale, cps=cps or float(config["DIALER_CPS"]),
+                        mps=mps or float(config["DIALER_MPS"]),
                         host=host or parts.hostname or "127.0.0.1",
                         port=port if port is not None else (parts.port or 5050),
                         control_token=config.get("SIMULATOR_CONTROL_TOKEN") or None)
@@ -51,12 +54,16 @@ def simulator_command(host, port, scenario_file, cps, time_scale, voice_url):
         raise click.ClickException(str(exc)) from None
     voice_url = voice_url or urls.incoming(config)
     sim.set_incoming_url(config["HOTLINE_NUMBER"], voice_url)
+    sms_url = config["PUBLIC_BASE_URL"] + "/sms/incoming"
+    for number in {config["HOTLINE_NUMBER"], config["TWILIO_CALLER_ID"]} - {""}:
+        sim.set_incoming_sms_url(number, sms_url)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
         sim.start()
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {sim.host}:{sim.port}: {exc}") from None
     click.echo(f"Carrier simulator on {sim.url} (account {sim.account_sid}, {sim.cps:g} CPS, "
+               f"{sim.mps:g} MPS, "
                f"time scale {sim.time_scale:g})")
     click.echo(f"{config['HOTLINE_NUMBER']} rings {voice_url}")
     click.echo(f"Log: {sim.url}/sim/calls  {sim.url}/sim/messages   Ctrl-C stops.")
@@ -71,10 +78,13 @@ def simulator_command(host, port, scenario_file, cps, time_scale, voice_url):
 @click.option("--keys", default=None,
               help='Scripted keys, one token per prompt: "1 1 4827# -" (- = silence).')
 @click.option("--speak", is_flag=True, help="Also say the prompts aloud (espeak-ng).")
+@click.option("--sms", "sms", default=None,
+              help='Text this to the city instead of calling (e.g. "ARRÊT"); --to defaults '
+                   "to TWILIO_CALLER_ID, the number alerts are texted from.")
 @click.option("--simulator", "simulator_url", default=None,
               help="Default: TWILIO_API_BASE_URL.")
 @with_appcontext
-def phone_command(from_, to, keys, speak, simulator_url):
+def phone_command(from_, to, keys, speak, sms, simulator_url):
     """Call the hotline through the simulator."""
     config = current_app.config
     try:
@@ -83,6 +93,12 @@ def phone_command(from_, to, keys, speak, simulator_url):
         raise click.BadParameter(str(exc), param_hint="--from") from None
     phone = Phone(simulator_url or config["TWILIO_API_BASE_URL"], echo=click.echo, speak=speak,
                   control_token=config.get("SIMULATOR_CONTROL_TOKEN") or None)
+    if sms is not None:
+        try:
+            phone.text(from_, to or config["TWILIO_CALLER_ID"] or config["HOTLINE_NUMBER"], sms)
+        except (RuntimeError, OSError) as exc:
+            raise click.ClickException(f"cannot text through the simulator: {exc}") from None
+        return
     try:
         record = phone.call(from_, to or config["HOTLINE_NUMBER"], parse_keys(keys))
     except (RuntimeError, OSError) as exc:

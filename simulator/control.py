@@ -51,6 +51,15 @@ class Control:
             return _json(call.record())
 
     def sim_messages(self, request):
+        """GET: every message, in and out. POST {"from", "to", "body"}: a resident texts `to`
+        (default: the first number with a Messaging webhook); its webhook's replies are sent
+        back and returned."""
+        if request.method == "POST":
+            data = request.get_json(silent=True) or {}
+            to = data.get("to") or next(iter(self.sim.sms.incoming), None)
+            if not to or not data.get("from") or not isinstance(data.get("body"), str):
+                return _json({"error": "give from, body (and to)"}, 400)
+            return _json(self.sim.receive_message(data["from"], to, data["body"]), 201)
         return _json(self.sim.messages())
 
     def sim_scenario(self, request):
@@ -64,11 +73,17 @@ class Control:
     def sim_incoming(self, request):
         if request.method == "PUT":
             data = request.get_json(silent=True) or {}
-            if not data.get("number") or not data.get("url"):
-                return _json({"error": "give number and url"}, 400)
-            self.sim.set_incoming_url(data["number"], data["url"], data.get("method", "POST"),
-                                      data.get("status_callback"))
-        return _json({n: {"url": u, "method": m} for n, (u, m) in self.sim.incoming.items()})
+            if not data.get("number") or not (data.get("url") or data.get("sms_url")):
+                return _json({"error": "give number and url (or sms_url)"}, 400)
+            if data.get("url"):
+                self.sim.set_incoming_url(data["number"], data["url"], data.get("method", "POST"),
+                                          data.get("status_callback"))
+            if data.get("sms_url"):
+                self.sim.set_incoming_sms_url(data["number"], data["sms_url"])
+        numbers = {n: {"url": u, "method": m} for n, (u, m) in self.sim.incoming.items()}
+        for number, url in self.sim.sms.incoming.items():
+            numbers.setdefault(number, {})["sms_url"] = url
+        return _json(numbers)
 
     def sim_phone(self, request):
         data = request.get_json(silent=True) or {}

@@ -15,6 +15,10 @@ ERRORS = {
     21213: "No 'From' number is specified",
     21220: "Call is not in-progress. Cannot redirect.",
     21602: "Message body is required.",
+    21603: "A 'From' or 'MessagingServiceSid' parameter is required to send a message",
+    21604: "A 'To' phone number is required",
+    21610: "Attempt to send to unsubscribed recipient",
+    21617: "The concatenated message body exceeds the 1600 character limit",
 }
 STATUS_OF = {20003: 401, 20404: 404, 20429: 429, 20500: 500}
 

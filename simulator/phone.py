@@ -63,6 +63,22 @@ class Phone:
             threading.Thread(target=self._read_keys, args=(sid,), daemon=True).start()
         return self._follow(sid, timeout)
 
+    def text(self, from_: str, to: str, body: str) -> dict:
+        """Text BODY to TO from FROM_ (through /sim/messages); prints and returns the replies."""
+        response = self.http.post(f"{self.base}/sim/messages", timeout=30,
+                                  json={"from": from_, "to": to, "body": body})
+        if response.status_code != 201:
+            raise RuntimeError(f"the simulator refused the text: {response.text}")
+        result = response.json()
+        self.echo(f"Texted {to} from {from_} ({result['message']['sid']}): {body}")
+        if result.get("error"):
+            self.echo(result["error"])
+        for reply in result.get("replies", []):
+            self.echo(f"Reply: {reply['body']}")
+        if not result.get("replies") and not result.get("error"):
+            self.echo("(no reply)")
+        return result
+
     def _read_keys(self, sid):
         for line in sys.stdin:
             keys = line.strip()

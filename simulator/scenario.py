@@ -3,6 +3,8 @@ import hashlib
 import random
 import threading
 
+from .messages import check_scenario as check_sms
+
 ANSWERS = ("human", "voicemail", "no-answer", "busy", "failed", "fax", "unknown")
 
 
@@ -25,6 +27,13 @@ def _check_answer(answer, where):
             raise ScenarioError(f"{where}: unknown answer {a!r} (one of {', '.join(ANSWERS)})")
 
 
+def _check_sms(spec, where):
+    try:
+        check_sms(spec, where)
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from None
+
+
 def _rate(section, name, where):
     value = section.get(name, 0.0)
     if not isinstance(value, (int, float)) or not 0 <= value <= 1:
@@ -44,6 +53,7 @@ class Scenario:
         self.default = dict(data.get("default") or {"answer": "human"})
         self.default.setdefault("answer", "human")
         _check_answer(self.default["answer"], "default")
+        _check_sms(self.default, "default")
         self.mix = dict(data.get("mix") or {})
         for name, weight in self.mix.items():
             _check_answer(name, "mix")
@@ -54,6 +64,7 @@ class Scenario:
             if not isinstance(spec, dict):
                 raise ScenarioError(f"numbers.{number} must be an object")
             _check_answer(spec.get("answer", self.default["answer"]), f"numbers.{number}")
+            _check_sms(spec, f"numbers.{number}")
             self.numbers[number] = spec
         api = data.get("api") or {}
         self.latency_ms = float(api.get("latency_ms", 0))

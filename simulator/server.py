@@ -14,16 +14,14 @@ from urllib.parse import urlsplit
 from runtime import urls
 
 from .api import Api
-from .call import iso, new_sid, rfc2822
 from .clock import Scheduler
 from .httpserver import KeepAliveServer
+from .messages import Messages
 from .network import Network
 from .scenario import Scenario
 from .webhook import Webhooks
 
 log = logging.getLogger(__name__)
-
-MESSAGE_DONE = {"delivered", "undelivered", "failed"}
 
 
 class SimulatorRefused(RuntimeError):
@@ -56,9 +54,9 @@ class Simulator:
 
     def __init__(self, account_sid: str, auth_token: str, scenario: dict | None = None,
                  time_scale: float = 1.0, cps: float = 1.0, host: str = "127.0.0.1",
-                 port: int = 0, control_token: str | None = None):
-        if time_scale <= 0 or cps <= 0:
-            raise ValueError("time_scale and cps must be positive")
+                 port: int = 0, control_token: str | None = None, mps: float | None = None):
+        if time_scale <= 0 or cps <= 0 or (mps is not None and mps <= 0):
+            raise ValueError("time_scale, cps and mps must be positive")
         if not is_loopback(host) and not control_token:
             raise SimulatorRefused(
                 f"the simulator listens on {host}, beyond this machine: its control API "
@@ -74,9 +72,8 @@ class Simulator:
         self.scenario = Scenario(scenario)
         self.incoming: dict[str, tuple[str, str]] = {}
         self.incoming_status: dict[str, str] = {}
-        self.message_log: list[dict] = []
-        self._messages_under_way = 0
         self.network = Network(self)
+        self.sms = Messages(self, mps if mps is not None else cps)
         self.api_hook = None
         """In-process tests only: `hook(phase, endpoint, method, response)` runs in the request's
         thread "before" a Twilio API request is carried out (returning False refuses it with
@@ -95,8 +92,8 @@ class Simulator:
                                         name="sim-http", daemon=True)
         self._thread.start()
         self.clock.start()
-        log.info("carrier simulator on %s (cps %s, time scale %s)", self.url, self.cps,
-                 self.time_scale)
+        log.info("carrier simulator on %s (cps %s, mps %s, time scale %s)", self.url, self.cps,
+                 self.sms.mps, self.time_scale)
         return self
 
     def stop(self):
@@ -166,56 +163,39 @@ class Simulator:
             return self.network.calls[sid].record()
 
     # -- messages -------------------------------------------------------------------------
-    def send_message(self, from_, to, body, status_callback=None) -> dict:
-        now = time.monotonic()
-        message = {"sid": new_sid("SM"), "from": from_, "to": to, "body": body,
-                   "status": "queued", "created": now, "updated": now, "error_code": None,
-                   "status_callback": status_callback}
-        self.message_log.append(message)
-        self._messages_under_way += 1
-        failed = self.scenario.spec(to).get("answer") == "failed"
-        delay = self.network.real(1.0)
-        self.clock.at(now + delay, self._message_status, message, "sent")
-        self.clock.at(now + 2 * delay, self._message_status, message,
-                      "undelivered" if failed else "delivered")
-        return message
+    @property
+    def mps(self) -> float:
+        return self.sms.mps
 
-    def _message_status(self, message, status):
-        message["status"], message["updated"] = status, self.clock.now
-        if status in MESSAGE_DONE:
-            self._messages_under_way -= 1
-        if status == "undelivered":
-            message["error_code"] = 30003
-        if message["status_callback"]:
-            params = {"MessageSid": message["sid"], "SmsSid": message["sid"],
-                      "AccountSid": self.account_sid, "From": message["from"],
-                      "To": message["to"], "MessageStatus": status, "SmsStatus": status,
-                      "ApiVersion": "2010-04-01"}
-            if message["error_code"]:
-                params["ErrorCode"] = str(message["error_code"])
-            self.webhooks.send("POST", message["status_callback"], params)
-        self.changed.notify_all()
+    @property
+    def message_log(self) -> list[dict]:
+        return self.sms.log
+
+    def set_incoming_sms_url(self, number: str, url: str | None) -> None:
+        """Where a text to one of the account's numbers goes (its Messaging webhook)."""
+        with self.lock:
+            if url:
+                self.sms.incoming[number] = url
+            else:
+                self.sms.incoming.pop(number, None)
+
+    def send_message(self, from_, to, body, status_callback=None) -> dict:
+        """An outbound message (the REST API's create); TwilioError 21610 if opted out."""
+        return self.sms.create(from_, to, body, status_callback)
+
+    def receive_message(self, from_: str, to: str, body: str) -> dict:
+        """A resident texts TO: posted to its Messaging webhook; the replies sent back."""
+        return self.sms.receive(from_, to, body)
 
     def messages_pending(self) -> bool:
-        return self._messages_under_way > 0
+        return self.sms.pending()
 
     def message_resource(self, m: dict) -> dict:
-        uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages/{m['sid']}"
-        return {"sid": m["sid"], "account_sid": self.account_sid, "body": m["body"],
-                "num_segments": "1", "num_media": "0", "direction": "outbound-api",
-                "from": m["from"], "to": m["to"], "status": m["status"],
-                "date_created": rfc2822(m["created"]), "date_updated": rfc2822(m["updated"]),
-                "date_sent": rfc2822(m["updated"]) if m["status"] != "queued" else None,
-                "price": None, "price_unit": "USD", "error_code": m["error_code"],
-                "error_message": None, "messaging_service_sid": None,
-                "api_version": "2010-04-01", "uri": uri + ".json",
-                "subresource_uris": {"media": uri + "/Media.json"}}
+        return self.sms.resource(m)
 
     def messages(self) -> list[dict]:
         with self.lock:
-            return [{"sid": m["sid"], "from": m["from"], "to": m["to"], "body": m["body"],
-                     "status": m["status"], "error_code": m["error_code"],
-                     "created_at": iso(m["created"])} for m in self.message_log]
+            return [self.sms.record(m) for m in self.sms.log]
 
     # -- health ---------------------------------------------------------------------------
     def stats(self) -> dict:
@@ -236,6 +216,7 @@ class Simulator:
                 "calls": len(self.network.order), "live": live, "dialled": len(dialled),
                 "cps_limit": self.cps,
                 "cps_achieved": round((len(dialled) - 1) / span, 2) if span else None,
+                "mps_limit": self.sms.mps,
                 "scheduled": self.clock.pending()}
 
 
@@ -246,8 +227,11 @@ def start_for_app(app) -> Simulator:
     refuse_real_account(config)
     parts = urlsplit(config["TWILIO_API_BASE_URL"])
     sim = Simulator(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"],
-                    cps=float(config["DIALER_CPS"]), host=parts.hostname or "127.0.0.1",
+                    cps=float(config["DIALER_CPS"]), mps=float(config["DIALER_MPS"]),
+                    host=parts.hostname or "127.0.0.1",
                     port=parts.port or 80,
                     control_token=config.get("SIMULATOR_CONTROL_TOKEN") or None)
     sim.set_incoming_url(config["HOTLINE_NUMBER"], urls.incoming(config))
+    for number in {config["HOTLINE_NUMBER"], config["TWILIO_CALLER_ID"]} - {""}:
+        sim.set_incoming_sms_url(number, urls.sms_incoming(config))
     return sim.start()

@@ -10,6 +10,8 @@ from dialer.targeting import count_targets
 from runtime.db import get_session
 from runtime.i18n import explain
 from models import Campaign, Role
+from models.sms_text import count as count_sms
+from models.sms_text import to_gsm7
 
 from . import bp
 from .alerts_templates import ALERTS, alert_templates
@@ -36,8 +38,15 @@ def campaign_or_404(campaign_id: int) -> Campaign:
     return campaign
 
 
+def sms_text(form: CampaignForm, language: str) -> str:
+    """The SMS text of LANGUAGE as it will be sent (accents replaced when asked)."""
+    text = (getattr(form, "sms_" + language).data or "").strip()
+    return to_gsm7(text) if form.sms_gsm7.data else text
+
+
 def campaign_fields(form: CampaignForm, target: dict) -> dict:
     return {"title": form.title.data.strip(), "message_fr": form.message_fr.data.strip(),
+            "sms_fr": sms_text(form, "fr"), "sms_en": sms_text(form, "en"),
             "message_en": (form.message_en.data or "").strip(),
             "audio_url_fr": form.audio_url_fr.data or None,
             "audio_url_en": form.audio_url_en.data or None, "priority": form.priority.data,
@@ -64,7 +73,7 @@ def campaign_new():
     chosen = request.args.get("template")
     if request.method == "GET" and chosen in ALERTS:
         template = next(a for a in alert_templates(lang()) if a["key"] == chosen)
-        for name in ("title", "message_fr", "message_en", "priority"):
+        for name in ("title", "message_fr", "message_en", "sms_fr", "sms_en", "priority"):
             getattr(form, name).data = template[name]
     if form.validate_on_submit():
         try:
@@ -86,8 +95,11 @@ def campaign_new():
                             reason=explain(refusal.why, lang())), "warning")
                 return redirect(url_for("console.campaign_page", campaign_id=campaign.id))
     status_code = 400 if form.errors or request.method == "POST" else 200
+    counters = {language: sms_count((getattr(form, "sms_" + language).data or ""),
+                                    bool(form.sms_gsm7.data), lang())
+                for language in ("fr", "en")}
     return render_template("console/campaign_new.html", form=form,
-                           templates=alert_templates(lang()),
+                           templates=alert_templates(lang()), sms_counters=counters,
                            chars_per_second=SPOKEN_CHARS_PER_SECOND), status_code
 
 
@@ -103,6 +115,28 @@ def campaign_count():
     count = count_targets(get_session(), target)
     return {"count": count, "text": _("console.campaign.count", count=count),
             "refused": len(refused)}
+
+
+def sms_count(text: str, gsm7: bool, language: str) -> dict:
+    """What the console shows under an SMS text: encoding, segments, cost multiplier."""
+    sent = to_gsm7(text) if gsm7 else text
+    counted = count_sms(sent)
+    values = {"encoding": counted.encoding, "chars": len(sent), "segments": counted.segments,
+              "multiplier": counted.cost_multiplier, "remaining": counted.remaining}
+    summary = _("console.sms.counter", **values)
+    if counted.not_gsm7:
+        summary += " " + _("console.sms.not_gsm7", chars=" ".join(counted.not_gsm7[:12]))
+    return {**values, "per_segment": counted.per_segment, "not_gsm7": counted.not_gsm7,
+            "sent": sent, "text": summary}
+
+
+@bp.post("/campaigns/sms-count.json")
+@role_required(Role.OPERATOR.value)
+def campaign_sms_count():
+    """The live counter of an SMS text (the form posts `text`, and `gsm7` when accents are to
+    be replaced): computed here, by the same module that the dialer's texts follow."""
+    text = (request.form.get("text") or "")[:5000]
+    return sms_count(text, request.form.get("gsm7") in ("y", "1", "on", "true"), lang())
 
 
 @bp.post("/campaigns/<int:campaign_id>/test-call")

@@ -16,6 +16,7 @@ from .language import _ as _text
 from .language import lang
 
 MAX_MESSAGE_LENGTH = 1000
+MAX_SMS_LENGTH = 1600  # what Twilio carries in one message (10 segments)
 
 
 def required(form, field):
@@ -120,6 +121,10 @@ class CampaignForm(FlaskForm):
     message_en = TextAreaField(validators=[Optional(), max_length(MAX_MESSAGE_LENGTH)])
     audio_url_fr = StringField(validators=[audio_url])
     audio_url_en = StringField(validators=[audio_url])
+    # the short texts for SMS contacts (issue 14); GSM7: accents replaced so that they fit
+    sms_fr = TextAreaField(validators=[max_length(MAX_SMS_LENGTH)])
+    sms_en = TextAreaField(validators=[max_length(MAX_SMS_LENGTH)])
+    sms_gsm7 = BooleanField(default=False)
     priority = ChoiceField(choices=["emergency", "normal"],
                            default="emergency")
     target_all = BooleanField(default=False)
@@ -156,6 +161,17 @@ class ResidentForm(FlaskForm):
     phone2 = StringField(validators=[phone_number])
     phone3 = StringField(validators=[phone_number])
     active = BooleanField()
+    # each number's type, description and Actif (issue 14); a form without them keeps
+    # the defaults: voice, no description, active
+    phone1_kind = ChoiceField(choices=["voice", "sms"], default="voice")
+    phone2_kind = ChoiceField(choices=["voice", "sms"], default="voice")
+    phone3_kind = ChoiceField(choices=["voice", "sms"], default="voice")
+    phone1_description = StringField(validators=[max_length(80)])
+    phone2_description = StringField(validators=[max_length(80)])
+    phone3_description = StringField(validators=[max_length(80)])
+    phone1_active = ChoiceField(choices=["1", "0"], default="1")
+    phone2_active = ChoiceField(choices=["1", "0"], default="1")
+    phone3_active = ChoiceField(choices=["1", "0"], default="1")
 
 
 class ReviewForm(FlaskForm):

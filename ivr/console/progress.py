@@ -1,11 +1,13 @@
 """One campaign: its live progress, pause/resume/cancel, residences table, CSV, summary."""
 import io
+from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from dialer import campaigns as dialer_campaigns
+from dialer.replies import replies_of
 from dialer.export import write_csv
 from dialer.targeting import count_targets
 from runtime.db import get_session
@@ -36,6 +38,14 @@ def _status(campaign_id: int) -> dict:
     return progress_of(dialer_campaigns.status(get_session(), campaign_id))
 
 
+def _replies(db, campaign_id: int) -> list[dict]:
+    """The texts residents sent back after this campaign, their time in the city's zone."""
+    zone = ZoneInfo(current_app.config.get("TIMEZONE") or "America/Toronto")
+    return [{"when": r.received_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+             "number": r.from_number, "residence_id": r.residence_id, "body": r.body}
+            for r in replies_of(db, campaign_id)]
+
+
 @bp.get("/campaigns/<int:campaign_id>")
 @login_required
 def campaign_page(campaign_id):
@@ -61,6 +71,7 @@ def campaign_page(campaign_id):
                            progress=_status(campaign.id), rows=rows, shown=shown, page=page,
                            pages=pages, only=only,
                            outcomes=DELIVERY_STATUSES, form=ConfirmForm(), test_form=test_form,
+                           replies=_replies(db, campaign.id),
                            chars_per_second=SPOKEN_CHARS_PER_SECOND, target_count=target_count)
 
 

@@ -130,6 +130,12 @@ def _apply_phones(db, residence: Residence, numbers: list[str], form) -> bool:
                         for n in given]
     for position, phone in enumerate(residence.phones):
         phone.position = position
+    contact = {e164: name for name, e164 in zip(PHONE_FIELDS, numbers) if e164}
+    for phone in residence.phones:  # type, description, Actif of each number (issue 14)
+        name = contact[phone.e164]
+        phone.kind = getattr(form, name + "_kind").data or "voice"
+        phone.description = (getattr(form, name + "_description").data or "").strip()
+        phone.active = getattr(form, name + "_active").data != "0"
     return True
 
 
@@ -162,6 +168,9 @@ def resident_edit(residence_id):
     if request.method == "GET":
         for name, phone in zip(PHONE_FIELDS, residence.phones):
             getattr(form, name).data = phone.e164
+            getattr(form, name + "_kind").data = phone.kind
+            getattr(form, name + "_description").data = phone.description
+            getattr(form, name + "_active").data = "1" if phone.active else "0"
     if form.validate_on_submit():
         postal = _postal_code(form)
         if postal is not None:

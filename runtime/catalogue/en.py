@@ -414,4 +414,39 @@ MESSAGES = {
     "phone.too_long": "The number has too many digits: 10 digits, or 11 with a leading 1.",
     "phone.foreign": "Only North American numbers (+1) can be registered.",
     "phone.invalid": "This number does not exist: check the area code and the next three digits.",
+
+    # --- SMS alerts and replies (issue 14) ---------------------------------------------
+    "console.outcome.sms_delivered": "Text delivered",
+    "console.sms.title": "Text message (SMS contacts)",
+    "console.sms.help": "Short version sent to SMS contacts. Without it, the voice message is sent as is. Accents such as ê, ô, ç force UCS-2 encoding (70 characters a segment instead of 160).",
+    "console.campaign.sms_fr": "Text in French",
+    "console.campaign.sms_en": "Text in English",
+    "console.sms.gsm7": "Replace the accented letters GSM-7 lacks (ê → e, ç → c…) so that the text fits GSM-7",
+    "console.sms.counter": "{encoding} · {chars} characters · {segments} segment(s) · cost ×{multiplier}",
+    "console.sms.not_gsm7": "Not in GSM-7: {chars}",
+    "console.sms.replies": "Replies received by text",
+    "console.sms.replies_help": "Residents' texts after this alert (STOP, START and HELP are handled automatically).",
+    "console.sms.replies_when": "Received",
+    "console.sms.replies_text": "Text",
+    "console.alert.boil_water.sms": "City of Saguenay: boil-water advisory. Boil tap water 1 minute before drinking or cooking with it, until further notice.",
+    "console.alert.boil_water_lifted.sms": "City of Saguenay: the boil-water advisory is lifted. Tap water is safe to drink. Let cold water run a few minutes.",
+    "console.alert.water_interruption.sms": "City of Saguenay: water main work, water will be cut off in your area. Keep a supply of water.",
+    "console.alert.evacuation.sms": "City of Saguenay: EVACUATION ORDER. Leave your home now with your medication. Follow the emergency services' instructions.",
+    "console.contact.number": "Number",
+    "console.contact.kind": "Type",
+    "console.contact.kind.voice": "Voice",
+    "console.contact.kind.sms": "SMS",
+    "console.contact.description": "Description (e.g. Julie's mobile)",
+    "console.contact.inactive": "inactive",
+    "console.contact.opted_out": "texts stopped (STOP)",
+    "import.phone_type": '{column} "{value}" must be voice (voix) or sms',
+    "import.phone_description": '{column}: 80 characters at most',
+    "import.phone_active": '{column} "{value}" must be 1 or 0',
+    "sms.reply.stopped": ("City of Saguenay: you will no longer get alerts by text at this "
+                          "number. To get them again, reply START. Emergency call line: "
+                          "{hotline}."),
+    "sms.reply.started": ("City of Saguenay: you will get alerts by text at this number again. "
+                          "To stop them, reply STOP."),
+    "sms.reply.help": ("City of Saguenay, emergency alerts. Emergency call line: {hotline}. "
+                       "Reply STOP to stop texts, START to get them again."),
 }

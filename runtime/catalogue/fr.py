@@ -416,4 +416,40 @@ MESSAGES = {
     "phone.too_long": "Le numéro a trop de chiffres : 10 chiffres, ou 11 avec le 1 devant.",
     "phone.foreign": "Seuls les numéros nord-américains (indicatif +1) peuvent être inscrits.",
     "phone.invalid": "Ce numéro n'existe pas : vérifiez l'indicatif et les trois chiffres suivants.",
+
+    # --- SMS alerts and replies (issue 14) ---------------------------------------------
+    "console.outcome.sms_delivered": "Texto livré",
+    "console.sms.title": "Texto (contacts de type SMS)",
+    "console.sms.help": "Version courte envoyée aux contacts SMS. Sans texto, le message vocal est envoyé tel quel. Les accents ê, ô, ç… forcent l'encodage UCS-2 (70 caractères par segment au lieu de 160).",
+    "console.campaign.sms_fr": "Texto en français",
+    "console.campaign.sms_en": "Texto en anglais",
+    "console.sms.gsm7": "Remplacer les lettres accentuées absentes du GSM-7 (ê → e, ç → c…) pour que le texto tienne en GSM-7",
+    "console.sms.counter": "{encoding} · {chars} caractères · {segments} segment(s) · coût ×{multiplier}",
+    "console.sms.not_gsm7": "Hors GSM-7 : {chars}",
+    "console.sms.replies": "Réponses reçues par texto",
+    "console.sms.replies_help": "Textos des résidents après cette alerte (ARRÊT, REPRISE et AIDE sont traités automatiquement).",
+    "console.sms.replies_when": "Reçu le",
+    "console.sms.replies_text": "Texte",
+    "console.alert.boil_water.sms": "Ville de Saguenay : avis d'ébullition. Faites bouillir l'eau du robinet 1 minute avant de la boire ou de cuisiner, jusqu'à nouvel ordre.",
+    "console.alert.boil_water_lifted.sms": "Ville de Saguenay : l'avis d'ébullition est levé. L'eau du robinet est potable. Laissez couler l'eau froide quelques minutes.",
+    "console.alert.water_interruption.sms": "Ville de Saguenay : travaux d'aqueduc, l'eau sera coupée dans votre secteur. Prévoyez une réserve d'eau.",
+    "console.alert.evacuation.sms": "Ville de Saguenay : ORDRE D'ÉVACUATION. Quittez votre résidence maintenant avec vos médicaments. Suivez les consignes des secours.",
+    "console.contact.number": "Numéro",
+    "console.contact.kind": "Type",
+    "console.contact.kind.voice": "Voix",
+    "console.contact.kind.sms": "SMS",
+    "console.contact.description": "Description (ex. : cellulaire de Julie)",
+    "console.contact.inactive": "inactif",
+    "console.contact.opted_out": "textos arrêtés (ARRÊT)",
+    "import.phone_type": '{column} « {value} » doit être voix ou sms',
+    "import.phone_description": '{column} : 80 caractères au plus',
+    "import.phone_active": '{column} « {value} » doit être 1 ou 0',
+    "sms.reply.stopped": ("Ville de Saguenay : vous ne recevrez plus d'alertes par texto à ce "
+                          "numéro. Pour les recevoir de nouveau, répondez REPRISE. Ligne des "
+                          "appels d'urgence : {hotline}."),
+    "sms.reply.started": ("Ville de Saguenay : vous recevrez de nouveau les alertes par texto "
+                          "à ce numéro. Pour les arrêter, répondez ARRÊT."),
+    "sms.reply.help": ("Ville de Saguenay, alertes d'urgence. Ligne des appels d'urgence : "
+                       "{hotline}. Répondez ARRÊT pour ne plus recevoir de textos, REPRISE "
+                       "pour les recevoir de nouveau."),
 }

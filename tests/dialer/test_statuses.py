@@ -27,4 +27,5 @@ def test_an_attempt_given_up_before_its_call_is_void_in_both_enums(app, session)
 
 def test_the_console_lists_every_outcome_a_residence_can_have_and_counts_reach_once():
     assert set(DELIVERY_STATUSES) == {o.value for o in Outcome} - {Outcome.VOID.value}
-    assert set(REACHED) == {Outcome.HUMAN.value, Outcome.VOICEMAIL.value}
+    assert set(REACHED) == {Outcome.HUMAN.value, Outcome.VOICEMAIL.value,
+                            Outcome.SMS_DELIVERED.value}  # a delivered text (issue 14)

@@ -45,6 +45,39 @@
       update();
     });
 
+    // SMS texts: encoding (GSM-7 or UCS-2), segments and cost multiplier, counted by the
+    // server (models/sms_text.py, the rules the texts are sent by) as the text is typed.
+    var smsBox = $("#sms-texts"), smsTimer = null;
+    function countSms(name) {
+      var area = form.elements[name], out = $("#" + name + "-counter");
+      if (!smsBox || !area || !out) return;
+      var data = new FormData();
+      data.append("csrf_token", form.elements.csrf_token.value);
+      data.append("text", area.value);
+      if (form.elements.sms_gsm7 && form.elements.sms_gsm7.checked) data.append("gsm7", "y");
+      fetch(smsBox.getAttribute("data-count-url"), {method: "POST", body: data,
+                                                    credentials: "same-origin"})
+        .then(function (r) { return r.json(); })
+        .then(function (c) {
+          out.textContent = c.text;
+          out.setAttribute("data-encoding", c.encoding);
+          out.setAttribute("data-segments", c.segments);
+        })
+        .catch(function () {});
+    }
+    ["sms_fr", "sms_en"].forEach(function (name) {
+      var area = form.elements[name];
+      if (!area) return;
+      area.addEventListener("input", function () {
+        clearTimeout(smsTimer); smsTimer = setTimeout(function () { countSms(name); }, 200);
+      });
+    });
+    if (form.elements.sms_gsm7) {
+      form.elements.sms_gsm7.addEventListener("change", function () {
+        countSms("sms_fr"); countSms("sms_en");
+      });
+    }
+
     // Templates of common alerts fill the form in place.
     var templates = JSON.parse(($("#alert-templates") || {}).textContent || "[]");
     document.querySelectorAll("[data-template]").forEach(function (link) {
@@ -55,6 +88,8 @@
         form.elements.title.value = t.title;
         form.elements.message_fr.value = t.message_fr;
         form.elements.message_en.value = t.message_en;
+        if (form.elements.sms_fr) { form.elements.sms_fr.value = t.sms_fr; countSms("sms_fr"); }
+        if (form.elements.sms_en) { form.elements.sms_en.value = t.sms_en; countSms("sms_en"); }
         form.querySelectorAll("input[name=priority]").forEach(function (r) { r.checked = r.value === t.priority; });
         form.elements.message_fr.dispatchEvent(new Event("input"));
         form.elements.message_en.dispatchEvent(new Event("input"));
