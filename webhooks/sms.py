@@ -19,6 +19,7 @@ from runtime.db import get_session, relaxed_commit
 
 from .params import BadParameter, bad_request, check
 from .signature import twilio_signed
+from .voice import callback
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ def _twiml(response: MessagingResponse):
 
 @bp.post("/status/<token>")
 @twilio_signed
+@callback("text status callback")
 def status(token):
     """A text's MessageStatus: idempotent, in any order (dialer.settle.record_message)."""
     if not _valid():
@@ -76,6 +78,7 @@ def status(token):
 
 @bp.post("/incoming")
 @twilio_signed
+@callback("inbound text")
 def incoming():
     """A resident's text: ARRÊT / REPRISE / AIDE answered, anything else kept for staff."""
     response = MessagingResponse()

@@ -135,3 +135,17 @@ def test_a_bug_is_apologised_for_in_the_callers_language(caller, session):
     session.commit()
     heard = phone.press("1")
     assert heard.text == t("en", "common.error") and heard.hangup
+
+
+def test_the_sms_webhooks_answer_204_when_the_database_is_gone(app_config):
+    """A text's status report or a resident's reply arriving while the database is down is
+    logged and answered 204 (the reconciler fetches texts with no final status), never a 500."""
+    app_config["DATABASE_URL"] = "postgresql://nobody@127.0.0.1:1/none"
+    app = create_app(app_config)
+    client = app.test_client()
+    answers = [signed_post(client, app, "/sms/status/some-token",
+                           {"MessageSid": "SM" + "1" * 32, "MessageStatus": "delivered"}),
+               signed_post(client, app, "/sms/incoming",
+                           {"MessageSid": "SM" + "2" * 32, "From": "+14185550101",
+                            "To": "+14185550001", "Body": "ARRÊT"})]
+    assert [(a.status_code, a.text) for a in answers] == [(204, ""), (204, "")]
