@@ -54,7 +54,7 @@ def simulator_command(host, port, scenario_file, cps, mps, time_scale, voice_url
         raise click.ClickException(str(exc)) from None
     voice_url = voice_url or urls.incoming(config)
     sim.set_incoming_url(config["HOTLINE_NUMBER"], voice_url)
-    sms_url = config["PUBLIC_BASE_URL"] + "/sms/incoming"
+    sms_url = urls.sms_incoming(config)
     for number in {config["HOTLINE_NUMBER"], config["TWILIO_CALLER_ID"]} - {""}:
         sim.set_incoming_sms_url(number, sms_url)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
