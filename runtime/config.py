@@ -27,6 +27,10 @@ DIALER_TUNING = ("DIALER_THREADS", "DIALER_POLL_INTERVAL_S", "DIALER_RECONCILE_I
                  "DIALER_AMD_GRACE_S", "DIALER_STALL_S", "DIALER_HEARTBEAT_S")
 """The dialer's tuning variables: read here as the text given ("" when unset); their defaults
 and types are the dialer's (dialer/defaults.py, `defaults.setting`)."""
+PORTAL_SETTINGS = ("ALTCHA_HMAC_KEY", "ALTCHA_COST", "PORTAL_CLIENT_LIMIT",
+                   "PORTAL_SEND_CLIENT_LIMIT", "PORTAL_SEND_DAILY_LIMIT", "PORTAL_SENDS_PER_NUMBER")
+"""The resident portal's settings: read here as the text given ("" when unset); their defaults
+and types are the portal's (portal/defaults.py)."""
 DEFAULT_CPS = 1.0
 """Calls a second the Twilio account allows (DIALER_CPS), shared by every process."""
 
@@ -129,6 +133,7 @@ def from_environ(environ=None) -> dict:
     settings.update({name: type(default)(env.get(name) or default)
                      for name, default in OUTBOX_DEFAULTS.items()})
     settings.update({name: env.get(name) or "" for name in DIALER_TUNING})
+    settings.update({name: env.get(name) or "" for name in PORTAL_SETTINGS})
     if production:
         missing = [name for name in ("SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
                    if not settings[name]]
