@@ -2,7 +2,7 @@
 JSON lists (the page's script fills the fields' suggestions; without it, the server checks
 what was typed)."""
 from flask import g, jsonify, request
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from runtime.db import get_session
 from models import Address
@@ -24,7 +24,7 @@ def _authorised():
 def cities():
     if not _authorised():
         return jsonify(error="login required"), 401
-    names = get_session().scalars(select(distinct(Address.city)).order_by(Address.city))
+    names = get_session().scalars(select(Address.city).distinct().order_by(Address.city))
     return jsonify(list(names))
 
 
@@ -33,11 +33,9 @@ def streets():
     """Streets of the city whose name contains the typed text (any case)."""
     if not _authorised():
         return jsonify(error="login required"), 401
-    city, typed = _folded("ville"), _folded("q")
-    names = get_session().scalars(select(distinct(Address.street)).where(
+    typed = _folded("q")
+    names = get_session().scalars(select(Address.street).distinct().where(
         Address.city == request.args.get("ville", "")).order_by(Address.street))
-    if not city:
-        return jsonify([])
     return jsonify([n for n in names if typed in n.casefold()][:LISTED])
 
 
