@@ -49,9 +49,10 @@ def new_user(session, e164: str, channel: str, language: str, ip: str | None) ->
         residence = Residence(language=language, active=True, registered_via=Channel.WEB.value,
                               consent_at=now, consent_channel=Channel.WEB.value,
                               consent_version=CONSENT_VERSION)
-        kind = NumberKind.SMS.value if channel == "sms" else NumberKind.VOICE.value
-        residence.phones.append(PhoneNumber(e164=e164, position=0, kind=kind, active=True,
-                                            verified_at=None))
+        # alerts by voice call, as the seed's example; the resident may choose SMS in the
+        # dossier (the confirmation mode only says how the temporary password goes)
+        residence.phones.append(PhoneNumber(e164=e164, position=0, kind=NumberKind.VOICE.value,
+                                            active=True, verified_at=None))
         session.add(residence)
         try:
             session.flush()

