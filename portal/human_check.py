@@ -39,7 +39,7 @@ def passed(session, payload: str | None) -> bool:
     try:
         result = altcha.verify_solution(payload, _key(current_app))
         parsed = altcha.Payload.from_base64(payload)
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         return False
     if not result.verified:
         return False

@@ -3,7 +3,7 @@ and "Supprimer mon inscription" (confirmed; the hotline's own removal)."""
 import io
 import json
 
-from flask import Response, g, redirect, render_template, request, url_for
+from flask import Response, g, render_template, request
 from sqlalchemy import select
 
 from runtime.csv_safe import writer as csv_writer
@@ -41,16 +41,18 @@ def held(db, residence: Residence) -> dict:
     }
 
 
-@bp.get("/mes-donnees.<fmt>")
+@bp.get("/mes-donnees.json")
 @resident_required
-def download(fmt):
+def download_json():
+    body = json.dumps(held(get_session(), g.resident), ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": "attachment; filename=mes-donnees.json"})
+
+
+@bp.get("/mes-donnees.csv")
+@resident_required
+def download_csv():
     data = held(get_session(), g.resident)
-    if fmt == "json":
-        body = json.dumps(data, ensure_ascii=False, indent=2)
-        return Response(body, mimetype="application/json", headers={
-            "Content-Disposition": "attachment; filename=mes-donnees.json"})
-    if fmt != "csv":
-        return redirect(url_for("portal.dossier"))
     out = io.StringIO()
     writer = csv_writer(out)
     writer.writerow(["section", "field", "value"])

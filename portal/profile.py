@@ -35,9 +35,8 @@ def from_residence(residence: Residence) -> dict:
 
 def from_request(posted, residence: Residence) -> dict:
     """The form as posted; the first row's number is always the residence's own first one."""
-    rows = []
-    for i in range(min(int(posted.get("rows", "0") or 0) if posted.get("rows", "").isdigit()
-                       else 0, MAX_CONTACTS)):
+    rows, count = [], posted.get("rows", "")
+    for i in range(min(int(count), MAX_CONTACTS) if count.isdigit() else 0):
         rows.append(_row(posted.get(f"contact-{i}-number", "").strip()[:32],
                          posted.get(f"contact-{i}-description", "").strip()[:80],
                          posted.get(f"contact-{i}-kind", NumberKind.VOICE.value),

@@ -520,7 +520,7 @@ MESSAGES = {
     "portal.address.taken": "This address is already registered: one registration per residence. If it is yours, contact the City.",
     "portal.address.postal_code": "The postal code must have the form A1A 1A1.",
     "portal.address.under_review": "Your address will be checked by the City's staff.",
-    "portal.privacy.download": "Download my data",
+    "portal.privacy.download": "Download my data:",
     "portal.sms.password": "City of Saguenay: your temporary password for the emergency-call portal is {code}. You will choose a new one when you log in.",
     "portal.call.password": "Hello, this is the City of Saguenay. Your temporary password for the emergency-call portal is: {code}. Again: {code}. When you log in, you will choose a new one. Goodbye.",
     "portal.sms.registered": "City of Saguenay: someone asked to register this number on the emergency-call portal, but it is already registered. To access your file, use “Forgot your password?”.",

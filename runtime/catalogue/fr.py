@@ -524,7 +524,7 @@ MESSAGES = {
     "portal.address.taken": "Cette adresse est déjà inscrite\u00a0: une seule inscription par résidence. Si c'est la vôtre, communiquez avec la Ville.",
     "portal.address.postal_code": "Le code postal doit avoir la forme A1A 1A1.",
     "portal.address.under_review": "Votre adresse sera vérifiée par le personnel de la Ville.",
-    "portal.privacy.download": "Télécharger mes données",
+    "portal.privacy.download": "Télécharger mes données\u00a0:",
     "portal.sms.password": "Ville de Saguenay : votre mot de passe temporaire du portail des appels d'urgence est {code}. Vous en choisirez un nouveau à la connexion.",
     "portal.call.password": "Bonjour, ici la Ville de Saguenay. Votre mot de passe temporaire du portail des appels d'urgence est : {code}. Je répète : {code}. À la connexion, vous en choisirez un nouveau. Au revoir.",
     "portal.sms.registered": "Ville de Saguenay : quelqu'un a demandé d'inscrire ce numéro sur le portail des appels d'urgence, mais il est déjà inscrit. Pour accéder à votre dossier, utilisez « Mot de passe oublié? ».",

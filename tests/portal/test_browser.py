@@ -254,6 +254,10 @@ def test_every_page_passes_axe_on_a_360_px_phone(stack, registry, chromium, lang
                        ("/portail/supprimer", "remove")):
         page.goto(stack.live.url + path)
         v.axe(name)
+    page.check("#confirm")
+    page.locator("button.danger").click()
+    page.wait_for_selector("h1")
+    v.axe("removed")
     v.close()
 
 

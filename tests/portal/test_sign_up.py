@@ -76,6 +76,24 @@ def test_without_the_human_check_nothing_is_sent(client, db):
     assert fresh(db, Residence) == [] and fresh(db, OneTimeCode) == []
 
 
+@pytest.mark.parametrize("payload", ["", "e30=", "W10=", "bnVsbA==", "not base64 at all!",
+                                     "eyJjaGFsbGVuZ2UiOiAxfQ==", "x" * 5000])
+def test_a_malformed_human_check_is_a_clear_refusal(client, db, payload):
+    answer = post(client, "/portail/nouvel-usager",
+                  {"phone": TYPED, "mode": "sms", "conditions": "yes", "altcha": payload})
+    assert answer.status_code == 400 and "Je ne suis pas un robot" in answer.text
+    assert fresh(db, Residence) == []
+
+
+def test_a_challenge_signed_with_another_key_is_refused(client, db):
+    import altcha
+    forged = altcha.create_challenge("PBKDF2/SHA-256", 10, hmac_secret="not the city's key")
+    payload = altcha.Payload(forged, altcha.solve_challenge(forged)).to_base64()
+    answer = post(client, "/portail/nouvel-usager",
+                  {"phone": TYPED, "mode": "sms", "conditions": "yes", "altcha": payload})
+    assert answer.status_code == 400 and fresh(db, Residence) == []
+
+
 def test_a_solved_challenge_is_accepted_once(client, sim, db):
     from tests.portal.conftest import csrf_token, solved
     payload = solved(client)
