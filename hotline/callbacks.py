@@ -29,6 +29,15 @@ from .twiml import apology, menu_text
 
 log = logging.getLogger(__name__)
 CODE_DIGITS = 6
+# What a call-back or SMS of each purpose says: (SMS text, spoken text). The purposes in
+# DRAWN carry a fresh temporary password ({code}); the others are a notice. The resident
+# portal (portal/) sends its temporary passwords and notices through these same jobs.
+MESSAGES = {
+    "password_reset": ("sms.temporary_password", "hotline.callback.password"),
+    "web_password": ("portal.sms.password", "portal.call.password"),
+    "web_registered": ("portal.sms.registered", "portal.call.registered"),
+}
+DRAWN = {"password_reset", "web_password"}
 HANGUP_WAIT_S, HANGUP_POLL_S = 60, 2
 
 
@@ -118,8 +127,8 @@ def password_reset(code_id: int, hotline_call_sid: str | None = None) -> str | N
             sid = _place_call(app, code)
             log.info("password call-back %s placed for code %s", sid, code_id)
             return sid
-        clear = _draw(session, code)
-        body = t(_language(session, code.phone_e164), "sms.temporary_password", code=clear)
+        values = {"code": _draw(session, code)} if code.purpose in DRAWN else _spend(session, code)
+        body = t(_language(session, code.phone_e164), MESSAGES[code.purpose][0], **values)
         message = get_client(app).messages.create(to=code.phone_e164,
                                                   from_=app.config["TWILIO_CALLER_ID"], body=body)
         log.info("temporary password sent by SMS %s for code %s", message.sid, code_id)
@@ -136,6 +145,13 @@ def _draw(session, code: OneTimeCode) -> str:
     return clear
 
 
+def _spend(session, code: OneTimeCode) -> dict:
+    """A notice carries no password: its row is used once said or sent."""
+    code.used_at = utcnow()
+    session.commit()
+    return {}
+
+
 def callback_twiml(session, config, token: str) -> VoiceResponse:
     """What the called person hears: the temporary password, or the confirmation question."""
     code = code_from_token(session, config, token)
@@ -143,10 +159,10 @@ def callback_twiml(session, config, token: str) -> VoiceResponse:
         return apology(config)
     language = _language(session, code.phone_e164)
     response = VoiceResponse()
-    if code.purpose == "password_reset":
-        clear = _draw(session, code)
-        response.say(t(language, "hotline.callback.password",
-                       code=spoken_digits(clear)), **voice(config, language))
+    if code.purpose in MESSAGES:
+        values = ({"code": spoken_digits(_draw(session, code))} if code.purpose in DRAWN
+                  else _spend(session, code))
+        response.say(t(language, MESSAGES[code.purpose][1], **values), **voice(config, language))
         response.hangup()
         return response
     gather = Gather(input="dtmf", action=urls.callback_answer(config, token), method="POST",

@@ -2,7 +2,7 @@
 from datetime import datetime
 from enum import Enum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -65,6 +65,17 @@ class Residence(Base):
     failed_auth_count: Mapped[int] = mapped_column(Integer, default=0)
     failed_auth_since: Mapped[datetime | None]
     locked_until: Mapped[datetime | None]
+    # the resident web portal (portal/): its own password, lockout and revocable sessions;
+    # the hotline's keypad PIN (NIP) stays password_hash above
+    consent_version: Mapped[str | None] = mapped_column(String(16))
+    web_password_hash: Mapped[str | None] = mapped_column(String(255))
+    web_password_temporary: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                         server_default=false())
+    web_failed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    web_failed_since: Mapped[datetime | None]
+    web_locked_until: Mapped[datetime | None]
+    # stored in each signed-in portal session; bumped by logout and password changes
+    web_session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -30,6 +30,10 @@ DIALER_TUNING = ("DIALER_THREADS", "DIALER_POLL_INTERVAL_S", "DIALER_RECONCILE_I
                  "DIALER_SMS_FINAL_GRACE_S")
 """The dialer's tuning variables: read here as the text given ("" when unset); their defaults
 and types are the dialer's (dialer/defaults.py, `defaults.setting`)."""
+PORTAL_SETTINGS = ("ALTCHA_HMAC_KEY", "ALTCHA_COST", "PORTAL_CLIENT_LIMIT",
+                   "PORTAL_SEND_CLIENT_LIMIT", "PORTAL_SEND_DAILY_LIMIT", "PORTAL_SENDS_PER_NUMBER")
+"""The resident portal's settings: read here as the text given ("" when unset); their defaults
+and types are the portal's (portal/defaults.py)."""
 DEFAULTS: dict = {
     "DIALER_CPS": 1.0,  # calls a second the Twilio account allows, shared by every process
     "DIALER_MPS": 1.0,  # messages (SMS) a second the account allows, shared by every process
@@ -53,6 +57,7 @@ DEFAULTS: dict = {
     "WEBHOOK_SIGNATURE_CHECK": True,
     **OUTBOX_DEFAULTS,
     **{name: "" for name in DIALER_TUNING},
+    **{name: "" for name in PORTAL_SETTINGS},
 }
 """The one default of each setting that has one, and its type: `from_environ` fills them from
 the environment, and an app built without it (SKIP_ENVIRON: tests, benchmarks) starts from
