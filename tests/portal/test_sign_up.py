@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import select
 
 from models import OneTimeCode, PhoneNumber, Residence
-from models.phone import REASONS
+from runtime.i18n import t
 from portal.defaults import CONSENT_VERSION
 from tests.portal.conftest import (NUMBER, PASSWORD, TYPED, code_in, forgot, login, post,
                                    register, signed_up)
@@ -54,7 +54,7 @@ def test_a_new_user_gets_a_temporary_password_by_sms(client, sim, db, typed):
 def test_a_number_is_refused_in_the_same_words_as_elsewhere(client, db, typed, code):
     answer = register(client, typed)
     assert answer.status_code == 400
-    assert REASONS[code]["fr"].replace("'", "&#39;") in answer.text
+    assert t("fr", f"phone.{code}").replace("'", "&#39;") in answer.text
     assert fresh(db, Residence) == []
 
 
