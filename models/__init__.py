@@ -11,6 +11,7 @@ from .campaign import (DELIVERY_STATUSES, FINAL_CALL_STATUSES, FINISHED, LIVE_CA
 from .heartbeat import WorkerHeartbeat
 from .hotline import HotlineCall, OneTimeCode
 from .outbox import OutboxJob
+from .removal import remove_residence
 from .residence import Channel, Language, NumberKind, PhoneNumber, Residence
 from .session import make_engine, make_sessionmaker
 from .staff import Role, StaffUser
@@ -21,5 +22,5 @@ __all__ = [
     "Channel", "Language", "NumberKind", "PhoneNumber", "Residence", "make_engine",
     "make_sessionmaker", "Role", "StaffUser", "WorkerHeartbeat", "AttemptStatus", "REACHED",
     "DELIVERY_STATUSES", "FINISHED", "FINAL_CALL_STATUSES", "QUEUED_AT_PROVIDER",
-    "LIVE_CALL_STATUSES", "UNCONFIRMED",
+    "LIVE_CALL_STATUSES", "UNCONFIRMED", "remove_residence",
 ]

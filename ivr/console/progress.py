@@ -40,7 +40,9 @@ def _status(campaign_id: int) -> dict:
 def campaign_page(campaign_id):
     campaign = campaign_or_404(campaign_id)
     only = request.args.get("filter", "")
-    query = (select(Delivery, Residence).join(Residence, Delivery.residence_id == Residence.id)
+    # a removed residence's delivery stays, anonymised (residence None): an outer join
+    query = (select(Delivery, Residence).outerjoin(Residence,
+                                                   Delivery.residence_id == Residence.id)
              .where(Delivery.campaign_id == campaign.id))
     if only == "not_reached":
         query = query.where(Delivery.status.not_in(REACHED))
@@ -50,7 +52,8 @@ def campaign_page(campaign_id):
     shown = db.scalar(select(func.count()).select_from(query.subquery()))
     pages = max(1, -(-shown // PAGE_SIZE))
     page = min(max(1, request.args.get("page", 1, type=int)), pages)  # 10**20 is the last
-    rows = db.execute(query.order_by(Residence.street, Residence.civic_number, Residence.id)
+    rows = db.execute(query.order_by(Residence.street, Residence.civic_number, Residence.id,
+                                     Delivery.id)
                       .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     target_count = None
     if campaign.status == "draft":

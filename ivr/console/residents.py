@@ -12,7 +12,7 @@ from runtime.config import TWILIO_DEFAULT_API_BASE_URL
 from runtime.db import get_session
 from ivr.residents import normalize_postal_code
 from ivr.csv_import import RowError
-from models import PhoneNumber, Residence, Role, utcnow
+from models import PhoneNumber, Residence, Role, remove_residence, utcnow
 from models.phone import InvalidPhone, to_e164
 
 from . import bp
@@ -191,6 +191,21 @@ def resident_deactivate(residence_id):
     get_session().commit()
     flash(_("console.resident.deactivated"), "success")
     return redirect(url_for("console.resident_view", residence_id=residence.id))
+
+
+@bp.post("/residents/<int:residence_id>/remove")
+@role_required(Role.ADMIN.value)
+def resident_remove(residence_id):
+    """Unregister at the resident's request: gone from the registry, its campaign history kept
+    anonymised (models/removal.py)."""
+    residence = residence_or_404(residence_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    remove_residence(get_session(), residence, current_user.email, "console.resident.remove",
+                     ip=request.remote_addr)
+    get_session().commit()
+    flash(_("console.resident.removed"), "success")
+    return redirect(url_for("console.resident_search"))
 
 
 @bp.route("/residents/import", methods=["GET", "POST"])

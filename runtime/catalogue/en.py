@@ -391,4 +391,9 @@ MESSAGES = {
     "console.alert.evacuation.title": "Evacuation",
     "console.alert.evacuation.message": "Evacuation order. For your safety, leave your home immediately with your medication and important documents. Follow the instructions of the emergency services. A reception centre is open for people affected.",
 
+    # --- console: kept history, rough edges (issue 18) ----------------------------------
+    "console.resident.remove": "Unregister",
+    "console.resident.remove_confirm": "Unregister this residence? Its name, address and numbers will be erased; past campaigns' reports stay the same, without them.",
+    "console.resident.removed": "Residence unregistered. Past campaigns' reports still count it, with no name, address or number.",
+    "console.residences.removed": "Unregistered residence",
 }

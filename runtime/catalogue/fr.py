@@ -395,4 +395,9 @@ MESSAGES = {
     "console.alert.evacuation.title": "Évacuation",
     "console.alert.evacuation.message": "Ordre d'évacuation. Pour votre sécurité, quittez immédiatement votre résidence avec vos médicaments et vos documents importants. Suivez les consignes des services d'urgence. Un centre d'accueil est ouvert pour les personnes sinistrées.",
 
+    # --- console: kept history, rough edges (issue 18) ----------------------------------
+    "console.resident.remove": "Désinscrire",
+    "console.resident.remove_confirm": "Désinscrire cette résidence? Son nom, son adresse et ses numéros seront effacés; les bilans des campagnes passées restent inchangés, sans ces renseignements.",
+    "console.resident.removed": "Résidence désinscrite. Les bilans des campagnes passées la comptent toujours, sans nom, adresse ni numéro.",
+    "console.residences.removed": "Résidence désinscrite",
 }
