@@ -245,8 +245,8 @@ def start_for_app(app, scenario: dict | None = None, time_scale: float = 1.0) ->
     refuse_real_account(config)
     parts = urlsplit(config["TWILIO_API_BASE_URL"])
     sim = Simulator(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], scenario,
-                    time_scale=time_scale, cps=float(config["DIALER_CPS"]), host=parts.hostname or "127.0.0.1",
-                    port=parts.port or 80,
+                    time_scale=time_scale, cps=float(config["DIALER_CPS"]),
+                    host=parts.hostname or "127.0.0.1", port=parts.port or 80,
                     control_token=config.get("SIMULATOR_CONTROL_TOKEN") or None)
     sim.set_incoming_url(config["HOTLINE_NUMBER"], config["PUBLIC_BASE_URL"] + "/voice/incoming")
     return sim.start()
