@@ -6,18 +6,30 @@ from sqlalchemy import select
 from dialer import defaults
 from dialer.campaigns import CampaignError, create_campaign, launch, test_call
 from dialer.campaigns import status as campaign_status
+from dialer.dispatch import in_window
 from dialer.targeting import count_targets
 from runtime.db import get_session
-from models import Campaign, Role
+from models import Campaign, Priority, Role, utcnow
 
 from . import bp
 from .alerts_templates import ALERTS, alert_templates
 from .auth import audit_action, role_required
 from .forms import CampaignForm, ConfirmForm, TestCallForm
+from .criteria import describe, warnings
+from .formats import hour, n_
 from .language import _, lang
 from .targeting import TargetError, build_target
 
 SPOKEN_CHARS_PER_SECOND = 14  # Polly voices read about 14 characters a second, in both languages
+
+
+def waiting_for_window(campaign: Campaign) -> dict | None:
+    """{start, end} (the page language's way) when CAMPAIGN, a normal one, is outside its
+    calling window now: its calls wait until START. None when it may call now."""
+    if campaign.priority == Priority.EMERGENCY.value or in_window(
+            campaign, utcnow(), current_app.config.get("TIMEZONE") or defaults.TIMEZONE):
+        return None
+    return {"start": hour(campaign.window_start), "end": hour(campaign.window_end)}
 
 
 def _defaults() -> dict:
@@ -100,9 +112,10 @@ def campaign_count():
         target, refused = build_target(form)
     except TargetError as exc:
         return {"count": None, "error": _(exc.key, **exc.values), "field": exc.field}
-    count = count_targets(get_session(), target)
-    return {"count": count, "text": _("console.campaign.count", count=count),
-            "refused": len(refused)}
+    db = get_session()
+    count = count_targets(db, target)
+    return {"count": count, "text": n_("console.campaign.count", count),
+            "refused": len(refused), "warnings": warnings(db, target)}
 
 
 @bp.post("/campaigns/<int:campaign_id>/test-call")
@@ -144,8 +157,13 @@ def campaign_launch(campaign_id):
         else:
             audit_action("campaign.launch", "campaign", campaign.id)
             get_session().commit()
-            flash(_("console.campaign.launched"), "success")
+            waiting = waiting_for_window(campaign)
+            # category "launch": the page drops it once the campaign no longer runs
+            flash(_("console.campaign.launched_waiting", **waiting) if waiting
+                  else _("console.campaign.launched_now"), "launch")
         return redirect(url_for("console.campaign_page", campaign_id=campaign.id))
-    count = count_targets(get_session(), campaign.target or {})
+    db = get_session()
+    count = count_targets(db, campaign.target or {})
     return render_template("console/campaign_launch.html", campaign=campaign, count=count,
-                           form=form)
+                           form=form, criteria=describe(campaign.target),
+                           criteria_warnings=warnings(db, campaign.target))

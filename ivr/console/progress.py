@@ -13,7 +13,8 @@ from models import DELIVERY_STATUSES, FINISHED, REACHED, Delivery, Residence, Ro
 
 from . import bp
 from .auth import audit_action, role_required
-from .campaigns import SPOKEN_CHARS_PER_SECOND, campaign_or_404
+from .campaigns import SPOKEN_CHARS_PER_SECOND, campaign_or_404, waiting_for_window
+from .criteria import describe, warnings
 from .forms import ConfirmForm, TestCallForm
 from .language import _, lang
 
@@ -32,7 +33,22 @@ def progress_of(status: dict) -> dict:
 
 
 def _status(campaign_id: int) -> dict:
-    return progress_of(dialer_campaigns.status(get_session(), campaign_id))
+    """The progress, and (running outside its calling window) the text saying until when its
+    calls wait."""
+    db = get_session()
+    status = progress_of(dialer_campaigns.status(db, campaign_id))
+    # A person confirms during the call, before the call's end settles the residence as
+    # reached: counted among the confirmed only once reached, "confirmed" never exceeds
+    # "person reached" in the live counts.
+    status["confirmed"] = db.scalar(select(func.count()).where(
+        Delivery.campaign_id == campaign_id, Delivery.confirmed.is_(True),
+        Delivery.status.in_(REACHED))) or 0
+    status["waiting"] = None
+    if status.get("status") == "running":
+        waiting = waiting_for_window(campaign_or_404(campaign_id))
+        if waiting:
+            status["waiting"] = _("console.progress.waiting", **waiting)
+    return status
 
 
 @bp.get("/campaigns/<int:campaign_id>")
@@ -55,15 +71,18 @@ def campaign_page(campaign_id):
     rows = db.execute(query.order_by(Residence.street, Residence.civic_number, Residence.id,
                                      Delivery.id)
                       .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    target_count = None
+    target_count, criteria_warnings = None, []
     if campaign.status == "draft":
         target_count = count_targets(db, campaign.target or {})
+        criteria_warnings = warnings(db, campaign.target)
     test_form = TestCallForm(data={"number": current_user.phone or "", "language": lang()})
     return render_template("console/campaign_page.html", campaign=campaign,
                            progress=_status(campaign.id), rows=rows, shown=shown, page=page,
                            pages=pages, only=only,
                            outcomes=DELIVERY_STATUSES, form=ConfirmForm(), test_form=test_form,
-                           chars_per_second=SPOKEN_CHARS_PER_SECOND, target_count=target_count)
+                           chars_per_second=SPOKEN_CHARS_PER_SECOND, target_count=target_count,
+                           criteria=describe(campaign.target),
+                           criteria_warnings=criteria_warnings)
 
 
 @bp.get("/campaigns/<int:campaign_id>/progress.json")
@@ -113,4 +132,5 @@ def campaign_summary(campaign_id):
     if campaign.launched_at and campaign.finished_at:
         duration = int((campaign.finished_at - campaign.launched_at).total_seconds())
     return render_template("console/campaign_summary.html", campaign=campaign,
-                           progress=progress, duration=duration, outcomes=DELIVERY_STATUSES)
+                           progress=progress, duration=duration, outcomes=DELIVERY_STATUSES,
+                           criteria=describe(campaign.target))

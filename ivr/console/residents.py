@@ -1,5 +1,6 @@
 """Residents: search, view, edit, deactivate, CSV import, and the hotline's recordings to review."""
 import re
+import unicodedata
 from urllib.parse import SplitResult, urlsplit
 
 import requests
@@ -55,25 +56,54 @@ def residence_or_404(residence_id: int) -> Residence:
     return residence
 
 
+_ACCENTED = "ÀÂÄÁÃÉÈÊËÎÏÍÔÖÓÕÙÛÜÚÇŸàâäáãéèêëîïíôöóõùûüúçÿ’"
+_PLAIN = "aaaaaeeeeiiioooouuuucy" * 2 + "'"
+assert len(_ACCENTED) == len(_PLAIN)
+_PHONE_TEXT = re.compile(r"^[\d\s().+-]+$")
+MIN_PARTIAL_DIGITS = 4
+
+
+def fold(text: str) -> str:
+    """'Côté' -> 'cote': lower case, accents dropped (what `_folded` does in SQL)."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def _folded(column):
+    """COLUMN lower-cased without accents, alike on SQLite (whose lower() knows only ASCII,
+    hence the capitals in the table) and PostgreSQL."""
+    return func.translate(func.lower(column), _ACCENTED, _PLAIN)
+
+
 def _contains(column, word: str):
-    """COLUMN contains WORD, ignoring case; `%` and `_` in WORD are text, not wildcards."""
-    pattern = "%" + _LIKE_SPECIAL.sub(r"\\\g<0>", word.lower()) + "%"
-    return func.lower(column).like(pattern, escape="\\")
+    """COLUMN contains WORD, ignoring case and accents; `%` and `_` in WORD are text."""
+    pattern = "%" + _LIKE_SPECIAL.sub(r"\\\g<0>", fold(word)) + "%"
+    return _folded(column).like(pattern, escape="\\")
 
 
 def search(db, text: str) -> list[Residence]:
-    """By number (any form people type), else by name or address words."""
+    """By number (any form people type, or a part of one: '555-0101'), else by name or
+    address words (case and accents ignored: 'cote' finds Côté)."""
     text = text.strip()
     if not text:
         return []
-    if sum(ch.isdigit() for ch in text) >= 7:
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) >= 7:
         try:
             e164 = to_e164(text)
         except InvalidPhone:
             pass
         else:
-            return db.scalars(select(Residence).join(PhoneNumber)
-                              .where(PhoneNumber.e164 == e164)).all()
+            found = db.scalars(select(Residence).join(PhoneNumber)
+                               .where(PhoneNumber.e164 == e164)).all()
+            if found:
+                return found
+    if _PHONE_TEXT.match(text) and len(digits) >= MIN_PARTIAL_DIGITS:
+        found = db.scalars(select(Residence).where(Residence.id.in_(
+            select(PhoneNumber.residence_id).where(PhoneNumber.e164.like(f"%{digits}%"))))
+            .order_by(Residence.last_name, Residence.id).limit(PAGE_SIZE)).all()
+        if found:
+            return found
     query = select(Residence)
     for word in text.split():
         query = query.where(or_(*(_contains(column, word) for column in (
