@@ -1,5 +1,7 @@
 """One campaign: its live progress, pause/resume/cancel, residences table, CSV, summary."""
+import csv
 import io
+from datetime import datetime
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -8,6 +10,8 @@ from sqlalchemy import func, select
 from dialer import campaigns as dialer_campaigns
 from dialer.export import write_csv
 from dialer.targeting import count_targets
+from models.phone import display
+from runtime import csv_safe
 from runtime.db import get_session
 from models import DELIVERY_STATUSES, FINISHED, REACHED, Delivery, Residence, Role
 
@@ -15,6 +19,7 @@ from . import bp
 from .auth import audit_action, role_required
 from .campaigns import SPOKEN_CHARS_PER_SECOND, campaign_or_404, waiting_for_window
 from .criteria import describe, warnings
+from .formats import local
 from .forms import ConfirmForm, TestCallForm
 from .language import _, lang
 
@@ -111,15 +116,41 @@ def campaign_action(campaign_id, action):
     return redirect(url_for("console.campaign_page", campaign_id=campaign.id))
 
 
+def export_for_staff(campaign_id: int) -> str:
+    """The dialer's per-residence CSV as staff open it in Excel: headers and values in the
+    page language, times in the city's zone, numbers as people write them, a byte order mark
+    (Excel's sign of UTF-8) and, in French, ';' between cells (French Excel's separator)."""
+    raw = io.StringIO()
+    write_csv(get_session(), campaign_id, raw)
+    rows = list(csv.reader(io.StringIO(raw.getvalue())))
+    header = rows[0]
+    at = {name: i for i, name in enumerate(header)}
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv_safe.writer(out, delimiter=";" if lang() == "fr" else ",")
+    writer.writerow([_(f"console.export.{name}") for name in header])
+    for row in rows[1:]:
+        outcome, number = row[at["outcome"]], row[at["number"]]
+        row[at["outcome"]] = _(f"console.outcome.{outcome}") if outcome in DELIVERY_STATUSES \
+            else outcome
+        row[at["confirmed"]] = _("console.yes") if row[at["confirmed"]] == "yes" \
+            else _("console.no")
+        row[at["number"]] = display(number) if number else ""
+        when = row[at["last_attempt_at"]]
+        row[at["last_attempt_at"]] = local(datetime.fromisoformat(when), "seconds") if when \
+            else ""
+        writer.writerow(row)
+    return out.getvalue()
+
+
 @bp.get("/campaigns/<int:campaign_id>/export.csv")
 @login_required
 def campaign_export(campaign_id):
     campaign_or_404(campaign_id)
-    buffer = io.StringIO()
-    write_csv(get_session(), campaign_id, buffer)
+    text = export_for_staff(campaign_id)
     audit_action("campaign.export", "campaign", campaign_id)
     get_session().commit()
-    return Response(buffer.getvalue(), mimetype="text/csv", headers={
+    return Response(text, mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=campaign-{campaign_id}.csv"})
 
 

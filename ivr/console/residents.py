@@ -13,7 +13,8 @@ from runtime.config import TWILIO_DEFAULT_API_BASE_URL
 from runtime.db import get_session
 from ivr.residents import normalize_postal_code
 from ivr.csv_import import RowError
-from models import PhoneNumber, Residence, Role, remove_residence, utcnow
+from dialer.targeting import fold as fold_name
+from models import Address, Channel, PhoneNumber, Residence, Role, remove_residence, utcnow
 from models.phone import InvalidPhone, to_e164
 
 from . import bp
@@ -134,33 +135,37 @@ def resident_view(residence_id):
                            residence=residence_or_404(residence_id), form=ConfirmForm())
 
 
-def _apply_phones(db, residence: Residence, numbers: list[str], form) -> bool:
-    """Set the residence's numbers in order; False (with field errors) when one is taken."""
+def _phones_free(db, residence_id: int | None, numbers: list[str], form) -> bool:
+    """False (with field errors) when a number is another residence's or given twice."""
     ok = True
     for name, e164 in zip(PHONE_FIELDS, numbers):
-        if not e164:
+        if not e164 or getattr(form, name).errors:
             continue
         owner = db.scalar(select(PhoneNumber.residence_id).where(PhoneNumber.e164 == e164))
-        if owner is not None and owner != residence.id:
+        if owner is not None and owner != residence_id:
             getattr(form, name).errors.append(_("console.resident.number_taken", id=owner))
             ok = False
     given = [n for n in numbers if n]
     if len(set(given)) != len(given):
         form.phone2.errors.append(_("console.resident.number_twice"))
         ok = False
-    if not ok:
-        return False
+    return ok
+
+
+def _set_phones(db, residence: Residence, numbers: list[str]) -> None:
+    """Set the residence's numbers in order (kept ones keep their state)."""
+    given = [n for n in numbers if n]
     kept = {p.e164: p for p in residence.phones if p.e164 in given}
     for phone in [p for p in residence.phones if p.e164 not in given]:
         residence.phones.remove(phone)  # deleted with the orphan cascade
     for position, phone in enumerate(kept.values()):
         phone.position = 100 + position  # out of the way of the (residence, position) key
-    db.flush()
+    if residence.id is not None:
+        db.flush()
     residence.phones = [kept.get(n) or PhoneNumber(e164=n, verified_at=utcnow())
                         for n in given]
     for position, phone in enumerate(residence.phones):
         phone.position = position
-    return True
 
 
 def _postal_code(form) -> str | None:
@@ -172,15 +177,77 @@ def _postal_code(form) -> str | None:
         return None
 
 
-def _copy_fields(form, residence: Residence, names, postal: str) -> None:
-    """Copy NAMES (text stripped, city upper-case) and the postal code onto RESIDENCE."""
-    for name in names:
+def registry_city(db, text: str) -> str | None:
+    """The address registry's spelling of the sector TEXT ('jonquiere' -> 'JONQUIÈRE'); TEXT
+    in capitals when the registry is empty; None when the registry does not know it."""
+    cities = [c for c in db.scalars(select(Address.city).distinct()) if c]
+    if not cities:
+        return text.strip().upper()
+    wanted = fold_name(text)
+    return next((c for c in cities if fold_name(c) == wanted), None)
+
+
+def _city(db, form) -> str | None:
+    if form.city.errors or not (form.city.data or "").strip():
+        return None
+    city = registry_city(db, form.city.data)
+    if city is None:
+        known = sorted({c for c in db.scalars(select(Address.city).distinct()) if c})
+        form.city.errors.append(_("console.resident.unknown_city", city=form.city.data.strip(),
+                                  cities=", ".join(known)))
+    return city
+
+
+FIELDS = ("last_name", "first_name", "language", "civic_number", "street", "apartment", "city",
+          "postal_code", "active")
+
+
+def _save(db, form, residence: Residence) -> list[str] | None:
+    """Check every field at once (each error shown on its field), then copy the form onto
+    RESIDENCE: the names of the fields changed, or None (nothing saved) on an error."""
+    valid = form.validate_on_submit()
+    postal = _postal_code(form)
+    city = _city(db, form)
+    numbers = [getattr(form, n).data if not getattr(form, n).errors else "" for n in PHONE_FIELDS]
+    phones_ok = _phones_free(db, residence.id, numbers, form)
+    if not (valid and postal is not None and city is not None and phones_ok):
+        return None
+    before = {name: getattr(residence, name) for name in FIELDS}
+    numbers_before = [p.e164 for p in residence.phones]
+    for name in FIELDS:
         value = getattr(form, name).data
         if value is None:
             value = ""
         setattr(residence, name, value.strip() if isinstance(value, str) else value)
-    residence.city = residence.city.upper()
-    residence.postal_code = postal
+    residence.city, residence.postal_code = city, postal
+    if "active" not in request.form and residence.id is None:
+        residence.active = True  # a new resident is active unless staff say otherwise
+    _set_phones(db, residence, numbers)
+    changed = [name for name in FIELDS if getattr(residence, name) != before[name]]
+    if [p.e164 for p in residence.phones] != numbers_before:
+        changed.append("phones")
+    return changed
+
+
+@bp.route("/residents/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN.value)
+def resident_new():
+    """Add one resident (a call to the city, a paper form): checked as an edit is."""
+    db = get_session()
+    form = ResidentForm(data={"active": True, "language": "fr"} if request.method == "GET"
+                        else None)
+    if request.method == "POST":
+        residence = Residence(registered_via=Channel.STAFF.value)
+        if _save(db, form, residence) is not None:
+            db.add(residence)
+            db.flush()
+            audit_action("resident.create", "residence", residence.id)
+            db.commit()
+            flash(_("console.resident.created"), "success")
+            return redirect(url_for("console.resident_view", residence_id=residence.id))
+        db.rollback()
+    return render_template("console/resident_edit.html", residence=None, form=form), \
+        400 if request.method == "POST" else 200
 
 
 @bp.route("/residents/<int:residence_id>/edit", methods=["GET", "POST"])
@@ -192,20 +259,15 @@ def resident_edit(residence_id):
     if request.method == "GET":
         for name, phone in zip(PHONE_FIELDS, residence.phones):
             getattr(form, name).data = phone.e164
-    if form.validate_on_submit():
-        postal = _postal_code(form)
-        if postal is not None:
-            numbers = [getattr(form, n).data for n in PHONE_FIELDS]
-            if _apply_phones(db, residence, numbers, form):
-                _copy_fields(form, residence, ("last_name", "first_name", "language",
-                                               "civic_number", "street", "apartment", "city",
-                                               "active"), postal)
-                audit_action("resident.edit", "residence", residence.id)
-                db.commit()
-                flash(_("console.resident.saved"), "success")
-                return redirect(url_for("console.resident_view", residence_id=residence.id))
-            db.rollback()
-            residence = residence_or_404(residence_id)
+    else:
+        changed = _save(db, form, residence)
+        if changed is not None:
+            audit_action("resident.edit", "residence", residence.id, changed=changed)
+            db.commit()
+            flash(_("console.resident.saved"), "success")
+            return redirect(url_for("console.resident_view", residence_id=residence.id))
+        db.rollback()
+        residence = residence_or_404(residence_id)
     return render_template("console/resident_edit.html", residence=residence, form=form), \
         400 if request.method == "POST" else 200
 
@@ -290,23 +352,85 @@ def resident_review_list():
     return render_template("console/resident_review_list.html", residences=residences)
 
 
+MAX_LOOKUP = 10
+
+
+def lookup_addresses(db, civic: str, street: str, city: str = "") -> list[Address]:
+    """The registry's addresses on a street whose name holds STREET's words (accents, case,
+    hyphens ignored), at CIVIC when given, in CITY when given: what a reviewer picks from."""
+    words = fold_name(street).split()
+    if not words:
+        return []
+    query = select(Address)
+    if civic.strip():
+        query = query.where(Address.civic_number == civic.strip())
+    found = [a for a in db.scalars(query.order_by(Address.city, Address.street,
+                                                  Address.civic_number).limit(5000))
+             if all(w in fold_name(a.street).split() for w in words)
+             and (not city.strip() or fold_name(a.city) == fold_name(city))]
+    return found[:MAX_LOOKUP]
+
+
+def _registry_address(db, form) -> Address | None:
+    """The registry's address the review form names exactly (civic, street, city alike when
+    folded); None with an error on the street field when there is none."""
+    for address in lookup_addresses(db, form.civic_number.data or "", form.street.data or "",
+                                    form.city.data or ""):
+        if fold_name(address.street) == fold_name(form.street.data or ""):
+            return address
+    form.street.errors.append(_("console.review.not_in_registry"))
+    return None
+
+
 @bp.route("/residents/<int:residence_id>/review", methods=["GET", "POST"])
 @role_required(Role.ADMIN.value)
 def resident_review(residence_id):
+    """A hotline registration to check: listen, type the name and address, approve only an
+    address of the registry (postal code taken from it), or reject it."""
+    db = get_session()
     residence = residence_or_404(residence_id)
     form = ReviewForm(obj=residence)
-    if form.validate_on_submit():
+    if request.method == "POST":
+        valid = form.validate_on_submit()
         postal = _postal_code(form)
-        if postal is not None:
-            _copy_fields(form, residence, ("last_name", "first_name", "civic_number", "street",
-                                           "apartment", "city"), postal)
+        city = _city(db, form)
+        unchecked = db.scalar(select(Address.id).limit(1)) is None  # no registry loaded
+        address = _registry_address(db, form) if valid and city and not unchecked else None
+        if valid and city and postal is not None and (unchecked or address is not None):
+            for name in ("last_name", "first_name", "apartment", "civic_number", "street"):
+                setattr(residence, name, (getattr(form, name).data or "").strip())
+            residence.city, residence.postal_code = city, postal
+            if address is not None:
+                residence.address_id, residence.civic_number = address.id, address.civic_number
+                residence.street, residence.city = address.street, address.city
+                residence.postal_code = address.postal_code
             residence.address_needs_review = residence.name_needs_review = False
-            audit_action("resident.review", "residence", residence.id)
-            get_session().commit()
+            audit_action("resident.review", "residence", residence.id,
+                         address_id=address.id if address else None)
+            db.commit()
             flash(_("console.resident.approved"), "success")
             return redirect(url_for("console.resident_review_list"))
-    return render_template("console/resident_review.html", residence=residence, form=form), \
+    candidates = lookup_addresses(db, form.civic_number.data or "", form.street.data or "",
+                                  form.city.data or "")
+    if not candidates:  # nothing at that number: the street's other addresses
+        candidates = lookup_addresses(db, "", form.street.data or "", form.city.data or "")
+    return render_template("console/resident_review.html", residence=residence, form=form,
+                           candidates=candidates, confirm=ConfirmForm()), \
         400 if request.method == "POST" else 200
+
+
+@bp.post("/residents/<int:residence_id>/reject")
+@role_required(Role.ADMIN.value)
+def resident_reject(residence_id):
+    """A hoax or spam registration: removed (as unregistering does), audited."""
+    residence = residence_or_404(residence_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    remove_residence(get_session(), residence, current_user.email, "console.resident.reject",
+                     ip=request.remote_addr)
+    get_session().commit()
+    flash(_("console.review.rejected"), "success")
+    return redirect(url_for("console.resident_review_list"))
 
 
 @bp.get("/residents/<int:residence_id>/recording/<any(address, name):kind>")

@@ -76,7 +76,8 @@ def _counts_on_pages(client, campaign_id: int) -> tuple[dict, list, list, int]:
 
 def _exported(client, campaign_id: int) -> list[list[str]]:
     return list(csv.reader(io.StringIO(
-        client.get(f"/staff/campaigns/{campaign_id}/export.csv").text.lstrip("\ufeff"))))
+        client.get(f"/staff/campaigns/{campaign_id}/export.csv").text.lstrip("\ufeff")),
+        delimiter=";"))
 
 
 def _anonymised(session, campaign_id: int) -> None:
