@@ -78,7 +78,8 @@ def test_every_console_page_passes_axe_with_a_one_line_header(live_app, registry
             f"/staff/campaigns/{registry}/summary", "/staff/residents",
             "/staff/residents?q=cote", "/staff/residents?q=555-3001", "/staff/residents/1",
             "/staff/residents/1/edit", "/staff/residents/new", "/staff/residents/import",
-            "/staff/residents/review", "/staff/accounts", "/staff/audit", "/staff/profile"]
+            "/staff/residents/review", "/staff/accounts", "/staff/audit", "/staff/profile",
+            "/staff/profile/password"]
     for url in urls:
         page.goto(base + url)
         assert page.locator("main").count() == 1, url
