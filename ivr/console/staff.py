@@ -10,7 +10,7 @@ from models import Role, StaffUser, utcnow
 from models.audit import latest_entries
 from models.passwords import hash_secret, verify_secret
 
-from . import bp
+from . import audit_view, bp
 from .auth import (Staff, audit_action, clear_failures, end_sessions, reserve_attempt,
                    role_required)
 
@@ -145,6 +145,9 @@ def audit_log():
     """The whole log, newest first, AUDIT_PAGE_SIZE entries a page (?page=2 …)."""
     raw = request.args.get("page", "1")
     page = int(raw) if raw.isdigit() and len(raw) < 10 else 1
-    entries, pages = latest_entries(get_session(), page, AUDIT_PAGE_SIZE)
+    filters = audit_view.filters_from_request()
+    entries, pages = latest_entries(get_session(), page, AUDIT_PAGE_SIZE, **filters)
     return render_template("console/audit.html", entries=entries, page=min(page, pages),
-                           pages=pages)
+                           pages=pages, filters=filters,
+                           actions=audit_view.known_actions(get_session()),
+                           entities=sorted(audit_view.ENTITY_VIEWS), **audit_view.helpers())

@@ -58,3 +58,28 @@ def test_guessing_the_current_password_locks_like_a_sign_in(app, operator):
         change(operator, "not my password at all")
     answer = change(operator, PASSWORD)
     assert answer.status_code == 400 and "Trop d'essais" in unescape(answer.text)
+
+
+def test_the_audit_log_speaks_words_shows_details_and_filters(app, admin):
+    from tests.fixtures.console import add_residence
+    rid = add_residence(app, "Tremblay", ["+14185550101"])
+    post_form(admin, f"/staff/residents/{rid}/edit", {
+        "last_name": "Tremblay", "first_name": "Julie", "language": "fr", "civic_number": "100",
+        "street": "rue Racine Est", "apartment": "", "city": "Chicoutimi",
+        "postal_code": "G7H 1A1", "phone1": "418 555-0101", "active": "y"})
+    bad = app.test_client()
+    sign_in(bad, "admin@saguenay.ca", "not the password at all")
+    page = unescape(admin.get("/staff/audit").text)
+    assert "Résident modifié" in page and "console.resident.edit" not in page.split("<table")[1]
+    assert "Champs modifiés" in page and "Prénom" in page
+    assert "Connexion refusée" in page
+    assert f'href="/staff/residents/{rid}">Résidence {rid}</a>' in page
+    assert '{"' not in page  # no raw JSON
+    only = unescape(admin.get("/staff/audit", query_string={
+        "action": "console.resident.edit"}).text).split("<tbody>")[1]
+    assert "Résident modifié" in only and "Connexion refusée" not in only
+    mine = unescape(admin.get("/staff/audit", query_string={
+        "entity": "residence", "entity_id": str(rid)}).text).split("<tbody>")[1]
+    assert mine.count("<tr>") == 1
+    nobody = admin.get("/staff/audit", query_string={"actor": "100%_nobody"}).text
+    assert nobody.split("<tbody>")[1].count("<tr>") == 0
