@@ -14,7 +14,8 @@ from runtime.db import get_session
 from ivr.residents import normalize_postal_code
 from ivr.csv_import import RowError
 from dialer.targeting import fold as fold_name
-from models import Address, Channel, PhoneNumber, Residence, Role, remove_residence, utcnow
+from models import (DELIVERY_STATUSES, Address, Campaign, Channel, Delivery, PhoneNumber,
+                    Residence, Role, remove_residence, utcnow)
 from models.phone import InvalidPhone, to_e164
 
 from . import bp
@@ -128,11 +129,45 @@ def resident_search():
                            to_review=to_review)
 
 
+HISTORY_SIZE = 20
+
+
 @bp.get("/residents/<int:residence_id>")
 @login_required
 def resident_view(residence_id):
-    return render_template("console/resident_view.html",
-                           residence=residence_or_404(residence_id), form=ConfirmForm())
+    """One residence: its facts, whether the hotline locked it out, and its campaigns."""
+    db = get_session()
+    residence = residence_or_404(residence_id)
+    history = db.execute(select(Delivery, Campaign)
+                         .join(Campaign, Campaign.id == Delivery.campaign_id)
+                         .where(Delivery.residence_id == residence.id)
+                         .order_by(Delivery.id.desc()).limit(HISTORY_SIZE)).all()
+    now = utcnow()
+    locked = [p for p in residence.phones if p.locked_until and p.locked_until > now]
+    if residence.locked_until and residence.locked_until > now:
+        locked_until = residence.locked_until
+    else:
+        locked_until = max((p.locked_until for p in locked), default=None)
+    return render_template("console/resident_view.html", residence=residence,
+                           form=ConfirmForm(), history=history, locked_until=locked_until,
+                           outcomes=DELIVERY_STATUSES)
+
+
+@bp.post("/residents/<int:residence_id>/unlock")
+@role_required(Role.ADMIN.value)
+def resident_unlock(residence_id):
+    """Lift the hotline's lockout (too many wrong PINs) of the residence and its numbers."""
+    residence = residence_or_404(residence_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    residence.failed_auth_count, residence.failed_auth_since = 0, None
+    residence.locked_until = None
+    for phone in residence.phones:
+        phone.failed_auth_count, phone.failed_auth_since, phone.locked_until = 0, None, None
+    audit_action("resident.unlock", "residence", residence.id)
+    get_session().commit()
+    flash(_("console.resident.unlocked"), "success")
+    return redirect(url_for("console.resident_view", residence_id=residence.id))
 
 
 def _phones_free(db, residence_id: int | None, numbers: list[str], form) -> bool:

@@ -559,4 +559,10 @@ MESSAGES = {
     "console.audit.on.staff": "Account",
     "console.audit.on.page": "Page",
     "console.audit.on.staff_user": "Account",
+    "console.resident.history": "Campaigns received",
+    "console.resident.no_history": "No campaign has targeted this residence yet.",
+    "console.resident.locked": "The phone line refuses this resident until {until} (too many wrong PINs).",
+    "console.resident.unlock": "Unlock",
+    "console.resident.unlocked": "Lock lifted: the resident can use the line again.",
+    "console.audit.do.console.resident.unlock": "Resident unlocked (line)",
 }

@@ -563,4 +563,10 @@ MESSAGES = {
     "console.audit.on.staff": "Compte",
     "console.audit.on.page": "Page",
     "console.audit.on.staff_user": "Compte",
+    "console.resident.history": "Campagnes reçues",
+    "console.resident.no_history": "Aucune campagne n'a encore visé cette résidence.",
+    "console.resident.locked": "La ligne téléphonique refuse ce résident jusqu'à {until} (trop de NIP erronés).",
+    "console.resident.unlock": "Débloquer",
+    "console.resident.unlocked": "Blocage levé : le résident peut de nouveau se servir de la ligne.",
+    "console.audit.do.console.resident.unlock": "Résident débloqué (ligne)",
 }

@@ -143,3 +143,28 @@ def test_the_review_approves_only_a_registry_address_and_can_reject(app, admin):
         assert get_session().get(Residence, spam) is None
         assert get_session().scalar(select(PhoneNumber).where(
             PhoneNumber.e164 == "+14185550139")) is None
+
+
+def test_a_resident_s_campaigns_and_phone_lockout_are_shown_and_lifted(app, admin):
+    from datetime import timedelta
+
+    from models import Delivery, utcnow
+    rid = add_residence(app, "Tremblay", ["+14185550101"])
+    with app.app_context():
+        session = get_session()
+        campaign = Campaign(title="Avis d'ébullition", message_fr="…", status="completed",
+                            launched_at=utcnow())
+        session.add(campaign)
+        session.flush()
+        session.add(Delivery(campaign_id=campaign.id, residence_id=rid, status="voicemail"))
+        phone = session.scalar(select(PhoneNumber))
+        phone.failed_auth_count, phone.locked_until = 5, utcnow() + timedelta(minutes=15)
+        session.commit()
+    page = unescape(admin.get(f"/staff/residents/{rid}").text)
+    assert "Avis d'ébullition" in page and "Boîte vocale" in page
+    assert "La ligne téléphonique refuse ce résident" in page
+    answer = post_form(admin, f"/staff/residents/{rid}/unlock", page=f"/staff/residents/{rid}")
+    assert "Blocage levé" in unescape(admin.get(answer.location).text)
+    with app.app_context():
+        phone = get_session().scalar(select(PhoneNumber))
+        assert (phone.failed_auth_count, phone.locked_until) == (0, None)
