@@ -11,6 +11,7 @@ from dialer.dispatch import in_window
 from dialer.targeting import count_targets
 from runtime.db import get_session
 from models import Campaign, Priority, Role, utcnow
+from models.phone import display
 
 from . import bp
 from .alerts_templates import ALERTS, alert_templates
@@ -243,7 +244,8 @@ def campaign_test_call(campaign_id):
             audit_action("campaign.test_call", "campaign", campaign.id, number=form.number.data)
             get_session().commit()
             flash(_("console.campaign.test_call_sent" if handed else
-                    "console.campaign.test_call_queued", number=form.number.data), "success")
+                    "console.campaign.test_call_queued", number=display(form.number.data)),
+                  "success")
     else:
         for errors in form.errors.values():
             for error in errors:

@@ -16,7 +16,7 @@ from ivr.csv_import import RowError
 from dialer.targeting import fold as fold_name
 from models import (DELIVERY_STATUSES, Address, Campaign, Channel, Delivery, PhoneNumber,
                     Residence, Role, remove_residence, utcnow)
-from models.phone import InvalidPhone, to_e164
+from models.phone import InvalidPhone, display, to_e164
 
 from . import bp
 from .auth import audit_action, role_required
@@ -293,7 +293,7 @@ def resident_edit(residence_id):
     form = ResidentForm(obj=residence)
     if request.method == "GET":
         for name, phone in zip(PHONE_FIELDS, residence.phones):
-            getattr(form, name).data = phone.e164
+            getattr(form, name).data = display(phone.e164)  # 418 555-0101, as people write it
     else:
         changed = _save(db, form, residence)
         if changed is not None:

@@ -233,7 +233,7 @@ def test_test_call_reaches_the_operator_through_the_simulator(app_config, stack,
     url = f"/staff/campaigns/{campaign_id}"
     answer = post_form(client, url + "/test-call", {"number": "418 555-0199", "language": "fr"},
                        page=url, follow_redirects=True)
-    assert "Appel d&#39;essai envoyé au +14185550199" in answer.text
+    assert "Appel d&#39;essai envoyé au 418 555-0199" in answer.text
     stack.sim.wait_idle(20)
     call, = [c for c in stack.sim.calls() if c.get("to") == "+14185550199"]
     assert "Faites bouillir l'eau." in str(call)
