@@ -55,7 +55,8 @@ def registry(live_app):
     add_staff(app, "admin@saguenay.ca", role="admin", phone="+14185550199")
     ids = [add_residence(app, f"Résident {i}", [f"+1418555{3000 + i:04d}"], civic=str(100 + i))
            for i in range(130)]
-    add_residence(app, "", ["+14185550177"], street="rue Price", city="JONQUIÈRE")
+    add_residence(app, "", ["+14185550177"], street="rue Price", city="JONQUIÈRE",
+                  address_needs_review=True)
     with app.app_context():
         session = get_session()
         launched = datetime(2026, 7, 2, 13, 5, tzinfo=timezone.utc)  # 09:05 in Saguenay
@@ -67,14 +68,21 @@ def registry(live_app):
         session.add_all(Delivery(campaign_id=campaign.id, residence_id=rid,
                                  status="human" if i % 3 else "no_answer",
                                  last_attempt_at=launched) for i, rid in enumerate(ids))
+        session.add(Campaign(title="Brouillon", message_fr="Essai.", status="draft",
+                             target={"cities": ["CHICOUTIMI", "ARVIDA"]}))
         session.commit()
         return campaign.id
 
 
 def test_every_console_page_passes_axe_with_a_one_line_header(live_app, registry, browser):
     page, base = open_page(browser), live_app.url
+    page.goto(base + "/staff/login")
+    assert_accessible(page)
     sign_in(page, base)
+    draft = registry + 1
     urls = ["/staff/campaigns", "/staff/campaigns/new", f"/staff/campaigns/{registry}",
+            f"/staff/campaigns/{draft}", f"/staff/campaigns/{draft}/launch",
+            f"/staff/campaigns/{draft}/edit", "/staff/residents/131/review",
             f"/staff/campaigns/{registry}/summary", "/staff/residents",
             "/staff/residents?q=cote", "/staff/residents?q=555-3001", "/staff/residents/1",
             "/staff/residents/1/edit", "/staff/residents/new", "/staff/residents/import",
