@@ -164,5 +164,5 @@ def test_a_draft_is_edited_duplicated_and_deleted(live_app, registry, browser):
     page.wait_for_url("**/staff/campaigns")
     with live_app.app.app_context():
         titles = get_session().scalars(select(Campaign.title).order_by(Campaign.id)).all()
-    assert titles == ["Avis d'ébullition", "Coupure d'eau — rue Racine"]
+    assert titles == ["Avis d'ébullition", "Brouillon", "Coupure d'eau — rue Racine"]
     page.context.close()
