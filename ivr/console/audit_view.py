@@ -1,5 +1,7 @@
 """The audit log as staff read it: actions in words, details as labelled values, links to what
 an entry is about, and filters (issue 18)."""
+import re
+
 from flask import request, url_for
 from sqlalchemy import select
 
@@ -11,6 +13,7 @@ from .criteria import describe
 from .formats import local
 from .language import _, lang
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # a NUL byte breaks PostgreSQL
 ENTITY_VIEWS = {"residence": ("console.resident_view", "residence_id"),
                 "campaign": ("console.campaign_page", "campaign_id"),
                 "staff": ("console.staff_edit", "user_id")}
@@ -80,7 +83,7 @@ def actor_label(actor: str) -> str:
 
 def filters_from_request() -> dict:
     """The filters in the query string (?action=...&actor=...&entity=...&entity_id=...)."""
-    wanted = {name: (request.args.get(name) or "").strip()[:254]
+    wanted = {name: _CONTROL.sub("", request.args.get(name) or "").strip()[:254]
               for name in ("action", "actor", "entity", "entity_id")}
     return {k: v for k, v in wanted.items() if v}
 

@@ -237,10 +237,23 @@ FIELDS = ("last_name", "first_name", "language", "civic_number", "street", "apar
           "postal_code", "active")
 
 
+def _no_control_characters(form) -> bool:
+    """False (with the error on each field) when a text field holds a control character
+    (a NUL byte breaks PostgreSQL; none belongs in a name or an address)."""
+    ok = True
+    for field in form:
+        if isinstance(field.data, str) and _CONTROL.search(field.data):
+            field.errors = [*field.errors, _("console.form.control_characters")]
+            field.data = _CONTROL.sub("", field.data)
+            ok = False
+    return ok
+
+
 def _save(db, form, residence: Residence) -> list[str] | None:
     """Check every field at once (each error shown on its field), then copy the form onto
     RESIDENCE: the names of the fields changed, or None (nothing saved) on an error."""
     valid = form.validate_on_submit()
+    valid = _no_control_characters(form) and valid
     postal = _postal_code(form)
     city = _city(db, form)
     numbers = [getattr(form, n).data if not getattr(form, n).errors else "" for n in PHONE_FIELDS]
@@ -393,6 +406,7 @@ MAX_LOOKUP = 10
 def lookup_addresses(db, civic: str, street: str, city: str = "") -> list[Address]:
     """The registry's addresses on a street whose name holds STREET's words (accents, case,
     hyphens ignored), at CIVIC when given, in CITY when given: what a reviewer picks from."""
+    civic, street, city = (_CONTROL.sub("", text) for text in (civic, street, city))
     words = fold_name(street).split()
     if not words:
         return []
@@ -427,6 +441,7 @@ def resident_review(residence_id):
     form = ReviewForm(obj=residence)
     if request.method == "POST":
         valid = form.validate_on_submit()
+        valid = _no_control_characters(form) and valid
         postal = _postal_code(form)
         city = _city(db, form)
         unchecked = db.scalar(select(Address.id).limit(1)) is None  # no registry loaded

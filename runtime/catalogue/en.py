@@ -565,4 +565,5 @@ MESSAGES = {
     "console.resident.unlock": "Unlock",
     "console.resident.unlocked": "Lock lifted: the resident can use the line again.",
     "console.audit.do.console.resident.unlock": "Resident unlocked (line)",
+    "console.form.control_characters": "This field holds characters that are not allowed (control characters).",
 }

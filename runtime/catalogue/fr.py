@@ -569,4 +569,5 @@ MESSAGES = {
     "console.resident.unlock": "Débloquer",
     "console.resident.unlocked": "Blocage levé : le résident peut de nouveau se servir de la ligne.",
     "console.audit.do.console.resident.unlock": "Résident débloqué (ligne)",
+    "console.form.control_characters": "Ce champ contient des caractères non permis (caractères de contrôle).",
 }
