@@ -41,8 +41,8 @@ TRANSITIONS = {
                 CampaignStatus.PAUSED.value}, CampaignStatus.CANCELLED.value),
 }
 
-__all__ = ["CampaignError", "create_campaign", "launch", "pause", "resume", "cancel", "status",
-           "test_call"]
+__all__ = ["CampaignError", "create_campaign", "update_draft", "delete_draft", "launch", "pause",
+           "resume", "cancel", "status", "test_call"]
 
 
 def is_audio_url(url: str) -> bool:
@@ -109,6 +109,34 @@ def _validate(fields: dict) -> dict:
         raise CampaignError("campaign.error.target")
     fields["target"] = target
     return fields
+
+
+def _draft(session, campaign_id) -> Campaign:
+    campaign = session.get(Campaign, int(campaign_id))
+    if campaign is None or campaign.status != CampaignStatus.DRAFT.value:
+        raise CampaignError("campaign.error.not_draft")
+    return campaign
+
+
+def update_draft(session, campaign_id, actor: str, **fields) -> Campaign:
+    """Change a draft's FIELDS (validated as at creation); committed. CampaignError when the
+    campaign is no longer a draft."""
+    campaign = _draft(session, campaign_id)
+    fields = _validate(dict(fields))
+    for name, value in fields.items():
+        setattr(campaign, name, value)
+    audit(session, actor, "campaign.edit", "campaign", campaign.id, title=campaign.title,
+          priority=campaign.priority, target=campaign.target)
+    session.commit()
+    return campaign
+
+
+def delete_draft(session, campaign_id, actor: str) -> None:
+    """Delete a draft (it never called anyone); committed, audited. Its id is not reused."""
+    campaign = _draft(session, campaign_id)
+    audit(session, actor, "campaign.delete", "campaign", campaign.id, title=campaign.title)
+    session.delete(campaign)
+    session.commit()
 
 
 def create_campaign(session, actor: str, **fields) -> Campaign:

@@ -13,15 +13,18 @@ def write_csv(session, campaign_id: int, stream) -> int:
     confirmed, last attempt time, call SID; returns the rows written."""
     writer = csv_safe.writer(stream)
     writer.writerow(COLUMNS)
-    rows = session.execute(select(Delivery, Residence).join(
+    # a removed residence's delivery stays, anonymised (residence None): an outer join
+    rows = session.execute(select(Delivery, Residence).outerjoin(
         Residence, Residence.id == Delivery.residence_id).where(
         Delivery.campaign_id == int(campaign_id)).order_by(Residence.city, Residence.street,
-                                                            Residence.civic_number, Residence.id)
+                                                            Residence.civic_number, Residence.id,
+                                                            Delivery.id)
         .execution_options(yield_per=2000))
     count = 0
     for delivery, residence in rows:
         writer.writerow([
-            residence.id, residence.last_name, residence.address_line,
+            *((residence.id, residence.last_name, residence.address_line) if residence
+              else ("", "", "")),
             delivery.reached_number or delivery.last_number or "", delivery.status,
             delivery.round, "yes" if delivery.confirmed else "no",
             delivery.last_attempt_at.isoformat(timespec="seconds")

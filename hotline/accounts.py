@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, delete, exists, literal, or_, select, update
 
 from models import (Address, Channel, NumberKind, OneTimeCode, PhoneNumber, Residence, audit,
-                    utcnow)
+                    remove_residence, utcnow)
 from models.base import UTCDateTime
 from models.passwords import verify_secret
 
@@ -210,8 +210,8 @@ def register(session, data: dict, language: str, actor: str) -> Residence:
 
 
 def unregister(session, residence: Residence, actor: str) -> None:
-    audit(session, actor, "hotline.unregistered", "residence", residence.id)
-    session.delete(residence)
+    """The caller unregisters: history kept anonymised (models/removal.py)."""
+    remove_residence(session, residence, actor, "hotline.unregistered")
 
 
 def unverified():
@@ -235,7 +235,7 @@ def drop_unverified(session, residence: Residence, actor: str, reason: str) -> N
     session.execute(delete(OneTimeCode).where(OneTimeCode.phone_e164.in_(numbers),
                                               OneTimeCode.purpose == "number_verification",
                                               OneTimeCode.used_at.is_(None)))
-    session.delete(residence)
+    session.delete(residence)  # never targeted (no confirmed number): no history to keep
     session.flush()  # before a new row takes its number or address
 
 

@@ -40,12 +40,19 @@ class ImportReport:
                 for line, reason in self.reasons(language)]
 
 
+def delimiter_of(text: str) -> str:
+    """The header line's delimiter: the most frequent of ',', ';' (French Excel's CSV) and tab
+    (',' on a tie: a header names columns, it holds no quoted commas)."""
+    header = text.split("\n", 1)[0]
+    return max(",;\t", key=lambda c: (header.count(c), c == ","))
+
+
 def read_rows(stream: TextIO, required: Iterable[str]) -> tuple[list[tuple[int, dict]], list[str]]:
     """Rows of STREAM as (line number, row) pairs; raises RowError on a bad header."""
     text = stream.read()
     if text.startswith("\ufeff"):
         text = text[1:]
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter_of(text))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in required if c not in header]
     if missing:

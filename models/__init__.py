@@ -13,6 +13,7 @@ from .campaign import Channel as AttemptChannel
 from .heartbeat import WorkerHeartbeat
 from .hotline import HotlineCall, OneTimeCode
 from .outbox import OutboxJob
+from .removal import remove_residence
 from .residence import Channel, Language, NumberKind, PhoneNumber, Residence
 from .session import make_engine, make_sessionmaker
 from .staff import Role, StaffUser
@@ -24,5 +25,5 @@ __all__ = [
     "make_sessionmaker", "Role", "StaffUser", "WorkerHeartbeat", "AttemptStatus", "REACHED",
     "DELIVERY_STATUSES", "FINISHED", "FINAL_CALL_STATUSES", "QUEUED_AT_PROVIDER",
     "LIVE_CALL_STATUSES", "UNCONFIRMED", "FINAL_MESSAGE_STATUSES", "MESSAGE_PROGRESS",
-    "AttemptChannel", "SmsReply",
+    "AttemptChannel", "SmsReply", "remove_residence",
 ]

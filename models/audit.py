@@ -58,11 +58,26 @@ def audit_repeated(session: Session, key: str, actor: str, action: str, entity: 
     session.commit()
 
 
-def latest_entries(session: Session, page: int, per_page: int) -> tuple[list[AuditEntry], int]:
-    """Page PAGE (1 = newest) of the log, newest first, and the number of pages."""
-    total = session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+def latest_entries(session: Session, page: int, per_page: int, action: str = "",
+                   actor: str = "", entity: str = "", entity_id: str = ""
+                   ) -> tuple[list[AuditEntry], int]:
+    """Page PAGE (1 = newest) of the log, newest first, and the number of pages; only the
+    entries of ACTION, of an actor containing ACTOR (case ignored), on ENTITY, ENTITY_ID when
+    given."""
+    conditions = []
+    if action:
+        conditions.append(AuditEntry.action == action)
+    if actor:
+        escaped = actor.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(func.lower(AuditEntry.actor).like(f"%{escaped}%", escape="\\"))
+    if entity:
+        conditions.append(AuditEntry.entity == entity)
+    if entity_id:
+        conditions.append(AuditEntry.entity_id == entity_id)
+    total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())
+    entries = session.scalars(select(AuditEntry).where(*conditions)
+                              .order_by(AuditEntry.id.desc())
                               .offset((page - 1) * per_page).limit(per_page)).all()
     return list(entries), pages

@@ -100,6 +100,7 @@ MESSAGE_PROGRESS = {AttemptStatus.CREATING.value: -1, AttemptStatus.AMBIGUOUS.va
 
 class Campaign(Base):
     __tablename__ = "campaigns"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused (the audit log)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -139,8 +140,9 @@ class Delivery(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
-    residence_id: Mapped[int] = mapped_column(ForeignKey("residences.id", ondelete="CASCADE"),
-                                              index=True)
+    # NULL once its residence was removed: the row stays, anonymised (models/removal.py)
+    residence_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residences.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(String(16), default=Outcome.PENDING.value)
     best_outcome: Mapped[str | None] = mapped_column(String(16))
     confirmed: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -40,6 +40,7 @@ def parse_kind(text: str | None) -> str | None:
 
 class Residence(Base):
     __tablename__ = "residences"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused (the audit log)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     last_name: Mapped[str] = mapped_column(String(120), default="")  # Nom/Entreprise

@@ -91,6 +91,8 @@ def _make_engine(url, pool_size, connect_timeout, pool_timeout, **kwargs) -> Eng
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+            # PostgreSQL's translate(text, from, to), for queries that read alike on both
+            dbapi_conn.create_function("translate", 3, _translate, deterministic=True)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     connect_args = kwargs.setdefault("connect_args", {})
@@ -102,6 +104,15 @@ def _make_engine(url, pool_size, connect_timeout, pool_timeout, **kwargs) -> Eng
         kwargs.setdefault("max_overflow", 0)
         kwargs.setdefault("pool_timeout", pool_timeout or POOL_TIMEOUT_S)
     return create_engine(url, **kwargs)
+
+
+def _translate(text, source, target):
+    """SQLite's stand-in for PostgreSQL's translate(): each character of SOURCE in TEXT becomes
+    the one at its place in TARGET (dropped when TARGET is shorter)."""
+    if text is None or source is None or target is None:
+        return None
+    table = {ord(c): (target[i] if i < len(target) else None) for i, c in enumerate(source)}
+    return text.translate(table)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:

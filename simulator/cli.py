@@ -9,7 +9,9 @@ from flask.cli import with_appcontext
 
 from models.phone import InvalidPhone, to_e164
 from runtime import urls
+from runtime.i18n import explain
 
+from .defaults import withheld_caller_id
 from .phone import Phone, parse_keys
 from .scenario import ScenarioError
 from .server import Simulator, SimulatorRefused, refuse_real_account
@@ -73,7 +75,8 @@ def simulator_command(host, port, scenario_file, cps, mps, time_scale, voice_url
 
 @click.command("phone")
 @click.option("--from", "from_", default="+14185559999", show_default=True,
-              help="The number calling (a resident's phone).")
+              help="The number calling (a resident's phone); `anonymous` (or restricted, "
+                   "unavailable, unknown, blocked): a withheld caller ID, sent as Twilio does.")
 @click.option("--to", default=None, help="Default: HOTLINE_NUMBER.")
 @click.option("--keys", default=None,
               help='Scripted keys, one token per prompt: "1 1 4827# -" (- = silence).')
@@ -88,9 +91,9 @@ def phone_command(from_, to, keys, speak, sms, simulator_url):
     """Call the hotline through the simulator."""
     config = current_app.config
     try:
-        from_ = to_e164(from_)
+        from_ = withheld_caller_id(from_) or to_e164(from_)
     except InvalidPhone as exc:
-        raise click.BadParameter(str(exc), param_hint="--from") from None
+        raise click.BadParameter(explain(exc, "en"), param_hint="--from") from None
     phone = Phone(simulator_url or config["TWILIO_API_BASE_URL"], echo=click.echo, speak=speak,
                   control_token=config.get("SIMULATOR_CONTROL_TOKEN") or None)
     if sms is not None:

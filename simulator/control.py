@@ -5,6 +5,8 @@ import wave
 
 from werkzeug.wrappers import Response
 
+from .defaults import withheld_caller_id
+
 
 def _json(data, status=200) -> Response:
     return Response(json.dumps(data), status, mimetype="application/json")
@@ -89,6 +91,7 @@ class Control:
         data = request.get_json(silent=True) or {}
         to = data.get("to") or next(iter(self.sim.incoming), None)
         from_ = data.get("from") or "+14185559999"
+        from_ = withheld_caller_id(from_) or from_
         if not to:
             return _json({"error": "no number to call: give 'to'"}, 400)
         keys = data.get("keys")

@@ -220,16 +220,17 @@ class Simulator:
                 "scheduled": self.clock.pending()}
 
 
-def start_for_app(app) -> Simulator:
+def start_for_app(app, scenario: dict | None = None, time_scale: float = 1.0) -> Simulator:
     """The simulator `ivr run` starts: where TWILIO_API_BASE_URL points, with the simulated
-    account's credentials (never a real account's: SimulatorRefused)."""
+    account's credentials (never a real account's: SimulatorRefused), playing SCENARIO
+    (default: every number answers in person) with its durations scaled by TIME_SCALE."""
     config = app.config
     refuse_real_account(config)
     parts = urlsplit(config["TWILIO_API_BASE_URL"])
-    sim = Simulator(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"],
-                    cps=float(config["DIALER_CPS"]), mps=float(config["DIALER_MPS"]),
-                    host=parts.hostname or "127.0.0.1",
-                    port=parts.port or 80,
+    sim = Simulator(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], scenario,
+                    time_scale=time_scale, cps=float(config["DIALER_CPS"]),
+                    mps=float(config["DIALER_MPS"]),
+                    host=parts.hostname or "127.0.0.1", port=parts.port or 80,
                     control_token=config.get("SIMULATOR_CONTROL_TOKEN") or None)
     sim.set_incoming_url(config["HOTLINE_NUMBER"], urls.incoming(config))
     for number in {config["HOTLINE_NUMBER"], config["TWILIO_CALLER_ID"]} - {""}:

@@ -10,6 +10,9 @@ log = logging.getLogger(__name__)
 
 SPOKEN = {"Say", "Play", "Pause"}
 
+SPEAK = "speak"
+"""A key token at a recording prompt: `speak#` says something, then presses #."""
+
 
 class Interpreter:
     """Executes documents verb by verb on the simulator's clock; one per simulator."""
@@ -231,15 +234,28 @@ class Interpreter:
         self.jump(call, urljoin(base, (verb.text or "").strip()), verb.get("method", "POST"))
 
     def verb_record(self, call, verb, gen, cont):
+        """The caller's turn to speak. Tokens: none or `-`: speaks, silence ends it; `speak#`:
+        speaks, then presses #; `#` (a finishing key alone): presses it at once, nothing
+        recorded, and like Twilio with an empty recording, no request to the action URL: the
+        document goes on to its next verb."""
         answer = call.spec.get("answer")
         if answer in ("voicemail", "fax"):
             # a machine leaves nothing: Twilio drops an empty recording and goes on
             self.after(call, gen, seconds_attr(verb, "timeout", 5.0), cont)
             return
         token = call.key_tokens.pop(0) if call.key_tokens else None
+        finish = verb.get("finishOnKey", "1234567890*#")
+        if token and len(token) == 1 and token in finish:
+            def skipped():
+                call.keys.append(token)
+                cont()
+
+            self.after(call, gen, defaults.KEY_S, skipped)
+            return
+        if token and token.startswith(SPEAK):
+            token = token[len(SPEAK):]
         speech = min(float(call.spec.get("record_s", defaults.RECORD_S)),
                      seconds_attr(verb, "maxLength", 3600))
-        finish = verb.get("finishOnKey", "1234567890*#")
         key = token[0] if token and token != "-" and token[0] in finish else ""
         wait = speech + (defaults.KEY_S if key else seconds_attr(verb, "timeout", 5.0))
 

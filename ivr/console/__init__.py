@@ -58,4 +58,4 @@ def init_app(app, csrf_exempt=()) -> None:
         csrf.exempt(blueprint)
 
 
-from . import auth, campaigns, progress, residents, staff  # noqa: E402,F401  (routes on bp)
+from . import auth, campaigns, formats, progress, residents, staff  # noqa: E402,F401  (routes on bp)

@@ -36,6 +36,7 @@ class Staff(UserMixin):
     language: str
     phone: str | None
     session_version: int = 0
+    must_change_password: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -48,7 +49,7 @@ class Staff(UserMixin):
     @classmethod
     def of(cls, user: StaffUser) -> "Staff":
         return cls(user.id, user.email, user.role, user.language, user.phone,
-                   user.session_version)
+                   user.session_version, bool(user.must_change_password))
 
 
 @login_manager.user_loader
@@ -69,6 +70,23 @@ def end_sessions(db, user_id: int) -> None:
     next request on (one UPDATE; the caller commits)."""
     db.execute(update(StaffUser).where(StaffUser.id == user_id)
                .values(session_version=StaffUser.session_version + 1))
+
+
+# What a person whose password someone else chose may still reach before changing it.
+OPEN_BEFORE_PASSWORD_CHANGE = {"console.password", "console.logout", "console.static",
+                               "console.set_language"}
+
+
+@bp.before_app_request
+def password_to_change():
+    """A generated or reset password is changed at the first sign-in, before anything else."""
+    if (request.blueprint == "console" and current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in OPEN_BEFORE_PASSWORD_CHANGE):
+        if request.path.endswith(".json"):
+            return {"error": "password change required"}, 403
+        return redirect(url_for("console.password"))
+    return None
 
 
 @login_manager.unauthorized_handler
@@ -149,7 +167,7 @@ def reserve_attempt(db, user_id: int, now) -> tuple[bool, bool]:
     return row is not None, row is not None and row[0] == 0
 
 
-def _clear_failures(db, user_id: int) -> None:
+def clear_failures(db, user_id: int) -> None:
     db.execute(update(StaffUser).where(StaffUser.id == user_id)
                .values(failed_logins=0, locked_until=None))
 
@@ -179,7 +197,7 @@ def login():
         locked = user is not None and user.active and not counted
         action = "console.login.locked" if locked else "console.login.failed"
         if accepted:
-            _clear_failures(db, user.id)
+            clear_failures(db, user.id)
             audit(db, user.email, "console.login", "staff", user.id, ip=request.remote_addr)
             db.commit()
             db.refresh(user)

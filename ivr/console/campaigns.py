@@ -4,12 +4,15 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from dialer import defaults
-from dialer.campaigns import CampaignError, create_campaign, launch, test_call
+from dialer.campaigns import (CampaignError, create_campaign, delete_draft, launch, test_call,
+                              update_draft)
 from dialer.campaigns import status as campaign_status
+from dialer.dispatch import in_window
 from dialer.targeting import count_targets
 from runtime.db import get_session
 from runtime.i18n import explain
-from models import Campaign, Role
+from models import Campaign, Priority, Role, utcnow
+from models.phone import display
 from models.sms_text import count as count_sms
 from models.sms_text import to_gsm7
 
@@ -17,10 +20,21 @@ from . import bp
 from .alerts_templates import ALERTS, alert_templates
 from .auth import audit_action, role_required
 from .forms import CampaignForm, ConfirmForm, TestCallForm
+from .criteria import describe, street_text, warnings
+from .formats import hour, n_
 from .language import _, lang
 from .targeting import TargetError, build_target
 
 SPOKEN_CHARS_PER_SECOND = 14  # Polly voices read about 14 characters a second, in both languages
+
+
+def waiting_for_window(campaign: Campaign) -> dict | None:
+    """{start, end} (the page language's way) when CAMPAIGN, a normal one, is outside its
+    calling window now: its calls wait until START. None when it may call now."""
+    if campaign.priority == Priority.EMERGENCY.value or in_window(
+            campaign, utcnow(), current_app.config.get("TIMEZONE") or defaults.TIMEZONE):
+        return None
+    return {"start": hour(campaign.window_start), "end": hour(campaign.window_end)}
 
 
 def _defaults() -> dict:
@@ -103,6 +117,115 @@ def campaign_new():
                            chars_per_second=SPOKEN_CHARS_PER_SECOND), status_code
 
 
+def form_data_of(campaign: Campaign) -> dict:
+    """The new-campaign form's values for CAMPAIGN (editing a draft, or a copy)."""
+    target = campaign.target or {}
+    return {"title": campaign.title, "message_fr": campaign.message_fr,
+            "message_en": campaign.message_en, "audio_url_fr": campaign.audio_url_fr or "",
+            "audio_url_en": campaign.audio_url_en or "", "priority": campaign.priority,
+            "target_all": bool(target.get("all")),
+            "cities": ", ".join(target.get("cities") or []),
+            "streets": "\n".join(street_text(s) for s in target.get("streets") or []),
+            "postal_prefixes": ", ".join(target.get("postal_prefixes") or []),
+            "rounds": campaign.rounds, "retry_delay_min": campaign.retry_delay_s // 60,
+            "ring_timeout_s": campaign.ring_timeout_s,
+            "leave_voicemail": campaign.leave_voicemail,
+            "ask_confirmation": campaign.ask_confirmation}
+
+
+def _edited_target(form, kept_ids: list[int]) -> tuple[dict, list]:
+    """The target of an edited draft: its uploaded list stays unless a new one is given."""
+    try:
+        target, refused = build_target(form)
+    except TargetError as exc:
+        if exc.key != "console.target.none" or not kept_ids:
+            raise
+        target, refused = {"all": False, "cities": [], "streets": [], "postal_prefixes": [],
+                           "residence_ids": []}, []
+    if not target["residence_ids"]:
+        target["residence_ids"] = list(kept_ids)
+    return target, refused
+
+
+@bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+@role_required(Role.OPERATOR.value)
+def campaign_edit(campaign_id):
+    """A draft's form again, filled in; saved in place (same campaign, same id)."""
+    campaign = campaign_or_404(campaign_id)
+    if campaign.status != "draft":
+        flash(_("console.draft.not_editable"), "error")
+        return redirect(url_for("console.campaign_page", campaign_id=campaign.id))
+    form = CampaignForm(data=form_data_of(campaign) if request.method == "GET" else None)
+    kept_ids = list((campaign.target or {}).get("residence_ids") or [])
+    if form.validate_on_submit():
+        try:
+            target, refused = _edited_target(form, kept_ids)
+        except TargetError as exc:
+            getattr(form, exc.field).errors.append(explain(exc, lang()))
+        else:
+            db = get_session()
+            try:
+                update_draft(db, campaign.id, current_user.email,
+                             **campaign_fields(form, target))
+            except CampaignError as exc:
+                db.rollback()
+                flash(explain(exc, lang()), "error")
+            else:
+                for refusal in refused:
+                    flash(_("console.target.refused_line", line=refusal.line,
+                            reason=refusal.reason(lang())), "warning")
+                flash(_("console.draft.saved"), "success")
+                return redirect(url_for("console.campaign_page", campaign_id=campaign.id))
+    status_code = 400 if form.errors or request.method == "POST" else 200
+    return render_template("console/campaign_new.html", form=form, editing=campaign,
+                           kept_list=len(kept_ids), templates=alert_templates(lang()),
+                           chars_per_second=SPOKEN_CHARS_PER_SECOND), status_code
+
+
+@bp.post("/campaigns/<int:campaign_id>/duplicate")
+@role_required(Role.OPERATOR.value)
+def campaign_duplicate(campaign_id):
+    """A new draft with this campaign's message, criteria and settings (any status)."""
+    campaign = campaign_or_404(campaign_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    fields = {name: getattr(campaign, name) for name in (
+        "message_fr", "message_en", "audio_url_fr", "audio_url_en", "priority", "rounds",
+        "retry_delay_s", "ring_timeout_s", "leave_voicemail", "ask_confirmation",
+        "window_start", "window_end")}
+    fields["title"] = (campaign.title + " " + _("console.draft.copy_suffix"))[:200]
+    fields["target"] = dict(campaign.target or {})
+    db = get_session()
+    try:
+        copy = create_campaign(db, current_user.email, **fields)
+    except CampaignError as exc:
+        db.rollback()
+        flash(explain(exc, lang()), "error")
+        return redirect(url_for("console.campaign_page", campaign_id=campaign.id))
+    audit_action("campaign.duplicate", "campaign", copy.id, source=campaign.id)
+    db.commit()
+    flash(_("console.draft.duplicated"), "success")
+    return redirect(url_for("console.campaign_page", campaign_id=copy.id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/delete")
+@role_required(Role.OPERATOR.value)
+def campaign_delete(campaign_id):
+    """Delete a draft; a launched campaign is history and stays."""
+    campaign = campaign_or_404(campaign_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    db = get_session()
+    try:
+        delete_draft(db, campaign.id, current_user.email)
+    except CampaignError as exc:
+        db.rollback()
+        flash(explain(exc, lang()), "error")
+        return redirect(url_for("console.campaign_page", campaign_id=campaign.id))
+    flash(_("console.draft.deleted"), "success")
+    return redirect(url_for("console.campaign_list"))
+
+
 @bp.post("/campaigns/count.json")
 @role_required(Role.OPERATOR.value)
 def campaign_count():
@@ -112,9 +235,10 @@ def campaign_count():
         target, refused = build_target(form)
     except TargetError as exc:
         return {"count": None, "error": explain(exc, lang()), "field": exc.field}
-    count = count_targets(get_session(), target)
-    return {"count": count, "text": _("console.campaign.count", count=count),
-            "refused": len(refused)}
+    db = get_session()
+    count = count_targets(db, target)
+    return {"count": count, "text": n_("console.campaign.count", count),
+            "refused": len(refused), "warnings": warnings(db, target)}
 
 
 def sms_count(text: str, gsm7: bool, language: str) -> dict:
@@ -154,7 +278,8 @@ def campaign_test_call(campaign_id):
             audit_action("campaign.test_call", "campaign", campaign.id, number=form.number.data)
             get_session().commit()
             flash(_("console.campaign.test_call_sent" if handed else
-                    "console.campaign.test_call_queued", number=form.number.data), "success")
+                    "console.campaign.test_call_queued", number=display(form.number.data)),
+                  "success")
     else:
         for errors in form.errors.values():
             for error in errors:
@@ -178,8 +303,13 @@ def campaign_launch(campaign_id):
         else:
             audit_action("campaign.launch", "campaign", campaign.id)
             get_session().commit()
-            flash(_("console.campaign.launched"), "success")
+            waiting = waiting_for_window(campaign)
+            # category "launch": the page drops it once the campaign no longer runs
+            flash(_("console.campaign.launched_waiting", **waiting) if waiting
+                  else _("console.campaign.launched_now"), "launch")
         return redirect(url_for("console.campaign_page", campaign_id=campaign.id))
-    count = count_targets(get_session(), campaign.target or {})
+    db = get_session()
+    count = count_targets(db, campaign.target or {})
     return render_template("console/campaign_launch.html", campaign=campaign, count=count,
-                           form=form)
+                           form=form, criteria=describe(campaign.target),
+                           criteria_warnings=warnings(db, campaign.target))

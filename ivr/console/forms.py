@@ -207,6 +207,22 @@ class StaffForm(FlaskForm):
             raise ValidationError(_text("console.form.password_short", length=field.min_length))
 
 
+class PasswordForm(FlaskForm):
+    """One's own password: the current one, then the new one twice."""
+    current = PasswordField(validators=[required, max_length(200)])
+    new = PasswordField(validators=[required, max_length(200)])
+    again = PasswordField(validators=[required, max_length(200)])
+
+    def validate_new(self, field):
+        if len(field.data or "") < MIN_STAFF_PASSWORD_LENGTH:
+            raise ValidationError(_text("console.form.password_short",
+                                        length=MIN_STAFF_PASSWORD_LENGTH))
+
+    def validate_again(self, field):
+        if field.data != self.new.data:
+            raise ValidationError(_text("console.password.mismatch"))
+
+
 class ProfileForm(FlaskForm):
     phone = StringField(validators=[phone_number])
     language = ChoiceField(choices=["fr", "en"])

@@ -1,5 +1,7 @@
 """One campaign: its live progress, pause/resume/cancel, residences table, CSV, summary."""
+import csv
 import io
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -10,13 +12,17 @@ from dialer import campaigns as dialer_campaigns
 from dialer.replies import replies_of
 from dialer.export import write_csv
 from dialer.targeting import count_targets
+from models.phone import display
+from runtime import csv_safe
 from runtime.db import get_session
 from runtime.i18n import explain
 from models import DELIVERY_STATUSES, FINISHED, REACHED, Delivery, Residence, Role
 
 from . import bp
 from .auth import audit_action, role_required
-from .campaigns import SPOKEN_CHARS_PER_SECOND, campaign_or_404
+from .campaigns import SPOKEN_CHARS_PER_SECOND, campaign_or_404, waiting_for_window
+from .criteria import describe, warnings
+from .formats import local
 from .forms import ConfirmForm, TestCallForm
 from .language import _, lang
 
@@ -35,7 +41,22 @@ def progress_of(status: dict) -> dict:
 
 
 def _status(campaign_id: int) -> dict:
-    return progress_of(dialer_campaigns.status(get_session(), campaign_id))
+    """The progress, and (running outside its calling window) the text saying until when its
+    calls wait."""
+    db = get_session()
+    status = progress_of(dialer_campaigns.status(db, campaign_id))
+    # A person confirms during the call, before the call's end settles the residence as
+    # reached: counted among the confirmed only once reached, "confirmed" never exceeds
+    # "person reached" in the live counts.
+    status["confirmed"] = db.scalar(select(func.count()).where(
+        Delivery.campaign_id == campaign_id, Delivery.confirmed.is_(True),
+        Delivery.status.in_(REACHED))) or 0
+    status["waiting"] = None
+    if status.get("status") == "running":
+        waiting = waiting_for_window(campaign_or_404(campaign_id))
+        if waiting:
+            status["waiting"] = _("console.progress.waiting", **waiting)
+    return status
 
 
 def _replies(db, campaign_id: int) -> list[dict]:
@@ -51,7 +72,9 @@ def _replies(db, campaign_id: int) -> list[dict]:
 def campaign_page(campaign_id):
     campaign = campaign_or_404(campaign_id)
     only = request.args.get("filter", "")
-    query = (select(Delivery, Residence).join(Residence, Delivery.residence_id == Residence.id)
+    # a removed residence's delivery stays, anonymised (residence None): an outer join
+    query = (select(Delivery, Residence).outerjoin(Residence,
+                                                   Delivery.residence_id == Residence.id)
              .where(Delivery.campaign_id == campaign.id))
     if only == "not_reached":
         query = query.where(Delivery.status.not_in(REACHED))
@@ -61,18 +84,22 @@ def campaign_page(campaign_id):
     shown = db.scalar(select(func.count()).select_from(query.subquery()))
     pages = max(1, -(-shown // PAGE_SIZE))
     page = min(max(1, request.args.get("page", 1, type=int)), pages)  # 10**20 is the last
-    rows = db.execute(query.order_by(Residence.street, Residence.civic_number, Residence.id)
+    rows = db.execute(query.order_by(Residence.street, Residence.civic_number, Residence.id,
+                                     Delivery.id)
                       .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    target_count = None
+    target_count, criteria_warnings = None, []
     if campaign.status == "draft":
         target_count = count_targets(db, campaign.target or {})
+        criteria_warnings = warnings(db, campaign.target)
     test_form = TestCallForm(data={"number": current_user.phone or "", "language": lang()})
     return render_template("console/campaign_page.html", campaign=campaign,
                            progress=_status(campaign.id), rows=rows, shown=shown, page=page,
                            pages=pages, only=only,
                            outcomes=DELIVERY_STATUSES, form=ConfirmForm(), test_form=test_form,
-                           replies=_replies(db, campaign.id),
-                           chars_per_second=SPOKEN_CHARS_PER_SECOND, target_count=target_count)
+                           chars_per_second=SPOKEN_CHARS_PER_SECOND, target_count=target_count,
+                           criteria=describe(campaign.target),
+                           criteria_warnings=criteria_warnings,
+                           replies=_replies(db, campaign.id))
 
 
 @bp.get("/campaigns/<int:campaign_id>/progress.json")
@@ -101,15 +128,41 @@ def campaign_action(campaign_id, action):
     return redirect(url_for("console.campaign_page", campaign_id=campaign.id))
 
 
+def export_for_staff(campaign_id: int) -> str:
+    """The dialer's per-residence CSV as staff open it in Excel: headers and values in the
+    page language, times in the city's zone, numbers as people write them, a byte order mark
+    (Excel's sign of UTF-8) and, in French, ';' between cells (French Excel's separator)."""
+    raw = io.StringIO()
+    write_csv(get_session(), campaign_id, raw)
+    rows = list(csv.reader(io.StringIO(raw.getvalue())))
+    header = rows[0]
+    at = {name: i for i, name in enumerate(header)}
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv_safe.writer(out, delimiter=";" if lang() == "fr" else ",")
+    writer.writerow([_(f"console.export.{name}") for name in header])
+    for row in rows[1:]:
+        outcome, number = row[at["outcome"]], row[at["number"]]
+        row[at["outcome"]] = _(f"console.outcome.{outcome}") if outcome in DELIVERY_STATUSES \
+            else outcome
+        row[at["confirmed"]] = _("console.yes") if row[at["confirmed"]] == "yes" \
+            else _("console.no")
+        row[at["number"]] = display(number) if number else ""
+        when = row[at["last_attempt_at"]]
+        row[at["last_attempt_at"]] = local(datetime.fromisoformat(when), "seconds") if when \
+            else ""
+        writer.writerow(row)
+    return out.getvalue()
+
+
 @bp.get("/campaigns/<int:campaign_id>/export.csv")
 @login_required
 def campaign_export(campaign_id):
     campaign_or_404(campaign_id)
-    buffer = io.StringIO()
-    write_csv(get_session(), campaign_id, buffer)
+    text = export_for_staff(campaign_id)
     audit_action("campaign.export", "campaign", campaign_id)
     get_session().commit()
-    return Response(buffer.getvalue(), mimetype="text/csv", headers={
+    return Response(text, mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=campaign-{campaign_id}.csv"})
 
 
@@ -122,4 +175,5 @@ def campaign_summary(campaign_id):
     if campaign.launched_at and campaign.finished_at:
         duration = int((campaign.finished_at - campaign.launched_at).total_seconds())
     return render_template("console/campaign_summary.html", campaign=campaign,
-                           progress=progress, duration=duration, outcomes=DELIVERY_STATUSES)
+                           progress=progress, duration=duration, outcomes=DELIVERY_STATUSES,
+                           criteria=describe(campaign.target))

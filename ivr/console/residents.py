@@ -1,5 +1,6 @@
 """Residents: search, view, edit, deactivate, CSV import, and the hotline's recordings to review."""
 import re
+import unicodedata
 from urllib.parse import SplitResult, urlsplit
 
 import requests
@@ -12,8 +13,10 @@ from runtime.config import TWILIO_DEFAULT_API_BASE_URL
 from runtime.db import get_session
 from ivr.residents import normalize_postal_code
 from ivr.csv_import import RowError
-from models import PhoneNumber, Residence, Role, utcnow
-from models.phone import InvalidPhone, to_e164
+from dialer.targeting import fold as fold_name
+from models import (DELIVERY_STATUSES, Address, Campaign, Channel, Delivery, PhoneNumber,
+                    Residence, Role, remove_residence, utcnow)
+from models.phone import InvalidPhone, display, to_e164
 
 from . import bp
 from .auth import audit_action, role_required
@@ -55,25 +58,54 @@ def residence_or_404(residence_id: int) -> Residence:
     return residence
 
 
+_ACCENTED = "ÀÂÄÁÃÉÈÊËÎÏÍÔÖÓÕÙÛÜÚÇŸàâäáãéèêëîïíôöóõùûüúçÿ’"
+_PLAIN = "aaaaaeeeeiiioooouuuucy" * 2 + "'"
+assert len(_ACCENTED) == len(_PLAIN)
+_PHONE_TEXT = re.compile(r"^[\d\s().+-]+$")
+MIN_PARTIAL_DIGITS = 4
+
+
+def fold(text: str) -> str:
+    """'Côté' -> 'cote': lower case, accents dropped (what `_folded` does in SQL)."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def _folded(column):
+    """COLUMN lower-cased without accents, alike on SQLite (whose lower() knows only ASCII,
+    hence the capitals in the table) and PostgreSQL."""
+    return func.translate(func.lower(column), _ACCENTED, _PLAIN)
+
+
 def _contains(column, word: str):
-    """COLUMN contains WORD, ignoring case; `%` and `_` in WORD are text, not wildcards."""
-    pattern = "%" + _LIKE_SPECIAL.sub(r"\\\g<0>", word.lower()) + "%"
-    return func.lower(column).like(pattern, escape="\\")
+    """COLUMN contains WORD, ignoring case and accents; `%` and `_` in WORD are text."""
+    pattern = "%" + _LIKE_SPECIAL.sub(r"\\\g<0>", fold(word)) + "%"
+    return _folded(column).like(pattern, escape="\\")
 
 
 def search(db, text: str) -> list[Residence]:
-    """By number (any form people type), else by name or address words."""
+    """By number (any form people type, or a part of one: '555-0101'), else by name or
+    address words (case and accents ignored: 'cote' finds Côté)."""
     text = text.strip()
     if not text:
         return []
-    if sum(ch.isdigit() for ch in text) >= 7:
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) >= 7:
         try:
             e164 = to_e164(text)
         except InvalidPhone:
             pass
         else:
-            return db.scalars(select(Residence).join(PhoneNumber)
-                              .where(PhoneNumber.e164 == e164)).all()
+            found = db.scalars(select(Residence).join(PhoneNumber)
+                               .where(PhoneNumber.e164 == e164)).all()
+            if found:
+                return found
+    if _PHONE_TEXT.match(text) and len(digits) >= MIN_PARTIAL_DIGITS:
+        found = db.scalars(select(Residence).where(Residence.id.in_(
+            select(PhoneNumber.residence_id).where(PhoneNumber.e164.like(f"%{digits}%"))))
+            .order_by(Residence.last_name, Residence.id).limit(PAGE_SIZE)).all()
+        if found:
+            return found
     query = select(Residence)
     for word in text.split():
         query = query.where(or_(*(_contains(column, word) for column in (
@@ -97,35 +129,75 @@ def resident_search():
                            to_review=to_review)
 
 
+HISTORY_SIZE = 20
+
+
 @bp.get("/residents/<int:residence_id>")
 @login_required
 def resident_view(residence_id):
-    return render_template("console/resident_view.html",
-                           residence=residence_or_404(residence_id), form=ConfirmForm())
+    """One residence: its facts, whether the hotline locked it out, and its campaigns."""
+    db = get_session()
+    residence = residence_or_404(residence_id)
+    history = db.execute(select(Delivery, Campaign)
+                         .join(Campaign, Campaign.id == Delivery.campaign_id)
+                         .where(Delivery.residence_id == residence.id)
+                         .order_by(Delivery.id.desc()).limit(HISTORY_SIZE)).all()
+    now = utcnow()
+    locked = [p for p in residence.phones if p.locked_until and p.locked_until > now]
+    if residence.locked_until and residence.locked_until > now:
+        locked_until = residence.locked_until
+    else:
+        locked_until = max((p.locked_until for p in locked), default=None)
+    return render_template("console/resident_view.html", residence=residence,
+                           form=ConfirmForm(), history=history, locked_until=locked_until,
+                           outcomes=DELIVERY_STATUSES)
 
 
-def _apply_phones(db, residence: Residence, numbers: list[str], form) -> bool:
-    """Set the residence's numbers in order; False (with field errors) when one is taken."""
+@bp.post("/residents/<int:residence_id>/unlock")
+@role_required(Role.ADMIN.value)
+def resident_unlock(residence_id):
+    """Lift the hotline's lockout (too many wrong PINs) of the residence and its numbers."""
+    residence = residence_or_404(residence_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    residence.failed_auth_count, residence.failed_auth_since = 0, None
+    residence.locked_until = None
+    for phone in residence.phones:
+        phone.failed_auth_count, phone.failed_auth_since, phone.locked_until = 0, None, None
+    audit_action("resident.unlock", "residence", residence.id)
+    get_session().commit()
+    flash(_("console.resident.unlocked"), "success")
+    return redirect(url_for("console.resident_view", residence_id=residence.id))
+
+
+def _phones_free(db, residence_id: int | None, numbers: list[str], form) -> bool:
+    """False (with field errors) when a number is another residence's or given twice."""
     ok = True
     for name, e164 in zip(PHONE_FIELDS, numbers):
-        if not e164:
+        if not e164 or getattr(form, name).errors:
             continue
         owner = db.scalar(select(PhoneNumber.residence_id).where(PhoneNumber.e164 == e164))
-        if owner is not None and owner != residence.id:
+        if owner is not None and owner != residence_id:
             getattr(form, name).errors.append(_("console.resident.number_taken", id=owner))
             ok = False
     given = [n for n in numbers if n]
     if len(set(given)) != len(given):
         form.phone2.errors.append(_("console.resident.number_twice"))
         ok = False
-    if not ok:
-        return False
+    return ok
+
+
+def _set_phones(db, residence: Residence, numbers: list[str], form) -> None:
+    """Set the residence's numbers in order (kept ones keep their state), and each one's type,
+    description and Actif from FORM."""
+    given = [n for n in numbers if n]
     kept = {p.e164: p for p in residence.phones if p.e164 in given}
     for phone in [p for p in residence.phones if p.e164 not in given]:
         residence.phones.remove(phone)  # deleted with the orphan cascade
     for position, phone in enumerate(kept.values()):
         phone.position = 100 + position  # out of the way of the (residence, position) key
-    db.flush()
+    if residence.id is not None:
+        db.flush()
     residence.phones = [kept.get(n) or PhoneNumber(e164=n, verified_at=utcnow())
                         for n in given]
     for position, phone in enumerate(residence.phones):
@@ -136,7 +208,6 @@ def _apply_phones(db, residence: Residence, numbers: list[str], form) -> bool:
         phone.kind = getattr(form, name + "_kind").data or "voice"
         phone.description = (getattr(form, name + "_description").data or "").strip()
         phone.active = getattr(form, name + "_active").data != "0"
-    return True
 
 
 def _postal_code(form) -> str | None:
@@ -148,15 +219,90 @@ def _postal_code(form) -> str | None:
         return None
 
 
-def _copy_fields(form, residence: Residence, names, postal: str) -> None:
-    """Copy NAMES (text stripped, city upper-case) and the postal code onto RESIDENCE."""
-    for name in names:
+def registry_city(db, text: str) -> str | None:
+    """The address registry's spelling of the sector TEXT ('jonquiere' -> 'JONQUIÈRE'); TEXT
+    in capitals when the registry is empty; None when the registry does not know it."""
+    cities = [c for c in db.scalars(select(Address.city).distinct()) if c]
+    if not cities:
+        return text.strip().upper()
+    wanted = fold_name(text)
+    return next((c for c in cities if fold_name(c) == wanted), None)
+
+
+def _city(db, form) -> str | None:
+    if form.city.errors or not (form.city.data or "").strip():
+        return None
+    city = registry_city(db, form.city.data)
+    if city is None:
+        known = sorted({c for c in db.scalars(select(Address.city).distinct()) if c})
+        form.city.errors.append(_("console.resident.unknown_city", city=form.city.data.strip(),
+                                  cities=", ".join(known)))
+    return city
+
+
+FIELDS = ("last_name", "first_name", "language", "civic_number", "street", "apartment", "city",
+          "postal_code", "active")
+
+
+def _no_control_characters(form) -> bool:
+    """False (with the error on each field) when a text field holds a control character
+    (a NUL byte breaks PostgreSQL; none belongs in a name or an address)."""
+    ok = True
+    for field in form:
+        if isinstance(field.data, str) and _CONTROL.search(field.data):
+            field.errors = [*field.errors, _("console.form.control_characters")]
+            field.data = _CONTROL.sub("", field.data)
+            ok = False
+    return ok
+
+
+def _save(db, form, residence: Residence) -> list[str] | None:
+    """Check every field at once (each error shown on its field), then copy the form onto
+    RESIDENCE: the names of the fields changed, or None (nothing saved) on an error."""
+    valid = form.validate_on_submit()
+    valid = _no_control_characters(form) and valid
+    postal = _postal_code(form)
+    city = _city(db, form)
+    numbers = [getattr(form, n).data if not getattr(form, n).errors else "" for n in PHONE_FIELDS]
+    phones_ok = _phones_free(db, residence.id, numbers, form)
+    if not (valid and postal is not None and city is not None and phones_ok):
+        return None
+    before = {name: getattr(residence, name) for name in FIELDS}
+    numbers_before = [(p.e164, p.kind, p.description, p.active) for p in residence.phones]
+    for name in FIELDS:
         value = getattr(form, name).data
         if value is None:
             value = ""
         setattr(residence, name, value.strip() if isinstance(value, str) else value)
-    residence.city = residence.city.upper()
-    residence.postal_code = postal
+    residence.city, residence.postal_code = city, postal
+    if "active" not in request.form and residence.id is None:
+        residence.active = True  # a new resident is active unless staff say otherwise
+    _set_phones(db, residence, numbers, form)
+    changed = [name for name in FIELDS if getattr(residence, name) != before[name]]
+    if [(p.e164, p.kind, p.description, p.active) for p in residence.phones] != numbers_before:
+        changed.append("phones")
+    return changed
+
+
+@bp.route("/residents/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN.value)
+def resident_new():
+    """Add one resident (a call to the city, a paper form): checked as an edit is."""
+    db = get_session()
+    form = ResidentForm(data={"active": True, "language": "fr"} if request.method == "GET"
+                        else None)
+    if request.method == "POST":
+        residence = Residence(registered_via=Channel.STAFF.value)
+        if _save(db, form, residence) is not None:
+            db.add(residence)
+            db.flush()
+            audit_action("resident.create", "residence", residence.id)
+            db.commit()
+            flash(_("console.resident.created"), "success")
+            return redirect(url_for("console.resident_view", residence_id=residence.id))
+        db.rollback()
+    return render_template("console/resident_edit.html", residence=None, form=form), \
+        400 if request.method == "POST" else 200
 
 
 @bp.route("/residents/<int:residence_id>/edit", methods=["GET", "POST"])
@@ -167,24 +313,19 @@ def resident_edit(residence_id):
     form = ResidentForm(obj=residence)
     if request.method == "GET":
         for name, phone in zip(PHONE_FIELDS, residence.phones):
-            getattr(form, name).data = phone.e164
+            getattr(form, name).data = display(phone.e164)  # 418 555-0101, as people write it
             getattr(form, name + "_kind").data = phone.kind
             getattr(form, name + "_description").data = phone.description
             getattr(form, name + "_active").data = "1" if phone.active else "0"
-    if form.validate_on_submit():
-        postal = _postal_code(form)
-        if postal is not None:
-            numbers = [getattr(form, n).data for n in PHONE_FIELDS]
-            if _apply_phones(db, residence, numbers, form):
-                _copy_fields(form, residence, ("last_name", "first_name", "language",
-                                               "civic_number", "street", "apartment", "city",
-                                               "active"), postal)
-                audit_action("resident.edit", "residence", residence.id)
-                db.commit()
-                flash(_("console.resident.saved"), "success")
-                return redirect(url_for("console.resident_view", residence_id=residence.id))
-            db.rollback()
-            residence = residence_or_404(residence_id)
+    else:
+        changed = _save(db, form, residence)
+        if changed is not None:
+            audit_action("resident.edit", "residence", residence.id, changed=changed)
+            db.commit()
+            flash(_("console.resident.saved"), "success")
+            return redirect(url_for("console.resident_view", residence_id=residence.id))
+        db.rollback()
+        residence = residence_or_404(residence_id)
     return render_template("console/resident_edit.html", residence=residence, form=form), \
         400 if request.method == "POST" else 200
 
@@ -200,6 +341,21 @@ def resident_deactivate(residence_id):
     get_session().commit()
     flash(_("console.resident.deactivated"), "success")
     return redirect(url_for("console.resident_view", residence_id=residence.id))
+
+
+@bp.post("/residents/<int:residence_id>/remove")
+@role_required(Role.ADMIN.value)
+def resident_remove(residence_id):
+    """Unregister at the resident's request: gone from the registry, its campaign history kept
+    anonymised (models/removal.py)."""
+    residence = residence_or_404(residence_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    remove_residence(get_session(), residence, current_user.email, "console.resident.remove",
+                     ip=request.remote_addr)
+    get_session().commit()
+    flash(_("console.resident.removed"), "success")
+    return redirect(url_for("console.resident_search"))
 
 
 @bp.route("/residents/import", methods=["GET", "POST"])
@@ -254,23 +410,87 @@ def resident_review_list():
     return render_template("console/resident_review_list.html", residences=residences)
 
 
+MAX_LOOKUP = 10
+
+
+def lookup_addresses(db, civic: str, street: str, city: str = "") -> list[Address]:
+    """The registry's addresses on a street whose name holds STREET's words (accents, case,
+    hyphens ignored), at CIVIC when given, in CITY when given: what a reviewer picks from."""
+    civic, street, city = (_CONTROL.sub("", text) for text in (civic, street, city))
+    words = fold_name(street).split()
+    if not words:
+        return []
+    query = select(Address)
+    if civic.strip():
+        query = query.where(Address.civic_number == civic.strip())
+    found = [a for a in db.scalars(query.order_by(Address.city, Address.street,
+                                                  Address.civic_number).limit(5000))
+             if all(w in fold_name(a.street).split() for w in words)
+             and (not city.strip() or fold_name(a.city) == fold_name(city))]
+    return found[:MAX_LOOKUP]
+
+
+def _registry_address(db, form) -> Address | None:
+    """The registry's address the review form names exactly (civic, street, city alike when
+    folded); None with an error on the street field when there is none."""
+    for address in lookup_addresses(db, form.civic_number.data or "", form.street.data or "",
+                                    form.city.data or ""):
+        if fold_name(address.street) == fold_name(form.street.data or ""):
+            return address
+    form.street.errors.append(_("console.review.not_in_registry"))
+    return None
+
+
 @bp.route("/residents/<int:residence_id>/review", methods=["GET", "POST"])
 @role_required(Role.ADMIN.value)
 def resident_review(residence_id):
+    """A hotline registration to check: listen, type the name and address, approve only an
+    address of the registry (postal code taken from it), or reject it."""
+    db = get_session()
     residence = residence_or_404(residence_id)
     form = ReviewForm(obj=residence)
-    if form.validate_on_submit():
+    if request.method == "POST":
+        valid = form.validate_on_submit()
+        valid = _no_control_characters(form) and valid
         postal = _postal_code(form)
-        if postal is not None:
-            _copy_fields(form, residence, ("last_name", "first_name", "civic_number", "street",
-                                           "apartment", "city"), postal)
+        city = _city(db, form)
+        unchecked = db.scalar(select(Address.id).limit(1)) is None  # no registry loaded
+        address = _registry_address(db, form) if valid and city and not unchecked else None
+        if valid and city and postal is not None and (unchecked or address is not None):
+            for name in ("last_name", "first_name", "apartment", "civic_number", "street"):
+                setattr(residence, name, (getattr(form, name).data or "").strip())
+            residence.city, residence.postal_code = city, postal
+            if address is not None:
+                residence.address_id, residence.civic_number = address.id, address.civic_number
+                residence.street, residence.city = address.street, address.city
+                residence.postal_code = address.postal_code
             residence.address_needs_review = residence.name_needs_review = False
-            audit_action("resident.review", "residence", residence.id)
-            get_session().commit()
+            audit_action("resident.review", "residence", residence.id,
+                         address_id=address.id if address else None)
+            db.commit()
             flash(_("console.resident.approved"), "success")
             return redirect(url_for("console.resident_review_list"))
-    return render_template("console/resident_review.html", residence=residence, form=form), \
+    candidates = lookup_addresses(db, form.civic_number.data or "", form.street.data or "",
+                                  form.city.data or "")
+    if not candidates:  # nothing at that number: the street's other addresses
+        candidates = lookup_addresses(db, "", form.street.data or "", form.city.data or "")
+    return render_template("console/resident_review.html", residence=residence, form=form,
+                           candidates=candidates, confirm=ConfirmForm()), \
         400 if request.method == "POST" else 200
+
+
+@bp.post("/residents/<int:residence_id>/reject")
+@role_required(Role.ADMIN.value)
+def resident_reject(residence_id):
+    """A hoax or spam registration: removed (as unregistering does), audited."""
+    residence = residence_or_404(residence_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    remove_residence(get_session(), residence, current_user.email, "console.resident.reject",
+                     ip=request.remote_addr)
+    get_session().commit()
+    flash(_("console.review.rejected"), "success")
+    return redirect(url_for("console.resident_review_list"))
 
 
 @bp.get("/residents/<int:residence_id>/recording/<any(address, name):kind>")

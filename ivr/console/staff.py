@@ -6,14 +6,15 @@ from flask_login import current_user, login_required, login_user
 from sqlalchemy import func, select
 
 from runtime.db import get_session
-from models import Role, StaffUser
+from models import Role, StaffUser, utcnow
 from models.audit import latest_entries
-from models.passwords import hash_secret
+from models.passwords import hash_secret, verify_secret
 
-from . import bp
-from .auth import Staff, audit_action, end_sessions, role_required
+from . import audit_view, bp
+from .auth import (Staff, audit_action, clear_failures, end_sessions, reserve_attempt,
+                   role_required)
 
-from .forms import ConfirmForm, ProfileForm, StaffForm
+from .forms import ConfirmForm, PasswordForm, ProfileForm, StaffForm
 from .language import _
 
 AUDIT_PAGE_SIZE = 50
@@ -53,6 +54,9 @@ def staff_edit(user_id):
                 user.password_hash = hash_secret(password)
                 user.failed_logins, user.locked_until = 0, None
                 end_sessions(db, user.id)  # the account's open sessions end with its password
+            if password or generated:
+                # chosen by someone else: its owner changes it at the next sign-in
+                user.must_change_password = user.id != current_user.id
             user.email, user.role, user.language = form.email.data, form.role.data, \
                 form.language.data
             user.phone, user.active = form.phone.data or None, form.active.data
@@ -103,12 +107,47 @@ def profile():
         400 if request.method == "POST" else 200
 
 
+@bp.route("/profile/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change one's own password (required after a generated or reset one)."""
+    db = get_session()
+    user = db.get(StaffUser, current_user.id)
+    form = PasswordForm()
+    if form.validate_on_submit():
+        # guesses count as sign-in attempts do (the same atomic counter and lockout)
+        counted, _locked = reserve_attempt(db, user.id, utcnow())
+        if not counted:
+            form.current.errors.append(_("console.password.locked"))
+        elif not verify_secret(user.password_hash, form.current.data):
+            form.current.errors.append(_("console.password.wrong_current"))
+        elif form.current.data == form.new.data:
+            form.new.errors.append(_("console.password.same"))
+        else:
+            clear_failures(db, user.id)
+            user.password_hash = hash_secret(form.new.data)
+            user.must_change_password = False
+            end_sessions(db, user.id)  # other open sessions end with the old password
+            audit_action("staff.password", "staff", user.id)
+            db.commit()
+            db.refresh(user)
+            login_user(Staff.of(user))  # this one goes on
+            flash(_("console.password.changed"), "success")
+            return redirect(url_for("console.profile"))
+    return render_template("console/password.html", form=form,
+                           required=current_user.must_change_password), \
+        400 if request.method == "POST" else 200
+
+
 @bp.get("/audit")
 @role_required(Role.ADMIN.value)
 def audit_log():
     """The whole log, newest first, AUDIT_PAGE_SIZE entries a page (?page=2 …)."""
     raw = request.args.get("page", "1")
     page = int(raw) if raw.isdigit() and len(raw) < 10 else 1
-    entries, pages = latest_entries(get_session(), page, AUDIT_PAGE_SIZE)
+    filters = audit_view.filters_from_request()
+    entries, pages = latest_entries(get_session(), page, AUDIT_PAGE_SIZE, **filters)
     return render_template("console/audit.html", entries=entries, page=min(page, pages),
-                           pages=pages)
+                           pages=pages, filters=filters,
+                           actions=audit_view.known_actions(get_session()),
+                           entities=sorted(audit_view.ENTITY_VIEWS), **audit_view.helpers())

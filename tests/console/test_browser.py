@@ -132,11 +132,11 @@ def test_launch_an_alert_and_follow_it_to_the_end(stack, city, worker, browser_p
         page.click("#export")
     path = tmp_path / "export.csv"
     download.value.save_as(path)
-    rows = list(csv.DictReader(io.StringIO(path.read_text())))
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")), delimiter=";"))
     assert len(rows) == 8
-    outcomes = {r["last_name"]: r["outcome"] for r in rows}
-    assert outcomes["Résident 2"] in ("voicemail", "human")
-    assert (outcomes["Résident 3"], outcomes["Résident 4"]) == ("no_answer", "busy")
+    outcomes = {r["Nom"]: r["Résultat"] for r in rows}
+    assert outcomes["Résident 2"] in ("Boîte vocale", "Personne jointe")
+    assert (outcomes["Résident 3"], outcomes["Résident 4"]) == ("Sans réponse", "Occupé")
     assert "Voisin 0" not in outcomes
 
     page.select_option("#filter", "not_reached")
@@ -165,5 +165,5 @@ def test_residents_pages(stack, city, browser_page):
             "Simard,,fr,555-0122,,,11,rue Price,,Jonquière,,1\n").encode()}])
     page.click("button.primary")
     page.wait_for_function("() => !document.querySelector('#refused').hidden")
-    assert "1 lignes importées, 1 refusées" in page.text_content("#import-state")
+    assert "Lignes importées : 1 · refusées : 1" in page.text_content("#import-state")
     shoot(page, "residents-import")

@@ -196,9 +196,11 @@ def test_residence_table_filter_export_and_summary(app, operator, residences):
     assert "Tremblay" in operator.get(url).text
     export = operator.get(url + "/export.csv")
     assert export.headers["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(export.text)))
+    assert export.text.startswith("\ufeff")  # Excel's sign of UTF-8
+    rows = list(csv.DictReader(io.StringIO(export.text.lstrip("\ufeff")), delimiter=";"))
     assert len(rows) == 3
-    assert {r["last_name"]: r["outcome"] for r in rows}["Tremblay"] == "human"
+    assert {r["Nom"]: r["Résultat"] for r in rows}["Tremblay"] == "Personne jointe"
+    assert {r["Nom"]: r["Numéro"] for r in rows}["Tremblay"] == "418 555-0101"
     post_form(operator, url + "/cancel", page=url)
     summary = operator.get(url + "/summary")
     assert "Bilan" in summary.text and "1 (33 %)" in summary.text
@@ -231,7 +233,7 @@ def test_test_call_reaches_the_operator_through_the_simulator(app_config, stack,
     url = f"/staff/campaigns/{campaign_id}"
     answer = post_form(client, url + "/test-call", {"number": "418 555-0199", "language": "fr"},
                        page=url, follow_redirects=True)
-    assert "Appel d&#39;essai envoyé au +14185550199" in answer.text
+    assert "Appel d&#39;essai envoyé au 418 555-0199" in answer.text
     stack.sim.wait_idle(20)
     call, = [c for c in stack.sim.calls() if c.get("to") == "+14185550199"]
     assert "Faites bouillir l'eau." in str(call)

@@ -120,7 +120,7 @@ def test_import_shows_progress_and_a_report_of_refused_lines(app, admin):
     assert state["accepted"] == 2
     assert [line for line, _ in state["refused"]] == [3, 5]
     page = admin.get(answer.location)
-    assert "2 lignes importées, 2 refusées" in page.text
+    assert "Lignes importées : 2 · refusées : 2" in page.text
     assert "figure déjà plus haut dans ce fichier" in page.text
     post_form(admin, "/staff/language", {"lang": "en"}, page="/staff/residents")
     assert "appears earlier in this file" in admin.get(answer.location).text

@@ -262,11 +262,13 @@ def test_audit_log_is_paged_newest_first(app, admin):
         db.commit()
     first = admin.get("/staff/audit")
     assert first.status_code == 200
-    assert "test.entry119" in first.text and "test.entry069" not in first.text
+    rows = first.text.split("<tbody>")[1]  # (the action filter lists every action)
+    assert "test.entry119" in rows and "test.entry069" not in rows
     assert 'rel="next" href="/staff/audit?page=2"' in first.text
     assert "Page 1 de 3" in first.text
     last = admin.get("/staff/audit?page=3")
-    assert "test.entry000" in last.text and "test.entry119" not in last.text
+    rows = last.text.split("<tbody>")[1]
+    assert "test.entry000" in rows and "test.entry119" not in rows
     assert 'rel="prev"' in last.text and 'rel="next"' not in last.text
     for bad in ["0", "abc", "99999999999999999999", "-1", "%00"]:
         assert admin.get(f"/staff/audit?page={bad}").status_code == 200

@@ -56,6 +56,11 @@ def test_admin_creates_an_operator_who_can_sign_in(app, admin):
         assert entry.actor == "admin@saguenay.ca" and password not in str(entry.details)
     fresh = app.test_client()
     assert sign_in(fresh, "nouveau@saguenay.ca", password).status_code == 302
+    # a password someone else chose: changed before anything else opens
+    assert fresh.get("/staff/campaigns").location.endswith("/staff/profile/password")
+    changed = post_form(fresh, "/staff/profile/password", {
+        "current": password, "new": "my own long passphrase", "again": "my own long passphrase"})
+    assert changed.status_code == 302
     assert "Call campaigns" in fresh.get("/staff/campaigns").text  # the account's language
 
 

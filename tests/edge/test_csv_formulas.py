@@ -41,8 +41,9 @@ def first_row(text: str) -> dict:
 def test_the_console_export_neutralises_formulas(app, client, launched):
     add_staff(app, "operateur@saguenay.ca")
     sign_in(client, "operateur@saguenay.ca")
-    row = first_row(client.get(f"/staff/campaigns/{launched}/export.csv").text)
-    assert row["last_name"] == "'" + HOSTILE
+    text = client.get(f"/staff/campaigns/{launched}/export.csv").text
+    row = next(csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert row["Nom"] == "'" + HOSTILE
 
 
 def test_the_cli_export_neutralises_formulas(runner, launched):

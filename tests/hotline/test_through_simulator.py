@@ -7,7 +7,7 @@ from models import PhoneNumber, Residence
 from tests.fixtures.hotline import add_residence
 
 HOTLINE = "+14185550001"
-FULL_REGISTRATION = ["1", "1", "1", "1234#", "#", "#", "#", "482916#", "482916#"]
+FULL_REGISTRATION = ["1", "1", "1", "1234#", "#", "speak#", "speak#", "482916#", "482916#"]
 
 
 def said(record) -> str:
@@ -35,7 +35,7 @@ def test_a_first_registration_through_the_simulator(stack, session):
 
 def test_english_registration_through_the_simulator(stack, session):
     sid = stack.sim.place_call("+15815550177", to=HOTLINE,
-                               keys=["2", "1", "1", "88#", "#", "#", "-", "40718#", "40718#"])
+                               keys=["2", "1", "1", "88#", "#", "speak#", "-", "40718#", "40718#"])
     record = stack.sim.wait_for_call(sid)
     assert "Done. The number 5 8 1, 5 5 5, 0 1 7 7 is registered" in said(record)
     assert fresh(session, Residence)[0].language == "en"
@@ -47,7 +47,8 @@ def test_a_keyed_number_is_confirmed_by_the_call_back(stack, session, app_config
     stack.sim.set_scenario({"default": {"answer": "human"},
                             "numbers": {"+14185550166": {"answer": "human", "keys": ["1"]}}})
     sid = stack.sim.place_call("+14185550999", to=HOTLINE, keys=[
-        "1", "2", "4185550166#", "1", "1", "1", "12#", "#", "#", "#", "739164#", "739164#"])
+        "1", "2", "4185550166#", "1", "1", "1", "12#", "#", "speak#", "speak#", "739164#",
+        "739164#"])
     record = stack.sim.wait_for_call(sid)
     assert "Nous allons appeler le 4 1 8, 5 5 5, 0 1 6 6" in said(record)
     stack.sim.wait_idle()
@@ -88,7 +89,7 @@ def test_turning_alerts_off_through_the_simulator(stack, session):
 def test_ivr_phone_with_keys_walks_a_registration(stack, session):
     runner = stack.live.app.test_cli_runner()
     result = runner.invoke(args=["phone", "--from", "418 555-0142",
-                                 "--keys", "1 1 1 1234# # # # 482916# 482916#"])
+                                 "--keys", "1 1 1 1234# # speak# speak# 482916# 482916#"])
     assert result.exit_code == 0, result.output
     assert "Pour le français, appuyez sur 1." in result.output
     assert "C'est fait. Le numéro 4 1 8, 5 5 5, 0 1 4 2 est inscrit" in result.output

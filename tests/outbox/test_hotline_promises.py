@@ -70,7 +70,8 @@ def test_a_verification_call_promised_while_redis_is_down_is_placed_once_it_is_b
                             "numbers": {KEYED: {"answer": "human", "keys": ["1"]}}})
     redis_switch.down()
     sid = stack.sim.place_call("+14185550999", to=HOTLINE, keys=[
-        "1", "2", "4185550166#", "1", "1", "1", "12#", "#", "#", "#", "739164#", "739164#"])
+        "1", "2", "4185550166#", "1", "1", "1", "12#", "#", "speak#", "speak#", "739164#",
+        "739164#"])
     assert "Nous allons appeler le 4 1 8, 5 5 5, 0 1 6 6" in said(stack.sim.wait_for_call(sid))
     [promise] = promises(session)
     assert promise.func == "hotline.callbacks.verify_number" and promise.state == "pending"

@@ -66,7 +66,7 @@ def test_a_test_call_asked_while_redis_is_down_is_placed_once_it_is_back(
     answer = post_form(client, url + "/test-call", {"number": "418 555-0199", "language": "fr"},
                        page=url, follow_redirects=True)
     assert answer.status_code == 200
-    assert "Appel d'essai au +14185550199 en attente" in unescape(answer.text)
+    assert "Appel d'essai au 418 555-0199 en attente" in unescape(answer.text)
     redis_switch.up()
     worker(app)
     assert wait_for(lambda: [c for c in stack.sim.calls() if c.get("to") == "+14185550199"])

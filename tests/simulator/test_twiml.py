@@ -154,7 +154,7 @@ def test_record_posts_the_recording_and_the_key_that_ended_it(simulator, twiml_a
         return _say(f"Reçu {form['RecordingDuration']} secondes")
 
     serve(simulator, twiml_app, voice=voice, recorded=recorded)
-    record = call(simulator, keys=["#"])
+    record = call(simulator, keys=["speak#"])
     form = twiml_app.to("recorded")[0]["form"]
     assert form["RecordingUrl"].startswith(simulator.url)
     assert form["RecordingSid"].startswith("RE") and form["Digits"] == "#"
@@ -163,6 +163,23 @@ def test_record_posts_the_recording_and_the_key_that_ended_it(simulator, twiml_a
     assert record["recordings"][0]["sid"] == form["RecordingSid"]
     audio = requests.get(form["RecordingUrl"] + ".wav", timeout=5)
     assert audio.ok and audio.content.startswith(b"RIFF")
+
+
+def test_pound_at_once_records_nothing_and_goes_on_to_the_next_verb(simulator, twiml_app):
+    """Like Twilio with an empty recording: no request to the action URL, the next verb runs
+    at once (not after 4 s of speech)."""
+    def voice(form):
+        response = VoiceResponse()
+        response.say("Dites votre nom après le bip.")
+        response.record(action="/recorded", max_length=30, finish_on_key="#", timeout=5)
+        response.say("Aucun nom enregistré.")
+        return response
+
+    serve(simulator, twiml_app, voice=voice, recorded=lambda form: _say("Reçu"))
+    record = call(simulator, keys=["#"])
+    assert texts(record)[-1] == "Aucun nom enregistré."
+    assert twiml_app.to("recorded") == [] and record["recordings"] == []
+    assert record["keys"] == ["#"]
 
 
 @pytest.mark.parametrize("answer, status", [("human", "completed"), ("busy", "busy"),

@@ -103,7 +103,17 @@
       fetch(form.getAttribute("data-count-url"), {method: "POST", body: new FormData(form),
                                                   credentials: "same-origin"})
         .then(function (r) { return r.json(); })
-        .then(function (data) { countOut.textContent = data.count === null ? data.error : data.text; })
+        .then(function (data) {
+          countOut.textContent = data.count === null ? data.error : data.text;
+          var list = $("#target-warnings");
+          if (!list) return;
+          list.innerHTML = "";
+          (data.warnings || []).forEach(function (text) {
+            var li = document.createElement("li");
+            li.textContent = text;
+            list.appendChild(li);
+          });
+        })
         .catch(function () {});
     }
     ["target_all", "cities", "streets", "postal_prefixes", "upload"].forEach(function (name) {
@@ -143,7 +153,12 @@
           $("#percent").textContent = s.percent + " %";
           $("#done-text").textContent = fill(doneTemplate, {done: s.done, total: s.total});
           $("#reach").textContent = s.reached + " (" + s.reach_percent + " %)";
-          $("#cps").textContent = (s.calls_per_second || 0).toFixed(1);
+          $("#cps").textContent = (s.calls_per_second || 0).toLocaleString(document.documentElement.lang === "fr" ? "fr-CA" : "en-CA", {minimumFractionDigits: 1, maximumFractionDigits: 1});
+          var waiting = $("#waiting");
+          if (waiting) { waiting.textContent = s.waiting || ""; waiting.hidden = !s.waiting; }
+          if (s.status !== "running") {
+            document.querySelectorAll(".flash-launch").forEach(function (f) { f.remove(); });
+          }
           $("#eta").textContent = s.finished || s.eta_seconds === null || s.eta_seconds === undefined ? "—"
             : Math.floor(s.eta_seconds / 60) + " min " + Math.round(s.eta_seconds % 60) + " s";
           progress.querySelectorAll("dd[data-key]").forEach(function (dd) {
