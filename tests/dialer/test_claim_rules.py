@@ -1,6 +1,7 @@
 """The rules of a claim that only the slow end-to-end runs used to exercise (mutation testing
 found them unchecked by the fast tests, docs/mutants.md): the optional cap on calls in
-progress, and a create request refused with 429 that is retried, then given back."""
+progress, a create request refused with 429 that is retried then given back, a short lease,
+and normal notices standing back while an emergency waits for a call slot."""
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -8,6 +9,7 @@ from sqlalchemy import select, update
 from dialer import campaigns, dispatch, reconcile, settle
 from dialer.worker import Dialer
 from models import CallAttempt, Campaign, Delivery, utcnow
+from runtime.pacing import EMERGENCY_FLAG, redis_for
 from tests.dialer.test_claims import one_residence_campaign
 from tests.dialer.test_end_to_end import e2e, simulator  # noqa: F401 (fixtures)
 from tests.fixtures.dialer import add_residence
@@ -86,3 +88,27 @@ def test_a_request_refused_with_429_is_retried_then_given_back_at_once(e2e, sess
     session.expire_all()
     assert session.get(Delivery, in_flight.delivery_id).status == "in_progress"
     assert session.get(CallAttempt, in_flight.attempt_id).outcome is None
+
+
+def test_a_claim_with_a_short_lease_is_still_placed_when_a_slot_is_free(e2e, session):
+    """A claim is given back only when no call slot comes before its lease ends (less a
+    margin of at most a quarter of the lease): with a free slot, a 2 s lease still calls."""
+    campaign = one_residence_campaign(e2e, session, priority="normal")
+    job = dispatch.claim(session, session.get(Campaign, campaign.id), 2.0)
+    Dialer(e2e.live.app)._place(session, job)
+    e2e.sim.wait_idle()
+    assert [c["to"] for c in e2e.sim.calls()] == ["+14185551234"]
+
+
+def test_a_normal_notice_claims_nobody_while_an_emergency_waits_for_a_slot(app, session):
+    campaign = _campaign(app, session, 1)
+    campaign.window_start, campaign.window_end = "00:00", "23:59"
+    session.commit()
+    flag = redis_for(app)
+    flag.set(EMERGENCY_FLAG, 1, px=60_000)  # an emergency caller waits for a call slot
+    dialer = Dialer(app)
+    assert dialer._next_job(session) is None
+    session.expire_all()
+    assert session.scalar(select(Delivery.status)) == "pending"
+    flag.delete(EMERGENCY_FLAG)
+    assert dialer._next_job(session) is not None
