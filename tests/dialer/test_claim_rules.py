@@ -4,6 +4,8 @@ progress, a create request refused with 429 that is retried then given back, a s
 and normal notices standing back while an emergency waits for a call slot."""
 from datetime import timedelta
 
+import pytest
+
 from sqlalchemy import select, update
 
 from dialer import campaigns, dispatch, reconcile, settle
@@ -112,3 +114,20 @@ def test_a_normal_notice_claims_nobody_while_an_emergency_waits_for_a_slot(app, 
     assert session.scalar(select(Delivery.status)) == "pending"
     flag.delete(EMERGENCY_FLAG)
     assert dialer._next_job(session) is not None
+
+
+@pytest.mark.parametrize("fields, home, heard", [
+    ({"message_en": "Boil water."}, "fr", "en"),  # English only: everybody in English
+    ({"message_fr": "Faites bouillir l'eau."}, "en", "fr"),
+    ({"audio_url_fr": "https://ville.example/avis-fr.mp3", "message_en": "Boil water."}, "fr",
+     "fr"),  # a French recording is a French message
+    ({"message_fr": "Faites bouillir l'eau.", "audio_url_en": "https://ville.example/en.mp3"},
+     "en", "en")])
+def test_each_home_is_called_in_its_language_when_the_campaign_has_it(
+        app, session, fields, home, heard):
+    add_residence(session, ["+14185550101"], language=home)
+    campaign = campaigns.create_campaign(session, "t", title="Avis", target={"all": True},
+                                         window_start="00:00", window_end="23:59", **fields)
+    campaigns.launch(app, campaign.id, "t")
+    job = Dialer(app)._next_job(session)  # as a sender thread claims: through the worker
+    assert job.language == heard
