@@ -26,6 +26,12 @@ def _campaign(app, session, residences: int) -> Campaign:
     return session.get(Campaign, campaign.id)
 
 
+def test_a_cap_of_one_call_in_progress_means_one_at_a_time(app, session):
+    campaign = _campaign(app, session, 2)
+    assert dispatch.claim(session, campaign, lease_s=60, max_in_progress=1)
+    assert dispatch.claim(session, campaign, lease_s=60, max_in_progress=1) is None
+
+
 def test_the_cap_on_calls_in_progress_holds_the_next_claim_until_a_call_ends(app, session):
     campaign = _campaign(app, session, 3)
     first = dispatch.claim(session, campaign, lease_s=60, max_in_progress=2)
