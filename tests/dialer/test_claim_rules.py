@@ -2,6 +2,7 @@
 found them unchecked by the fast tests, docs/mutants.md): the optional cap on calls in
 progress, a create request refused with 429 that is retried then given back, a short lease,
 and normal notices standing back while an emergency waits for a call slot."""
+import threading
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import select, update
 from dialer import campaigns, dispatch, reconcile, settle
 from dialer.worker import Dialer
 from models import CallAttempt, Campaign, Delivery, utcnow
+from runtime.db import sessionmaker_for
 from runtime.pacing import EMERGENCY_FLAG, redis_for
 from tests.dialer.test_claims import one_residence_campaign
 from tests.dialer.test_end_to_end import e2e, simulator  # noqa: F401 (fixtures)
@@ -137,3 +139,31 @@ def test_each_home_is_called_in_its_language_when_the_campaign_has_it(
     campaigns.launch(app, campaign.id, "t")
     job = Dialer(app)._next_job(session)  # as a sender thread claims: through the worker
     assert job.language == heard
+
+
+def test_the_most_overdue_residence_is_claimed_first(app, session):
+    campaign = _campaign(app, session, 3)
+    last = session.scalar(select(Delivery.id).order_by(Delivery.id.desc()).limit(1))
+    session.execute(update(Delivery).where(Delivery.id == last).values(
+        next_attempt_at=utcnow() - timedelta(minutes=5)))  # due again long ago (a retry)
+    session.commit()
+    assert dispatch.claim(session, campaign, lease_s=60).delivery_id == last
+
+
+def test_simultaneous_claims_never_pass_the_cap(app, session):
+    """Eight sender threads claim at once under a cap of one call in progress: one call.
+    (PostgreSQL: the advisory lock serializes them; SQLite: its database lock.)"""
+    campaign = dispatch.view_of(_campaign(app, session, 8))  # a plain value, for threads
+    barrier, jobs = threading.Barrier(8), []
+
+    def claim():
+        with sessionmaker_for(app)() as own:
+            barrier.wait(30)
+            jobs.append(dispatch.claim(own, campaign, lease_s=60, max_in_progress=1))
+    threads = [threading.Thread(target=claim) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(jobs) == 8
+    assert len([job for job in jobs if job]) == 1

@@ -1,5 +1,7 @@
-"""A Redis that stops answering costs a call slot an error, never a hang: the pacing has its
-own client with socket timeouts (a sender thread then gives its claim back at once)."""
+"""The pacing's signals that a sender thread acts on: a Redis that stops answering costs a
+call slot an error, never a hang (the pacing has its own client with socket timeouts, and the
+thread gives its claim back at once); an emergency caller raises the flag that holds normal
+notices back."""
 import socket
 import threading
 
@@ -30,3 +32,13 @@ def test_a_redis_that_accepts_but_never_answers_fails_the_slot_instead_of_hangin
             outcome
     finally:
         silent.close()
+
+
+
+def test_an_emergency_caller_holds_normal_callers_back(app):
+    """An emergency caller raises the flag that normal notices read before they claim
+    (tests/dialer/test_claim_rules.py: they claim nobody while it is up)."""
+    assert not pacing.emergency_waiting(app)
+    pacing.acquire(app, "emergency")
+    assert pacing.emergency_waiting(app)
+    pacing.acquire(app, "normal", timeout=30)  # not refused for good: held back a moment
