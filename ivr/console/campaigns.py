@@ -15,6 +15,7 @@ from models import Campaign, Priority, Role, utcnow
 from models.phone import display
 from models.sms_text import count as count_sms
 from models.sms_text import to_gsm7
+from models.campaign_settings import RETRY_DELAY_S
 
 from . import bp
 from .alerts_templates import ALERTS, alert_templates
@@ -109,12 +110,16 @@ def campaign_new():
                             reason=explain(refusal.why, lang())), "warning")
                 return redirect(url_for("console.campaign_page", campaign_id=campaign.id))
     status_code = 400 if form.errors or request.method == "POST" else 200
-    counters = {language: sms_count((getattr(form, "sms_" + language).data or ""),
-                                    bool(form.sms_gsm7.data), lang())
-                for language in ("fr", "en")}
     return render_template("console/campaign_new.html", form=form,
-                           templates=alert_templates(lang()), sms_counters=counters,
+                           templates=alert_templates(lang()), sms_counters=sms_counters(form),
                            chars_per_second=SPOKEN_CHARS_PER_SECOND), status_code
+
+
+def sms_counters(form) -> dict:
+    """The counter under each SMS text of FORM, per language."""
+    return {language: sms_count((getattr(form, "sms_" + language).data or ""),
+                                bool(form.sms_gsm7.data), lang())
+            for language in ("fr", "en")}
 
 
 def form_data_of(campaign: Campaign) -> dict:
@@ -123,11 +128,13 @@ def form_data_of(campaign: Campaign) -> dict:
     return {"title": campaign.title, "message_fr": campaign.message_fr,
             "message_en": campaign.message_en, "audio_url_fr": campaign.audio_url_fr or "",
             "audio_url_en": campaign.audio_url_en or "", "priority": campaign.priority,
+            "sms_fr": campaign.sms_fr or "", "sms_en": campaign.sms_en or "",
             "target_all": bool(target.get("all")),
             "cities": ", ".join(target.get("cities") or []),
             "streets": "\n".join(street_text(s) for s in target.get("streets") or []),
             "postal_prefixes": ", ".join(target.get("postal_prefixes") or []),
-            "rounds": campaign.rounds, "retry_delay_min": campaign.retry_delay_s // 60,
+            "rounds": campaign.rounds,
+            "retry_delay_min": campaign.retry_delay_s // RETRY_DELAY_S.shown_per,
             "ring_timeout_s": campaign.ring_timeout_s,
             "leave_voicemail": campaign.leave_voicemail,
             "ask_confirmation": campaign.ask_confirmation}
@@ -173,12 +180,13 @@ def campaign_edit(campaign_id):
             else:
                 for refusal in refused:
                     flash(_("console.target.refused_line", line=refusal.line,
-                            reason=refusal.reason(lang())), "warning")
+                            reason=explain(refusal.why, lang())), "warning")
                 flash(_("console.draft.saved"), "success")
                 return redirect(url_for("console.campaign_page", campaign_id=campaign.id))
     status_code = 400 if form.errors or request.method == "POST" else 200
     return render_template("console/campaign_new.html", form=form, editing=campaign,
                            kept_list=len(kept_ids), templates=alert_templates(lang()),
+                           sms_counters=sms_counters(form),
                            chars_per_second=SPOKEN_CHARS_PER_SECOND), status_code
 
 
