@@ -21,7 +21,7 @@ from models import (FINAL_CALL_STATUSES, UNCONFIRMED, AttemptStatus, CallAttempt
                     CampaignStatus, Delivery, Outcome, audit, utcnow)
 from runtime.pacing import redis_for
 
-from . import defaults, settle
+from . import defaults, schedule, settle
 from .calls import cancel_queued_calls, fetch_call, find_lost_call
 from .campaigns import finalize_pending
 
@@ -31,7 +31,8 @@ OPEN = (Outcome.PENDING.value, Outcome.IN_PROGRESS.value)
 
 def run_once(app, session) -> dict:
     """One reconciliation pass; returns what it did (for logs and tests)."""
-    done = {"expired": _expire(app, session), "orphans": _release_orphans(session),
+    done = {"scheduled": schedule.launch_due(app, session),
+            "expired": _expire(app, session), "orphans": _release_orphans(session),
             "ambiguous": _resolve_ambiguous(app, session),
             "fetched": _settle_missing(app, session), "completed": _complete(session)}
     return done

@@ -1,4 +1,6 @@
 """Campaigns: the list, the new-campaign form, the count before launch, the test call, launch."""
+from datetime import timedelta
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -9,7 +11,7 @@ from dialer.campaigns import status as campaign_status
 from dialer.targeting import count_targets
 from runtime.db import get_session
 from runtime.i18n import explain
-from models import Campaign, Role
+from models import Campaign, Role, utcnow
 
 from . import bp
 from .alerts_templates import ALERTS, alert_templates
@@ -26,7 +28,8 @@ def _defaults() -> dict:
     it stays blank unless the operator sets it)."""
     return {"rounds": defaults.ROUNDS, "ring_timeout_s": defaults.RING_TIMEOUT_S,
             "retry_delay_min": None, "leave_voicemail": defaults.LEAVE_VOICEMAIL,
-            "ask_confirmation": defaults.ASK_CONFIRMATION}
+            "ask_confirmation": defaults.ASK_CONFIRMATION, "window_start": defaults.WINDOW_START,
+            "window_end": defaults.WINDOW_END, "expires_in_min": None}
 
 
 def campaign_or_404(campaign_id: int) -> Campaign:
@@ -45,7 +48,11 @@ def campaign_fields(form: CampaignForm, target: dict) -> dict:
             "retry_delay_s": form.retry_delay_min.stored,
             "ring_timeout_s": form.ring_timeout_s.stored,
             "leave_voicemail": form.leave_voicemail.data,
-            "ask_confirmation": form.ask_confirmation.data}
+            "ask_confirmation": form.ask_confirmation.data,
+            "window_start": form.window_start.data or defaults.WINDOW_START,
+            "window_end": form.window_end.data or defaults.WINDOW_END,
+            "expires_at": (utcnow() + timedelta(minutes=form.expires_in_min.data)
+                           if form.expires_in_min.data else None)}
 
 
 @bp.get("/campaigns")
