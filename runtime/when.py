@@ -39,7 +39,8 @@ def moment(when: datetime, now: datetime, timezone: str, language: str) -> str:
 
 
 def parse_local(text: str, timezone: str) -> datetime:
-    """ "2026-12-02 07:00" (or with a T) in the city's time zone, as an aware datetime;
-    ValueError when it is not that form."""
-    value = datetime.strptime(text.strip().replace("T", " "), "%Y-%m-%d %H:%M")
-    return value.replace(tzinfo=ZoneInfo(timezone))
+    """ "2026-12-02 07:00" (or with a T, or seconds) in the city's time zone, as an aware
+    datetime; ValueError when it is not that form."""
+    text = text.strip().replace("T", " ")
+    form = "%Y-%m-%d %H:%M:%S" if text.count(":") == 2 else "%Y-%m-%d %H:%M"
+    return datetime.strptime(text, form).replace(tzinfo=ZoneInfo(timezone))
