@@ -145,7 +145,8 @@ def campaign_launch(campaign_id):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            launch(current_app._get_current_object(), campaign.id, current_user.email)
+            launch(current_app._get_current_object(), campaign.id, current_user.email,
+                   reason=(request.form.get("reason") or "").strip()[:500] or None)
         except CampaignError as exc:
             flash(explain(exc, lang()), "error")
         else:

@@ -1,5 +1,6 @@
 """One campaign: its live progress, pause/resume/cancel, residences table, CSV, summary."""
 import io
+from datetime import datetime
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -10,7 +11,8 @@ from dialer.export import write_csv
 from dialer.targeting import count_targets
 from runtime.db import get_session
 from runtime.i18n import explain
-from models import DELIVERY_STATUSES, FINISHED, REACHED, Delivery, Residence, Role
+from runtime.when import clock, local, moment
+from models import DELIVERY_STATUSES, FINISHED, REACHED, Delivery, Residence, Role, utcnow
 
 from . import bp
 from .auth import audit_action, role_required
@@ -29,11 +31,25 @@ def progress_of(status: dict) -> dict:
     return {**status, "done": done, "reached": reached,
             "percent": round(100 * done / total) if total else 0,
             "reach_percent": round(100 * reached / total) if total else 0,
-            "finished": status.get("status") in FINISHED}
+            "finished": status.get("status") in FINISHED,
+            "eta_text": eta_text(status)}
+
+
+def eta_text(status: dict) -> str | None:
+    """The expected end as a clock time, "fin prévue vers 14 h 20" (issue 15), or None."""
+    if status.get("status") in FINISHED or not status.get("eta_at"):
+        return None
+    zone = current_app.config["TIMEZONE"]
+    finish = datetime.fromisoformat(status["eta_at"])
+    when = clock(local(finish, zone), lang())
+    if local(finish, zone).date() != local(utcnow(), zone).date():
+        when = moment(finish, utcnow(), zone, lang())
+    return _("console.h7.eta_at", when=when)
 
 
 def _status(campaign_id: int) -> dict:
-    return progress_of(dialer_campaigns.status(get_session(), campaign_id))
+    return progress_of(dialer_campaigns.status(get_session(), campaign_id,
+                                               current_app.config["TIMEZONE"]))
 
 
 @bp.get("/campaigns/<int:campaign_id>")

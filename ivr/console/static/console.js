@@ -109,7 +109,8 @@
           $("#done-text").textContent = fill(doneTemplate, {done: s.done, total: s.total});
           $("#reach").textContent = s.reached + " (" + s.reach_percent + " %)";
           $("#cps").textContent = (s.calls_per_second || 0).toFixed(1);
-          $("#eta").textContent = s.finished || s.eta_seconds === null || s.eta_seconds === undefined ? "—"
+          $("#eta").textContent = s.eta_text ? s.eta_text
+            : s.finished || s.eta_seconds === null || s.eta_seconds === undefined ? "—"
             : Math.floor(s.eta_seconds / 60) + " min " + Math.round(s.eta_seconds % 60) + " s";
           progress.querySelectorAll("dd[data-key]").forEach(function (dd) {
             dd.textContent = s[dd.getAttribute("data-key")] || 0;
