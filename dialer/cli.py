@@ -8,7 +8,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from models import utcnow
+from sqlalchemy import select
+
+from models import StaffUser, utcnow
 from models.campaign_settings import (EXPIRES_IN_MIN, RETRY_DELAY_S, RING_TIMEOUT_S, ROUNDS,
                                      Setting)
 from models.refusal import Refusal
@@ -227,8 +229,12 @@ def unschedule_command(campaign_id):
 @with_appcontext
 def approve_command(campaign_id, by):
     """Approve CAMPAIGN_ID as a second staff member (CAMPAIGN_APPROVAL=1)."""
+    by = by.strip().lower()
+    if get_session().scalar(select(StaffUser.id).where(StaffUser.email == by,
+                                                      StaffUser.active.is_(True))) is None:
+        raise click.BadParameter(f"{by!r} is no active staff account", param_hint="--by")
     try:
-        approval.approve(get_session(), campaign_id, by.strip().lower())
+        approval.approve(get_session(), campaign_id, by)
     except CampaignError as error:
         _fail(error)
     click.echo(f"campaign {campaign_id} approved by {by}")
