@@ -37,6 +37,7 @@ def test_approval_from_the_cli(app, runner, session):
     campaign = make(session, priority="normal")
     refused = runner.invoke(args=["campaign", "launch", str(campaign.id)])
     assert refused.exit_code != 0 and "approuvée par un autre membre" in refused.output
+    add_staff(app, "op@saguenay.ca")
     own = runner.invoke(args=["campaign", "approve", str(campaign.id), "--by", "op@saguenay.ca"])
     assert own.exit_code != 0 and "que vous avez créée" in own.output
     unknown = runner.invoke(args=["campaign", "approve", str(campaign.id), "--by", "x@y.ca"])
