@@ -6,7 +6,7 @@ from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from wtforms import StringField, TextAreaField
 
-from dialer import approval, followup, schedule
+from dialer import announce, approval, followup, schedule
 from dialer.exceptions import CampaignError
 from models import Campaign, Role, utcnow
 from runtime.db import get_session
@@ -43,7 +43,9 @@ def campaign_flow(campaign: Campaign) -> dict:
             and not campaign.approved_by and current_user.email != campaign.created_by,
             "outcomes": followup.CHOOSABLE, "default_outcomes": followup.UNREACHED_OUTCOMES,
             "approved_at": (moment(campaign.approved_at, utcnow(), zone, lang())
-                            if campaign.approved_at else None)}
+                            if campaign.approved_at else None),
+            "announce_until": (moment(campaign.announce_until, utcnow(), zone, lang())
+                               if campaign.announce_until else None)}
 
 
 def _back(campaign_id: int):
@@ -140,3 +142,28 @@ def campaign_follow_up(campaign_id):
     flash(_("console.h7.followup_created", count=len(created.target["residence_ids"])),
           "success")
     return _back(created.id)
+
+
+@bp.post("/campaigns/<int:campaign_id>/announce")
+@role_required(Role.OPERATOR.value)
+def campaign_announce(campaign_id):
+    """Whether and until when the hotline says this campaign to its callers."""
+    campaign = campaign_or_404(campaign_id)
+    if not ConfirmForm().validate_on_submit():
+        return _back(campaign.id)
+    until_text = (request.form.get("announce_until") or "").strip()
+    try:
+        until = parse_local(until_text, current_app.config["TIMEZONE"]) if until_text else None
+    except ValueError:
+        flash(explain(CampaignError("campaign.error.h7_announce_until"), lang()), "error")
+        return _back(campaign.id)
+    on = request.form.get("announce") == "y"
+    try:
+        announce.set_announcement(get_session(), campaign.id, current_user.email, on, until)
+    except CampaignError as error:
+        _refused(error)
+    else:
+        audit_action("campaign.announce", "campaign", campaign.id, announce=on)
+        get_session().commit()
+        flash(_("console.h7.announce_saved"), "success")
+    return _back(campaign.id)

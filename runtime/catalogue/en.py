@@ -465,4 +465,12 @@ MESSAGES = {
     "console.h7.followup_submit": "Create the follow-up (draft)",
     "console.h7.followup_created": "Follow-up created: {count} residences. Check it, then launch it.",
     "console.h7.approved_by_label": "Approved by",
+    "campaign.error.h7_announce_until": "Enter the announcement's end as YYYY-MM-DD HH:MM (Saguenay time).",
+    "console.h7.announce": "Announce this alert to people who call the info line",
+    "console.h7.announce_until": "Until (leave blank: during the campaign and 24 h after)",
+    "console.h7.announce_save": "Save the announcement",
+    "console.h7.announce_saved": "Info line announcement saved.",
+    "console.h7.announce_off": "Not announced on the info line.",
+    "console.h7.announce_default": "Announced on the info line during the campaign and 24 h after.",
+    "console.h7.announce_until_text": "Announced on the info line; the announcement ends {when}.",
 }

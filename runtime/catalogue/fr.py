@@ -469,4 +469,12 @@ MESSAGES = {
     "console.h7.followup_submit": "Créer le suivi (brouillon)",
     "console.h7.followup_created": "Suivi créé : {count} résidences. Vérifiez-le, puis lancez-le.",
     "console.h7.approved_by_label": "Approuvée par",
+    "campaign.error.h7_announce_until": "Inscrivez la date de fin de l'annonce comme AAAA-MM-JJ HH:MM (heure de Saguenay).",
+    "console.h7.announce": "Annoncer cette alerte aux personnes qui appellent la ligne info",
+    "console.h7.announce_until": "Jusqu'à (laisser vide : pendant la campagne et 24 h après)",
+    "console.h7.announce_save": "Enregistrer l'annonce",
+    "console.h7.announce_saved": "Annonce à la ligne info enregistrée.",
+    "console.h7.announce_off": "Non annoncée à la ligne info.",
+    "console.h7.announce_default": "Annoncée à la ligne info pendant la campagne et 24 h après.",
+    "console.h7.announce_until_text": "Annoncée à la ligne info; fin de l'annonce : {when}.",
 }

@@ -159,3 +159,18 @@ def test_the_expected_end_is_a_clock_time(app, operator, residences):  # noqa: F
     assert re.search(r"fin prévue vers \d{1,2} h \d\d", page), page
     progress = operator.get(f"/staff/campaigns/{campaign_id}/progress.json").json
     assert re.fullmatch(r"fin prévue vers \d{1,2} h \d\d", progress["eta_text"])
+
+
+def test_staff_choose_whether_and_until_when_the_hotline_says_it(app, operator,
+                                                                residences):  # noqa: F811
+    campaign_id = int(create(operator).location.rsplit("/", 1)[1])
+    url = f"/staff/campaigns/{campaign_id}"
+    assert "Annoncée à la ligne info pendant la campagne et 24 h après." in page_of(operator,
+                                                                                 campaign_id)
+    post_form(operator, f"{url}/announce", {"announce": "y",
+                                            "announce_until": "2030-01-05T18:00"}, page=url)
+    assert "Annoncée à la ligne info; fin de l&#39;annonce : le 5 janvier 2030 à 18 h 00." \
+        in page_of(operator, campaign_id)
+    post_form(operator, f"{url}/announce", {}, page=url)
+    assert campaigns(app)[0].announce is False
+    assert "Non annoncée à la ligne info." in page_of(operator, campaign_id)
