@@ -2,6 +2,8 @@
 staff member's approval (CAMPAIGN_APPROVAL), follow-ups ("Rappeler les non jointes", the lifting
 notice) and the link between a campaign and its follow-ups. Shown by the partial
 templates/console/_campaign_flow.html, which the campaign page and the summary include."""
+import re
+
 from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from wtforms import StringField, TextAreaField
@@ -20,14 +22,22 @@ from .forms import MAX_MESSAGE_LENGTH, ConfirmForm, max_length
 from .language import _, lang
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def no_control(value):
+    """Text without control characters (PostgreSQL refuses NUL bytes; none is meant)."""
+    return _CONTROL.sub("", value) if isinstance(value, str) else value
+
+
 class ScheduleForm(ConfirmForm):
-    at = StringField()
-    reason = StringField(validators=[max_length(500)])
+    at = StringField(filters=[no_control])
+    reason = StringField(validators=[max_length(500)], filters=[no_control])
 
 
 class FollowUpForm(ConfirmForm):
-    message_fr = TextAreaField(validators=[max_length(MAX_MESSAGE_LENGTH)])
-    message_en = TextAreaField(validators=[max_length(MAX_MESSAGE_LENGTH)])
+    message_fr = TextAreaField(validators=[max_length(MAX_MESSAGE_LENGTH)], filters=[no_control])
+    message_en = TextAreaField(validators=[max_length(MAX_MESSAGE_LENGTH)], filters=[no_control])
 
 
 @bp.app_template_global()

@@ -146,7 +146,8 @@ def campaign_launch(campaign_id):
     if form.validate_on_submit():
         try:
             launch(current_app._get_current_object(), campaign.id, current_user.email,
-                   reason=(request.form.get("reason") or "").strip()[:500] or None)
+                   reason=(request.form.get("reason") or "").replace("\x00", "").strip()[:500]
+                   or None)
         except CampaignError as exc:
             flash(explain(exc, lang()), "error")
         else:

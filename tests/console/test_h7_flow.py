@@ -174,3 +174,13 @@ def test_staff_choose_whether_and_until_when_the_hotline_says_it(app, operator,
     post_form(operator, f"{url}/announce", {}, page=url)
     assert campaigns(app)[0].announce is False
     assert "Non annoncée à la ligne info." in page_of(operator, campaign_id)
+
+
+def test_a_nul_byte_in_a_follow_up_message_is_no_500(app, operator, residences):  # noqa: F811
+    campaign_id = int(create(operator).location.rsplit("/", 1)[1])
+    post_form(operator, f"/staff/campaigns/{campaign_id}/launch")
+    finish(app, campaign_id, ["no_answer", "busy", "human"])
+    url = f"/staff/campaigns/{campaign_id}"
+    answer = post_form(operator, f"{url}/follow-up", {"message_fr": "Eau\x00 potable"}, page=url)
+    assert answer.status_code == 302
+    assert max(campaigns(app), key=lambda c: c.id).message_fr == "Eau potable"
