@@ -14,22 +14,23 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import case, func, insert, literal, select, text, update
 
-from models import (DELIVERY_STATUSES, REACHED, AttemptStatus, CallAttempt, Campaign,
+from models import (DELIVERY_STATUSES, FINISHED, REACHED, AttemptStatus, CallAttempt, Campaign,
                     CampaignStatus, Delivery, Outcome, Priority, Residence, audit, utcnow)
 from models import campaign_settings
 from models.base import UTCDateTime
 from models.phone import InvalidPhone, to_e164
 from runtime import outbox
+from runtime.config import DEFAULTS as CONFIG_DEFAULTS
 from runtime.db import sessionmaker_for
 from runtime.pacing import acquire
 from runtime.queue import current_job_app
 
-from . import defaults, targeting
+from . import approval, defaults, eta, targeting
 from .calls import cancel_queued_calls, place_call
 from .exceptions import CampaignError
 
 log = logging.getLogger(__name__)
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_HHMM = re.compile(campaign_settings.WINDOW_PATTERN)
 EDITABLE = ("title", "message_fr", "message_en", "audio_url_fr", "audio_url_en", "priority",
             "target", "rounds", "retry_delay_s", "ring_timeout_s", "leave_voicemail",
             "ask_confirmation", "window_start", "window_end", "expires_at", "sms_fr", "sms_en")
@@ -175,9 +176,11 @@ def _transition(session, campaign_id, action: str) -> tuple[Campaign, str]:
     return campaign, old
 
 
-def launch(app, campaign_id, actor: str) -> int:
-    """Snapshot the targets into deliveries and start calling; returns how many residences."""
+def launch(app, campaign_id, actor: str, reason: str | None = None) -> int:
+    """Snapshot the targets into deliveries and start calling; returns how many residences.
+    REASON: why an emergency is launched without a second person (dialer/approval.py)."""
     with sessionmaker_for(app)() as session:
+        approval.check_launch(app, _load(session, campaign_id), actor, reason)
         campaign, _ = _transition(session, campaign_id, "launch")
         if session.get_bind().dialect.name == "postgresql":
             # JIT compiling this one big statement costs more than it saves (~0.2 s at 100k)
@@ -201,7 +204,8 @@ def launch(app, campaign_id, actor: str) -> int:
             .values(best_outcome=Outcome.FAILED.value))
         session.execute(update(Campaign).where(Campaign.id == campaign.id)
                         .values(launched_at=now))
-        audit(session, actor, "campaign.launch", "campaign", campaign.id, residences=count)
+        audit(session, actor, "campaign.launch", "campaign", campaign.id, residences=count,
+              **({"reason": reason} if reason else {}))
         session.commit()
     log.info("campaign %s launched by %s: %d residences", campaign_id, actor, count)
     return count
@@ -250,8 +254,10 @@ def cancel(app, campaign_id, actor: str) -> int:
     return cancelled
 
 
-def status(session, campaign_id) -> dict:
-    """Live counts per outcome, share reached, recent calls per second and time left."""
+def status(session, campaign_id, timezone: str | None = None) -> dict:
+    """Live counts per outcome, share reached, recent calls per second and time left (the
+    rounds, retry delays and calling window counted: dialer/eta.py; `eta_at` the expected end,
+    ISO 8601 UTC). TIMEZONE: the city's (its calling window), the configured default if None."""
     campaign = _load(session, campaign_id)
     counts = dict(session.execute(select(Delivery.status, func.count())
                                   .where(Delivery.campaign_id == campaign.id)
@@ -274,6 +280,14 @@ def status(session, campaign_id) -> dict:
     left = result["pending"] + result["in_progress"]
     result["eta_seconds"] = (round(left / result["calls_per_second"])
                              if left and result["calls_per_second"] else (0 if not left else None))
+    result["eta_at"] = None
+    if left and campaign.status not in FINISHED:
+        now = utcnow()
+        finish = eta.for_campaign(session, campaign, result["calls_per_second"],
+                                  timezone or CONFIG_DEFAULTS["TIMEZONE"], now)
+        if finish is not None:
+            result["eta_at"] = finish.isoformat()
+            result["eta_seconds"] = max(0, round((finish - now).total_seconds()))
     return result
 
 

@@ -8,13 +8,18 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from models import utcnow
-from models.campaign_settings import RETRY_DELAY_S, RING_TIMEOUT_S, ROUNDS, Setting
+from sqlalchemy import select
+
+from models import StaffUser, utcnow
+from models.campaign_settings import (EXPIRES_IN_MIN, RETRY_DELAY_S, RING_TIMEOUT_S, ROUNDS,
+                                     Setting)
 from models.refusal import Refusal
 from runtime.db import get_session
 from runtime.i18n import explain
 
-from . import campaigns, export, targeting
+from runtime.when import local, moment, parse_local
+
+from . import approval, campaigns, export, followup, schedule, targeting
 from .exceptions import CampaignError
 
 
@@ -80,7 +85,9 @@ def _street(text: str) -> dict:
 @click.option("--no-voicemail", is_flag=True, help="Hang up on answering machines.")
 @click.option("--no-confirmation", is_flag=True, help="Do not offer 'press 2 to confirm'.")
 @click.option("--window", help="Calling window of a normal campaign, e.g. 08:00-21:00.")
-@click.option("--expires-in", type=int, help="Minutes after which the campaign ends.")
+@click.option("--expires-in", type=click.IntRange(EXPIRES_IN_MIN.low, EXPIRES_IN_MIN.high),
+              help=f"Minutes after which the campaign ends: {EXPIRES_IN_MIN.low} to "
+                   f"{EXPIRES_IN_MIN.high} (default: never).")
 @with_appcontext
 def create_command(title, message_fr, message_en, audio_fr, audio_en, sms_fr, sms_en, priority,
                    cities, streets,
@@ -131,7 +138,6 @@ def _action(name, func, done):
     return command
 
 
-_action("launch", campaigns.launch, "campaign {id} launched: {result} residences")
 _action("pause", campaigns.pause, "campaign {id} paused")
 _action("resume", campaigns.resume, "campaign {id} resumed")
 _action("cancel", campaigns.cancel, "campaign {id} cancelled ({result} queued calls cancelled)")
@@ -178,3 +184,86 @@ def test_call_command(campaign_id, number, language):
                                        language))
     except CampaignError as error:
         _fail(error)
+
+
+# -- issue 15: launch now or at a given time, approval, follow-ups ------------------------------
+@campaign.command("launch")
+@click.argument("campaign_id", type=int)
+@click.option("--at", "at", metavar="'YYYY-MM-DD HH:MM'",
+              help="Launch at this time (the city's time zone) instead of now.")
+@click.option("--reason", help="Why an emergency is launched without a second person's "
+                               "approval (CAMPAIGN_APPROVAL=1); written to the audit log.")
+@with_appcontext
+def launch_command(campaign_id, at, reason):
+    """Launch campaign CAMPAIGN_ID now, or schedule it with --at."""
+    app = current_app._get_current_object()
+    try:
+        if at is None:
+            count = campaigns.launch(app, campaign_id, "cli", reason=reason)
+            click.echo(f"campaign {campaign_id} launched: {count} residences")
+            return
+        try:
+            when = parse_local(at, app.config["TIMEZONE"])
+        except ValueError:
+            raise click.BadParameter(f"{at!r} must look like 2026-12-02 07:00",
+                                     param_hint="--at") from None
+        scheduled = schedule.schedule(app, get_session(), campaign_id, "cli", when, reason)
+    except CampaignError as error:
+        _fail(error)
+    said = moment(scheduled.scheduled_at, utcnow(), app.config["TIMEZONE"], "fr")
+    click.echo(f"campaign {campaign_id} scheduled: {said} "
+               f"({local(scheduled.scheduled_at, app.config['TIMEZONE']):%Y-%m-%d %H:%M})")
+
+
+@campaign.command("unschedule")
+@click.argument("campaign_id", type=int)
+@with_appcontext
+def unschedule_command(campaign_id):
+    """Cancel the scheduled launch of CAMPAIGN_ID (it stays a draft)."""
+    try:
+        schedule.unschedule(get_session(), campaign_id, "cli")
+    except CampaignError as error:
+        _fail(error)
+    click.echo(f"campaign {campaign_id}: scheduled launch cancelled")
+
+
+@campaign.command("approve")
+@click.argument("campaign_id", type=int)
+@click.option("--by", "by", required=True, help="The approving staff member's email.")
+@with_appcontext
+def approve_command(campaign_id, by):
+    """Approve CAMPAIGN_ID as a second staff member (CAMPAIGN_APPROVAL=1)."""
+    by = by.strip().lower()
+    if get_session().scalar(select(StaffUser.id).where(StaffUser.email == by,
+                                                      StaffUser.active.is_(True))) is None:
+        raise click.BadParameter(f"{by!r} is no active staff account", param_hint="--by")
+    try:
+        approval.approve(get_session(), campaign_id, by)
+    except CampaignError as error:
+        _fail(error)
+    click.echo(f"campaign {campaign_id} approved by {by}")
+
+
+@campaign.command("follow-up")
+@click.argument("campaign_id", type=int)
+@click.option("--lifting", is_flag=True, help="The lifting notice: to exactly the residences "
+                                              "the campaign reached.")
+@click.option("--outcome", "outcomes", multiple=True, type=click.Choice(followup.CHOOSABLE),
+              help="Call again the residences with this outcome (repeatable; default: "
+                   "no_answer, busy, failed).")
+@click.option("--title", help="Default: the source's title with 'Rappel :' or 'Levée de "
+                              "l'avis :' before it.")
+@click.option("--message-fr", help="A new French message (default: the same message).")
+@click.option("--message-en", help="A new English message.")
+@with_appcontext
+def follow_up_command(campaign_id, lifting, outcomes, title, message_fr, message_en):
+    """Create a draft follow-up of CAMPAIGN_ID; prints its id."""
+    session = get_session()
+    try:
+        created = followup.create_followup(
+            session, "cli", campaign_id, followup.LIFTING if lifting else followup.UNREACHED,
+            outcomes=outcomes or None, title=title, message_fr=message_fr, message_en=message_en)
+    except CampaignError as error:
+        _fail(error)
+    click.echo(created.id)
+    click.echo(f"{len(created.target['residence_ids'])} residences", err=True)

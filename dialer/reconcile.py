@@ -24,7 +24,7 @@ from models import (FINAL_CALL_STATUSES, UNCONFIRMED, AttemptChannel, AttemptSta
                     Campaign, CampaignStatus, Delivery, Outcome, audit, utcnow)
 from runtime.pacing import redis_for
 
-from . import defaults, settle
+from . import defaults, schedule, settle
 from .calls import cancel_queued_calls, fetch_call, find_lost_call
 from .campaigns import finalize_pending
 from .texts import SMS_FINAL_GRACE_S, fetch_text, find_lost_text
@@ -37,7 +37,8 @@ OPEN = (Outcome.PENDING.value, Outcome.IN_PROGRESS.value)
 
 def run_once(app, session) -> dict:
     """One reconciliation pass; returns what it did (for logs and tests)."""
-    done = {"expired": _expire(app, session), "orphans": _release_orphans(session),
+    done = {"scheduled": schedule.launch_due(app, session),
+            "expired": _expire(app, session), "orphans": _release_orphans(session),
             "ambiguous": _resolve_ambiguous(app, session),
             "fetched": _settle_missing(app, session), "completed": _complete(session)}
     return done

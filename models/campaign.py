@@ -2,7 +2,8 @@
 from datetime import datetime
 from enum import Enum
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, Index
+from sqlalchemy import (JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+                        true)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import campaign_settings as settings
@@ -100,7 +101,8 @@ MESSAGE_PROGRESS = {AttemptStatus.CREATING.value: -1, AttemptStatus.AMBIGUOUS.va
 
 class Campaign(Base):
     __tablename__ = "campaigns"
-    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused (the audit log)
+    __table_args__ = (Index("ix_campaigns_scheduled", "status", "scheduled_at"),
+                      {"sqlite_autoincrement": True})  # ids are never reused (the audit log)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -127,6 +129,19 @@ class Campaign(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     launched_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # issue 15: a launch at a given time (the reconciler launches it: dialer/schedule.py)
+    scheduled_at: Mapped[datetime | None]
+    scheduled_by: Mapped[str | None] = mapped_column(String(254))
+    # issue 15: a follow-up of another campaign (dialer/followup.py): "unreached" or "lifting"
+    follows_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True)
+    follow_kind: Mapped[str | None] = mapped_column(String(16))
+    # issue 15: the second staff member's approval (CAMPAIGN_APPROVAL: dialer/approval.py)
+    approved_by: Mapped[str | None] = mapped_column(String(254))
+    approved_at: Mapped[datetime | None]
+    # issue 15: said to hotline callers while it runs and until then (hotline/announcements.py)
+    announce: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    announce_until: Mapped[datetime | None]
 
     deliveries: Mapped[list["Delivery"]] = relationship(back_populates="campaign")
 

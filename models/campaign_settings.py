@@ -65,3 +65,12 @@ WINDOW_START = "08:00"
 
 WINDOW_END = "21:00"
 """...until this one (emergency campaigns ignore the window)."""
+
+WINDOW_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
+"""A window's start or end: HH:MM on a 24-hour clock (the start before the end)."""
+
+EXPIRES_IN_MIN = Setting("expires_in_min", default=0, low=5, high=7 * 24 * 60, unit="min",
+                         label="console.h7.expires_in", help="console.h7.expires_in_help")
+"""Minutes after its creation past which the campaign ends (blank: never).
+Not a column: the console's form and `ivr campaign create --expires-in` turn it into the
+campaign's `expires_at`; both refuse values outside these bounds."""

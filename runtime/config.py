@@ -55,6 +55,7 @@ DEFAULTS: dict = {
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed.
     "TRUSTED_PROXIES": 0,
     "WEBHOOK_SIGNATURE_CHECK": True,
+    "CAMPAIGN_APPROVAL": False,  # issue 15: a normal campaign needs a second staff member's OK
     **OUTBOX_DEFAULTS,
     **{name: "" for name in DIALER_TUNING},
     **{name: "" for name in PORTAL_SETTINGS},
@@ -137,6 +138,8 @@ def from_environ(environ=None) -> dict:
         "WEBHOOK_SIGNATURE_CHECK": _flag(env.get("WEBHOOK_SIGNATURE_CHECK"),
                                          DEFAULTS["WEBHOOK_SIGNATURE_CHECK"],
                                          "WEBHOOK_SIGNATURE_CHECK"),
+        "CAMPAIGN_APPROVAL": _flag(env.get("CAMPAIGN_APPROVAL"), DEFAULTS["CAMPAIGN_APPROVAL"],
+                                   "CAMPAIGN_APPROVAL"),
         "WEBHOOK_MAX_BYTES": _bytes(env, "WEBHOOK_MAX_BYTES", 64 * 1024),
         "UPLOAD_MAX_BYTES": _bytes(env, "UPLOAD_MAX_BYTES", 21 * 1024 * 1024),
         "REQUEST_MAX_BYTES": _bytes(env, "REQUEST_MAX_BYTES", 1024 * 1024),

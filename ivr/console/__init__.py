@@ -59,3 +59,4 @@ def init_app(app, csrf_exempt=()) -> None:
 
 
 from . import auth, campaigns, formats, progress, residents, staff  # noqa: E402,F401  (routes on bp)
+from . import campaign_flow  # noqa: E402,F401  (issue 15: schedule, approval, follow-ups)

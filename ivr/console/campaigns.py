@@ -1,4 +1,6 @@
 """Campaigns: the list, the new-campaign form, the count before launch, the test call, launch."""
+from datetime import timedelta
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -43,7 +45,8 @@ def _defaults() -> dict:
     it stays blank unless the operator sets it)."""
     return {"rounds": defaults.ROUNDS, "ring_timeout_s": defaults.RING_TIMEOUT_S,
             "retry_delay_min": None, "leave_voicemail": defaults.LEAVE_VOICEMAIL,
-            "ask_confirmation": defaults.ASK_CONFIRMATION}
+            "ask_confirmation": defaults.ASK_CONFIRMATION, "window_start": defaults.WINDOW_START,
+            "window_end": defaults.WINDOW_END, "expires_in_min": None}
 
 
 def campaign_or_404(campaign_id: int) -> Campaign:
@@ -69,7 +72,11 @@ def campaign_fields(form: CampaignForm, target: dict) -> dict:
             "retry_delay_s": form.retry_delay_min.stored,
             "ring_timeout_s": form.ring_timeout_s.stored,
             "leave_voicemail": form.leave_voicemail.data,
-            "ask_confirmation": form.ask_confirmation.data}
+            "ask_confirmation": form.ask_confirmation.data,
+            "window_start": form.window_start.data or defaults.WINDOW_START,
+            "window_end": form.window_end.data or defaults.WINDOW_END,
+            "expires_at": (utcnow() + timedelta(minutes=form.expires_in_min.data)
+                           if form.expires_in_min.data else None)}
 
 
 @bp.get("/campaigns")
@@ -305,7 +312,9 @@ def campaign_launch(campaign_id):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            launch(current_app._get_current_object(), campaign.id, current_user.email)
+            launch(current_app._get_current_object(), campaign.id, current_user.email,
+                   reason=(request.form.get("reason") or "").replace("\x00", "").strip()[:500]
+                   or None)
         except CampaignError as exc:
             flash(explain(exc, lang()), "error")
         else:

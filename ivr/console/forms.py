@@ -1,4 +1,6 @@
 """The console's forms: each field checked on the server, each refusal said in the page language."""
+import re
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, IntegerField, PasswordField, SelectField, StringField,
@@ -110,6 +112,23 @@ class ChoiceField(SelectField):
             raise ValidationError(_text("console.form.choice"))
 
 
+def clock_time(form, field):
+    """Blank (the default applies), or HH:MM on a 24-hour clock (the calling window's ends)."""
+    if field.data and field.data.strip():
+        field.data = field.data.strip()
+        if not re.match(campaign_settings.WINDOW_PATTERN, field.data):
+            raise ValidationError(_text("campaign.error.window", value=field.data[:10]))
+
+
+class PriorityField(ChoiceField):
+    """Emergency or normal, chosen on purpose: no default, a missing choice is asked for."""
+
+    def pre_validate(self, form):
+        if not self.data:
+            raise StopValidation(_text("console.h7.priority_required"))
+        super().pre_validate(form)
+
+
 class LoginForm(FlaskForm):
     email = StringField(validators=[required, max_length(254)])
     password = PasswordField(validators=[required, max_length(200)])
@@ -125,8 +144,7 @@ class CampaignForm(FlaskForm):
     sms_fr = TextAreaField(validators=[max_length(MAX_SMS_LENGTH)])
     sms_en = TextAreaField(validators=[max_length(MAX_SMS_LENGTH)])
     sms_gsm7 = BooleanField(default=False)
-    priority = ChoiceField(choices=["emergency", "normal"],
-                           default="emergency")
+    priority = PriorityField(choices=["emergency", "normal"], default=None)
     target_all = BooleanField(default=False)
     cities = StringField(validators=[max_length(500)])
     streets = TextAreaField(validators=[max_length(5000)])
@@ -137,6 +155,15 @@ class CampaignForm(FlaskForm):
     ring_timeout_s = SettingField(campaign_settings.RING_TIMEOUT_S)
     leave_voicemail = BooleanField(default=True)
     ask_confirmation = BooleanField(default=True)
+    window_start = StringField(validators=[clock_time], default=campaign_settings.WINDOW_START)
+    window_end = StringField(validators=[clock_time], default=campaign_settings.WINDOW_END)
+    expires_in_min = SettingField(campaign_settings.EXPIRES_IN_MIN)
+
+    def validate_window_end(self, field):
+        start = self.window_start.data or campaign_settings.WINDOW_START
+        end = field.data or campaign_settings.WINDOW_END
+        if not self.window_start.errors and not field.errors and start >= end:
+            raise ValidationError(_text("console.h7.window_order"))
 
 
 class TestCallForm(FlaskForm):

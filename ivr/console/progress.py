@@ -16,7 +16,8 @@ from models.phone import display
 from runtime import csv_safe
 from runtime.db import get_session
 from runtime.i18n import explain
-from models import DELIVERY_STATUSES, FINISHED, REACHED, Delivery, Residence, Role
+from runtime import when
+from models import DELIVERY_STATUSES, FINISHED, REACHED, Delivery, Residence, Role, utcnow
 
 from . import bp
 from .auth import audit_action, role_required
@@ -37,14 +38,28 @@ def progress_of(status: dict) -> dict:
     return {**status, "done": done, "reached": reached,
             "percent": round(100 * done / total) if total else 0,
             "reach_percent": round(100 * reached / total) if total else 0,
-            "finished": status.get("status") in FINISHED}
+            "finished": status.get("status") in FINISHED,
+            "eta_text": eta_text(status)}
+
+
+def eta_text(status: dict) -> str | None:
+    """The expected end as a clock time, "fin prévue vers 14 h 20" (issue 15), or None."""
+    if status.get("status") in FINISHED or not status.get("eta_at"):
+        return None
+    zone = current_app.config["TIMEZONE"]
+    finish = datetime.fromisoformat(status["eta_at"])
+    said = when.clock(when.local(finish, zone), lang())
+    if when.local(finish, zone).date() != when.local(utcnow(), zone).date():
+        said = when.moment(finish, utcnow(), zone, lang())
+    return _("console.h7.eta_at", when=said)
 
 
 def _status(campaign_id: int) -> dict:
     """The progress, and (running outside its calling window) the text saying until when its
     calls wait."""
     db = get_session()
-    status = progress_of(dialer_campaigns.status(db, campaign_id))
+    status = progress_of(dialer_campaigns.status(db, campaign_id,
+                                                  current_app.config["TIMEZONE"]))
     # A person confirms during the call, before the call's end settles the residence as
     # reached: counted among the confirmed only once reached, "confirmed" never exceeds
     # "person reached" in the live counts.

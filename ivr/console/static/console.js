@@ -159,7 +159,8 @@
           if (s.status !== "running") {
             document.querySelectorAll(".flash-launch").forEach(function (f) { f.remove(); });
           }
-          $("#eta").textContent = s.finished || s.eta_seconds === null || s.eta_seconds === undefined ? "—"
+          $("#eta").textContent = s.eta_text ? s.eta_text
+            : s.finished || s.eta_seconds === null || s.eta_seconds === undefined ? "—"
             : Math.floor(s.eta_seconds / 60) + " min " + Math.round(s.eta_seconds % 60) + " s";
           progress.querySelectorAll("dd[data-key]").forEach(function (dd) {
             dd.textContent = s[dd.getAttribute("data-key")] || 0;
