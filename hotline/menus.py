@@ -66,7 +66,7 @@ MENUS: dict[str, Menu] = {
         ("2", "hotline.confirm_number.again", "enter_number")), back="enter_number"),
     "unregistered": Menu("hotline.unregistered.prompt", _options(
         ("1", "hotline.unregistered.register", "consent"),
-        ("2", "hotline.unregistered.other", "enter_number")), repeat=True),
+        ("2", "hotline.unregistered.other", "enter_number")), repeat=True, preamble=True),
     # a number registered by staff or an import, with no PIN yet: a temporary one by call-back
     "no_pin": Menu("hotline.no_pin.prompt", _options(("1", "hotline.no_pin.callback", "forgot")),
                    repeat=True),

@@ -28,7 +28,7 @@ MESSAGES = {
     "sms.temporary_password": ("City of Saguenay: your temporary PIN for the alert call "
                                "registration line is {code}. You will change it at your next "
                                "call."),
-    "hotline.welcome": "City of Saguenay. Registration line for the City's alert calls.",
+    "hotline.welcome": "City of Saguenay, registration for the City's alert calls.",
     "hotline.no_input": "I did not hear anything.",
     "hotline.invalid": "That choice is not valid.",
     "hotline.too_many_strikes": "Sorry, we could not continue.",
@@ -92,12 +92,11 @@ MESSAGES = {
     "hotline.consent.cancelled": "Registration is cancelled.",
     "hotline.civic.prompt": "Enter your civic number, then {end_key}.",
     "hotline.apartment.prompt": ("Enter your apartment number, then {end_key}. With no "
-                                 "apartment, just press {end_key}."),
+                                 "apartment, press {end_key}."),
     "hotline.address_choice.item": "For {address}",
     "hotline.address_choice.none": "If your address is not in the list",
     "hotline.street_letters.prompt": ("Several streets have this number. Enter the first "
-                                      "letters of the street name, without words like street "
-                                      "or boulevard, then {end_key}."),
+                                      "letters of the street, then {end_key}."),
     "hotline.street_letters.more": "There are still several streets. Add letters.",
     "hotline.address.not_found": "I cannot find this address in the City's list.",
     "hotline.address_record.prompt": ("After the beep, say your full address, with the city, "
@@ -105,8 +104,8 @@ MESSAGES = {
     "hotline.address_taken.prompt": ("This address already has a registered number. The City "
                                      "registers one number per residence."),
     "hotline.address_taken.other": "To enter another address",
-    "hotline.name_record.prompt": ("After the beep, say your last name and first name, then "
-                                   "press {end_key}. To skip, press {end_key}."),
+    "hotline.name_record.prompt": ("After the beep, say your full name, then press {end_key}. "
+                                   "To skip, press {end_key}."),
     "hotline.set_pin.prompt": "Choose a PIN of 4 to 8 digits, then {end_key}.",
     "hotline.confirm_pin.prompt": "Enter it again, then {end_key}.",
     "hotline.pin.length": "The PIN must have 4 to 8 digits.",

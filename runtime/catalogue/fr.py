@@ -28,7 +28,7 @@ MESSAGES = {
     "sms.temporary_password": ("Ville de Saguenay : votre NIP temporaire pour la ligne "
                                "d'inscription aux appels d'alerte est {code}. Vous le changerez à "
                                "votre prochain appel."),
-    "hotline.welcome": "Ville de Saguenay. Ligne d'inscription aux appels d'alerte de la Ville.",
+    "hotline.welcome": "Ville de Saguenay, inscription aux appels d'alerte de la Ville.",
     "hotline.no_input": "Je n'ai rien entendu.",
     "hotline.invalid": "Ce choix n'est pas valide.",
     "hotline.too_many_strikes": "Désolé, nous n'avons pas pu continuer.",
@@ -93,12 +93,11 @@ MESSAGES = {
     "hotline.consent.cancelled": "L'inscription est annulée.",
     "hotline.civic.prompt": "Composez votre numéro civique, puis {end_key}.",
     "hotline.apartment.prompt": ("Composez votre numéro d'appartement, puis {end_key}. Sans "
-                                 "appartement, appuyez seulement sur {end_key}."),
+                                 "appartement, appuyez sur {end_key}."),
     "hotline.address_choice.item": "Pour le {address}",
     "hotline.address_choice.none": "Si votre adresse n'est pas dans la liste",
     "hotline.street_letters.prompt": ("Plusieurs rues ont ce numéro. Composez les premières "
-                                      "lettres du nom de la rue, sans le mot rue ou boulevard, "
-                                      "puis {end_key}."),
+                                      "lettres de la rue, puis {end_key}."),
     "hotline.street_letters.more": "Il y a encore plusieurs rues. Ajoutez des lettres.",
     "hotline.address.not_found": "Je ne trouve pas cette adresse dans la liste de la Ville.",
     "hotline.address_record.prompt": ("Après le bip, dites votre adresse complète, avec la "
@@ -106,8 +105,8 @@ MESSAGES = {
     "hotline.address_taken.prompt": ("Cette adresse a déjà un numéro inscrit. La Ville inscrit un "
                                      "seul numéro par résidence."),
     "hotline.address_taken.other": "Pour entrer une autre adresse",
-    "hotline.name_record.prompt": ("Après le bip, dites votre nom et votre prénom, puis "
-                                   "appuyez sur {end_key}. Pour passer, appuyez sur {end_key}."),
+    "hotline.name_record.prompt": ("Après le bip, dites votre nom complet, puis appuyez sur "
+                                   "{end_key}. Pour passer, appuyez sur {end_key}."),
     "hotline.set_pin.prompt": "Choisissez un NIP de 4 à 8 chiffres, puis {end_key}.",
     "hotline.confirm_pin.prompt": "Composez-le de nouveau, puis {end_key}.",
     "hotline.pin.length": "Le NIP doit avoir de 4 à 8 chiffres.",

@@ -45,7 +45,8 @@ def test_three_strikes_on_a_prompt_say_goodbye(caller, keys, first_complaint):
     phone = caller()
     phone.keys("1")  # the unregistered menu
     heard = phone.keys(keys[0])
-    assert first_complaint in heard and "n'est pas inscrit" in heard and not heard.hangup
+    assert first_complaint in heard and not heard.hangup
+    assert "n'est pas inscrit" not in heard and "Pour inscrire ce numéro, appuyez sur 1." in heard
     phone.keys(keys[1])
     heard = phone.keys(keys[2])
     assert "Désolé, nous n'avons pas pu continuer. Rappelez quand vous voulez." in heard

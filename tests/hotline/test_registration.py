@@ -64,14 +64,14 @@ def test_full_registration_in_english_with_registry_narrowed_by_street_letters(c
     phone.press("1")
     phone.press("120")
     heard = phone.press("")
-    assert "first letters of the street name" in heard
+    assert "first letters of the street" in heard
     heard = phone.press("7")  # R: Racine, Riverin
     assert "For 120 rue Racine Est, Chicoutimi, press 1." in heard
     assert "For 120 rue Riverin, Chicoutimi, press 2." in heard
     assert "press 0" in heard
-    assert "last name and first name" in phone.press("2")
+    assert "say your full name" in phone.press("2")
     assert "I did not hear anything." in phone.silence()  # no name said: asked once more
-    assert "last name and first name" in phone.heard[-1]
+    assert "say your full name" in phone.heard[-1]
     assert "Choose a PIN" in phone.silence()  # still nothing: skipped
     phone.press("40718")
     heard = phone.press("40718")
