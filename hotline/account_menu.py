@@ -1,8 +1,8 @@
 """The account menu of an authenticated caller: alerts on/off, password, information,
 language, unregistering."""
-from models import audit
+from models import Address, audit
 
-from . import accounts
+from . import accounts, matching, streets
 from .handlers import action, prompt_values, residence, spoken_number
 
 
@@ -22,8 +22,22 @@ def account_values(call):
 
 @action("toggle_alerts")
 def toggle_alerts(call, _digit=None):
+    """Alerts on at once; off only once confirmed (confirm_off)."""
+    if residence(call).active:
+        call.goto("confirm_off")
+    else:
+        _set_alerts(call, True)
+
+
+@action("alerts_off_confirmed")
+def alerts_off_confirmed(call, _digit=None):
+    _set_alerts(call, False)
+    call.goto("account")
+
+
+def _set_alerts(call, active: bool):
     res = residence(call)
-    res.active = not res.active
+    res.active = active
     audit(call.session, call.actor, "hotline.alerts_on" if res.active else "hotline.alerts_off",
           "residence", res.id)
     call.say("hotline.account.alerts_now", state=_state(call, res))
@@ -38,13 +52,25 @@ def change_pin(call, _digit=None):
 @action("hear_info")
 def hear_info(call, _digit=None):
     res = residence(call)
-    address = (res.address_line if res.street and not res.address_needs_review
+    address = (spoken_address(call, res) if res.street and not res.address_needs_review
                else call.t("hotline.account.address_review"))
     call.say("hotline.account.info", number=spoken_number(call), address=address,
              language_name=call.t(f"hotline.language.name.{res.language}"))
 
 
+def spoken_address(call, res) -> str:
+    """The residence's address as said at registration: civic number, street, city (the
+    registry's spelling when it has one), the apartment, no postal code."""
+    address = call.session.get(Address, res.address_id) if res.address_id else None
+    said = (matching.spoken(address) if address is not None else
+            f"{res.civic_number} {streets.spoken_street(res.street)}, "
+            f"{streets.spoken_city(res.city)}")
+    return call.t("hotline.account.apartment", address=said, apartment=res.apartment) \
+        if res.apartment else said
+
+
 def _alerts_language(call, language):
+    """The residence's one language: its alert calls and this line (said so)."""
     res = residence(call)
     res.language = call.language = language
     audit(call.session, call.actor, "hotline.language_changed", "residence", res.id,

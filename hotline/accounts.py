@@ -77,6 +77,16 @@ def _refresh(session, phone: PhoneNumber) -> None:
         session.expire(row, ["failed_auth_count", "failed_auth_since", "locked_until"])
 
 
+def has_pin(session, phone: PhoneNumber) -> bool:
+    """True when the number's residence has a PIN, or a temporary one waits to be used."""
+    if phone.residence.password_hash:
+        return True
+    return session.scalar(select(exists().where(
+        OneTimeCode.phone_e164 == phone.e164, OneTimeCode.purpose == "password_reset",
+        OneTimeCode.used_at.is_(None), OneTimeCode.code_hash.is_not(None),
+        OneTimeCode.expires_at > utcnow()))) or False
+
+
 def check_password(session, phone: PhoneNumber, pin: str, actor: str) -> str:
     """'ok', 'temporary' (must choose a new one), 'wrong' or 'locked'.
 

@@ -50,11 +50,12 @@ def resume(session, config, form, timeout: bool = False, app=None):
     if menu.empty_ok and not digits and form.get("FinishedOnKey") != END_KEY:
         timeout = True  # actionOnEmptyResult posted a silence
     if menu.record:
-        refusal = handlers.RECORDINGS[step](call, None if timeout else form.get("RecordingUrl"))
+        refusal = handlers.RECORDINGS[step](
+            call, None if timeout else form.get("RecordingUrl") or "")
     elif timeout:
         refusal = "hotline.no_input"
     elif digits == BACK_KEY and menu.back:
-        call.goto(menu.back)
+        call.goto(handlers.BACK[step](call) if step in handlers.BACK else menu.back)
         refusal = None
     elif (option := _chosen(call, menu, digits)) is not None:
         target = option.target
@@ -74,7 +75,7 @@ def resume(session, config, form, timeout: bool = False, app=None):
             call.say(refusal)
     log.info("hotline call %s: %s -> %s%s", row.call_sid, step, call.end or call.step,
              " (silence)" if timeout else "")
-    return _finish(call, app)
+    return _finish(call, app, missed=bool(refusal) and call.step == step)
 
 
 def _chosen(call, menu, digits) -> Option | None:
@@ -102,15 +103,17 @@ def _out_of_strikes(call):
         handlers.to_staff(call)
     else:
         call.say("hotline.too_many_strikes")
-        call.hangup()
+        handlers.goodbye_after_failure(call)
 
 
-def _finish(call, app):
+def _finish(call, app, missed=False):
+    """Answer the call; after a miss (MISSED) a menu's preamble is not said again."""
     if call.end:
         response = render(call)
     else:
         values = _prompt_values(call)
-        response = render(call, values, _offered(call, MENUS[call.step], values))
+        response = render(call, values, _offered(call, MENUS[call.step], values),
+                          preamble=not missed)
     call.save()
     # the caller hears the promise: it is committed with the call's state, then handed to RQ
     promised = [outbox.promise(call.session, func, *args) for func, *args in call.jobs]

@@ -5,7 +5,9 @@ says it, counts a strike and asks again). Handlers live in `identify.py` (langua
 password), `account_menu.py` and `registration.py`; each registers itself with a decorator.
 PROMPT_VALUES fill a step's prompt and labels; OFFERED, for a menu whose options depend on the
 call (the addresses found), gives the options offered now (key -> label values): only those are
-said, and only those are accepted.
+said, and only those are accepted. BACK, for a menu reached in more than one way, gives the
+step its BACK_KEY leads to. A recording handler gets the recording's URL, "" when the caller
+pressed the end key without a recording, None after a silence.
 """
 from models import Residence
 from models.phone import national_digits
@@ -13,7 +15,7 @@ from models.phone import national_digits
 from runtime.i18n import spoken_digits
 from . import staff
 
-ACTIONS, ENTRIES, RECORDINGS, ON_ENTER, PROMPT_VALUES, OFFERED = {}, {}, {}, {}, {}, {}
+ACTIONS, ENTRIES, RECORDINGS, ON_ENTER, PROMPT_VALUES, OFFERED, BACK = {}, {}, {}, {}, {}, {}, {}
 
 
 def _register(table, name):
@@ -29,6 +31,7 @@ def recording(name): return _register(RECORDINGS, name)
 def on_enter(name): return _register(ON_ENTER, name)
 def prompt_values(name): return _register(PROMPT_VALUES, name)
 def offered(name): return _register(OFFERED, name)
+def back(name): return _register(BACK, name)
 
 
 def spoken_number(call, e164: str | None = None) -> str:
@@ -50,3 +53,13 @@ def to_staff(call, _digit=None):
     call.say("hotline.staff.transfer")
     call.end = "dial"
     return None
+
+
+def goodbye_after_failure(call):
+    """After too many misses: say what to do next (the staff hours, when a staff line is
+    configured), then goodbye."""
+    if staff.configured(call.config):
+        call.say("hotline.next.staff_hours", **staff.spoken_hours(call.config, call.language))
+    else:
+        call.say("hotline.next.call_again")
+    call.hangup()

@@ -4,7 +4,10 @@ from models.phone import InvalidPhone, to_e164, try_e164
 
 from . import accounts, staff
 from .account_menu import say_status
-from .handlers import action, entry, on_enter, prompt_values, spoken_number
+from runtime.keypad import key_name
+
+from .handlers import action, entry, goodbye_after_failure, on_enter, prompt_values, spoken_number
+from .menus import FORGOT_KEY
 
 NUMBER_REFUSALS = {"area_code": "hotline.number.area_code", "too_long": "hotline.number.too_long"}
 
@@ -86,6 +89,16 @@ def unregistered_values(call):
 # --- authentication ----------------------------------------------------------------------
 
 @on_enter("auth")
+def before_password(call):
+    """A locked number hears the lock; a number registered with no PIN yet (by staff or an
+    import) is told so and offered a temporary one, instead of failing at the password."""
+    check_lock(call)
+    phone = call.phone_row()
+    if call.step == "auth" and not call.end and phone is not None \
+            and not accounts.has_pin(call.session, phone):
+        call.goto("no_pin")
+
+
 def check_lock(call, refused=False):
     """Say the lock and end (or offer staff); REFUSED: check_password refused the attempt."""
     phone = call.phone_row()
@@ -121,7 +134,8 @@ def auth(call, digits):
         call.say("hotline.auth.wrong")
         if tries >= 3:
             call.say("hotline.auth.too_many")
-            call.hangup()
+            call.say("hotline.next.forgot", forgot_key=key_name(call.language, FORGOT_KEY))
+            goodbye_after_failure(call)
     else:
         call.data["residence_id"] = phone.residence_id
         if result == "temporary":

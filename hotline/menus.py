@@ -8,6 +8,10 @@ its `outro`, the staff option (STAFF_KEY, when a staff number is configured) and
 product's rules give every prompt without saying them: REPEAT_KEY repeats any options menu, and
 BACK_KEY goes `back` where a menu has a step before it.
 
+BACK_KEY goes to `back`, or where `handlers.BACK[name]` says for a menu reached in more than
+one way (the address list: the street letters when they were asked). A `preamble` prompt is
+said in full the first time and at REPEAT_KEY, not after a silence or an invalid key.
+
 An option's target is another menu (go there) or the name of an action in `handlers.ACTIONS`.
 Entry menus take digits ended by END_KEY and hand them to `handlers.ENTRIES[name]`, unless the
 first key is one of the menu's options (FORGOT_KEY at the password); recording menus hand the
@@ -42,6 +46,7 @@ class Menu:
     empty_ok: bool = False       # END_KEY alone is an answer (told from silence by FinishedOnKey)
     outro: str | None = None     # catalogue key said after the options
     bilingual: bool = False      # said in French, then in English (each option in its language)
+    preamble: bool = False       # the prompt explains: after a miss, only the options are said
 
     def option(self, key: str) -> Option | None:
         return next((option for option in self.options if option.key == key), None)
@@ -61,7 +66,10 @@ MENUS: dict[str, Menu] = {
         ("2", "hotline.confirm_number.again", "enter_number")), back="enter_number"),
     "unregistered": Menu("hotline.unregistered.prompt", _options(
         ("1", "hotline.unregistered.register", "consent"),
-        ("2", "hotline.unregistered.other", "enter_number")), repeat=True),
+        ("2", "hotline.unregistered.other", "enter_number")), repeat=True, preamble=True),
+    # a number registered by staff or an import, with no PIN yet: a temporary one by call-back
+    "no_pin": Menu("hotline.no_pin.prompt", _options(("1", "hotline.no_pin.callback", "forgot")),
+                   repeat=True),
     "auth": Menu("hotline.auth.prompt", _options((FORGOT_KEY, "hotline.auth.forgot", "forgot")),
                  entry=True, staff=False),
     "locked": Menu(),  # the lock was said: only the staff option (offered when configured)
@@ -71,6 +79,9 @@ MENUS: dict[str, Menu] = {
         ("3", "hotline.account.hear_info", "hear_info"),
         ("4", "hotline.account.language", "choose_language"),
         ("5", "hotline.account.unregister", "unregister")), repeat=True),
+    "confirm_off": Menu("hotline.confirm_off.prompt", _options(
+        ("1", "hotline.confirm_off.confirm", "alerts_off_confirmed"),
+        ("2", "hotline.confirm_off.keep", "account")), back="account", preamble=True),
     "choose_language": Menu(options=_options(
         ("1", "hotline.choose_language.french", "alerts_french"),
         ("2", "hotline.choose_language.english", "alerts_english")), back="account"),
@@ -80,21 +91,24 @@ MENUS: dict[str, Menu] = {
     # registration
     "consent": Menu("hotline.consent.prompt", _options(
         ("1", "hotline.consent.accept", "consent_accepted"),
-        ("2", "hotline.consent.cancel", "cancel")), back="unregistered"),
+        ("2", "hotline.consent.cancel", "cancel")), back="unregistered", preamble=True),
     "civic": Menu("hotline.civic.prompt", entry=True, back="consent", staff=False),
     "apartment": Menu("hotline.apartment.prompt", entry=True, back="civic", staff=False,
                       empty_ok=True),
-    "street_letters": Menu("hotline.street_letters.prompt", entry=True, back="civic",
+    "street_letters": Menu("hotline.street_letters.prompt", entry=True, back="apartment",
                            staff=False),
     # the addresses found, one per key (handlers.OFFERED says which are offered), then 0
     "address_choice": Menu(options=(
         *(Option(str(i), "hotline.address_choice.item", "address_chosen")
           for i in range(1, MAX_LISTED + 1)),
         Option("0", "hotline.address_choice.none", "address_record")),
-        back="civic", staff=False),
+        back="apartment", staff=False),  # or the street letters, when asked (handlers.BACK)
     "address_taken": Menu("hotline.address_taken.prompt", _options(
-        ("1", "hotline.address_taken.other", "civic"))),
+        ("1", "hotline.address_taken.other", "civic"),
+        ("2", "hotline.address_taken.message", "address_taken_record")), preamble=True),
     "address_record": Menu("hotline.address_record.prompt", record=30, staff=False),
+    # the address said for staff to check (Residence.address_needs_review): someone who moved in
+    "address_taken_record": Menu("hotline.address_taken_record.prompt", record=30, staff=False),
     "name_record": Menu("hotline.name_record.prompt", record=10, staff=False),
     "set_pin": Menu("hotline.set_pin.prompt", entry=True, staff=False),
     "confirm_pin": Menu("hotline.confirm_pin.prompt", entry=True, back="set_pin", staff=False),

@@ -10,7 +10,7 @@ from runtime.keypad import key_name
 
 from . import accounts, matching, pins
 from .account_menu import say_status
-from .handlers import action, entry, offered, recording, residence, spoken_number
+from .handlers import action, back, entry, offered, recording, residence, spoken_number
 from .identify import caller_e164, verification_refused
 from .menus import CALLBACK_CONFIRM_KEY, MENUS
 
@@ -41,7 +41,7 @@ def civic(call, digits):
 def apartment(call, digits):
     if digits and (not digits.isdigit() or len(digits) > 6):
         return "hotline.invalid"
-    call.data["apt"] = digits
+    call.data.update(apt=digits, letters_asked=False, letters_retried=False)
     if not matching.registry_loaded(call.session):
         call.goto("address_record")
         return None
@@ -58,6 +58,7 @@ def _offer(call, found, narrowing=False):
     elif narrowing:
         call.say("hotline.street_letters.more")
     else:
+        call.data["letters_asked"] = True
         call.goto("street_letters")
 
 
@@ -65,7 +66,18 @@ def _offer(call, found, narrowing=False):
 def street_letters(call, digits):
     if not digits or not all(c in "23456789" for c in digits):
         return "hotline.invalid"
-    _offer(call, matching.candidates(call.session, call.data["civic"], digits), narrowing=True)
+    found = matching.candidates(call.session, call.data["civic"], digits)
+    if not found and not call.data.get("letters_retried"):  # one slip: once more
+        call.data["letters_retried"] = True
+        call.say("hotline.street_letters.none")
+        return None
+    _offer(call, found, narrowing=True)
+
+
+@back("address_choice")
+def address_choice_back(call):
+    """One step back: the street letters when they were asked, else the apartment."""
+    return "street_letters" if call.data.get("letters_asked") else "apartment"
 
 
 @offered("address_choice")
@@ -100,6 +112,7 @@ def address_chosen(call, digit):
 
 
 @recording("address_record")
+@recording("address_taken_record")  # the address is taken: a message for staff to check
 def address_record(call, url):
     if not url:
         return "hotline.no_input"
@@ -109,6 +122,10 @@ def address_record(call, url):
 
 @recording("name_record")
 def name_record(call, url):
+    """The name said; the end key alone skips it; a first silence asks again."""
+    if url is None and not call.data.get("name_asked_again"):
+        call.data["name_asked_again"] = True
+        return "hotline.no_input"
     call.data["name_recording"] = url or None
     call.data["pin_for"] = "register"
     call.goto("set_pin")
@@ -187,11 +204,13 @@ def finish_registration(call, pin_hash):
     address = call.session.get(Address, res.address_id) if res.address_id else None
     spoken_address = (matching.spoken(address) if address
                       else call.t("hotline.done.address_recorded"))
-    if data.get("keyed"):
+    if data.get("keyed"):  # registered once its owner confirms
         code = accounts.new_code(call.session, call.phone, "number_verification")
         call.jobs.append(("hotline.callbacks.verify_number", code.id))
         call.say("hotline.done.pending", number=spoken_number(call),
                  confirm_key=key_name(call.language, CALLBACK_CONFIRM_KEY))
-    call.say("hotline.done", number=spoken_number(call), address=spoken_address)
+        call.say("hotline.done.keyed", number=spoken_number(call), address=spoken_address)
+    else:
+        call.say("hotline.done", number=spoken_number(call), address=spoken_address)
     call.data = {"phone": call.phone, "registered": res.id}
     call.hangup(None)

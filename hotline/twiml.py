@@ -18,13 +18,15 @@ def say_all(response, config, said) -> None:
 
 
 def menu_text(language: str, menu: Menu, values: dict, offered: dict[str, dict] | None = None,
-              extra=()) -> str:
-    """MENU said in LANGUAGE: its prompt, the options OFFERED (key -> label values; all of them
-    by default, with VALUES), its outro, then the EXTRA options (staff, repeat)."""
+              extra=(), preamble: bool = True) -> str:
+    """MENU said in LANGUAGE: its prompt (a `preamble` prompt only when PREAMBLE), the options
+    OFFERED (key -> label values; all of them by default, with VALUES), its outro, then the
+    EXTRA options (staff, repeat)."""
     if offered is None:
         offered = {option.key: values for option in menu.options}
+    said_prompt = menu.prompt and (preamble or not menu.preamble)
     texts = [t(language, menu.prompt, end_key=key_name(language, END_KEY), **values)] \
-        if menu.prompt else []
+        if said_prompt else []
     texts += offers(language, [o for o in menu.options if o.key in offered], offered)
     if menu.outro:
         texts.append(t(language, menu.outro))
@@ -32,20 +34,20 @@ def menu_text(language: str, menu: Menu, values: dict, offered: dict[str, dict] 
     return " ".join(texts)
 
 
-def prompt_texts(call, values, offered=None) -> list[tuple[str, str]]:
+def prompt_texts(call, values, offered=None, preamble=True) -> list[tuple[str, str]]:
     menu = MENUS[call.step]
     if menu.bilingual:  # the caller has not chosen a language yet
         return [(language, menu_text(language, menu, values, offered)) for language in LANGUAGES]
     extra = [STAFF_OPTION] if menu.staff and staff.configured(call.config) else []
     if menu.repeat:
         extra.append(REPEAT_OPTION)
-    return [(call.language, menu_text(call.language, menu, values, offered, extra))]
+    return [(call.language, menu_text(call.language, menu, values, offered, extra, preamble))]
 
 
 def render(call, values: dict | None = None,
-           offered: dict[str, dict] | None = None) -> VoiceResponse:
+           offered: dict[str, dict] | None = None, preamble: bool = True) -> VoiceResponse:
     """What was said, then the end of the call or the current step's prompt (with the options
-    OFFERED: key -> label values; None: all of the menu's)."""
+    OFFERED: key -> label values; None: all of the menu's; a menu's preamble when PREAMBLE)."""
     config, response = call.config, VoiceResponse()
     resume_url = urls.hotline_resume(config)
     say_all(response, config, call.said)
@@ -57,7 +59,7 @@ def render(call, values: dict | None = None,
         response.hangup()
         return response
     menu = MENUS[call.step]
-    texts = prompt_texts(call, values or {}, offered)
+    texts = prompt_texts(call, values or {}, offered, preamble)
     if menu.record:
         say_all(response, config, texts)
         response.record(action=resume_url, method="POST", max_length=menu.record,

@@ -61,8 +61,12 @@ def _residence(session, language) -> Residence:
 def _state(session, menu, language) -> tuple[str, dict]:
     """A caller's number and the call's data that put a call at MENU."""
     e164 = f"+1{next(_numbers)}"
-    if menu in ("auth", "account", "choose_language", "unregister", "locked"):
+    if menu in ("auth", "account", "choose_language", "unregister", "locked", "confirm_off",
+                "no_pin"):
         residence = _residence(session, language)
+        if menu == "no_pin":  # registered by an import, without a PIN
+            residence.password_hash = None
+            session.commit()
         e164 = residence.phones[0].e164
         return e164, {"phone": e164, "keyed": False, "residence_id": residence.id}
     if menu == "confirm_number":

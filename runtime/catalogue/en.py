@@ -25,12 +25,13 @@ MESSAGES = {
     # --- hotline (hotline/) ---------------------------------------------------------------
     "common.goodbye": "Thank you. Goodbye.",
     "common.error": "Sorry, something went wrong. Please call again later. Goodbye.",
-    "sms.temporary_password": ("City of Saguenay: your temporary password for the emergency "
-                               "call line is {code}. You will change it at your next call."),
-    "hotline.welcome": "City of Saguenay, emergency call line.",
+    "sms.temporary_password": ("City of Saguenay: your temporary PIN for the alert call "
+                               "registration line is {code}. You will change it at your next "
+                               "call."),
+    "hotline.welcome": "City of Saguenay, registration for the City's alert calls.",
     "hotline.no_input": "I did not hear anything.",
     "hotline.invalid": "That choice is not valid.",
-    "hotline.too_many_strikes": "We could not go on. Call again any time.",
+    "hotline.too_many_strikes": "Sorry, we could not continue.",
     "hotline.option.staff": "To speak with a staff member",
     "hotline.option.repeat": "To hear this again",
     "hotline.staff.transfer": "One moment, I am transferring you to a staff member.",
@@ -51,71 +52,72 @@ MESSAGES = {
     "hotline.unregistered.prompt": "The number {number} is not registered.",
     "hotline.unregistered.register": "To register this number",
     "hotline.unregistered.other": "For another number",
-    "hotline.auth.prompt": "Enter your password, then {end_key}.",
+    "hotline.auth.prompt": "Enter your PIN, then {end_key}.",
     "hotline.auth.forgot": "If you forgot it",
-    "hotline.auth.wrong": "That password is not right.",
+    "hotline.auth.wrong": "That PIN is not right.",
     "hotline.auth.too_many": "Too many tries.",
     "hotline.auth.locked": ("After too many tries, telephone access for this number is blocked "
                             "for {minutes} minutes. Please call again later."),
-    "hotline.auth.temporary": "Now choose a new password.",
+    "hotline.auth.temporary": "Now choose a new PIN.",
     "hotline.forgot.call": ("We will call you back at {number} in a moment, to tell you a "
-                            "temporary password. Please hang up now."),
-    "hotline.forgot.sms": "We are sending a temporary password by text message to {number}.",
-    "hotline.forgot.limit": "You already asked for 3 passwords today. Please call again tomorrow.",
+                            "temporary PIN. Please hang up now."),
+    "hotline.forgot.sms": "We are sending a temporary PIN by text message to {number}.",
+    "hotline.forgot.limit": ("You already asked for 3 temporary PINs today. Please call again "
+                             "tomorrow."),
     "hotline.account.status": "Your number is registered. Alert calls are {state}.",
-    "hotline.account.toggle": "To {toggle}",
-    "hotline.account.change_pin": "To change your password",
+    "hotline.account.toggle": "To {toggle} alert calls",
+    "hotline.account.change_pin": "To change your PIN",
     "hotline.account.hear_info": "To hear your information",
-    "hotline.account.language": "To change the language of the calls",
+    "hotline.account.language": "To change the language",
     "hotline.account.unregister": "To unregister your residence",
     "hotline.state.on": "on",
     "hotline.state.off": "off",
-    "hotline.toggle.on": "turn them on",
-    "hotline.toggle.off": "turn them off",
+    "hotline.toggle.on": "turn on",
+    "hotline.toggle.off": "turn off",
     "hotline.account.alerts_now": "Alert calls are now {state}.",
-    "hotline.account.info": "Number: {number}. Address: {address}. Language of calls: {language_name}.",
+    "hotline.account.info": "Number: {number}. Address: {address}. Language: {language_name}.",
     "hotline.account.address_review": "the address you said, being checked",
-    "hotline.choose_language.french": "For alert calls in French",
-    "hotline.choose_language.english": "In English",
-    "hotline.choose_language.done": "Alert calls will be in {language_name}.",
+    "hotline.choose_language.french": "For French",
+    "hotline.choose_language.english": "For English",
+    "hotline.choose_language.done": "Alert calls and this line will be in {language_name}.",
     "hotline.unregister.confirm": "To confirm that your residence is unregistered",
     "hotline.unregister.keep": "To keep it",
     "hotline.unregister.done": "Your residence is unregistered. You will get no more alert calls.",
-    "hotline.pin_changed": "Your new password is saved. Keep it.",
-    "hotline.consent.prompt": ("The City will call you during emergency measures, civil "
-                               "security actions or major situations, such as a boil-water "
-                               "advisory."),
+    "hotline.pin_changed": "Your new PIN is saved. Keep it.",
+    "hotline.consent.prompt": ("The City will contact you about emergency measures, civil "
+                               "protection operations or major situations. For example: a "
+                               "boil-water advisory."),
     "hotline.consent.accept": "To accept",
     "hotline.consent.cancel": "To cancel",
     "hotline.consent.cancelled": "Registration is cancelled.",
     "hotline.civic.prompt": "Enter your civic number, then {end_key}.",
     "hotline.apartment.prompt": ("Enter your apartment number, then {end_key}. With no "
-                                 "apartment, just press {end_key}."),
+                                 "apartment, press {end_key}."),
     "hotline.address_choice.item": "For {address}",
     "hotline.address_choice.none": "If your address is not in the list",
     "hotline.street_letters.prompt": ("Several streets have this number. Enter the first "
-                                      "letters of the street name, without words like street "
-                                      "or boulevard, then {end_key}."),
+                                      "letters of the street, then {end_key}."),
     "hotline.street_letters.more": "There are still several streets. Add letters.",
     "hotline.address.not_found": "I cannot find this address in the City's list.",
     "hotline.address_record.prompt": ("After the beep, say your full address, with the city, "
                                       "then press {end_key}."),
-    "hotline.address_taken.prompt": ("This address already has a registered number: one number "
-                                     "per residence."),
+    "hotline.address_taken.prompt": ("This address already has a registered number. The City "
+                                     "registers one number per residence."),
     "hotline.address_taken.other": "To enter another address",
-    "hotline.name_record.prompt": ("After the beep, say your last name and first name, then "
-                                   "press {end_key}. To skip, press {end_key}."),
-    "hotline.set_pin.prompt": "Choose a password of 4 to 8 digits, then {end_key}.",
+    "hotline.name_record.prompt": ("After the beep, say your full name, then press {end_key}. "
+                                   "To skip, press {end_key}."),
+    "hotline.set_pin.prompt": "Choose a PIN of 4 to 8 digits, then {end_key}.",
     "hotline.confirm_pin.prompt": "Enter it again, then {end_key}.",
-    "hotline.pin.length": "The password must have 4 to 8 digits.",
+    "hotline.pin.length": "The PIN must have 4 to 8 digits.",
     "hotline.pin.repeated": "One digit repeated is not allowed.",
     "hotline.pin.sequence": "A run of digits, like 1 2 3 4, is not allowed.",
     "hotline.pin.phone": "The last digits of the telephone number are not allowed.",
-    "hotline.pin.mismatch": "The two passwords are different. Let us start again.",
-    "hotline.done": ("Done. The number {number} is registered for {address}. Keep your "
-                     "password. Goodbye."),
-    "hotline.done.pending": ("We will call {number}. The person who answers must press "
-                             "{confirm_key} to confirm."),
+    "hotline.pin.mismatch": "The two PINs are different. Let's start over.",
+    "hotline.done": ("Done. The number {number} is registered for {address}. Keep your PIN. "
+                     "Goodbye."),
+    "hotline.done.pending": ("We will call {number}. To confirm, the person who answers must "
+                             "press {confirm_key}."),
+    "hotline.account.apartment": "{address}, apartment {apartment}",
     "hotline.done.address_recorded": "the address you said",
     "hotline.verify.limit_number": ("This number already received {limit} confirmation calls "
                                     "today: we will not call it again before tomorrow. You may "
@@ -128,14 +130,34 @@ MESSAGES = {
                                       "hiding your number, or call from the number to "
                                       "register."),
     "hotline.callback.verify.prompt": ("Hello, this is the City of Saguenay. Someone registered "
-                                       "this number to receive the City's emergency calls."),
+                                       "this number for the City's alert calls."),
     "hotline.callback.verify.confirm": "To confirm",
     "hotline.callback.verify.otherwise": "Otherwise, hang up.",
     "hotline.callback.verify.done": "Thank you, this number is confirmed. Goodbye.",
     "hotline.callback.verify.not_done": "This number is not confirmed. Goodbye.",
-    "hotline.callback.password": ("Hello, this is the City of Saguenay. Your temporary password "
-                                  "is: {code}. I repeat: {code}. At your next call, you will "
-                                  "choose a new one. Goodbye."),
+    "hotline.callback.password": ("Hello, this is the City of Saguenay. Your temporary PIN is: "
+                                  "{code}. I repeat: {code}. At your next call, you will choose a "
+                                  "new one. Goodbye."),
+
+    # --- hotline: next steps, PIN-less numbers, confirmations (issue 18) ----------------
+    "hotline.next.call_again": "Call again any time.",
+    "hotline.next.staff_hours": ("For help, call again between {start} and {end} to speak with "
+                                  "a staff member."),
+    "hotline.next.forgot": "Next time, if you forgot your PIN, press {forgot_key}.",
+    "hotline.no_pin.prompt": "This number is registered, but it has no PIN yet.",
+    "hotline.no_pin.callback": "To get a temporary PIN by a call",
+    "hotline.confirm_off.prompt": ("You will no longer get the City's alert calls, even in an "
+                                   "emergency."),
+    "hotline.confirm_off.confirm": "To confirm",
+    "hotline.confirm_off.keep": "To keep alert calls",
+    "hotline.address_taken.message": ("If you now live at this address, to leave a message for "
+                                      "the City"),
+    "hotline.address_taken_record.prompt": ("After the beep, say your full address and your name. "
+                                            "A staff member will check your registration. Then "
+                                            "press {end_key}."),
+    "hotline.street_letters.none": "No street starts with these letters. Please try again.",
+    "hotline.done.keyed": ("The number {number} will be registered for {address} once its owner "
+                           "confirms. Keep your PIN. Goodbye."),
 
     # --- alert call (dialer) -----------------------------------------------------------
     "alert.intro": "Important message from the City of Saguenay.",

@@ -25,13 +25,13 @@ MESSAGES = {
     # --- hotline (hotline/) ---------------------------------------------------------------
     "common.goodbye": "Merci. Au revoir.",
     "common.error": "Désolé, une erreur s'est produite. Veuillez rappeler plus tard. Au revoir.",
-    "sms.temporary_password": ("Ville de Saguenay : votre mot de passe temporaire de la ligne "
-                               "des appels d'urgence est {code}. Vous le changerez à votre "
-                               "prochain appel."),
-    "hotline.welcome": "Ville de Saguenay, ligne des appels d'urgence.",
+    "sms.temporary_password": ("Ville de Saguenay : votre NIP temporaire pour la ligne "
+                               "d'inscription aux appels d'alerte est {code}. Vous le changerez à "
+                               "votre prochain appel."),
+    "hotline.welcome": "Ville de Saguenay, inscription aux appels d'alerte de la Ville.",
     "hotline.no_input": "Je n'ai rien entendu.",
     "hotline.invalid": "Ce choix n'est pas valide.",
-    "hotline.too_many_strikes": "Nous n'avons pas pu continuer. Rappelez quand vous voulez.",
+    "hotline.too_many_strikes": "Désolé, nous n'avons pas pu continuer.",
     "hotline.option.staff": "Pour parler à un employé",
     "hotline.option.repeat": "Pour réécouter",
     "hotline.staff.transfer": "Un instant, je vous transfère à un employé.",
@@ -52,71 +52,73 @@ MESSAGES = {
     "hotline.unregistered.prompt": "Le numéro {number} n'est pas inscrit.",
     "hotline.unregistered.register": "Pour inscrire ce numéro",
     "hotline.unregistered.other": "Pour un autre numéro",
-    "hotline.auth.prompt": "Composez votre mot de passe, puis {end_key}.",
+    "hotline.auth.prompt": "Composez votre NIP, puis {end_key}.",
     "hotline.auth.forgot": "Si vous l'avez oublié",
-    "hotline.auth.wrong": "Ce mot de passe n'est pas le bon.",
+    "hotline.auth.wrong": "Ce NIP n'est pas le bon.",
     "hotline.auth.too_many": "Trop d'essais.",
     "hotline.auth.locked": ("Après trop d'essais, l'accès par téléphone de ce numéro est bloqué "
                             "pour {minutes} minutes. Rappelez plus tard."),
-    "hotline.auth.temporary": "Choisissez maintenant un nouveau mot de passe.",
+    "hotline.auth.temporary": "Choisissez maintenant un nouveau NIP.",
     "hotline.forgot.call": ("Nous allons vous rappeler au {number} dans un instant, pour vous "
-                            "dire un mot de passe temporaire. Raccrochez maintenant."),
-    "hotline.forgot.sms": "Nous envoyons un mot de passe temporaire par texto au {number}.",
-    "hotline.forgot.limit": "Vous avez déjà demandé 3 mots de passe aujourd'hui. Rappelez demain.",
+                            "dire un NIP temporaire. Raccrochez maintenant."),
+    "hotline.forgot.sms": "Nous envoyons un NIP temporaire par texto au {number}.",
+    "hotline.forgot.limit": ("Vous avez déjà demandé 3 NIP temporaires aujourd'hui. Rappelez "
+                             "demain."),
     "hotline.account.status": "Votre numéro est inscrit. Les appels d'alerte sont {state}.",
-    "hotline.account.toggle": "Pour les {toggle}",
-    "hotline.account.change_pin": "Pour changer votre mot de passe",
+    "hotline.account.toggle": "Pour {toggle} les appels d'alerte",
+    "hotline.account.change_pin": "Pour changer votre NIP",
     "hotline.account.hear_info": "Pour entendre vos informations",
-    "hotline.account.language": "Pour changer la langue des appels",
+    "hotline.account.language": "Pour changer de langue",
     "hotline.account.unregister": "Pour désinscrire votre résidence",
     "hotline.state.on": "activés",
     "hotline.state.off": "désactivés",
     "hotline.toggle.on": "activer",
     "hotline.toggle.off": "désactiver",
     "hotline.account.alerts_now": "Les appels d'alerte sont maintenant {state}.",
-    "hotline.account.info": "Numéro : {number}. Adresse : {address}. Langue des appels : {language_name}.",
+    "hotline.account.info": "Numéro : {number}. Adresse : {address}. Langue : {language_name}.",
     "hotline.account.address_review": "l'adresse que vous avez dite, en vérification",
-    "hotline.choose_language.french": "Pour recevoir les appels en français",
-    "hotline.choose_language.english": "En anglais",
-    "hotline.choose_language.done": "Les appels d'alerte seront en {language_name}.",
+    "hotline.choose_language.french": "Pour le français",
+    "hotline.choose_language.english": "Pour l'anglais",
+    "hotline.choose_language.done": ("Les appels d'alerte et cette ligne seront en "
+                                     "{language_name}."),
     "hotline.unregister.confirm": "Pour confirmer la désinscription de votre résidence",
     "hotline.unregister.keep": "Pour la garder",
     "hotline.unregister.done": "Votre résidence est désinscrite. Vous ne recevrez plus d'appels d'alerte.",
-    "hotline.pin_changed": "Votre nouveau mot de passe est enregistré. Conservez-le.",
-    "hotline.consent.prompt": ("La Ville vous appellera lors de mesures d'urgence, d'actions en "
-                               "sécurité civile ou de situations majeures, comme un avis "
-                               "d'ébullition."),
+    "hotline.pin_changed": "Votre nouveau NIP est enregistré. Conservez-le.",
+    "hotline.consent.prompt": ("La Ville communiquera avec vous lors de mesures d'urgence, "
+                               "d'une action en sécurité civile ou de situations majeures. Par "
+                               "exemple : un avis d'ébullition."),
     "hotline.consent.accept": "Pour accepter",
     "hotline.consent.cancel": "Pour annuler",
     "hotline.consent.cancelled": "L'inscription est annulée.",
     "hotline.civic.prompt": "Composez votre numéro civique, puis {end_key}.",
     "hotline.apartment.prompt": ("Composez votre numéro d'appartement, puis {end_key}. Sans "
-                                 "appartement, appuyez seulement sur {end_key}."),
+                                 "appartement, appuyez sur {end_key}."),
     "hotline.address_choice.item": "Pour le {address}",
     "hotline.address_choice.none": "Si votre adresse n'est pas dans la liste",
     "hotline.street_letters.prompt": ("Plusieurs rues ont ce numéro. Composez les premières "
-                                      "lettres du nom de la rue, sans le mot rue ou boulevard, "
-                                      "puis {end_key}."),
+                                      "lettres de la rue, puis {end_key}."),
     "hotline.street_letters.more": "Il y a encore plusieurs rues. Ajoutez des lettres.",
     "hotline.address.not_found": "Je ne trouve pas cette adresse dans la liste de la Ville.",
     "hotline.address_record.prompt": ("Après le bip, dites votre adresse complète, avec la "
                                       "ville, puis appuyez sur {end_key}."),
-    "hotline.address_taken.prompt": ("Cette adresse a déjà un numéro inscrit : un seul numéro "
-                                     "par résidence."),
+    "hotline.address_taken.prompt": ("Cette adresse a déjà un numéro inscrit. La Ville inscrit un "
+                                     "seul numéro par résidence."),
     "hotline.address_taken.other": "Pour entrer une autre adresse",
-    "hotline.name_record.prompt": ("Après le bip, dites votre nom et votre prénom, puis "
-                                   "appuyez sur {end_key}. Pour passer, appuyez sur {end_key}."),
-    "hotline.set_pin.prompt": "Choisissez un mot de passe de 4 à 8 chiffres, puis {end_key}.",
+    "hotline.name_record.prompt": ("Après le bip, dites votre nom complet, puis appuyez sur "
+                                   "{end_key}. Pour passer, appuyez sur {end_key}."),
+    "hotline.set_pin.prompt": "Choisissez un NIP de 4 à 8 chiffres, puis {end_key}.",
     "hotline.confirm_pin.prompt": "Composez-le de nouveau, puis {end_key}.",
-    "hotline.pin.length": "Le mot de passe doit avoir de 4 à 8 chiffres.",
+    "hotline.pin.length": "Le NIP doit avoir de 4 à 8 chiffres.",
     "hotline.pin.repeated": "Un seul chiffre répété n'est pas permis.",
     "hotline.pin.sequence": "Une suite de chiffres, comme 1 2 3 4, n'est pas permise.",
     "hotline.pin.phone": "Les derniers chiffres du numéro de téléphone ne sont pas permis.",
-    "hotline.pin.mismatch": "Les deux mots de passe sont différents. Recommençons.",
-    "hotline.done": ("C'est fait. Le numéro {number} est inscrit pour {address}. Conservez "
-                     "votre mot de passe. Au revoir."),
-    "hotline.done.pending": ("Nous allons appeler le {number}. La personne qui répond devra "
-                             "appuyer sur {confirm_key} pour confirmer."),
+    "hotline.pin.mismatch": "Les deux NIP sont différents. Recommençons.",
+    "hotline.done": ("C'est fait. Le numéro {number} est inscrit pour {address}. Conservez votre "
+                     "NIP. Au revoir."),
+    "hotline.done.pending": ("Nous allons appeler le {number}. Pour confirmer, la personne qui "
+                             "répond devra appuyer sur {confirm_key}."),
+    "hotline.account.apartment": "{address}, appartement {apartment}",
     "hotline.done.address_recorded": "l'adresse que vous avez dite",
     "hotline.verify.limit_number": ("Ce numéro a déjà reçu {limit} appels de confirmation "
                                     "aujourd'hui : nous ne l'appellerons pas de nouveau avant "
@@ -128,16 +130,36 @@ MESSAGES = {
                                       "aujourd'hui par des numéros masqués : rappelez demain "
                                       "sans masquer votre numéro, ou appelez du numéro à "
                                       "inscrire."),
-    "hotline.callback.verify.prompt": ("Bonjour, ici la Ville de Saguenay. Quelqu'un a inscrit "
-                                       "ce numéro pour recevoir les appels d'urgence de la "
-                                       "Ville."),
+    "hotline.callback.verify.prompt": ("Bonjour, ici la Ville de Saguenay. Quelqu'un a inscrit ce "
+                                       "numéro aux appels d'alerte de la Ville."),
     "hotline.callback.verify.confirm": "Pour confirmer",
     "hotline.callback.verify.otherwise": "Sinon, raccrochez.",
     "hotline.callback.verify.done": "Merci, ce numéro est confirmé. Au revoir.",
     "hotline.callback.verify.not_done": "Ce numéro n'est pas confirmé. Au revoir.",
-    "hotline.callback.password": ("Bonjour, ici la Ville de Saguenay. Votre mot de passe "
-                                  "temporaire est : {code}. Je répète : {code}. À votre "
-                                  "prochain appel, vous en choisirez un nouveau. Au revoir."),
+    "hotline.callback.password": ("Bonjour, ici la Ville de Saguenay. Votre NIP temporaire est : "
+                                  "{code}. Je répète : {code}. À votre prochain appel, vous en "
+                                  "choisirez un nouveau. Au revoir."),
+
+    # --- hotline: next steps, PIN-less numbers, confirmations (issue 18) ----------------
+    "hotline.next.call_again": "Rappelez quand vous voulez.",
+    "hotline.next.staff_hours": ("Pour de l'aide, rappelez entre {start} et {end} pour parler à "
+                                  "un employé."),
+    "hotline.next.forgot": ("Au prochain appel, si vous avez oublié votre NIP, appuyez sur "
+                            "{forgot_key}."),
+    "hotline.no_pin.prompt": "Ce numéro est inscrit, mais il n'a pas encore de NIP.",
+    "hotline.no_pin.callback": "Pour recevoir un NIP temporaire par un appel",
+    "hotline.confirm_off.prompt": ("Vous ne recevrez plus les appels d'alerte de la Ville, même "
+                                   "en cas d'urgence."),
+    "hotline.confirm_off.confirm": "Pour confirmer",
+    "hotline.confirm_off.keep": "Pour garder les appels d'alerte",
+    "hotline.address_taken.message": ("Si vous habitez maintenant à cette adresse, pour laisser "
+                                      "un message à la Ville"),
+    "hotline.address_taken_record.prompt": ("Après le bip, dites votre adresse complète et votre "
+                                            "nom. Un employé vérifiera votre inscription. "
+                                            "Ensuite, appuyez sur {end_key}."),
+    "hotline.street_letters.none": "Aucune rue ne commence par ces lettres. Essayez de nouveau.",
+    "hotline.done.keyed": ("Le numéro {number} sera inscrit pour {address} dès que la personne "
+                           "aura confirmé. Conservez votre NIP. Au revoir."),
 
     # --- alert call (dialer) -----------------------------------------------------------
     "alert.intro": "Message important de la Ville de Saguenay.",

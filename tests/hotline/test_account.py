@@ -33,7 +33,7 @@ def test_a_registered_caller_is_greeted_in_their_language_and_asked_the_password
     session.commit()
     session.expire_all()
     heard = caller(NUMBER).dial()
-    assert "City of Saguenay" in heard and "Enter your password" in heard
+    assert "City of Saguenay" in heard and "Enter your PIN" in heard
     assert heard.gather.get("finishOnKey") == "#"
     assert heard.xml.find("Gather/Say").get("language") in ("en-US", "en-CA")
 
@@ -41,14 +41,18 @@ def test_a_registered_caller_is_greeted_in_their_language_and_asked_the_password
 def test_right_password_gives_the_status_and_the_account_menu(registered, caller):
     heard = caller(NUMBER).keys("258036")
     assert "Votre numéro est inscrit. Les appels d'alerte sont activés." in heard
-    assert "Pour les désactiver, appuyez sur 1." in heard and "appuyez sur 5" in heard
+    assert "Pour désactiver les appels d'alerte, appuyez sur 1." in heard and "appuyez sur 5" in heard
 
 
 def test_turning_alerts_off_and_on(registered, caller, session):
     phone = caller(NUMBER)
     heard = phone.keys("258036", "1")
+    assert "Vous ne recevrez plus les appels d'alerte" in heard
+    assert "Pour confirmer, appuyez sur 1." in heard
+    assert fresh(session, Residence).active is True  # not before the confirmation
+    heard = phone.press("1")
     assert "Les appels d'alerte sont maintenant désactivés." in heard
-    assert "Pour les activer, appuyez sur 1." in heard
+    assert "Pour activer les appels d'alerte, appuyez sur 1." in heard
     assert fresh(session, Residence).active is False
     assert "maintenant activés" in phone.press("1")
     assert fresh(session, Residence).active is True
@@ -60,10 +64,11 @@ def test_hearing_the_information_and_changing_the_language(registered, caller, s
     phone = caller(NUMBER)
     heard = phone.keys("258036", "3")
     assert "Numéro : 4 1 8, 5 5 5, 0 1 8 8." in heard and "boulevard Harvey" in heard
-    assert "Langue des appels : français." in heard
-    assert "En anglais, appuyez sur 2." in phone.press("4")
+    assert "Langue : français." in heard
+    assert "Pour l'anglais, appuyez sur 2." in phone.press("4")
     heard = phone.press("2")
-    assert "Alert calls will be in English." in heard and "To turn them off" in heard
+    assert "Alert calls and this line will be in English." in heard
+    assert "To turn off alert calls, press 1." in heard
     assert fresh(session, Residence).language == "en"
 
 
@@ -72,14 +77,14 @@ def test_changing_the_password(registered, caller, session):
     assert "de 4 à 8 chiffres" in phone.keys("258036", "2")
     phone.press("604175")
     heard = phone.press("604175")
-    assert "Votre nouveau mot de passe est enregistré." in heard
+    assert "Votre nouveau NIP est enregistré." in heard
     assert verify_secret(fresh(session, Residence).password_hash, "604175")
 
 
 def test_unregistering_needs_a_confirmation(registered, caller, session):
     phone = caller(NUMBER)
     phone.keys("258036", "5")
-    assert "Pour les désactiver" in phone.press("2")  # kept: back to the menu
+    assert "Pour désactiver les appels" in phone.press("2")  # kept: back to the menu
     phone.press("5")
     heard = phone.press("1")
     assert "Votre résidence est désinscrite." in heard and heard.hangup
@@ -170,10 +175,10 @@ def test_forgotten_password_by_callback_then_forced_change(registered, caller, s
     assert stored.code_hash and code not in stored.code_hash
     phone = caller(NUMBER)
     heard = phone.keys(code)
-    assert "Choisissez maintenant un nouveau mot de passe." in heard
+    assert "Choisissez maintenant un nouveau NIP." in heard
     assert fresh(session, Residence).password_temporary is True
     phone.press("730418")
-    assert "nouveau mot de passe est enregistré" in phone.press("730418")
+    assert "nouveau NIP est enregistré" in phone.press("730418")
     res = fresh(session, Residence)
     assert not res.password_temporary and verify_secret(res.password_hash, "730418")
     assert "n'est pas le bon" in caller(NUMBER).keys(code)  # used once only
@@ -184,14 +189,14 @@ def test_temporary_password_still_forces_a_change_on_the_next_call(registered, c
     _, _, code = _forgotten(app, caller, session)
     caller(NUMBER).keys(code)  # hangs up without choosing a new one
     heard = caller(NUMBER).keys(code)
-    assert "Choisissez maintenant un nouveau mot de passe." in heard
+    assert "Choisissez maintenant un nouveau NIP." in heard
 
 
 def test_at_most_three_temporary_passwords_a_day(registered, caller, session, app):
     for _ in range(3):
         assert caller(NUMBER).keys("*").hangup
     heard = caller(NUMBER).keys("*")
-    assert "déjà demandé 3 mots de passe" in heard and not heard.hangup
+    assert "déjà demandé 3 NIP temporaires" in heard and not heard.hangup
     assert len(Queue("default", connection=get_redis(app)).jobs) == 3
 
 

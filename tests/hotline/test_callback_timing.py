@@ -37,4 +37,4 @@ def test_the_password_call_back_waits_for_the_hotline_call_to_end(stack, session
     assert stack.sim.call(sid)["status"] == "completed"
     record = stack.sim.wait_for_call(callback_sid)
     assert record["requested_at"] >= stack.sim.call(sid)["ended_at"]
-    assert "mot de passe temporaire est" in said(record)
+    assert "NIP temporaire est" in said(record)

@@ -94,7 +94,7 @@ def test_32_simultaneous_wrong_pins_check_at_most_five_then_even_the_right_one_i
     _residence(db, [NUMBER])
     calls = [live_caller(live_app, NUMBER) for _ in range(33)]
     for call in calls:
-        assert "Composez votre mot de passe" in call.dial()
+        assert "Composez votre NIP" in call.dial()
     last = calls.pop()  # at the password prompt before the attack; keys the right one after
     heard = together([lambda c=c, i=i: c.press(f"7{i:05d}") for i, c in enumerate(calls)])
     assert _audits(db, "hotline.login_failed") <= accounts.LOCK_AFTER
@@ -145,14 +145,14 @@ def test_simultaneous_forgotten_passwords_give_three_a_day(live_app, db):
         call.dial()
     heard = together([lambda c=c: c.press("*") for c in calls])
     promised = [h for h in heard if "Nous allons vous rappeler" in h]
-    refused = [h for h in heard if "déjà demandé 3 mots de passe" in h]
+    refused = [h for h in heard if "déjà demandé 3 NIP temporaires" in h]
     assert len(promised) == accounts.RESETS_PER_DAY and len(refused) == 12 - len(promised)
     assert _count(db, OneTimeCode, OneTimeCode.purpose == "password_reset") == 3
 
 
 # --- the daily caps on verification call-backs ----------------------------------------------
 
-REGISTER_KEYED = ["1", "12", "", "REC", "-", "739164"]  # consent .. the first PIN entry
+REGISTER_KEYED = ["1", "12", "", "REC", "", "739164"]  # consent .. the first PIN entry
 
 
 def _keyed_registration_until_the_last_key(call, target):
@@ -185,7 +185,7 @@ def test_simultaneous_registrations_of_one_keyed_number_make_one(live_app, db):
         _keyed_registration_until_the_last_key(call, "4185550166")
     heard = together([lambda c=c: c.press("739164") for c in calls])
     assert sum("Nous allons appeler le 4 1 8, 5 5 5, 0 1 6 6" in h for h in heard) == 1
-    assert sum("Composez votre mot de passe" in h for h in heard) == 3  # registered meanwhile
+    assert sum("Composez votre NIP" in h for h in heard) == 3  # registered meanwhile
     assert _count(db, Residence) == 1
     assert _count(db, OneTimeCode, OneTimeCode.purpose == "number_verification") == 1
     assert db.get(HotlineQuota, "verify-to:+14185550166").count == 1
@@ -198,7 +198,7 @@ def test_a_keyed_number_gets_three_call_backs_a_day_whoever_asks(caller, session
         stranger.keys("1", "2", target, "1", "1", *REGISTER_KEYED)
         assert "Nous allons appeler le 4 1 8, 5 5 5, 0 1 6 6" in stranger.press("739164")
         mine = caller(f"+1418555020{n}")
-        assert "Composez votre mot de passe" in mine.keys("1", "2", target, "1")
+        assert "Composez votre NIP" in mine.keys("1", "2", target, "1")
         assert "Votre résidence est désinscrite" in mine.keys("739164", "5", "1")
     heard = caller("+14185550209").keys("1", "2", target, "1")
     assert "Ce numéro a déjà reçu 3 appels de confirmation aujourd'hui" in heard

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from models import HotlineCall, Residence, utcnow
 from tests.fixtures.hotline import Caller
 
-TO_PIN = ("1", "1", "1", "12", "", "REC", "-")  # French, register, consent, address, no name
+TO_PIN = ("1", "1", "1", "12", "", "REC", "")  # French, register, consent, address, no name
 
 
 def test_every_gather_is_followed_by_a_redirect_marking_silence(caller):
@@ -45,10 +45,12 @@ def test_three_strikes_on_a_prompt_say_goodbye(caller, keys, first_complaint):
     phone = caller()
     phone.keys("1")  # the unregistered menu
     heard = phone.keys(keys[0])
-    assert first_complaint in heard and "n'est pas inscrit" in heard and not heard.hangup
+    assert first_complaint in heard and not heard.hangup
+    assert "n'est pas inscrit" not in heard and "Pour inscrire ce numéro, appuyez sur 1." in heard
     phone.keys(keys[1])
     heard = phone.keys(keys[2])
-    assert "Nous n'avons pas pu continuer." in heard and heard.hangup
+    assert "Désolé, nous n'avons pas pu continuer. Rappelez quand vous voulez." in heard
+    assert heard.hangup
 
 
 def test_three_strikes_transfer_to_staff_when_configured(caller, app):
@@ -112,7 +114,7 @@ def test_outside_office_hours_staff_is_not_dialled_and_the_hours_are_said(caller
 def test_pin_rules(caller, session, pin, refusal):
     phone = caller("+14185550193")
     heard = phone.keys(*TO_PIN, pin)
-    assert refusal in heard and "Choisissez un mot de passe" in heard
+    assert refusal in heard and "Choisissez un NIP" in heard
     assert session.scalar(select(func.count(Residence.id))) == 0
 
 
@@ -127,7 +129,7 @@ def test_pins_of_four_and_of_eight_digits_are_accepted(caller, session, pin):
 def test_pins_that_differ_start_again(caller, session):
     phone = caller()
     heard = phone.keys(*TO_PIN, "482916", "482917")
-    assert "Les deux mots de passe sont différents." in heard and "Choisissez un mot" in heard
+    assert "Les deux NIP sont différents." in heard and "Choisissez un NIP" in heard
     assert session.scalar(select(func.count(Residence.id))) == 0
     assert "C'est fait" in phone.keys("482916", "482916")
 

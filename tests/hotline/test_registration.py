@@ -37,7 +37,7 @@ def test_full_registration_in_french_without_registry(caller, session):
     assert residences(session) == []  # nothing stored before the end
     heard = phone.press("482916")
     assert "C'est fait. Le numéro 4 1 8, 5 5 5, 0 1 2 3 est inscrit" in heard
-    assert "Conservez votre mot de passe" in heard and heard.hangup
+    assert "Conservez votre NIP" in heard and heard.hangup
     after = utcnow()
     [res] = residences(session)
     assert res.registered_via == "hotline" and res.consent_channel == "hotline"
@@ -64,13 +64,15 @@ def test_full_registration_in_english_with_registry_narrowed_by_street_letters(c
     phone.press("1")
     phone.press("120")
     heard = phone.press("")
-    assert "first letters of the street name" in heard
+    assert "first letters of the street" in heard
     heard = phone.press("7")  # R: Racine, Riverin
     assert "For 120 rue Racine Est, Chicoutimi, press 1." in heard
     assert "For 120 rue Riverin, Chicoutimi, press 2." in heard
     assert "press 0" in heard
-    assert "last name and first name" in phone.press("2")
-    phone.silence()  # no name said: skipped
+    assert "say your full name" in phone.press("2")
+    assert "I did not hear anything." in phone.silence()  # no name said: asked once more
+    assert "say your full name" in phone.heard[-1]
+    assert "Choose a PIN" in phone.silence()  # still nothing: skipped
     phone.press("40718")
     heard = phone.press("40718")
     assert "is registered for 120 rue Riverin, Chicoutimi" in heard
@@ -118,7 +120,7 @@ def test_keyed_number_is_confirmed_by_the_callback(caller, session, app, client)
     heard = phone.press("4185550166")
     assert "Vous avez composé le 4 1 8, 5 5 5, 0 1 6 6." in heard
     assert "n'est pas inscrit" in phone.press("1")
-    phone.keys("1", "1", "12", "", "REC", "-", "739164")
+    phone.keys("1", "1", "12", "", "REC", "", "739164")
     heard = phone.press("739164")
     assert "Nous allons appeler le 4 1 8, 5 5 5, 0 1 6 6" in heard
     [res] = residences(session)
@@ -130,7 +132,7 @@ def test_keyed_number_is_confirmed_by_the_callback(caller, session, app, client)
 
 def test_the_verification_callback_activates_the_number_when_1_is_pressed(caller, session, app):
     phone = caller("anonymous")
-    phone.keys("1", "4185550166", "1", "1", "1", "12", "", "REC", "-", "739164", "739164")
+    phone.keys("1", "4185550166", "1", "1", "1", "12", "", "REC", "", "739164", "739164")
     [job] = queued(app)
     assert job.func == "hotline.callbacks.verify_number"
     [code_id] = job.args

@@ -73,14 +73,14 @@ def test_forgotten_password_call_back_then_forced_change(stack, session):
     sid = stack.sim.place_call("+14185550188", to=HOTLINE,
                                keys=[code + "#", "730418#", "730418#", "-", "-", "-"])
     text = said(stack.sim.wait_for_call(sid))
-    assert "Choisissez maintenant un nouveau mot de passe." in text
-    assert "Votre nouveau mot de passe est enregistré." in text
+    assert "Choisissez maintenant un nouveau NIP." in text
+    assert "Votre nouveau NIP est enregistré." in text
     assert not fresh(session, Residence)[0].password_temporary
 
 
 def test_turning_alerts_off_through_the_simulator(stack, session):
     add_residence(session, "+14185550188", pin="258036")
-    sid = stack.sim.place_call("+14185550188", to=HOTLINE, keys=["258036#", "1", "-", "-", "-"])
+    sid = stack.sim.place_call("+14185550188", to=HOTLINE, keys=["258036#", "1", "1", "-", "-", "-"])
     text = said(stack.sim.wait_for_call(sid))
     assert "Les appels d'alerte sont maintenant désactivés." in text
     assert fresh(session, Residence)[0].active is False
@@ -103,9 +103,9 @@ def test_a_mobile_gets_its_temporary_password_by_sms(stack, session):
     sid = stack.sim.place_call("+14185550188", to=HOTLINE, keys=["*#"])
     assert "par texto" in said(stack.sim.wait_for_call(sid))
     [message] = stack.sim.messages()
-    assert message["to"] == "+14185550188" and "mot de passe temporaire" in message["body"]
+    assert message["to"] == "+14185550188" and "NIP temporaire" in message["body"]
     code = re.search(r"\b(\d{6})\b", message["body"]).group(1)
     sid = stack.sim.place_call("+14185550188", to=HOTLINE, keys=[code + "#", "-", "-", "-"])
-    assert "Choisissez maintenant un nouveau mot de passe." in said(stack.sim.wait_for_call(sid))
+    assert "Choisissez maintenant un nouveau NIP." in said(stack.sim.wait_for_call(sid))
     assert not [c for c in stack.sim.calls() if c["direction"] != "inbound"]  # no call-back
 

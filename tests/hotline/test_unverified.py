@@ -25,7 +25,7 @@ def dropped(session):
 
 def stranger_takes(caller, session, number=OWNER[2:]):
     """Caller ID withheld, keys in NUMBER and registers it at 110 boulevard Harvey."""
-    heard = caller("anonymous").keys("1", number, "1", "1", "1", "110", "", "1", "-", PIN, PIN)
+    heard = caller("anonymous").keys("1", number, "1", "1", "1", "110", "", "1", "", PIN, PIN)
     assert "Nous allons appeler le" in heard and "110 boulevard Harvey" in heard
     [res] = residences(session)
     assert res.phones[0].verified_at is None
@@ -37,11 +37,11 @@ def test_the_owner_calling_from_a_number_keyed_in_by_a_stranger_registers_it(cal
     taken = stranger_takes(caller, session)
     owner = caller(OWNER)
     heard = owner.dial()
-    assert "Pour le français, appuyez sur 1." in heard and "mot de passe" not in heard
+    assert "Pour le français, appuyez sur 1." in heard and "NIP" not in heard
     assert "Le numéro 4 1 8, 5 5 5, 0 1 6 6 n'est pas inscrit." in owner.press("1")
     heard = owner.keys("1", "1", "110", "")
     assert "Pour le 110 boulevard Harvey, Jonquière, appuyez sur 1." in heard
-    heard = owner.keys("1", "-", "482916")
+    heard = owner.keys("1", "", "482916")
     assert "déjà un numéro inscrit" not in " ".join(h.text for h in owner.heard)
     heard = owner.press("482916")
     assert "C'est fait. Le numéro 4 1 8, 5 5 5, 0 1 6 6 est inscrit pour 110 boulevard Harvey" \
@@ -62,7 +62,7 @@ def test_an_unconfirmed_registration_does_not_hold_the_address(caller, session, 
     resident = caller("+14185550177")  # lives there, calls from their own line
     heard = resident.keys("1", "1", "1", "110", "", "1")
     assert "déjà un numéro inscrit" not in heard and "dites votre nom" in heard
-    assert "C'est fait" in resident.keys("-", "482916", "482916")
+    assert "C'est fait" in resident.keys("", "482916", "482916")
     [res] = residences(session)
     assert [p.e164 for p in res.phones] == ["+14185550177"] and res.address_id == taken.address_id
     assert dropped(session) == [(str(taken.id), "address_taken_by_verified")]
@@ -74,7 +74,7 @@ def test_an_unconfirmed_registration_does_not_hold_the_address(caller, session, 
 
 def test_a_confirmed_registration_still_holds_its_address(caller, session):
     add_addresses(session, [("110", "boulevard Harvey", "JONQUIÈRE")])
-    caller("+14185550177").keys("1", "1", "1", "110", "", "1", "-", "482916", "482916")
+    caller("+14185550177").keys("1", "1", "1", "110", "", "1", "", "482916", "482916")
     heard = caller("+14185550178").keys("1", "1", "1", "110", "", "1")
     assert "déjà un numéro inscrit" in heard
     assert len(residences(session)) == 1
@@ -83,8 +83,8 @@ def test_a_confirmed_registration_still_holds_its_address(caller, session):
 def test_unconfirmed_registrations_expire_after_24_hours(caller, session):
     add_addresses(session, [("110", "boulevard Harvey", "JONQUIÈRE")])
     stale = stranger_takes(caller, session)
-    caller("+14185550177").keys("1", "1", "1", "12", "", "REC", "-", "482916", "482916")
-    heard = caller("anonymous").keys("1", "4185550199", "1", "1", "1", "12", "", "REC", "-",
+    caller("+14185550177").keys("1", "1", "1", "12", "", "REC", "", "482916", "482916")
+    heard = caller("anonymous").keys("1", "4185550199", "1", "1", "1", "12", "", "REC", "",
                                      PIN, PIN)
     assert "Nous allons appeler le" in heard
     day_ago = utcnow() - timedelta(hours=24, minutes=1)

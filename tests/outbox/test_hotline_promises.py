@@ -59,7 +59,7 @@ def test_a_password_call_back_promised_while_redis_is_down_is_placed_once_it_is_
     assert not call_backs(stack.sim)
     redis_switch.up()
     call_back = the_one_call_back(stack.sim, session)
-    assert call_back["to"] == RESIDENT and "mot de passe temporaire est" in said(call_back)
+    assert call_back["to"] == RESIDENT and "NIP temporaire est" in said(call_back)
     [promise] = promises(session)
     assert promise.runs == 1 and promise.handed_at is not None and promise.finished_at
 
@@ -94,5 +94,5 @@ def test_a_call_back_handed_to_rq_then_flushed_is_handed_again_and_placed_once(
     get_redis(stack.live.app).flushdb()  # Redis restarted without its data, say
     worker()
     call_back = the_one_call_back(stack.sim, session)
-    assert call_back["to"] == RESIDENT and "mot de passe temporaire est" in said(call_back)
+    assert call_back["to"] == RESIDENT and "NIP temporaire est" in said(call_back)
     assert promises(session)[0].runs == 1
