@@ -457,11 +457,11 @@ MESSAGES = {
     "import.phone_description": '{column}: 80 characters at most',
     "import.phone_active": '{column} "{value}" must be 1 or 0',
     "sms.reply.stopped": ("City of Saguenay: you will no longer get alerts by text at this "
-                          "number. To get them again, reply START. Emergency call line: "
+                          "number. To get them again, reply START. Registration by phone: "
                           "{hotline}."),
     "sms.reply.started": ("City of Saguenay: you will get alerts by text at this number again. "
                           "To stop them, reply STOP."),
-    "sms.reply.help": ("City of Saguenay, emergency alerts. Emergency call line: {hotline}. "
+    "sms.reply.help": ("City of Saguenay, emergency alerts. Registration by phone: {hotline}. "
                        "Reply STOP to stop texts, START to get them again."),
 
     # --- resident portal (portal/) ---------------------------------------------------------
@@ -469,7 +469,7 @@ MESSAGES = {
     "portal.skip": "Skip to content",
     "portal.other_language": "Français",
     "portal.logout": "Log out",
-    "portal.footer": "City of Saguenay — registration for emergency calls. You can also register by phone, on the emergency-call line.",
+    "portal.footer": "City of Saguenay — registration for emergency calls. You can also register by phone, on the registration phone line.",
     "portal.errors.title": "The form was not accepted. Correct what is shown in red.",
     "portal.ok": "OK",
     "portal.cancel": "Cancel",
@@ -501,7 +501,7 @@ MESSAGES = {
     "portal.mode.mobile": "Mobile phone: choose SMS or Telephone.",
     "portal.mode.required": "Choose SMS or Telephone.",
     "portal.altcha.label": "I am not a robot",
-    "portal.altcha.noscript": "This check needs JavaScript. If you cannot turn it on, register by phone on the emergency-call line.",
+    "portal.altcha.noscript": "This check needs JavaScript. If you cannot turn it on, register by phone on the registration phone line.",
     "portal.altcha.failed": "Tick “I am not a robot” and wait for the check to finish, then send again.",
     "portal.new.title": "Portal registration",
     "portal.new.intro": "Registration form of the portal.",
@@ -538,7 +538,7 @@ MESSAGES = {
     "portal.password.current_wrong": "The current password is wrong.",
     "portal.password.mismatch": "The two passwords are different.",
     "portal.pin.title": "Phone line PIN",
-    "portal.pin.intro": "The PIN is the password the emergency-call line asks you for on the phone's keypad.",
+    "portal.pin.intro": "The PIN is the code the registration phone line asks you for on the phone's keypad.",
     "portal.pin.new": "New PIN",
     "portal.pin.confirm": "New PIN, once more",
     "portal.pin.rules": "4 to 8 digits; not one repeated digit, not a run like 1234, not the end of your number.",

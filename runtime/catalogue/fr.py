@@ -459,11 +459,11 @@ MESSAGES = {
     "import.phone_description": '{column} : 80 caractères au plus',
     "import.phone_active": '{column} « {value} » doit être 1 ou 0',
     "sms.reply.stopped": ("Ville de Saguenay : vous ne recevrez plus d'alertes par texto à ce "
-                          "numéro. Pour les recevoir de nouveau, répondez REPRISE. Ligne des "
-                          "appels d'urgence : {hotline}."),
+                          "numéro. Pour les recevoir de nouveau, répondez REPRISE. Inscription "
+                          "par téléphone : {hotline}."),
     "sms.reply.started": ("Ville de Saguenay : vous recevrez de nouveau les alertes par texto "
                           "à ce numéro. Pour les arrêter, répondez ARRÊT."),
-    "sms.reply.help": ("Ville de Saguenay, alertes d'urgence. Ligne des appels d'urgence : "
+    "sms.reply.help": ("Ville de Saguenay, alertes d'urgence. Inscription par téléphone : "
                        "{hotline}. Répondez ARRÊT pour ne plus recevoir de textos, REPRISE "
                        "pour les recevoir de nouveau."),
 
@@ -472,7 +472,7 @@ MESSAGES = {
     "portal.skip": "Aller au contenu",
     "portal.other_language": "English",
     "portal.logout": "Se déconnecter",
-    "portal.footer": "Ville de Saguenay — inscription aux appels d'urgence. Vous pouvez aussi vous inscrire par téléphone, à la ligne des appels d'urgence.",
+    "portal.footer": "Ville de Saguenay — inscription aux appels d'urgence. Vous pouvez aussi vous inscrire par téléphone, à la ligne téléphonique d'inscription.",
     "portal.errors.title": "Le formulaire n'a pas été accepté. Corrigez ce qui est indiqué en rouge.",
     "portal.ok": "OK",
     "portal.cancel": "Annuler",
@@ -504,7 +504,7 @@ MESSAGES = {
     "portal.mode.mobile": "Téléphone cellulaire\u00a0: choisissez SMS ou Téléphone.",
     "portal.mode.required": "Choisissez SMS ou Téléphone.",
     "portal.altcha.label": "Je ne suis pas un robot",
-    "portal.altcha.noscript": "Cette vérification a besoin de JavaScript. Si vous ne pouvez pas l'activer, inscrivez-vous par téléphone à la ligne des appels d'urgence.",
+    "portal.altcha.noscript": "Cette vérification a besoin de JavaScript. Si vous ne pouvez pas l'activer, inscrivez-vous par téléphone à la ligne téléphonique d'inscription.",
     "portal.altcha.failed": "Cochez «\u00a0Je ne suis pas un robot\u00a0» et attendez la fin de la vérification, puis envoyez de nouveau.",
     "portal.new.title": "Inscription portail",
     "portal.new.intro": "Formulaire d'inscription au portail.",
@@ -541,7 +541,7 @@ MESSAGES = {
     "portal.password.current_wrong": "Le mot de passe actuel n'est pas le bon.",
     "portal.password.mismatch": "Les deux mots de passe sont différents.",
     "portal.pin.title": "NIP de la ligne téléphonique",
-    "portal.pin.intro": "Le NIP est le mot de passe que la ligne des appels d'urgence vous demande au clavier du téléphone.",
+    "portal.pin.intro": "Le NIP est le code que la ligne téléphonique d'inscription vous demande au clavier du téléphone.",
     "portal.pin.new": "Nouveau NIP",
     "portal.pin.confirm": "Nouveau NIP, encore une fois",
     "portal.pin.rules": "De 4 à 8 chiffres; pas un seul chiffre répété, pas une suite comme 1234, pas la fin de votre numéro.",

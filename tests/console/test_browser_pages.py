@@ -146,6 +146,7 @@ def test_a_draft_is_edited_duplicated_and_deleted(live_app, registry, browser):
     page.fill("#title", "Coupure d'eau")
     page.fill("#message_fr", "L'eau sera coupée demain.")
     page.fill("#cities", "Chicoutimi")
+    page.check("input[name=priority][value=normal]")  # chosen on purpose: no default
     page.click("#save-campaign")
     page.wait_for_url("**/staff/campaigns/*")
     draft_url = page.url

@@ -70,7 +70,7 @@ def test_the_pin_set_on_the_web_is_the_one_the_hotline_asks_for(client, sim, db,
     answer = post(client, "/portail/nip", {"pin": "730418", "confirm": "730418"})
     assert answer.headers["Location"].endswith("saved=pin")
     heard = caller(NUMBER).dial()
-    assert "Composez votre mot de passe" in heard
+    assert "Composez votre NIP" in heard
     heard = caller(NUMBER).keys("730418")
     assert "Votre numéro est inscrit." in heard
     [residence] = fresh(db, Residence)
@@ -81,7 +81,7 @@ def test_the_pin_set_on_the_web_is_the_one_the_hotline_asks_for(client, sim, db,
 def test_turning_alerts_off_on_the_hotline_shows_on_the_portal(client, sim, db, caller):
     signed_up(client, sim)
     post(client, "/portail/nip", {"pin": "730418", "confirm": "730418"})
-    caller(NUMBER).keys("730418", "1")
+    caller(NUMBER).keys("730418", "1", "1")  # alerts off, confirmed
     assert fresh(db, Residence)[0].active is False
     assert 'aria-checked="false"' in client.get("/portail/dossier").text
 

@@ -70,14 +70,14 @@ def test_an_english_resident_is_answered_in_english(sms_stack, session):
         text(sms_stack, "STOP")
     assert "Reply: City of Saguenay: you will get alerts by text at this number again" in \
         text(sms_stack, "START")
-    assert "Reply: City of Saguenay, emergency alerts. Emergency call line: 418 555-0001" in \
+    assert "Reply: City of Saguenay, emergency alerts. Registration by phone: 418 555-0001" in \
         text(sms_stack, "help")
 
 
 def test_aide_gives_the_hotline_number(sms_stack, session):
     add_mobile(session)
     output = text(sms_stack, "AIDE")
-    assert "Ligne des appels d'urgence : 418 555-0001" in output
+    assert "Inscription par téléphone : 418 555-0001" in output
     assert not opted_out(session)
 
 
