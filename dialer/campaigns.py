@@ -10,9 +10,10 @@ import logging
 import re
 import secrets
 from datetime import datetime, timedelta
+from typing import Any, cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import case, func, insert, literal, select, text, update
+from sqlalchemy import CursorResult, case, func, insert, literal, select, text, update
 
 from models import (DELIVERY_STATUSES, FINISHED, REACHED, AttemptStatus, CallAttempt, Campaign,
                     CampaignStatus, Delivery, Outcome, Priority, Residence, audit, utcnow)
@@ -193,12 +194,13 @@ def launch(app, campaign_id, actor: str, reason: str | None = None) -> int:
         rows = (select(literal(campaign.id), Residence.id, status, literal(False),
                        literal(1), literal(0), when, when)
                 .where(targeting.condition(session, campaign.target)))
-        result = session.execute(insert(Delivery).from_select(
+        result = cast("CursorResult[Any]", session.execute(insert(Delivery).from_select(
             ["campaign_id", "residence_id", "status", "confirmed", "round",
-             "number_index", "next_attempt_at", "updated_at"], rows))
+             "number_index", "next_attempt_at", "updated_at"], rows)))
         count = result.rowcount
         if count is None or count < 0:  # some drivers do not count INSERT ... SELECT rows
-            count = session.scalar(select(func.count()).where(Delivery.campaign_id == campaign.id))
+            count = cast(int, session.scalar(  # a COUNT(*) is never NULL
+                select(func.count()).where(Delivery.campaign_id == campaign.id)))
         session.execute(update(Delivery).where(  # residences with no number to call (few)
             Delivery.campaign_id == campaign.id, Delivery.status == Outcome.FAILED.value)
             .values(best_outcome=Outcome.FAILED.value))

@@ -10,7 +10,7 @@ import csv
 import io
 import re
 import unicodedata
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import BigInteger, Integer, and_, cast, exists, false, func, or_, select
 from sqlalchemy.orm import Session
@@ -135,7 +135,7 @@ def parse_uploaded_list(stream) -> tuple[list[int], list[RefusedLine]]:
             continue
         if line_no == 1 and fold(cell).replace(" ", "_") in _HEADERS:
             continue
-        residence_id = None
+        residence_id: Any = None  # a Residence at first, then its id
         if _RESIDENCE_ID.match(cell):
             residence_id = session.get(Residence, int(cell.lstrip("#")))
             if residence_id is None:
