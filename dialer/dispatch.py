@@ -30,7 +30,7 @@ from datetime import datetime, time as dtime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, insert, select, text, update
+from sqlalchemy import Select, case, func, insert, select, text, update
 
 from runtime.db import relaxed_commit
 from models import (LIVE_CALL_STATUSES, AttemptChannel, AttemptStatus, CallAttempt, Campaign,
@@ -104,7 +104,7 @@ class Job:
         return self.channel == AttemptChannel.SMS.value
 
 
-def _live_calls():
+def _live_calls() -> "Select[int]":
     """How many calls are in progress for the whole account: claimed and not yet over."""
     return select(func.count(CallAttempt.id)).where(
         CallAttempt.status.in_(LIVE_CALL_STATUSES), CallAttempt.outcome.is_(None),
