@@ -9,6 +9,7 @@ Rules (dialer/settle.py applies them):
 - 21610 (the number texted STOP to the account): the contact is marked opted out, never texted
   again until it texts REPRISE / START; the next contact is tried.
 """
+from flask import Flask
 import logging
 from datetime import timedelta
 
@@ -33,7 +34,7 @@ def error_code(error: Exception) -> int | None:
     return error.code if isinstance(error, TwilioRestException) else None
 
 
-def send_text(app, token: str, to: str, body: str) -> str:
+def send_text(app: Flask, token: str, to: str, body: str) -> str:
     """messages.create from the city's number with a token-bearing status callback; the SID."""
     config = app.config
     message = client_for(app).messages.create(
@@ -42,7 +43,7 @@ def send_text(app, token: str, to: str, body: str) -> str:
     return message.sid
 
 
-def fetch_text(app, sid: str):
+def fetch_text(app: Flask, sid: str):
     """The message as the REST API sees it now, or None when it cannot be fetched."""
     try:
         return client_for(app).messages(sid).fetch()
@@ -51,7 +52,7 @@ def fetch_text(app, sid: str):
         return None
 
 
-def find_lost_text(app, to: str, since, taken_sids: set[str]):
+def find_lost_text(app: Flask, to: str, since, taken_sids: set[str]):
     """A message to TO created at or after SINCE that no attempt owns: the answer we lost."""
     messages = client_for(app).messages.list(to=to, limit=50)
     lower = since - timedelta(seconds=2)
