@@ -93,9 +93,10 @@ class Job:
     (time.monotonic) is when, still without a slot, the claim must be given back. OPTED_OUT: an
     SMS contact that texted STOP: settled without being texted."""
 
-    def __init__(self, attempt_id, token, delivery_id, campaign_id, to, language, ring, priority,
-                 deadline=float("inf"), channel=AttemptChannel.VOICE.value, body="",
-                 opted_out=False):
+    def __init__(self, attempt_id: int, token: str, delivery_id: int, campaign_id: int, to: str,
+                 language: str, ring: int, priority: str, deadline: float = float("inf"),
+                 channel: str = AttemptChannel.VOICE.value, body: str = "",
+                 opted_out: bool = False) -> None:
         self.attempt_id, self.token, self.delivery_id = attempt_id, token, delivery_id
         self.campaign_id, self.to, self.language = campaign_id, to, language
         self.ring_timeout_s, self.priority, self.deadline = ring, priority, deadline
