@@ -5,10 +5,14 @@ the attempt's opaque token, so a callback names its attempt even when the create
 answer (with the SID) was lost.
 """
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from flask import Flask
 
 from sqlalchemy import select
 from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.rest import Client
 
 from runtime import urls
 from runtime.db import sessionmaker_for
@@ -21,16 +25,16 @@ log = logging.getLogger(__name__)
 STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
 
 
-def client_for(app):
+def client_for(app: Flask) -> Client:
     """The dialer's client: one per app, with the dialer's HTTP timeout."""
-    client = app.extensions.get("dialer_twilio")
+    client: Client | None = app.extensions.get("dialer_twilio")
     if client is None:
         timeout = defaults.setting(app, "DIALER_HTTP_TIMEOUT_S", defaults.HTTP_TIMEOUT_S)
         client = app.extensions["dialer_twilio"] = make_client(app.config, timeout=timeout)
     return client
 
 
-def place_call(app, token: str, to: str, language: str, ring_timeout_s: int) -> str:
+def place_call(app: Flask, token: str, to: str, language: str, ring_timeout_s: int) -> str:
     """calls.create with async AMD (DetectMessageEnd) and token-bearing callbacks; the SID."""
     config = app.config
     call = client_for(app).calls.create(
@@ -40,7 +44,7 @@ def place_call(app, token: str, to: str, language: str, ring_timeout_s: int) -> 
         timeout=int(ring_timeout_s), machine_detection="DetectMessageEnd", async_amd="true",
         async_amd_status_callback=urls.alert_amd(config, token, language),
         async_amd_status_callback_method="POST")
-    return call.sid
+    return cast(str, call.sid)  # twilio is untyped
 
 
 def is_rate_limited(error: Exception) -> bool:
@@ -53,7 +57,7 @@ def is_definite_refusal(error: Exception) -> bool:
         and not is_rate_limited(error)
 
 
-def fetch_call(app, sid: str):
+def fetch_call(app: Flask, sid: str) -> Any:
     """The call as the REST API sees it now, or None when it cannot be fetched."""
     try:
         return client_for(app).calls(sid).fetch()
@@ -62,7 +66,7 @@ def fetch_call(app, sid: str):
         return None
 
 
-def find_lost_call(app, to: str, since, taken_sids: set[str]):
+def find_lost_call(app: Flask, to: str, since: datetime, taken_sids: set[str]) -> Any:
     """A call to TO created at or after SINCE that no attempt owns: the answer we lost."""
     calls = client_for(app).calls.list(to=to, limit=50)
     lower = since - timedelta(seconds=2)
@@ -74,7 +78,7 @@ def find_lost_call(app, to: str, since, taken_sids: set[str]):
     return None
 
 
-def hang_up_or_redirect(app, sid: str, url: str | None = None) -> bool:
+def hang_up_or_redirect(app: Flask, sid: str, url: str | None = None) -> bool:
     """Send the live call to URL (the voicemail message), or hang it up; False if it ended."""
     for attempt in range(3):
         try:
@@ -93,7 +97,7 @@ def hang_up_or_redirect(app, sid: str, url: str | None = None) -> bool:
     return False
 
 
-def cancel_queued_calls(app, campaign_id: int) -> int:
+def cancel_queued_calls(app: Flask, campaign_id: int) -> int:
     """Cancel at the provider the campaign's calls not yet ringing; returns how many."""
     with sessionmaker_for(app)() as session:
         sids = list(session.scalars(select(CallAttempt.sid).where(

@@ -6,13 +6,16 @@ targets with one set-based INSERT ... SELECT: one delivery per active residence 
 A number is never shared by two residences: `phone_numbers.e164` is unique city-wide, so one
 number belongs to one delivery and is called at most once per round.
 """
+from sqlalchemy.orm import Session
+from flask import Flask
 import logging
 import re
 import secrets
 from datetime import datetime, timedelta
+from typing import Any, cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import case, func, insert, literal, select, text, update
+from sqlalchemy import CursorResult, case, func, insert, literal, select, text, update
 
 from models import (DELIVERY_STATUSES, FINISHED, REACHED, AttemptStatus, CallAttempt, Campaign,
                     CampaignStatus, Delivery, Outcome, Priority, Residence, audit, utcnow)
@@ -56,7 +59,7 @@ def is_audio_url(url: str) -> bool:
         and not any(c.isspace() for c in url)
 
 
-def _validate(fields: dict) -> dict:
+def _validate(fields: dict[str, Any]) -> dict[str, Any]:
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise CampaignError("campaign.error.unknown_field", name=", ".join(sorted(unknown)))
@@ -112,14 +115,14 @@ def _validate(fields: dict) -> dict:
     return fields
 
 
-def _draft(session, campaign_id) -> Campaign:
+def _draft(session: Session, campaign_id: int | str) -> Campaign:
     campaign = session.get(Campaign, int(campaign_id))
     if campaign is None or campaign.status != CampaignStatus.DRAFT.value:
         raise CampaignError("campaign.error.not_draft")
     return campaign
 
 
-def update_draft(session, campaign_id, actor: str, **fields) -> Campaign:
+def update_draft(session: Session, campaign_id: int | str, actor: str, **fields: Any) -> Campaign:
     """Change a draft's FIELDS (validated as at creation); committed. CampaignError when the
     campaign is no longer a draft."""
     campaign = _draft(session, campaign_id)
@@ -132,7 +135,7 @@ def update_draft(session, campaign_id, actor: str, **fields) -> Campaign:
     return campaign
 
 
-def delete_draft(session, campaign_id, actor: str) -> None:
+def delete_draft(session: Session, campaign_id: int | str, actor: str) -> None:
     """Delete a draft (it never called anyone); committed, audited. Its id is not reused."""
     campaign = _draft(session, campaign_id)
     audit(session, actor, "campaign.delete", "campaign", campaign.id, title=campaign.title)
@@ -140,7 +143,7 @@ def delete_draft(session, campaign_id, actor: str) -> None:
     session.commit()
 
 
-def create_campaign(session, actor: str, **fields) -> Campaign:
+def create_campaign(session: Session, actor: str, **fields: Any) -> Campaign:
     """A draft campaign from FIELDS (Campaign columns), validated, defaults filled; committed."""
     fields = _validate(dict(fields))
     campaign = Campaign(created_by=actor, status=CampaignStatus.DRAFT.value, **fields)
@@ -153,20 +156,20 @@ def create_campaign(session, actor: str, **fields) -> Campaign:
     return campaign
 
 
-def _load(session, campaign_id) -> Campaign:
+def _load(session: Session, campaign_id: int | str) -> Campaign:
     campaign = session.get(Campaign, int(campaign_id), populate_existing=True)
     if campaign is None:
         raise CampaignError("campaign.error.not_found", id=campaign_id)
     return campaign
 
 
-def _transition(session, campaign_id, action: str) -> tuple[Campaign, str]:
+def _transition(session: Session, campaign_id: int | str, action: str) -> tuple[Campaign, str]:
     """Move the campaign by ACTION with a conditional UPDATE (safe between processes)."""
     campaign = _load(session, campaign_id)
     allowed, new_status = TRANSITIONS[action]
-    result = session.execute(update(Campaign).where(Campaign.id == campaign.id,
-                                                    Campaign.status.in_(allowed))
-                             .values(status=new_status))
+    result = cast("CursorResult[Any]", session.execute(
+        update(Campaign).where(Campaign.id == campaign.id, Campaign.status.in_(allowed))
+        .values(status=new_status)))
     if result.rowcount != 1:
         session.rollback()
         session.refresh(campaign)
@@ -176,7 +179,7 @@ def _transition(session, campaign_id, action: str) -> tuple[Campaign, str]:
     return campaign, old
 
 
-def launch(app, campaign_id, actor: str, reason: str | None = None) -> int:
+def launch(app: Flask, campaign_id: int | str, actor: str, reason: str | None = None) -> int:
     """Snapshot the targets into deliveries and start calling; returns how many residences.
     REASON: why an emergency is launched without a second person (dialer/approval.py)."""
     with sessionmaker_for(app)() as session:
@@ -193,12 +196,13 @@ def launch(app, campaign_id, actor: str, reason: str | None = None) -> int:
         rows = (select(literal(campaign.id), Residence.id, status, literal(False),
                        literal(1), literal(0), when, when)
                 .where(targeting.condition(session, campaign.target)))
-        result = session.execute(insert(Delivery).from_select(
+        result = cast("CursorResult[Any]", session.execute(insert(Delivery).from_select(
             ["campaign_id", "residence_id", "status", "confirmed", "round",
-             "number_index", "next_attempt_at", "updated_at"], rows))
+             "number_index", "next_attempt_at", "updated_at"], rows)))
         count = result.rowcount
         if count is None or count < 0:  # some drivers do not count INSERT ... SELECT rows
-            count = session.scalar(select(func.count()).where(Delivery.campaign_id == campaign.id))
+            count = cast(int, session.scalar(  # a COUNT(*) is never NULL
+                select(func.count()).where(Delivery.campaign_id == campaign.id)))
         session.execute(update(Delivery).where(  # residences with no number to call (few)
             Delivery.campaign_id == campaign.id, Delivery.status == Outcome.FAILED.value)
             .values(best_outcome=Outcome.FAILED.value))
@@ -211,7 +215,7 @@ def launch(app, campaign_id, actor: str, reason: str | None = None) -> int:
     return count
 
 
-def pause(app, campaign_id, actor: str) -> None:
+def pause(app: Flask, campaign_id: int | str, actor: str) -> None:
     """Stop placing new calls; calls under way finish and are recorded."""
     with sessionmaker_for(app)() as session:
         _transition(session, campaign_id, "pause")
@@ -220,7 +224,7 @@ def pause(app, campaign_id, actor: str) -> None:
     log.info("campaign %s paused by %s", campaign_id, actor)
 
 
-def resume(app, campaign_id, actor: str) -> None:
+def resume(app: Flask, campaign_id: int | str, actor: str) -> None:
     with sessionmaker_for(app)() as session:
         _transition(session, campaign_id, "resume")
         audit(session, actor, "campaign.resume", "campaign", campaign_id)
@@ -228,17 +232,17 @@ def resume(app, campaign_id, actor: str) -> None:
     log.info("campaign %s resumed by %s", campaign_id, actor)
 
 
-def finalize_pending(session, campaign_id: int) -> int:
+def finalize_pending(session: Session, campaign_id: int) -> int:
     """Residences not yet called again keep their best outcome, or `cancelled`."""
-    result = session.execute(
+    result = cast("CursorResult[Any]", session.execute(
         update(Delivery).where(Delivery.campaign_id == campaign_id,
                                Delivery.status == Outcome.PENDING.value)
         .values(status=func.coalesce(Delivery.best_outcome, Outcome.CANCELLED.value),
-                lease_until=None, updated_at=utcnow()))
+                lease_until=None, updated_at=utcnow())))
     return result.rowcount
 
 
-def cancel(app, campaign_id, actor: str) -> int:
+def cancel(app: Flask, campaign_id: int | str, actor: str) -> int:
     """Stop new calls and cancel those still queued at the provider; returns how many."""
     with sessionmaker_for(app)() as session:
         campaign, old = _transition(session, campaign_id, "cancel")
@@ -254,7 +258,7 @@ def cancel(app, campaign_id, actor: str) -> int:
     return cancelled
 
 
-def status(session, campaign_id, timezone: str | None = None) -> dict:
+def status(session: Session, campaign_id: int | str, timezone: str | None = None) -> dict[str, Any]:
     """Live counts per outcome, share reached, recent calls per second and time left (the
     rounds, retry delays and calling window counted: dialer/eta.py; `eta_at` the expected end,
     ISO 8601 UTC). TIMEZONE: the city's (its calling window), the configured default if None."""
@@ -265,11 +269,12 @@ def status(session, campaign_id, timezone: str | None = None) -> dict:
     confirmed = session.scalar(select(func.count()).where(Delivery.campaign_id == campaign.id,
                                                           Delivery.confirmed.is_(True)))
     since = utcnow() - timedelta(seconds=10)
-    recent = session.scalar(select(func.count()).where(CallAttempt.campaign_id == campaign.id,
-                                                       CallAttempt.requested_at >= since))
-    result = {"id": campaign.id, "status": campaign.status, "total": sum(counts.values()),
-              "pending": counts.get(Outcome.PENDING.value, 0),
-              "in_progress": counts.get(Outcome.IN_PROGRESS.value, 0)}
+    recent = cast(int, session.scalar(select(func.count()).where(  # a COUNT(*): never NULL
+        CallAttempt.campaign_id == campaign.id, CallAttempt.requested_at >= since)))
+    result: dict[str, Any] = {"id": campaign.id, "status": campaign.status,
+                              "total": sum(counts.values()),
+                              "pending": counts.get(Outcome.PENDING.value, 0),
+                              "in_progress": counts.get(Outcome.IN_PROGRESS.value, 0)}
     sms = Outcome.SMS_DELIVERED.value  # issue 14: after the keys the status JSON had before
     result.update({key: counts.get(key, 0) for key in DELIVERY_STATUSES
                    if key not in result and key != sms})
@@ -291,7 +296,7 @@ def status(session, campaign_id, timezone: str | None = None) -> dict:
     return result
 
 
-def test_call(app, campaign_id, number_e164: str, language: str = "fr") -> bool:
+def test_call(app: Flask, campaign_id: int | str, number_e164: str, language: str = "fr") -> bool:
     """Promise a call saying the campaign's alert message to one number before launch (kept
     in the outbox even with Redis away); True when the job queue took it at once."""
     try:

@@ -7,6 +7,7 @@ move under a running campaign) and is settled `failed` at its turn without being
 from typing import NamedTuple
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from models import NumberKind, PhoneNumber
 
@@ -21,7 +22,7 @@ class Contact(NamedTuple):
         return self.kind == NumberKind.SMS.value
 
 
-def contacts_of(session, residence_id: int) -> list[Contact]:
+def contacts_of(session: Session, residence_id: int) -> list[Contact]:
     """The residence's active contacts in calling order."""
     rows = session.execute(select(PhoneNumber.e164, PhoneNumber.kind,
                                   PhoneNumber.sms_opted_out_at).where(

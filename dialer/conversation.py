@@ -9,8 +9,11 @@ redirected to the voicemail TwiML: the whole message once, then hang up. A fax i
 (that number failed).
 """
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from models import CallAttempt, Campaign
@@ -34,13 +37,13 @@ def language(raw: str | None) -> str:
     return raw if raw in LANGUAGES else "fr"
 
 
-def _load(session, token: str):
+def _load(session: Session, token: str):
     row = session.execute(select(CallAttempt, Campaign).join(
         Campaign, Campaign.id == CallAttempt.campaign_id).where(CallAttempt.token == token)).first()
     return (None, None) if row is None else (row[0], row[1])
 
 
-def _say_message(node, config, campaign: Campaign, lang: str) -> None:
+def _say_message(node: Any, config: Mapping[str, Any], campaign: Campaign, lang: str) -> None:
     """The city's heading, then the message in LANG: its recording, else its text; a campaign
     without that language falls back to the other one's recording, then text."""
     node.say(t(lang, "alert.intro"), **voice(config, lang))
@@ -61,14 +64,14 @@ def offered(campaign: Campaign) -> tuple[Option, ...]:
     return tuple(o for o in OPTIONS if o.target != "confirm" or campaign.ask_confirmation)
 
 
-def _say_and_hang_up(config, lang: str, key: str) -> VoiceResponse:
+def _say_and_hang_up(config: Mapping[str, Any], lang: str, key: str) -> VoiceResponse:
     response = VoiceResponse()
     response.say(t(lang, key), **voice(config, lang))
     response.hangup()
     return response
 
 
-def _message_and_menu(config, token: str, campaign: Campaign, lang: str,
+def _message_and_menu(config: Mapping[str, Any], token: str, campaign: Campaign, lang: str,
                       silences: int) -> VoiceResponse:
     response = VoiceResponse()
     gather = response.gather(num_digits=1, timeout=GATHER_TIMEOUT_S, method="POST",
@@ -80,12 +83,12 @@ def _message_and_menu(config, token: str, campaign: Campaign, lang: str,
     return response
 
 
-def apology(config, lang: str) -> VoiceResponse:
+def apology(config: Mapping[str, Any], lang: str) -> VoiceResponse:
     """Any error: a spoken apology in the call's language, then hang up."""
     return _say_and_hang_up(config, lang, "alert.error")
 
 
-def answer(session, config, token: str, lang: str) -> VoiceResponse:
+def answer(session: Session, config: Mapping[str, Any], token: str, lang: str) -> VoiceResponse:
     """The call was answered: the message at once, then the menu."""
     attempt, campaign = _load(session, token)
     if attempt is None:
@@ -94,8 +97,8 @@ def answer(session, config, token: str, lang: str) -> VoiceResponse:
     return _message_and_menu(config, token, campaign, lang, silences=0)
 
 
-def keys(session, config, token: str, lang: str, digits: str, silences: str,
-         timeout: bool) -> VoiceResponse:
+def keys(session: Session, config: Mapping[str, Any], token: str, lang: str, digits: str,
+         silences: str, timeout: bool) -> VoiceResponse:
     """CONFIRM_KEY confirms (when offered), any other key repeats; silence (TIMEOUT, or no
     digit) repeats once, then goodbye. SILENCES: the URL's count of silences met so far."""
     attempt, campaign = _load(session, token)
@@ -116,7 +119,7 @@ def keys(session, config, token: str, lang: str, digits: str, silences: str,
     return _message_and_menu(config, token, campaign, lang, silences=met)
 
 
-def voicemail(session, config, token: str, lang: str) -> VoiceResponse:
+def voicemail(session: Session, config: Mapping[str, Any], token: str, lang: str) -> VoiceResponse:
     """After the answering machine's beep: the whole message, once, then hang up."""
     attempt, campaign = _load(session, token)
     response = VoiceResponse()

@@ -24,13 +24,14 @@ UPDATE: the count of live attempts must be under it. On PostgreSQL, claims under
 take a transaction-scoped advisory lock, so two workers never both see the last free place;
 on SQLite the database lock already serializes them.
 """
+from sqlalchemy.orm import Session
 import secrets
 import time
 from datetime import datetime, time as dtime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, insert, select, text, update
+from sqlalchemy import CursorResult, Select, case, func, insert, select, text, update
 
 from runtime.db import relaxed_commit
 from models import (LIVE_CALL_STATUSES, AttemptChannel, AttemptStatus, CallAttempt, Campaign,
@@ -63,7 +64,8 @@ class CampaignView(NamedTuple):
     """The SMS body in French and in English (the short text, else the voice message)."""
 
 
-def eligible_campaigns(session, timezone: str, now: datetime | None = None) -> list[CampaignView]:
+def eligible_campaigns(session: Session, timezone: str,
+                       now: datetime | None = None) -> list[CampaignView]:
     """Running campaigns that may call now, emergency first, then oldest launch first."""
     now = now or utcnow()
     campaigns = session.scalars(select(Campaign).where(
@@ -91,9 +93,10 @@ class Job:
     (time.monotonic) is when, still without a slot, the claim must be given back. OPTED_OUT: an
     SMS contact that texted STOP: settled without being texted."""
 
-    def __init__(self, attempt_id, token, delivery_id, campaign_id, to, language, ring, priority,
-                 deadline=float("inf"), channel=AttemptChannel.VOICE.value, body="",
-                 opted_out=False):
+    def __init__(self, attempt_id: int, token: str, delivery_id: int, campaign_id: int, to: str,
+                 language: str, ring: int, priority: str, deadline: float = float("inf"),
+                 channel: str = AttemptChannel.VOICE.value, body: str = "",
+                 opted_out: bool = False) -> None:
         self.attempt_id, self.token, self.delivery_id = attempt_id, token, delivery_id
         self.campaign_id, self.to, self.language = campaign_id, to, language
         self.ring_timeout_s, self.priority, self.deadline = ring, priority, deadline
@@ -104,14 +107,14 @@ class Job:
         return self.channel == AttemptChannel.SMS.value
 
 
-def _live_calls():
+def _live_calls() -> "Select[int]":
     """How many calls are in progress for the whole account: claimed and not yet over."""
     return select(func.count(CallAttempt.id)).where(
         CallAttempt.status.in_(LIVE_CALL_STATUSES), CallAttempt.outcome.is_(None),
         CallAttempt.channel == AttemptChannel.VOICE.value)
 
 
-def claim(session, campaign: "CampaignView | Campaign", lease_s: float,
+def claim(session: Session, campaign: "CampaignView | Campaign", lease_s: float,
           max_in_progress: int = 0) -> Job | None:
     """Claim the campaign's most overdue delivery and write its attempt; committed. None when
     nothing is due, or when MAX_IN_PROGRESS (if > 0) calls are already in progress."""
@@ -172,7 +175,7 @@ def claim(session, campaign: "CampaignView | Campaign", lease_s: float,
                body=body, opted_out=texts and contact.opted_out)
 
 
-def mark_requested(session, attempt_id: int, at: datetime) -> bool:
+def mark_requested(session: Session, attempt_id: int, at: datetime) -> bool:
     """Right before its create request: mark the attempt as requested AT if it is still its
     claim's own (`creating`, not requested nor given up, its residence in progress on it under
     a lease not over); committed. False: the claim was taken back, place no call.
@@ -185,16 +188,16 @@ def mark_requested(session, attempt_id: int, at: datetime) -> bool:
         Delivery.id == CallAttempt.delivery_id, Delivery.status == Outcome.IN_PROGRESS.value,
         Delivery.round == CallAttempt.round, Delivery.number_index == CallAttempt.number_index,
         Delivery.lease_until > utcnow()).exists()
-    marked = session.execute(update(CallAttempt).where(
+    marked = cast("CursorResult[Any]", session.execute(update(CallAttempt).where(
         CallAttempt.id == attempt_id, CallAttempt.status == AttemptStatus.CREATING.value,
         CallAttempt.outcome.is_(None), CallAttempt.sid.is_(None),
         CallAttempt.requested_at.is_(None), held).values(requested_at=at)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False))).rowcount
     session.commit()
     return marked == 1
 
 
-def unmark_requested(session, attempt_id: int) -> None:
+def unmark_requested(session: Session, attempt_id: int) -> None:
     """The marked request was refused without placing a call (429): not requested after all
     (it is marked again, under the same conditions, before it is retried); committed."""
     session.execute(update(CallAttempt).where(

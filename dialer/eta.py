@@ -9,10 +9,12 @@ inside its window, so work left at the window's end resumes at its next start.
 `for_campaign` reads the buckets, the rate and the share from the database.
 """
 import heapq
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from models import REACHED, CallAttempt, Campaign, Delivery, Outcome, Priority, utcnow
 
@@ -56,7 +58,8 @@ class Window:
             now = self.open_at(closes)
 
 
-def finish_time(now: datetime, buckets, rounds: int, retry_delay_s: float, rate: float,
+def finish_time(now: datetime, buckets: Iterable[tuple[datetime, int, int]], rounds: int,
+                retry_delay_s: float, rate: float,
                 window: Window | None = None, retry_share: float = 1.0,
                 ring_s: float = 0.0) -> datetime:
     """When the last call of BUCKETS ((due, round, count) of residences still to call) ends."""
@@ -79,7 +82,8 @@ def finish_time(now: datetime, buckets, rounds: int, retry_delay_s: float, rate:
     return (last or now) + timedelta(seconds=ring_s if last else 0)
 
 
-def _buckets(session, campaign_id: int, now: datetime) -> list:
+def _buckets(session: Session, campaign_id: int,
+             now: datetime) -> list[tuple[datetime, int, int]]:
     """The residences still to call, as (due, round, count), a round spread over time split."""
     rows = session.execute(select(
         Delivery.round, func.count(), func.min(Delivery.next_attempt_at),
@@ -98,7 +102,7 @@ def _buckets(session, campaign_id: int, now: datetime) -> list:
     return buckets
 
 
-def _rate(session, campaign_id: int, recent: float, now: datetime) -> float | None:
+def _rate(session: Session, campaign_id: int, recent: float, now: datetime) -> float | None:
     if recent:
         return recent
     since = now - timedelta(seconds=RATE_WINDOW_S)
@@ -109,7 +113,7 @@ def _rate(session, campaign_id: int, recent: float, now: datetime) -> float | No
     return placed / max(1.0, (now - first).total_seconds())
 
 
-def _retry_share(session, campaign_id: int) -> float:
+def _retry_share(session: Session, campaign_id: int) -> float:
     settled = dict(session.execute(select(CallAttempt.outcome, func.count()).where(
         CallAttempt.campaign_id == campaign_id, CallAttempt.outcome.is_not(None),
         CallAttempt.purpose == "alert").group_by(CallAttempt.outcome)).all())
@@ -120,7 +124,7 @@ def _retry_share(session, campaign_id: int) -> float:
     return 1.0 - sum(settled.get(o, 0) for o in REACHED) / total
 
 
-def for_campaign(session, campaign: Campaign, recent_rate: float, timezone: str,
+def for_campaign(session: Session, campaign: Campaign, recent_rate: float, timezone: str,
                  now: datetime | None = None) -> datetime | None:
     """The expected end of CAMPAIGN's calls, or None when no rate is known yet."""
     now = now or utcnow()

@@ -1,14 +1,20 @@
 """The per-residence CSV export of a campaign (cells neutralised against formulas)."""
-from sqlalchemy import select
+from typing import TYPE_CHECKING
 
-from runtime import csv_safe
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from models import Delivery, Residence
+from runtime import csv_safe
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 COLUMNS = ["residence_id", "last_name", "address", "number", "outcome", "rounds", "confirmed",
            "last_attempt_at", "call_sid"]
 
 
-def write_csv(session, campaign_id: int, stream) -> int:
+def write_csv(session: Session, campaign_id: int, stream: "SupportsWrite[str]") -> int:
     """One row per residence: address, number reached or last tried, outcome, rounds,
     confirmed, last attempt time, call SID; returns the rows written."""
     writer = csv_safe.writer(stream)

@@ -10,11 +10,13 @@ target the list of those residences (`residence_ids`), its settings the source's
 `follows_id` the source: both campaign pages show the link.
 """
 import logging
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from models import FINISHED, REACHED, Campaign, CampaignStatus, Delivery, Outcome, audit
-
 from runtime.i18n import t
 
 from . import campaigns
@@ -33,16 +35,17 @@ COPIED = ("priority", "rounds", "retry_delay_s", "ring_timeout_s", "leave_voicem
 """The settings a follow-up takes from its source."""
 
 
-def residences_for(session, source_id: int, outcomes) -> list[int]:
+def residences_for(session: Session, source_id: int, outcomes: Iterable[str]) -> list[int]:
     """The residences of campaign SOURCE_ID whose delivery ended in one of OUTCOMES."""
     return list(session.scalars(select(Delivery.residence_id).where(
         Delivery.campaign_id == source_id, Delivery.status.in_(tuple(outcomes)))
         .order_by(Delivery.residence_id)))
 
 
-def create_followup(session, actor: str, source_id: int, kind: str = UNREACHED,
-                    outcomes=None, title: str | None = None, message_fr: str | None = None,
-                    message_en: str | None = None, priority: str | None = None) -> Campaign:
+def create_followup(session: Session, actor: str, source_id: int, kind: str = UNREACHED,
+                    outcomes: Iterable[str] | None = None, title: str | None = None,
+                    message_fr: str | None = None, message_en: str | None = None,
+                    priority: str | None = None) -> Campaign:
     """A draft follow-up of SOURCE_ID (see the module's doc); blank messages keep the source's
     (an unreached follow-up) and are required for a lifting notice. Committed."""
     source = session.get(Campaign, int(source_id), populate_existing=True)
@@ -85,7 +88,7 @@ def create_followup(session, actor: str, source_id: int, kind: str = UNREACHED,
     return followup
 
 
-def links(session, campaign: Campaign) -> dict:
+def links(session: Session, campaign: Campaign) -> dict[str, Any]:
     """What the campaign follows and what follows it (for both campaign pages)."""
     source = session.get(Campaign, campaign.follows_id) if campaign.follows_id else None
     followers = session.scalars(select(Campaign).where(Campaign.follows_id == campaign.id)

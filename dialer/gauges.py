@@ -1,7 +1,9 @@
 """Gauges read from the database and Redis when /metrics is scraped (runtime.metrics renders
 them beside the process's counters)."""
 import logging
+from collections.abc import Iterator
 
+from flask import Flask
 from prometheus_client.core import GaugeMetricFamily
 
 from models import utcnow
@@ -16,10 +18,10 @@ log = logging.getLogger(__name__)
 class StateCollector:
     """Gauges read from the database and Redis when scraped."""
 
-    def __init__(self, app):
+    def __init__(self, app: Flask) -> None:
         self.app = app
 
-    def collect(self):
+    def collect(self) -> Iterator[GaugeMetricFamily]:
         now = utcnow()
         with sessionmaker_for(self.app)() as session:
             states, due = heartbeat.assess(session, self.app, now)

@@ -12,9 +12,11 @@ claimed but whose call was never requested is still due (since its `next_attempt
 import os
 import socket
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
+from flask import Flask
 from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.orm import Session
 
 from models import CallAttempt, Delivery, Outcome, WorkerHeartbeat, utcnow
 
@@ -24,15 +26,15 @@ STALE_AFTER_BEATS, MIN_STALE_S = 3, 15.0
 FORGET_AFTER = timedelta(days=1)  # rows of workers gone this long are deleted
 
 
-def stall_after(app) -> float:
+def stall_after(app: Flask) -> float:
     return float(defaults.setting(app, "DIALER_STALL_S", defaults.STALL_S))
 
 
-def beat_every(app) -> float:
+def beat_every(app: Flask) -> float:
     return float(defaults.setting(app, "DIALER_HEARTBEAT_S", defaults.HEARTBEAT_S))
 
 
-def stale_after(app) -> float:
+def stale_after(app: Flask) -> float:
     return max(MIN_STALE_S, STALE_AFTER_BEATS * beat_every(app))
 
 
@@ -44,7 +46,7 @@ class DueWork(NamedTuple):
         return (now - self.oldest).total_seconds() if self.oldest else 0.0
 
 
-def due_work(session, app, now: datetime | None = None) -> DueWork:
+def due_work(session: Session, app: Flask, now: datetime | None = None) -> DueWork:
     """Deliveries that a dialer may call now, and since when the oldest one is due."""
     now = now or utcnow()
     campaigns = [c.id for c in dispatch.eligible_campaigns(
@@ -52,7 +54,7 @@ def due_work(session, app, now: datetime | None = None) -> DueWork:
     if not campaigns:
         return DueWork(0, None)
     cap = int(defaults.setting(app, "DIALER_MAX_IN_PROGRESS", defaults.MAX_IN_PROGRESS))
-    if cap > 0 and session.scalar(dispatch._live_calls()) >= cap:
+    if cap > 0 and cast(int, session.scalar(dispatch._live_calls())) >= cap:  # a COUNT(*)
         return DueWork(0, None)  # the cap holds calls back, by design
     # a claim still waiting for its call slot is due work too: a dialer that claims and gives
     # claims back without ever placing a call (no slot before the lease) is stalled all the same
@@ -84,7 +86,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()[:80]}:{os.getpid()}"
 
 
-def write(session, name: str, **fields) -> None:
+def write(session: Session, name: str, **fields: Any) -> None:
     """Rewrite this worker's row; committed."""
     row = session.get(WorkerHeartbeat, name)
     if row is None:
@@ -96,7 +98,7 @@ def write(session, name: str, **fields) -> None:
     session.commit()
 
 
-def remove(session, name: str) -> None:
+def remove(session: Session, name: str) -> None:
     session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.name == name))
     session.commit()
 
@@ -107,7 +109,8 @@ class WorkerState(NamedTuple):
     problem: str | None  # None when healthy
 
 
-def assess(session, app, now: datetime | None = None) -> tuple[list[WorkerState], DueWork]:
+def assess(session: Session, app: Flask,
+           now: datetime | None = None) -> tuple[list[WorkerState], DueWork]:
     """Every recent worker's state, and the due work they face."""
     now = now or utcnow()
     session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.beat_at < now - FORGET_AFTER))

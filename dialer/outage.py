@@ -37,7 +37,7 @@ def backoff(failures: int) -> float:
 class Outages:
     """The outages one dialer's threads are living through, shared by its threads."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._since: dict[str, float] = {}
 

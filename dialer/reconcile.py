@@ -17,8 +17,12 @@ answer is resolved by listing the messages to that number, and a text with no fi
 """
 import logging
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import exists, or_, select, update
+from flask import Flask
+
+from sqlalchemy import CursorResult, exists, or_, select, update
+from sqlalchemy.orm import Session
 
 from models import (FINAL_CALL_STATUSES, UNCONFIRMED, AttemptChannel, AttemptStatus, CallAttempt,
                     Campaign, CampaignStatus, Delivery, Outcome, audit, utcnow)
@@ -35,7 +39,7 @@ log = logging.getLogger(__name__)
 OPEN = (Outcome.PENDING.value, Outcome.IN_PROGRESS.value)
 
 
-def run_once(app, session) -> dict:
+def run_once(app: Flask, session: Session) -> dict[str, Any]:
     """One reconciliation pass; returns what it did (for logs and tests)."""
     done = {"scheduled": schedule.launch_due(app, session),
             "expired": _expire(app, session), "orphans": _release_orphans(session),
@@ -44,17 +48,17 @@ def run_once(app, session) -> dict:
     return done
 
 
-def _expire(app, session) -> int:
+def _expire(app: Flask, session: Session) -> int:
     now = utcnow()
     ids = list(session.scalars(select(Campaign.id).where(
         Campaign.status.in_((CampaignStatus.RUNNING.value, CampaignStatus.PAUSED.value)),
         Campaign.expires_at.is_not(None), Campaign.expires_at <= now)))
     expired = []
     for campaign_id in ids:
-        result = session.execute(update(Campaign).where(
+        result = cast("CursorResult[Any]", session.execute(update(Campaign).where(
             Campaign.id == campaign_id,
             Campaign.status.in_((CampaignStatus.RUNNING.value, CampaignStatus.PAUSED.value)))
-            .values(status=CampaignStatus.EXPIRED.value, finished_at=now))
+            .values(status=CampaignStatus.EXPIRED.value, finished_at=now)))
         if result.rowcount:
             finalize_pending(session, campaign_id)
             audit(session, "system", "campaign.expire", "campaign", campaign_id)
@@ -73,33 +77,33 @@ def _expire(app, session) -> int:
     return len(expired)
 
 
-def _release_orphans(session) -> int:
+def _release_orphans(session: Session) -> int:
     """A residence `in_progress` with no call under way and its lease over goes back to
     pending (defensive: a claim always writes its attempt in the same transaction)."""
     now = utcnow()
     under_way = exists().where(CallAttempt.delivery_id == Delivery.id,
                                CallAttempt.outcome.is_(None))
-    result = session.execute(update(Delivery).where(
+    result = cast("CursorResult[Any]", session.execute(update(Delivery).where(
         Delivery.status == Outcome.IN_PROGRESS.value, Delivery.lease_until.is_not(None),
         Delivery.lease_until < now, ~under_way).values(
         status=Outcome.PENDING.value, lease_until=None, next_attempt_at=now)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)))
     session.commit()
     if result.rowcount:
         log.warning("%d residences were in progress with no call; queued again", result.rowcount)
     return result.rowcount
 
 
-def _complete(session) -> int:
+def _complete(session: Session) -> int:
     now = utcnow()
     open_work = exists().where(Delivery.campaign_id == Campaign.id, Delivery.status.in_(OPEN))
     ids = list(session.scalars(select(Campaign.id).where(
         Campaign.status == CampaignStatus.RUNNING.value, ~open_work)))
     for campaign_id in ids:
-        result = session.execute(update(Campaign).where(
+        result = cast("CursorResult[Any]", session.execute(update(Campaign).where(
             Campaign.id == campaign_id, Campaign.status == CampaignStatus.RUNNING.value,
             ~exists().where(Delivery.campaign_id == campaign_id, Delivery.status.in_(OPEN)))
-            .values(status=CampaignStatus.COMPLETED.value, finished_at=now))
+            .values(status=CampaignStatus.COMPLETED.value, finished_at=now)))
         if result.rowcount:
             audit(session, "system", "campaign.complete", "campaign", campaign_id)
             log.info("campaign %s completed", campaign_id)
@@ -107,7 +111,7 @@ def _complete(session) -> int:
     return len(ids)
 
 
-def _resolve_ambiguous(app, session) -> int:
+def _resolve_ambiguous(app: Flask, session: Session) -> int:
     now = utcnow()
     wait = defaults.setting(app, "DIALER_AMBIGUOUS_WAIT_S", defaults.HTTP_TIMEOUT_S / 2)
     lease = defaults.setting(app, "DIALER_CLAIM_LEASE_S", defaults.CLAIM_LEASE_S)
@@ -130,9 +134,9 @@ def _resolve_ambiguous(app, session) -> int:
         .order_by(CallAttempt.id).limit(200)).all()
     resolved = 0
     for attempt in attempts:
-        taken = set(session.scalars(select(CallAttempt.sid).where(
+        taken = cast("set[str]", set(session.scalars(select(CallAttempt.sid).where(  # not None
             CallAttempt.to_number == attempt.to_number, CallAttempt.sid.is_not(None),
-            CallAttempt.created_at >= attempt.created_at - timedelta(hours=1))))
+            CallAttempt.created_at >= attempt.created_at - timedelta(hours=1)))))
         find = find_lost_text if attempt.channel == SMS else find_lost_call
         try:
             call = find(app, attempt.to_number, attempt.created_at, taken)
@@ -162,7 +166,7 @@ def _resolve_ambiguous(app, session) -> int:
     return resolved
 
 
-def _apply_fetched(session, attempt_id: int, call) -> None:
+def _apply_fetched(session: Session, attempt_id: int, call: Any) -> None:
     if call.status in FINAL_CALL_STATUSES:
         duration = int(call.duration) if call.duration not in (None, "") else None
         settle.record_final(session, attempt_id, call.status, sid=call.sid, duration=duration,
@@ -173,13 +177,13 @@ def _apply_fetched(session, attempt_id: int, call) -> None:
             CallAttempt.status.in_(UNCONFIRMED)).values(status=call.status))
 
 
-def _apply_fetched_text(session, attempt_id: int, message) -> None:
+def _apply_fetched_text(session: Session, attempt_id: int, message: Any) -> None:
     code = message.error_code
     settle.record_message(session, attempt_id, message.status, sid=message.sid,
                           error_code=int(code) if code not in (None, "") else None)
 
 
-def _settle_missing(app, session) -> int:
+def _settle_missing(app: Flask, session: Session) -> int:
     now = utcnow()
     grace = defaults.setting(app, "DIALER_FINAL_CALLBACK_GRACE_S", defaults.FINAL_CALLBACK_GRACE_S)
     amd_grace = defaults.setting(app, "DIALER_AMD_GRACE_S", defaults.AMD_GRACE_S)
@@ -221,7 +225,7 @@ def _settle_missing(app, session) -> int:
     return fetched
 
 
-def _fetch_allowed(app, attempt_id: int, grace: float) -> bool:
+def _fetch_allowed(app: Flask, attempt_id: int, grace: float) -> bool:
     """At most one fetch per call per grace period across workers (a Redis hint only)."""
     try:  # the pacing client: timeouts and a short retry, an outage costs no time here
         return bool(redis_for(app).set(f"dialer:fetched:{attempt_id}", 1, nx=True,

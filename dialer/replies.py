@@ -11,11 +11,13 @@ Keywords are the whole text, in any case, with or without accents, spaces or a f
 """
 import re
 import unicodedata
-from typing import NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from models import (AttemptChannel, CallAttempt, PhoneNumber, Residence, SmsReply)
+from models import AttemptChannel, CallAttempt, PhoneNumber, Residence, SmsReply
 from models.phone import display
 from runtime.i18n import t
 
@@ -38,7 +40,8 @@ def keyword(body: str) -> str:
     return re.sub(r"[\s.!]+", "", plain).upper()
 
 
-def handle(session, config, from_number: str, body: str, message_sid: str) -> Answer:
+def handle(session: Session, config: Mapping[str, Any], from_number: str, body: str,
+           message_sid: str) -> Answer:
     """Apply one inbound text (idempotent per MessageSid for stored replies); not committed."""
     word = keyword(body)
     language = session.scalar(select(Residence.language).join(
@@ -67,7 +70,7 @@ def handle(session, config, from_number: str, body: str, message_sid: str) -> An
     return Answer("reply", None)
 
 
-def replies_of(session, campaign_id: int, limit: int = 200) -> list[SmsReply]:
+def replies_of(session: Session, campaign_id: int, limit: int = 200) -> list[SmsReply]:
     """The texts residents sent back after this campaign's texts, newest first."""
     return list(session.scalars(select(SmsReply).where(SmsReply.campaign_id == campaign_id)
                                 .order_by(SmsReply.id.desc()).limit(limit)))

@@ -9,8 +9,11 @@ and ignored). `unschedule` takes the time back while it is still a draft.
 """
 import logging
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from flask import Flask
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
 
 from models import Campaign, CampaignStatus, audit, utcnow
 
@@ -21,7 +24,7 @@ log = logging.getLogger(__name__)
 DRAFT = CampaignStatus.DRAFT.value
 
 
-def schedule(app, session, campaign_id: int, actor: str, when: datetime,
+def schedule(app: Flask, session: Session, campaign_id: int, actor: str, when: datetime,
              reason: str | None = None) -> Campaign:
     """Launch draft CAMPAIGN_ID at WHEN (aware, in the future); committed."""
     if when.tzinfo is None or when <= utcnow():
@@ -30,9 +33,9 @@ def schedule(app, session, campaign_id: int, actor: str, when: datetime,
     if campaign is None:
         raise CampaignError("campaign.error.not_found", id=campaign_id)
     approval.check_launch(app, campaign, actor, reason)
-    result = session.execute(update(Campaign).where(Campaign.id == campaign.id,
-                                                    Campaign.status == DRAFT)
-                             .values(scheduled_at=when, scheduled_by=actor))
+    result = cast("CursorResult[Any]", session.execute(
+        update(Campaign).where(Campaign.id == campaign.id, Campaign.status == DRAFT)
+        .values(scheduled_at=when, scheduled_by=actor)))
     if result.rowcount != 1:
         session.rollback()
         raise CampaignError("campaign.error.transition", action="schedule",
@@ -45,11 +48,11 @@ def schedule(app, session, campaign_id: int, actor: str, when: datetime,
     return campaign
 
 
-def unschedule(session, campaign_id: int, actor: str) -> None:
+def unschedule(session: Session, campaign_id: int, actor: str) -> None:
     """Take back the launch time of a draft still waiting for it; committed."""
-    result = session.execute(update(Campaign).where(
+    result = cast("CursorResult[Any]", session.execute(update(Campaign).where(
         Campaign.id == int(campaign_id), Campaign.status == DRAFT,
-        Campaign.scheduled_at.is_not(None)).values(scheduled_at=None, scheduled_by=None))
+        Campaign.scheduled_at.is_not(None)).values(scheduled_at=None, scheduled_by=None)))
     if result.rowcount != 1:
         session.rollback()
         raise CampaignError("campaign.error.h7_not_scheduled", id=campaign_id)
@@ -58,7 +61,7 @@ def unschedule(session, campaign_id: int, actor: str) -> None:
     log.info("campaign %s: scheduled launch cancelled by %s", campaign_id, actor)
 
 
-def launch_due(app, session, now: datetime | None = None) -> int:
+def launch_due(app: Flask, session: Session, now: datetime | None = None) -> int:
     """Launch every draft whose time has come (a reconciler step); returns how many this
     process launched. A launch lost to another worker, or refused, is skipped."""
     now = now or utcnow()

@@ -10,11 +10,12 @@ import csv
 import io
 import re
 import unicodedata
-from typing import NamedTuple
+from typing import IO, Any, NamedTuple
 
 from sqlalchemy import BigInteger, Integer, and_, cast, exists, false, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Exists
 
 from models import PhoneNumber, Residence
 from models.phone import InvalidPhone, to_e164
@@ -43,17 +44,18 @@ def fold(text: str | None) -> str:
     return " ".join(plain.replace("-", " ").replace("’", "'").split())
 
 
-def is_empty(target: dict | None) -> bool:
+def is_empty(target: dict[str, Any] | None) -> bool:
     target = target or {}
     return not target.get("all") and not any(target.get(k) for k in CRITERIA)
 
 
-def _spellings(session: Session, column, wanted: set[str]) -> list[str]:
+def _spellings(session: Session, column: "InstrumentedAttribute[str]",
+               wanted: set[str]) -> list[str]:
     stored = session.scalars(select(column).distinct())
     return [s for s in stored if fold(s) in wanted]
 
 
-def civic_integer(session: Session):
+def civic_integer(session: Session) -> ColumnElement[int]:
     """The leading digits of civic_number as an integer ('12A' -> 12), in this dialect."""
     if session.get_bind().dialect.name == "postgresql":
         digits = func.substring(Residence.civic_number, "^[0-9]+")
@@ -61,7 +63,7 @@ def civic_integer(session: Session):
     return cast(Residence.civic_number, Integer)  # SQLite reads the leading digits
 
 
-def condition(session: Session, target: dict | None):
+def condition(session: Session, target: dict[str, Any] | None) -> ColumnElement[bool]:
     """The SQL condition on Residence selecting TARGET's active residences."""
     target = target or {}
     if target.get("all"):
@@ -102,13 +104,13 @@ def condition(session: Session, target: dict | None):
     return and_(Residence.active.is_(True), or_(*clauses))
 
 
-def callable_number_exists():
+def callable_number_exists() -> Exists:
     """The residence has at least one active contact (voice or SMS: dialer/contacts.py)."""
     return exists().where(PhoneNumber.residence_id == Residence.id,
                           PhoneNumber.active.is_(True))
 
 
-def count_targets(session: Session, target: dict | None) -> int:
+def count_targets(session: Session, target: dict[str, Any] | None) -> int:
     """How many residences a campaign with TARGET would call (shown before launch)."""
     if is_empty(target):
         return 0
@@ -119,7 +121,7 @@ _RESIDENCE_ID = re.compile(r"^#?\d{1,7}$")
 _HEADERS = {"PHONE", "TELEPHONE", "NUMERO", "NUMBER", "RESIDENCE_ID", "ID", "RESIDENCE"}
 
 
-def parse_uploaded_list(stream) -> tuple[list[int], list[RefusedLine]]:
+def parse_uploaded_list(stream: IO[str] | IO[bytes]) -> tuple[list[int], list[RefusedLine]]:
     """Residence ids named by a CSV/text upload (one phone number or residence id per line,
     first column); lines naming nothing are returned with the reason. Needs a Flask app context."""
     session = get_session()
@@ -135,7 +137,7 @@ def parse_uploaded_list(stream) -> tuple[list[int], list[RefusedLine]]:
             continue
         if line_no == 1 and fold(cell).replace(" ", "_") in _HEADERS:
             continue
-        residence_id = None
+        residence_id: Any = None  # a Residence at first, then its id
         if _RESIDENCE_ID.match(cell):
             residence_id = session.get(Residence, int(cell.lstrip("#")))
             if residence_id is None:

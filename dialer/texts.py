@@ -10,7 +10,10 @@ Rules (dialer/settle.py applies them):
   again until it texts REPRISE / START; the next contact is tried.
 """
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from flask import Flask
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
@@ -33,16 +36,16 @@ def error_code(error: Exception) -> int | None:
     return error.code if isinstance(error, TwilioRestException) else None
 
 
-def send_text(app, token: str, to: str, body: str) -> str:
+def send_text(app: Flask, token: str, to: str, body: str) -> str:
     """messages.create from the city's number with a token-bearing status callback; the SID."""
     config = app.config
     message = client_for(app).messages.create(
         to=to, from_=config["TWILIO_CALLER_ID"], body=body,
         status_callback=urls.sms_status(config, token))
-    return message.sid
+    return cast(str, message.sid)  # twilio is untyped
 
 
-def fetch_text(app, sid: str):
+def fetch_text(app: Flask, sid: str) -> Any:
     """The message as the REST API sees it now, or None when it cannot be fetched."""
     try:
         return client_for(app).messages(sid).fetch()
@@ -51,7 +54,7 @@ def fetch_text(app, sid: str):
         return None
 
 
-def find_lost_text(app, to: str, since, taken_sids: set[str]):
+def find_lost_text(app: Flask, to: str, since: datetime, taken_sids: set[str]) -> Any:
     """A message to TO created at or after SINCE that no attempt owns: the answer we lost."""
     messages = client_for(app).messages.list(to=to, limit=50)
     lower = since - timedelta(seconds=2)

@@ -1,6 +1,6 @@
 """The audit log: who changed what, when."""
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import JSON, Integer, String, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,15 +21,15 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     entity: Mapped[str] = mapped_column(String(32), default="")
     entity_id: Mapped[str] = mapped_column(String(64), default="")
-    details: Mapped[dict] = mapped_column(JSON, default=dict)  # never secrets
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # never secrets
     # An aggregated row: how many times it happened, the last time, and its key (unique).
     count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     last_at: Mapped[datetime | None]
     aggregate_key: Mapped[str | None] = mapped_column(String(400), unique=True)
 
 
-def audit(session: Session, actor: str, action: str, entity: str = "", entity_id=None,
-          **details) -> AuditEntry:
+def audit(session: Session, actor: str, action: str, entity: str = "",
+          entity_id: object = None, **details: Any) -> AuditEntry:
     """Add an audit entry to the session (committed with the change it records)."""
     entry = AuditEntry(actor=actor, action=action, entity=entity,
                        entity_id="" if entity_id is None else str(entity_id), details=details)
@@ -38,7 +38,8 @@ def audit(session: Session, actor: str, action: str, entity: str = "", entity_id
 
 
 def audit_repeated(session: Session, key: str, actor: str, action: str, entity: str = "",
-                   entity_id=None, now: datetime | None = None, **details) -> None:
+                   entity_id: object = None, now: datetime | None = None,
+                   **details: Any) -> None:
     """Count one more ACTION on the row of KEY for the current window (adding the row when it
     is the window's first) and commit. One statement, `INSERT ... ON CONFLICT (aggregate_key)
     DO UPDATE SET count = count + 1`: simultaneous calls each count once."""

@@ -1,5 +1,6 @@
 """Alert campaigns, one delivery per targeted residence, and each call attempt."""
 from datetime import datetime
+from typing import Any
 from enum import Enum
 
 from sqlalchemy import (JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
@@ -115,7 +116,7 @@ class Campaign(Base):
     priority: Mapped[str] = mapped_column(String(16), default=Priority.NORMAL.value)
     status: Mapped[str] = mapped_column(String(16), default=CampaignStatus.DRAFT.value, index=True)
     # cities, streets, postal prefixes, list
-    target: Mapped[dict] = mapped_column(JSON, default=dict)
+    target: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # defaults, bounds and units: models/campaign_settings.py
     rounds: Mapped[int] = mapped_column(Integer, default=settings.ROUNDS.default)
     retry_delay_s: Mapped[int] = mapped_column(Integer, default=settings.RETRY_DELAY_S.default)

@@ -1,5 +1,6 @@
 """Server-side state of hotline calls, and one-time codes (temporary passwords, confirmations)."""
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -16,7 +17,7 @@ class HotlineCall(Base):
     language: Mapped[str] = mapped_column(String(2), default="fr")
     step: Mapped[str] = mapped_column(String(40), default="language")
     strikes: Mapped[int] = mapped_column(Integer, default=0)
-    data: Mapped[dict] = mapped_column(JSON, default=dict)  # never a clear PIN
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # never a clear PIN
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     expires_at: Mapped[datetime]

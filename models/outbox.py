@@ -1,6 +1,7 @@
 """Promised jobs (the outbox): written in the same transaction as what promised them, then
 handed to RQ; a relay in every worker hands over again whatever Redis did not take or lost."""
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -19,7 +20,7 @@ class OutboxJob(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     func: Mapped[str] = mapped_column(String(200))          # dotted path, imported by the job
-    args: Mapped[list] = mapped_column(JSON, default=list)  # its positional arguments
+    args: Mapped[list[Any]] = mapped_column(JSON, default=list)  # its positional arguments
     queue: Mapped[str] = mapped_column(String(16), default="default")
     job_timeout: Mapped[int] = mapped_column(Integer, default=180)  # seconds, as RQ's
     key: Mapped[str | None] = mapped_column(String(80), unique=True)  # e.g. import:<id>

@@ -8,6 +8,8 @@ attempt keeps its status, outcome and times with its number blanked. A finished 
 counts, page and summary are therefore the same before and after. Ids are never reused
 (AUTOINCREMENT on SQLite, sequences on PostgreSQL), so an audit entry names one residence.
 """
+from typing import Any
+
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -23,7 +25,7 @@ keeps its number until it ends: the dialer still needs it to settle or reconcile
 
 
 def remove_residence(session: Session, residence: Residence, actor: str,
-                     action: str = "residence.removed", **details) -> None:
+                     action: str = "residence.removed", **details: Any) -> None:
     """Delete RESIDENCE and its numbers; keep its deliveries and call attempts anonymised; audit
     ACTION by ACTOR (with DETAILS, never a name, address or number). Flushed, not committed: the
     caller commits with its own change."""

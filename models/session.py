@@ -9,10 +9,11 @@ one that opened it, should a fork happen some other way.
 """
 import os
 import weakref
+from typing import Any
 
 from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 POOL_SIZE = 10
 """Connections each process keeps open to PostgreSQL (DATABASE_POOL_SIZE). All of them stay
@@ -46,11 +47,11 @@ os.register_at_fork(after_in_child=_forget_inherited_pools)
 
 def _guard_against_forks(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _remember_pid(_dbapi_conn, record):
+    def _remember_pid(_dbapi_conn: Any, record: Any) -> None:
         record.info["pid"] = os.getpid()
 
     @event.listens_for(engine, "checkout")
-    def _same_process(_dbapi_conn, record, proxy):
+    def _same_process(_dbapi_conn: Any, record: Any, proxy: Any) -> None:
         pid = os.getpid()
         if record.info.get("pid", pid) != pid:
             record.dbapi_connection = proxy.dbapi_connection = None
@@ -68,7 +69,7 @@ def normalize_url(url: str) -> str:
 
 
 def make_engine(url: str, pool_size: int | None = None, connect_timeout: int | None = None,
-                pool_timeout: float | None = None, **kwargs) -> Engine:
+                pool_timeout: float | None = None, **kwargs: Any) -> Engine:
     """An engine for URL; SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL a fixed
     pool of POOL_SIZE connections (default: the module's), each checked before use, a connect
     timeout, TCP keepalives and a pool timeout. Either way the engine is fork-safe."""
@@ -78,13 +79,14 @@ def make_engine(url: str, pool_size: int | None = None, connect_timeout: int | N
     return engine
 
 
-def _make_engine(url, pool_size, connect_timeout, pool_timeout, **kwargs) -> Engine:
+def _make_engine(url: str, pool_size: int | None, connect_timeout: int | None,
+                 pool_timeout: float | None, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         engine = create_engine(url, **kwargs)
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
@@ -106,7 +108,7 @@ def _make_engine(url, pool_size, connect_timeout, pool_timeout, **kwargs) -> Eng
     return create_engine(url, **kwargs)
 
 
-def _translate(text, source, target):
+def _translate(text: str | None, source: str | None, target: str | None) -> str | None:
     """SQLite's stand-in for PostgreSQL's translate(): each character of SOURCE in TEXT becomes
     the one at its place in TARGET (dropped when TARGET is shorter)."""
     if text is None or source is None or target is None:
@@ -115,5 +117,5 @@ def _translate(text, source, target):
     return text.translate(table)
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker:
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)

@@ -4,13 +4,14 @@ Nothing here touches the database or the network. The web app (`ivr.create_app`)
 blueprints, limits, console and commands to it; `python -m dialer` runs on it as it is.
 """
 import logging
+from typing import Any
 
 from flask import Flask
 
 from . import config, db, logs
 
 
-def base_app(import_name: str, test_config: dict | None = None) -> Flask:
+def base_app(import_name: str, test_config: dict[str, Any] | None = None) -> Flask:
     """An app named IMPORT_NAME with the environment's settings (only config.DEFAULTS when
     TEST_CONFIG has SKIP_ENVIRON), then TEST_CONFIG's, logging configured and the database
     bound."""

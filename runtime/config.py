@@ -2,7 +2,9 @@
 import logging
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from dotenv import dotenv_values, find_dotenv
 
@@ -34,7 +36,7 @@ PORTAL_SETTINGS = ("ALTCHA_HMAC_KEY", "ALTCHA_COST", "PORTAL_CLIENT_LIMIT",
                    "PORTAL_SEND_CLIENT_LIMIT", "PORTAL_SEND_DAILY_LIMIT", "PORTAL_SENDS_PER_NUMBER")
 """The resident portal's settings: read here as the text given ("" when unset); their defaults
 and types are the portal's (portal/defaults.py)."""
-DEFAULTS: dict = {
+DEFAULTS: dict[str, Any] = {
     "DIALER_CPS": 1.0,  # calls a second the Twilio account allows, shared by every process
     "DIALER_MPS": 1.0,  # messages (SMS) a second the account allows, shared by every process
     "DATABASE_POOL_SIZE": db_session.POOL_SIZE,
@@ -65,7 +67,7 @@ the environment, and an app built without it (SKIP_ENVIRON: tests, benchmarks) s
 them, so no reader of `app.config` re-defaults a setting."""
 
 
-def read_dotenv() -> dict:
+def read_dotenv() -> dict[str, str]:
     """The variables of the `.env` file found from the working directory up (as `flask` finds
     it), or none; the environment's own values win over the file's."""
     path = find_dotenv(usecwd=True)
@@ -91,7 +93,7 @@ def _flag(raw: str | None, default: bool, name: str = "a boolean setting") -> bo
     raise ConfigError(f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no or on/off")
 
 
-def _bytes(env, name: str, default: int) -> int:
+def _bytes(env: Mapping[str, str], name: str, default: int) -> int:
     """A size in bytes: a positive whole number; unset or empty is DEFAULT."""
     value = (env.get(name) or "").strip()
     if not value:
@@ -116,7 +118,7 @@ def _dev_secret_key() -> str:
     return key_file.read_text().strip()
 
 
-def from_environ(environ=None) -> dict:
+def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Read the settings of interfaces.md from ENVIRON (by default the environment over the
     `.env` file, for every entry point: gunicorn, `ivr`, `python -m dialer`), filling
     development defaults."""

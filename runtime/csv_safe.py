@@ -7,12 +7,17 @@ they are. Every CSV the project writes goes through `writer`.
 """
 import csv
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+([.,]\d+)?")
 
 
-def cell(value):
+def cell(value: object) -> object:
     """VALUE as it may go in a CSV cell."""
     if isinstance(value, str) and value.startswith(FORMULA_START) \
             and not _PLAIN_NUMBER.fullmatch(value):
@@ -21,17 +26,17 @@ def cell(value):
 
 
 class _Writer:
-    def __init__(self, stream, **options):
+    def __init__(self, stream: "SupportsWrite[str]", **options: Any) -> None:
         self._writer = csv.writer(stream, **options)
 
-    def writerow(self, row):
+    def writerow(self, row: Iterable[object]) -> Any:
         return self._writer.writerow([cell(value) for value in row])
 
-    def writerows(self, rows):
+    def writerows(self, rows: Iterable[Iterable[object]]) -> None:
         for row in rows:
             self.writerow(row)
 
 
-def writer(stream, **options) -> _Writer:
+def writer(stream: "SupportsWrite[str]", **options: Any) -> _Writer:
     """A csv.writer on STREAM whose every cell is neutralised by `cell`."""
     return _Writer(stream, **options)

@@ -1,4 +1,7 @@
 """Every prompt and page text, looked up by key in one catalogue per language (fr-CA first)."""
+from collections.abc import Mapping
+from typing import Any
+
 from models.refusal import Refusal
 
 from .catalogue import en, fr
@@ -8,7 +11,7 @@ DEFAULT_LANGUAGE = "fr"
 CATALOGUES = {"fr": fr.MESSAGES, "en": en.MESSAGES}
 
 
-def t(language: str | None, key: str, /, **values) -> str:
+def t(language: str | None, key: str, /, **values: object) -> str:
     """The text KEY in LANGUAGE (French when unknown), with {placeholders} filled."""
     catalogue = CATALOGUES.get(language or DEFAULT_LANGUAGE, CATALOGUES[DEFAULT_LANGUAGE])
     text = catalogue[key]
@@ -29,7 +32,7 @@ def spoken_digits(digits: str) -> str:
     return ", ".join(" ".join(g) for g in groups if g)
 
 
-def voice(config, language: str) -> dict:
+def voice(config: Mapping[str, Any], language: str) -> dict[str, str]:
     """The <Say> attributes of LANGUAGE: fr-CA with VOICE_FR, en-US/en-CA with VOICE_EN."""
     if language == "en":
         name = config["VOICE_EN"]

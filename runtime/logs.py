@@ -3,27 +3,28 @@ ride on the record (`extra=ids(...)`) and are printed as key=value after the mes
 fields of one JSON object per line with LOG_FORMAT=json."""
 import json
 import logging
+from typing import Any
 
 FIELDS = ("campaign", "delivery", "attempt", "call", "to", "status", "worker", "job")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def ids(**fields) -> dict:
+def ids(**fields: object) -> dict[str, object]:
     """`extra=` for a log call: the given ids, None ones left out."""
     return {k: v for k, v in fields.items() if v is not None}
 
 
-def _fields(record) -> dict:
+def _fields(record: logging.LogRecord) -> dict[str, Any]:
     return {k: getattr(record, k) for k in FIELDS if getattr(record, k, None) is not None}
 
 
 class KeyValueFormatter(logging.Formatter):
     """`... message campaign=3 delivery=17 attempt=42 call=CA...`"""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(TEXT_FORMAT)
 
-    def format(self, record):
+    def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
         fields = _fields(record)
         if not fields:
@@ -36,7 +37,7 @@ class KeyValueFormatter(logging.Formatter):
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, the ids, and any traceback."""
 
-    def format(self, record):
+    def format(self, record: logging.LogRecord) -> str:
         entry = {"time": self.formatTime(record), "level": record.levelname,
                  "logger": record.name, "message": record.getMessage(), **_fields(record)}
         if record.exc_info:

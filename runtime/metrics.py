@@ -13,9 +13,14 @@ set (bound to METRICS_BIND, loopback by default). Under gunicorn, set PROMETHEUS
 """
 import logging
 import threading
+from collections.abc import Iterable
 
 from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter,
                                Histogram, generate_latest, multiprocess, start_http_server)
+from flask import Flask
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
+from rq.job import Job
 
 log = logging.getLogger(__name__)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -49,7 +54,7 @@ def pacing_waited(priority: str, seconds: float) -> None:
     PACING_WAIT.labels(priority=priority).observe(seconds)
 
 
-def job_done(job) -> None:
+def job_done(job: Job) -> None:
     try:
         result = job.get_status(refresh=False) or "unknown"
         JOBS_RUN.labels(queue=job.origin or "", result=str(getattr(result, "value", result))).inc()
@@ -60,14 +65,15 @@ def job_done(job) -> None:
 class _Process:
     """This process's own counters, next to the state gauges in one registry."""
 
-    def collect(self):
+    def collect(self) -> Iterable[Metric]:
         return REGISTRY.collect()
 
 
-def _registry(app, collectors) -> CollectorRegistry:
+def _registry(app: Flask, collectors: Iterable[Collector]) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     if app.config.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.MultiProcessCollector(registry)
+        # prometheus_client leaves MultiProcessCollector.__init__ unannotated
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         registry.register(_Process())
     for collector in collectors:
@@ -75,7 +81,7 @@ def _registry(app, collectors) -> CollectorRegistry:
     return registry
 
 
-def render(app, *collectors) -> bytes:
+def render(app: Flask, *collectors: Collector) -> bytes:
     """This process's counters (every web worker's under gunicorn) and COLLECTORS' gauges."""
     return generate_latest(_registry(app, collectors))
 
@@ -83,7 +89,7 @@ def render(app, *collectors) -> bytes:
 _served = threading.Lock()
 
 
-def serve_worker_metrics(app, *collectors) -> None:
+def serve_worker_metrics(app: Flask, *collectors: Collector) -> None:
     """A worker's own /metrics on METRICS_PORT (0: none), bound to METRICS_BIND."""
     port = int(app.config["METRICS_PORT"])
     if port and _served.acquire(blocking=False):

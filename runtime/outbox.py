@@ -16,9 +16,13 @@ handed again by a relay thread in every worker until RQ took them and they ran o
 A promise is kept at least once; it runs twice only when a worker dies in the middle of it.
 """
 import logging
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from flask import Flask
+from sqlalchemy import CursorResult, Delete, Update, select, update
+from sqlalchemy.orm import Session
 from werkzeug.utils import import_string
 
 from models import OutboxJob, utcnow
@@ -37,7 +41,7 @@ HANDOFF_GRACE = timedelta(seconds=10)  # the fast path's head start before relay
 RUN_MARGIN_S = 60                      # past the job's timeout, a run counts as lost
 
 
-def setting(app, name: str):
+def setting(app: Flask, name: str) -> float:
     """An OUTBOX_* setting: the app's config, else its default in runtime/config.py."""
     default = OUTBOX_DEFAULTS[name]
     value = app.config.get(name)
@@ -49,7 +53,7 @@ def job_id(outbox_id: int) -> str:
     return f"outbox-{outbox_id}"
 
 
-def promise(session, func: str, *args, queue: str = "default", job_timeout: int = 180,
+def promise(session: Session, func: str, *args: Any, queue: str = "default", job_timeout: int = 180,
             key: str | None = None) -> OutboxJob:
     """Promise FUNC(*ARGS) (a dotted path, JSON arguments) in SESSION's transaction."""
     now = utcnow()
@@ -60,7 +64,7 @@ def promise(session, func: str, *args, queue: str = "default", job_timeout: int 
     return row
 
 
-def hand_over(app, rows) -> bool:
+def hand_over(app: Flask, rows: Sequence[OutboxJob]) -> bool:
     """After the commit, hand ROWS to RQ at once; True when RQ took them all. When it did not,
     the rows wait for a relay: the promise is safe in the database, so this never raises."""
     for index, row in enumerate(rows):
@@ -75,17 +79,18 @@ def hand_over(app, rows) -> bool:
     return True
 
 
-def enqueue_job(app, outbox_id: int, queue: str, job_timeout: int) -> None:
+def enqueue_job(app: Flask, outbox_id: int, queue: str, job_timeout: int) -> None:
     """Hand promise OUTBOX_ID to RQ under its one job id (raises when Redis is away)."""
     enqueue(app, JOB, outbox_id, queue=queue, job_id=job_id(outbox_id),
             job_timeout=job_timeout)
 
 
-def write(app, statement) -> int:
+def write(app: Flask, statement: Update | Delete) -> int:
     """Run one UPDATE/DELETE in its own transaction; its rowcount (0 when the database failed)."""
     try:
         with sessionmaker_for(app)() as session:
-            count = session.execute(statement.execution_options(synchronize_session=False))
+            count = cast("CursorResult[Any]", session.execute(
+                statement.execution_options(synchronize_session=False)))
             session.commit()
             return count.rowcount or 0
     except Exception:  # noqa: BLE001 - logged; the row stays due for a relay
@@ -93,7 +98,7 @@ def write(app, statement) -> int:
         return 0
 
 
-def mark_handed(app, outbox_id: int, runs: int) -> None:
+def mark_handed(app: Flask, outbox_id: int, runs: int) -> None:
     """RQ took the promise; unless a run started meanwhile (RUNS counts them: with RQ_SYNC,
     or a quick worker, the job may have run, even failed and be pending again)."""
     now = utcnow()
@@ -104,11 +109,11 @@ def mark_handed(app, outbox_id: int, runs: int) -> None:
                    next_try_at=now + timedelta(seconds=setting(app, "OUTBOX_REHAND_AFTER_S"))))
 
 
-def _backoff(app, tries: int) -> timedelta:
+def _backoff(app: Flask, tries: int) -> timedelta:
     return timedelta(seconds=min(setting(app, "OUTBOX_BACKOFF_MAX_S"), 2.0 ** max(0, tries - 1)))
 
 
-def handoff_failed(app, ids, error) -> None:
+def handoff_failed(app: Flask, ids: Iterable[int], error: BaseException) -> None:
     """Count a failed hand-off of IDS; each is due again after its backoff."""
     try:
         with sessionmaker_for(app)() as session:
@@ -125,7 +130,7 @@ def handoff_failed(app, ids, error) -> None:
 
 # --- the job ------------------------------------------------------------------------------
 
-def run(outbox_id: int):
+def run(outbox_id: int) -> Any:
     """Job: run promise OUTBOX_ID once, whatever number of times RQ was handed it."""
     app = current_job_app()
     now = utcnow()
@@ -166,7 +171,8 @@ def _moved(func: str) -> str:
     return func
 
 
-def _run_failed(app, outbox_id: int, runs: int, func: str, error) -> bool:
+def _run_failed(app: Flask, outbox_id: int, runs: int, func: str,
+                error: BaseException) -> bool:
     """Record a run that raised; True when it was the last one allowed."""
     last = runs >= setting(app, "OUTBOX_MAX_RUNS")
     now = utcnow()

@@ -4,10 +4,12 @@ flushed), and running ones whose worker died."""
 import logging
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
+from flask import Flask
 from rq.job import Job, JobStatus
-from sqlalchemy import delete, select, update
+from sqlalchemy import Row, delete, select, update
 
 from models import OutboxJob, utcnow
 from models.outbox import OPEN_STATES
@@ -21,10 +23,11 @@ log = logging.getLogger(__name__)
 CLAIM_LEASE = timedelta(seconds=30)  # a relay's hold on the rows it claimed
 BATCH = 50
 PURGE_EVERY_S = 3600
+_Claimed = Row[int, str, str, str, int, int]  # id, func, state, queue, job_timeout, runs
 IN_RQ = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 
 
-def _claim(app, now) -> list:
+def _claim(app: Flask, now: datetime) -> list[_Claimed]:
     """Take the due rows for this relay, atomically: no other relay gets the same ones."""
     due = (OutboxJob.state.in_(OPEN_STATES), OutboxJob.next_try_at <= now)
     with sessionmaker_for(app)() as session:
@@ -47,7 +50,7 @@ def _claim(app, now) -> list:
     return sorted(rows, key=lambda r: r.id)
 
 
-def _rq_status(app, outbox_id: int) -> JobStatus | None:
+def _rq_status(app: Flask, outbox_id: int) -> JobStatus | None:
     """What RQ knows of the promise's job: its status, or None when RQ does not hold it."""
     redis, name = get_redis(app), outbox.job_id(outbox_id)
     if not Job.exists(name, connection=redis):
@@ -55,14 +58,14 @@ def _rq_status(app, outbox_id: int) -> JobStatus | None:
     return Job.fetch(name, connection=redis).get_status(refresh=False)
 
 
-def _update(app, row, **values) -> int:
+def _update(app: Flask, row: _Claimed, **values: Any) -> int:
     """Change ROW unless it moved on since the claim (a worker started or finished it)."""
     return outbox.write(app, update(OutboxJob).where(
         OutboxJob.id == row.id, OutboxJob.state == row.state, OutboxJob.runs == row.runs)
         .values(**values))
 
 
-def _relay_row(app, row, now) -> None:
+def _relay_row(app: Flask, row: _Claimed, now: datetime) -> None:
     """Hand ROW (claimed) to RQ, unless RQ still holds it. Redis errors propagate."""
     rehand_at = now + timedelta(seconds=outbox.setting(app, "OUTBOX_REHAND_AFTER_S"))
     if row.state != "pending":
@@ -91,7 +94,7 @@ def _relay_row(app, row, now) -> None:
         outbox.mark_handed(app, row.id, row.runs)
 
 
-def relay_once(app) -> int:
+def relay_once(app: Flask) -> int:
     """Hand the due promises to RQ; the number of rows this relay claimed."""
     now = utcnow()
     rows = _claim(app, now)
@@ -106,7 +109,7 @@ def relay_once(app) -> int:
     return len(rows)
 
 
-def purge(app) -> int:
+def purge(app: Flask) -> int:
     """Delete the promises kept (done) longer than OUTBOX_KEEP_DAYS; failed ones stay."""
     before = utcnow() - timedelta(days=outbox.setting(app, "OUTBOX_KEEP_DAYS"))
     return outbox.write(app, delete(OutboxJob).where(OutboxJob.state == "done",
@@ -117,7 +120,7 @@ class Relay:
     """A thread that hands due promises to RQ; `.start()`, `.stop()`. It also stops when
     STOPPING (an event shared with the worker that runs it) is set."""
 
-    def __init__(self, app, stopping: threading.Event | None = None):
+    def __init__(self, app: Flask, stopping: threading.Event | None = None) -> None:
         self.app = app
         self.stopping = stopping or threading.Event()
         self.thread = threading.Thread(target=self._loop, name="outbox-relay", daemon=True)

@@ -30,8 +30,10 @@ that a sender thread gives its claim back at once (dialer.worker) instead of hol
 import threading
 import time
 import weakref
+from typing import cast
 
 import redis
+from flask import Flask
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.retry import Retry
 
@@ -58,11 +60,11 @@ class PacingTimeout(TimeoutError):
     """No slot was free within the timeout."""
 
 
-def redis_for(app) -> redis.Redis:
+def redis_for(app: Flask) -> redis.Redis:
     """The pacing's Redis client: the app's server, with socket timeouts and a short retry
     (redis-py's default retries a lost connection for seconds, and a silent server would hold
     a thread forever). Without REDIS_URL, the app's in-process stand-in."""
-    conn = app.extensions.get("pacing_redis")
+    conn: redis.Redis | None = app.extensions.get("pacing_redis")
     if conn is None:
         url = app.config.get("REDIS_URL")
         conn = get_redis(app) if not url else redis.Redis.from_url(
@@ -72,12 +74,13 @@ def redis_for(app) -> redis.Redis:
     return conn
 
 
-def _server_now(conn) -> float:
+def _server_now(conn: redis.Redis) -> float:
     seconds, micros = conn.time()
     return seconds + micros / 1e6
 
 
-_flag_raised_at: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_flag_raised_at: "weakref.WeakKeyDictionary[redis.Redis, dict[str, float]]" = \
+    weakref.WeakKeyDictionary()
 
 
 class Limiter:
@@ -85,25 +88,26 @@ class Limiter:
     keys (TAT, LOG, FLAG): the spaced schedule, the sending-time check and the emergency flag
     described above."""
 
-    def __init__(self, setting: str, tat_key: str, log_key: str, flag_key: str, what: str):
+    def __init__(self, setting: str, tat_key: str, log_key: str, flag_key: str, what: str) -> None:
         self.setting, self.tat_key, self.log_key = setting, tat_key, log_key
         self.flag_key, self.what = flag_key, what
 
-    def rate(self, app) -> float:
+    def rate(self, app: Flask) -> float:
         return float(app.config[self.setting])
 
-    def interval(self, app) -> float:
+    def interval(self, app: Flask) -> float:
         return CPS_MARGIN / self.rate(app)
 
-    def emergency_waiting(self, app) -> bool:
+    def emergency_waiting(self, app: Flask) -> bool:
         return bool(redis_for(app).exists(self.flag_key))
 
-    def _reserve(self, conn, step: float, horizon: float) -> tuple[bool, float]:
+    def _reserve(self, conn: redis.Redis, step: float, horizon: float) -> tuple[bool, float]:
         """Try to reserve the next slot within HORIZON; (reserved, seconds to wait)."""
         with conn.pipeline() as pipe:
             while True:
                 try:
-                    pipe.watch(self.tat_key)
+                    # redis-py leaves Pipeline.watch unannotated
+                    pipe.watch(self.tat_key)  # type: ignore[no-untyped-call]
                     now = _server_now(pipe)
                     tat = float(pipe.get(self.tat_key) or 0.0)
                     slot = max(now, tat)
@@ -117,21 +121,22 @@ class Limiter:
                 except redis.WatchError:
                     continue
 
-    def _guard(self, conn, limit: int) -> float:
+    def _guard(self, conn: redis.Redis, limit: int) -> float:
         """The hard check at the instant of sending: fewer than LIMIT sends in the last window
         (a sorted set of send instants on Redis's clock); 0 when recorded, else seconds to
         wait."""
         with conn.pipeline() as pipe:
             while True:
                 try:
-                    pipe.watch(self.log_key)
+                    # redis-py leaves Pipeline.watch unannotated
+                    pipe.watch(self.log_key)  # type: ignore[no-untyped-call]
                     now = _server_now(pipe)
                     since = now - GUARD_WINDOW_S
                     recent = pipe.zrangebyscore(self.log_key, f"({since}", "+inf", start=0,
                                                 num=limit, withscores=True)
                     if len(recent) >= limit:
                         pipe.unwatch()
-                        return max(0.001, recent[0][1] - since)
+                        return max(0.001, cast(float, recent[0][1]) - since)
                     pipe.multi()
                     pipe.zremrangebyscore(self.log_key, "-inf", since)
                     pipe.zadd(self.log_key, {repr(now): now})
@@ -141,7 +146,7 @@ class Limiter:
                 except redis.WatchError:
                     continue
 
-    def _raise_flag(self, conn) -> None:
+    def _raise_flag(self, conn: redis.Redis) -> None:
         """Raise (or keep up) the flag that holds normal senders back. It lives 1.5 s; this
         process refreshes it at most every 0.5 s per Redis connection and limiter, not at every
         request (one round trip saved per request at full speed)."""
@@ -151,7 +156,7 @@ class Limiter:
             conn.set(self.flag_key, 1, px=FLAG_TTL_MS)
             raised[self.flag_key] = now
 
-    def acquire(self, app, priority: str = "normal", timeout: float | None = 30.0) -> float:
+    def acquire(self, app: Flask, priority: str = "normal", timeout: float | None = 30.0) -> float:
         """Block until this process may send one request; returns the seconds waited.
 
         PRIORITY is "emergency", "normal" or "service". Raises PacingTimeout past TIMEOUT.
@@ -191,22 +196,22 @@ CALLS = Limiter("DIALER_CPS", TAT_KEY, LOG_KEY, EMERGENCY_FLAG, "call")
 MESSAGES = Limiter("DIALER_MPS", "mps:tat", "mps:sent", "mps:emergency-waiting", "message")
 
 
-def cps(app) -> float:
+def cps(app: Flask) -> float:
     """The account's calls a second (DIALER_CPS, defaulted in runtime/config.py)."""
     return CALLS.rate(app)
 
 
-def interval(app) -> float:
+def interval(app: Flask) -> float:
     """Seconds between two call creations for the account."""
     return CALLS.interval(app)
 
 
-def emergency_waiting(app) -> bool:
+def emergency_waiting(app: Flask) -> bool:
     """True while an emergency caller waits for a slot (normal callers are held back)."""
     return CALLS.emergency_waiting(app)
 
 
-def acquire(app, priority: str = "normal", timeout: float | None = 30.0) -> float:
+def acquire(app: Flask, priority: str = "normal", timeout: float | None = 30.0) -> float:
     """Block until this process may create one call; returns the seconds waited.
 
     PRIORITY is "emergency", "normal" or "service". Raises PacingTimeout past TIMEOUT.
@@ -214,17 +219,17 @@ def acquire(app, priority: str = "normal", timeout: float | None = 30.0) -> floa
     return CALLS.acquire(app, priority, timeout)
 
 
-def mps(app) -> float:
+def mps(app: Flask) -> float:
     """The account's messages a second (DIALER_MPS, defaulted in runtime/config.py)."""
     return MESSAGES.rate(app)
 
 
-def emergency_messages_waiting(app) -> bool:
+def emergency_messages_waiting(app: Flask) -> bool:
     """True while an emergency campaign waits for a message slot."""
     return MESSAGES.emergency_waiting(app)
 
 
-def acquire_message(app, priority: str = "normal", timeout: float | None = 30.0) -> float:
+def acquire_message(app: Flask, priority: str = "normal", timeout: float | None = 30.0) -> float:
     """Block until this process may send one SMS (the DIALER_MPS limit, separate from the
     calls'); returns the seconds waited."""
     return MESSAGES.acquire(app, priority, timeout)

@@ -2,6 +2,7 @@
 import threading
 
 import redis
+from flask import Flask
 
 _fake_server = None
 _lock = threading.Lock()
@@ -19,8 +20,8 @@ def connect(url: str | None) -> redis.Redis:
     return fakeredis.FakeRedis(server=_fake_server)
 
 
-def get_redis(app) -> redis.Redis:
-    conn = app.extensions.get("redis")
+def get_redis(app: Flask) -> redis.Redis:
+    conn: redis.Redis | None = app.extensions.get("redis")
     if conn is None:
         conn = app.extensions["redis"] = connect(app.config.get("REDIS_URL"))
     return conn
