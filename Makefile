@@ -24,6 +24,7 @@ test: install
 lint: install
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
 # requirements.lock: the production pins, from a clean virtualenv holding only `pip install .`.

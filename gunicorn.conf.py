@@ -4,6 +4,7 @@ Fork safety: the app's database engines drop, in each forked worker, the pool th
 inherited (models/session.py, at fork), so `--preload` is safe too. Metrics: with
 PROMETHEUS_MULTIPROC_DIR set (the Procfile sets a fresh one), /metrics adds up every worker's
 counters; a worker that exits is marked dead there."""
+
 import gc
 import os
 
@@ -19,4 +20,5 @@ def post_worker_init(worker):
 def child_exit(server, worker):
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
+
         multiprocess.mark_process_dead(worker.pid)

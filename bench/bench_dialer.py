@@ -15,6 +15,7 @@ put off past the run (DIALER_FINAL_CALLBACK_GRACE_S and DIALER_AMD_GRACE_S = 360
 Run 3 answers every webhook with the real web tier (gunicorn, 3 gthread workers) on the same
 cores as the simulator, PostgreSQL, Redis and the workers: it measures this machine.
 """
+
 import os
 import subprocess
 import sys
@@ -42,10 +43,19 @@ def scenario():
     """The city's usual mix; BENCH_ANSWER=no-answer makes every call ring out, which leaves
     only three status callbacks per call for the web tier (the pacing alone, measured)."""
     answer = os.environ.get("BENCH_ANSWER")
-    mix = {} if answer else {"mix": {"human": 0.6, "voicemail": 0.25, "no-answer": 0.1,
-                                     "busy": 0.03, "failed": 0.02}}
-    return {"seed": 11, "default": {"answer": answer or "human"}, **mix,
-            "api": {"latency_ms": LATENCY_MS, "max_concurrent_requests": 100}}
+    mix = (
+        {}
+        if answer
+        else {
+            "mix": {"human": 0.6, "voicemail": 0.25, "no-answer": 0.1, "busy": 0.03, "failed": 0.02}
+        }
+    )
+    return {
+        "seed": 11,
+        "default": {"answer": answer or "human"},
+        **mix,
+        "api": {"latency_ms": LATENCY_MS, "max_concurrent_requests": 100},
+    }
 
 
 def requested_times(sim) -> list[float]:
@@ -57,8 +67,11 @@ def naive_loop(sim, web_url, seconds: float) -> float:
     client = make_client(common.app_config(web_url, sim.url))
     started, count = time.monotonic(), 0
     while time.monotonic() - started < seconds:
-        client.calls.create(to=common.number(900_000 + count), from_="+14185550000",
-                            url=f"{web_url}/voice/alert/naive?lang=fr")
+        client.calls.create(
+            to=common.number(900_000 + count),
+            from_="+14185550000",
+            url=f"{web_url}/voice/alert/naive?lang=fr",
+        )
         count += 1
     return count / (time.monotonic() - started)
 
@@ -66,12 +79,23 @@ def naive_loop(sim, web_url, seconds: float) -> float:
 def start_web(sim, stub: bool):
     """The web tier (a stub, or gunicorn), its URL, and the workers' environment."""
     if stub:
-        web = subprocess.Popen([sys.executable, "-m", "bench.bench_simulator", "--serve-target"],
-                               stdout=subprocess.PIPE, text=True)
+        web = subprocess.Popen(
+            [sys.executable, "-m", "bench.bench_simulator", "--serve-target"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         web_url = f"http://127.0.0.1:{int(web.stdout.readline())}"
-        return web, web_url, common.app_env(web_url, sim.url, DIALER_CPS=CPS,
-                                            DIALER_FINAL_CALLBACK_GRACE_S=3600,
-                                            DIALER_AMD_GRACE_S=3600)
+        return (
+            web,
+            web_url,
+            common.app_env(
+                web_url,
+                sim.url,
+                DIALER_CPS=CPS,
+                DIALER_FINAL_CALLBACK_GRACE_S=3600,
+                DIALER_AMD_GRACE_S=3600,
+            ),
+        )
     port = common.free_port()
     web_url = f"http://127.0.0.1:{port}"
     env = common.app_env(web_url, sim.url, DIALER_CPS=CPS)
@@ -82,31 +106,49 @@ def campaign_run(residences: int, workers: int, stub: bool, naive_s: float = 0) 
     """One emergency campaign to RESIDENCES; what the simulator saw, and the workers' cost."""
     common.fresh_database()
     common.bulk_residences(common.DATABASE_URL, residences)
-    sim = Simulator(common.ACCOUNT_SID, common.AUTH_TOKEN, scenario=scenario(), time_scale=0.01,
-                    cps=CPS).start()
+    sim = Simulator(
+        common.ACCOUNT_SID, common.AUTH_TOKEN, scenario=scenario(), time_scale=0.01, cps=CPS
+    ).start()
     web, web_url, env = start_web(sim, stub)
     app = create_app(common.app_config(web_url, sim.url, DIALER_CPS=CPS))
     get_redis(app).flushdb()
     with sessionmaker_for(app)() as session:
-        campaign = campaigns.create_campaign(session, "bench", title="Bench",
-                                             message_fr="Faites bouillir l'eau.",
-                                             message_en="Boil water.", target={"all": True},
-                                             priority="emergency", rounds=1)
-    procs = [subprocess.Popen([sys.executable, "-m", "dialer"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-             for _ in range(workers)]
+        campaign = campaigns.create_campaign(
+            session,
+            "bench",
+            title="Bench",
+            message_fr="Faites bouillir l'eau.",
+            message_en="Boil water.",
+            target={"all": True},
+            priority="emergency",
+            rounds=1,
+        )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "dialer"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(workers)
+    ]
     try:
         time.sleep(2)
         campaigns.launch(app, campaign.id, "bench")
         with sessionmaker_for(app)() as session:
-            while session.scalar(select(func.count()).where(
-                    Delivery.campaign_id == campaign.id, Delivery.status == "pending")):
+            while session.scalar(
+                select(func.count()).where(
+                    Delivery.campaign_id == campaign.id, Delivery.status == "pending"
+                )
+            ):
                 session.rollback()
                 time.sleep(1)
         time.sleep(2)
-        result = {"worker_mb": max(common.peak_rss_mb(p.pid) for p in procs),
-                  "worker_cpu": sum(common.cpu_seconds(p.pid) for p in procs),
-                  "load": os.getloadavg()[0]}
+        result = {
+            "worker_mb": max(common.peak_rss_mb(p.pid) for p in procs),
+            "worker_cpu": sum(common.cpu_seconds(p.pid) for p in procs),
+            "load": os.getloadavg()[0],
+        }
     finally:
         for p in procs:
             p.terminate()
@@ -116,9 +158,12 @@ def campaign_run(residences: int, workers: int, stub: bool, naive_s: float = 0) 
     if os.environ.get("BENCH_TIMES_FILE"):
         with open(os.environ["BENCH_TIMES_FILE"] + ("" if stub else ".stack"), "w") as out:
             out.write("\n".join(repr(t) for t in times))
-    result.update(requested=len(times), span=times[-1] - times[0],
-                  achieved=(len(times) - 1) / (times[-1] - times[0]),
-                  busiest=max(Counter(int(t) for t in times).values()))
+    result.update(
+        requested=len(times),
+        span=times[-1] - times[0],
+        achieved=(len(times) - 1) / (times[-1] - times[0]),
+        busiest=max(Counter(int(t) for t in times).values()),
+    )
     sim.wait_idle(timeout=120)  # every call over before the web tier goes away
     if naive_s:
         sim.set_scenario(scenario())
@@ -139,23 +184,33 @@ def main():
     naive = alone["naive"]
     print(f"the dialer ({workers} worker processes; webhooks answered by a stub):")
     print(f"  calls requested:            {alone['requested']} of {residences} residences")
-    print(f"  achieved:                   {alone['achieved']:.2f} calls/s = "
-          f"{alone['achieved'] / CPS:.3f} of the {CPS} CPS limit (target >= 0.98)")
+    print(
+        f"  achieved:                   {alone['achieved']:.2f} calls/s = "
+        f"{alone['achieved'] / CPS:.3f} of the {CPS} CPS limit (target >= 0.98)"
+    )
     print(f"  busiest calendar second:    {alone['busiest']} calls (limit {CPS})")
-    print(f"  naive loop ({naive_s:.0f} s sample):    {naive:.2f} calls/s = {naive / CPS:.3f} "
-          f"of the limit")
+    print(
+        f"  naive loop ({naive_s:.0f} s sample):    {naive:.2f} calls/s = {naive / CPS:.3f} "
+        f"of the limit"
+    )
     print(f"  dialer / naive:             {alone['achieved'] / naive:.1f}x")
     print(f"  worker peak memory:         {alone['worker_mb']:.0f} MB")
-    print(f"  workers' CPU:               {alone['worker_cpu'] * 1000 / alone['requested']:.1f}"
-          f" ms a call, over a {alone['span']:.0f} s campaign (load average "
-          f"{alone['load']:.1f} on {os.cpu_count()} CPU(s))")
+    print(
+        f"  workers' CPU:               {alone['worker_cpu'] * 1000 / alone['requested']:.1f}"
+        f" ms a call, over a {alone['span']:.0f} s campaign (load average "
+        f"{alone['load']:.1f} on {os.cpu_count()} CPU(s))"
+    )
     if stack_residences:
         stack = campaign_run(stack_residences, workers, stub=False)
-        print(f"the whole stack on this machine (gunicorn, 3 gthread workers, answering every "
-              f"webhook), {stack_residences} residences:")
-        print(f"  achieved:                   {stack['achieved']:.2f} calls/s = "
-              f"{stack['achieved'] / CPS:.3f} of the limit; {stack['achieved'] / naive:.1f}x "
-              f"the naive loop")
+        print(
+            f"the whole stack on this machine (gunicorn, 3 gthread workers, answering every "
+            f"webhook), {stack_residences} residences:"
+        )
+        print(
+            f"  achieved:                   {stack['achieved']:.2f} calls/s = "
+            f"{stack['achieved'] / CPS:.3f} of the limit; {stack['achieved'] / naive:.1f}x "
+            f"the naive loop"
+        )
         print(f"  busiest calendar second:    {stack['busiest']} calls (limit {CPS})")
         print(f"  load average:               {stack['load']:.1f} on {os.cpu_count()} CPU(s)")
 

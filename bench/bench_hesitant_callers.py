@@ -3,6 +3,7 @@ population (BENCH_HESITANT_CALLERS, default 220) with silence on 20 % of prompts
 on 10 %, * on 5 % (seeded), through the hotline's signed webhooks on a scratch SQLite database;
 the baseline is the same callers never hesitating. The aim: a median under 100 s and a 95th
 percentile under 150 s of prompts. Speech is timed as the carrier simulator times it."""
+
 import logging
 import os
 import random
@@ -45,12 +46,16 @@ def report(name, walks, baseline=None):
     prompts = [w.prompt_seconds for w in walks]
     calls = [w.call_seconds for w in walks]
     median, p95 = statistics.median(prompts), percentile(prompts, 0.95)
-    line = (f"{name:>10}: {sum(w.registered for w in walks)}/{len(walks)} registered; "
-            f"prompts median {median:.0f} s, p95 {p95:.0f} s; whole call median "
-            f"{statistics.median(calls):.0f} s, p95 {percentile(calls, 0.95):.0f} s")
+    line = (
+        f"{name:>10}: {sum(w.registered for w in walks)}/{len(walks)} registered; "
+        f"prompts median {median:.0f} s, p95 {p95:.0f} s; whole call median "
+        f"{statistics.median(calls):.0f} s, p95 {percentile(calls, 0.95):.0f} s"
+    )
     if baseline:
-        line += (f"; x{median / statistics.median(baseline):.2f} / "
-                 f"x{p95 / percentile(baseline, 0.95):.2f} the fluent callers'")
+        line += (
+            f"; x{median / statistics.median(baseline):.2f} / "
+            f"x{p95 / percentile(baseline, 0.95):.2f} the fluent callers'"
+        )
     print(line, flush=True)
     return prompts
 
@@ -62,8 +67,11 @@ def main():
     fluent = report("fluent", population(count, silence=0, wrong=0, back=0))
     prompts = report("hesitant", population(count), fluent)
     median, p95 = statistics.median(prompts), percentile(prompts, 0.95)
-    print(f"aim (issue 18): median < 100 s {'met' if median < 100 else 'NOT met'}, "
-          f"p95 < 150 s {'met' if p95 < 150 else 'NOT met'}", flush=True)
+    print(
+        f"aim (issue 18): median < 100 s {'met' if median < 100 else 'NOT met'}, "
+        f"p95 < 150 s {'met' if p95 < 150 else 'NOT met'}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Launch time for BENCH_LAUNCH_RESIDENCES (100,000) residences on PostgreSQL (target < 2 s):
 the one set-based INSERT ... SELECT, next to the ORM loop (one Delivery object per residence)
 measured in the same run."""
+
 import os
 import time
 
@@ -8,8 +9,8 @@ from sqlalchemy import select, text
 
 from dialer import campaigns, targeting
 from ivr import create_app
-from runtime.db import sessionmaker_for
 from models import Delivery, Residence, utcnow
+from runtime.db import sessionmaker_for
 
 from . import common
 
@@ -23,10 +24,12 @@ def main():
     with Session() as session:
         session.execute(text("ANALYZE"))
         session.commit()
-        first = campaigns.create_campaign(session, "bench", title="Launch", message_fr="Avis",
-                                          target={"all": True})
-        second = campaigns.create_campaign(session, "bench", title="ORM loop",
-                                           message_fr="Avis", target={"all": True})
+        first = campaigns.create_campaign(
+            session, "bench", title="Launch", message_fr="Avis", target={"all": True}
+        )
+        second = campaigns.create_campaign(
+            session, "bench", title="ORM loop", message_fr="Avis", target={"all": True}
+        )
         started = time.perf_counter()
         counted = targeting.count_targets(session, first.target)
         count_s = time.perf_counter() - started
@@ -35,15 +38,20 @@ def main():
     launch_s = time.perf_counter() - started
     with Session() as session:
         started = time.perf_counter()
-        ids = session.scalars(select(Residence.id).where(
-            targeting.condition(session, second.target))).all()
+        ids = session.scalars(
+            select(Residence.id).where(targeting.condition(session, second.target))
+        ).all()
         now = utcnow()
-        session.add_all(Delivery(campaign_id=second.id, residence_id=i, status="pending",
-                                 next_attempt_at=now) for i in ids)
+        session.add_all(
+            Delivery(campaign_id=second.id, residence_id=i, status="pending", next_attempt_at=now)
+            for i in ids
+        )
         session.commit()
         orm_s = time.perf_counter() - started
-    print(f"residences:                 {launched} (counted before launch: {counted} in "
-          f"{count_s * 1000:.0f} ms)")
+    print(
+        f"residences:                 {launched} (counted before launch: {counted} in "
+        f"{count_s * 1000:.0f} ms)"
+    )
     print(f"launch (INSERT ... SELECT): {launch_s:.3f} s (target < 2 s)")
     print(f"ORM loop, same snapshot:    {orm_s:.3f} s ({orm_s / launch_s:.1f}x slower)")
 

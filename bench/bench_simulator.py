@@ -11,6 +11,7 @@ and by tenth of the run) against a baseline measured in the same run (the same c
 no-op events at the same rate), the CPU each party spent per call, and the CPS achieved
 against the limit.
 """
+
 import argparse
 import os
 import resource
@@ -27,8 +28,10 @@ from simulator.clock import Scheduler
 from simulator.httpserver import KeepAliveServer
 
 ACCOUNT_SID, AUTH_TOKEN = "AC" + "b" * 32, "bench-token"
-TWIML = (b'<?xml version="1.0" encoding="UTF-8"?><Response><Say language="fr-CA">'
-         b"Avis d'ebullition preventif pour votre secteur.</Say><Pause length=\"5\"/></Response>")
+TWIML = (
+    b'<?xml version="1.0" encoding="UTF-8"?><Response><Say language="fr-CA">'
+    b'Avis d\'ebullition preventif pour votre secteur.</Say><Pause length="5"/></Response>'
+)
 NICE = 5
 EVENTS = ["initiated", "ringing", "answered", "completed"]
 
@@ -38,8 +41,9 @@ def app(environ, start_response):
     callbacks."""
     environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
     if environ["PATH_INFO"] == "/voice" or environ["PATH_INFO"].startswith("/voice/alert/"):
-        start_response("200 OK", [("Content-Type", "text/xml"),
-                                  ("Content-Length", str(len(TWIML)))])
+        start_response(
+            "200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(TWIML)))]
+        )
         return [TWIML]
     start_response("204 No Content", [])
     return [b""]
@@ -60,7 +64,7 @@ def slices(lags, count: int = 10) -> list[tuple[float, float]]:
     """(p90, max) in ms of each successive tenth of the events."""
     lags, out = list(lags), []
     for i in range(count):
-        part = sorted(lags[i * len(lags) // count:(i + 1) * len(lags) // count])
+        part = sorted(lags[i * len(lags) // count : (i + 1) * len(lags) // count])
         if part:
             out.append((part[int(0.9 * len(part))] * 1000, part[-1] * 1000))
     return out
@@ -103,10 +107,14 @@ def create(sim_url, target, first, step, calls, rate, start):
             if rate:
                 time.sleep(max(0.0, start + n / rate - time.monotonic()))
             try:
-                client.calls.create(to=f"+1418{n:07d}", from_="+14185550000",
-                                    url=target + "/voice", status_callback=target + "/status",
-                                    status_callback_event=EVENTS)
-            except Exception as exc:          # noqa: BLE001 - a benchmark counts, not stops
+                client.calls.create(
+                    to=f"+1418{n:07d}",
+                    from_="+14185550000",
+                    url=target + "/voice",
+                    status_callback=target + "/status",
+                    status_callback_event=EVENTS,
+                )
+            except Exception as exc:  # noqa: BLE001 - a benchmark counts, not stops
                 errors.append(exc)
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
@@ -118,21 +126,54 @@ def create(sim_url, target, first, step, calls, rate, start):
 
 
 def run(calls: int, cps: float, time_scale: float, workers: int, rate: float):
-    target_process = subprocess.Popen([sys.executable, "-m", "bench.bench_simulator",
-                                       "--serve-target"], stdout=subprocess.PIPE, text=True,
-                                      preexec_fn=_nicer)
+    target_process = subprocess.Popen(
+        [sys.executable, "-m", "bench.bench_simulator", "--serve-target"],
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=_nicer,
+    )
     target = f"http://127.0.0.1:{int(target_process.stdout.readline())}"
-    sim = Simulator(ACCOUNT_SID, AUTH_TOKEN, {"seed": 1, "mix": {
-        "human": 0.6, "voicemail": 0.25, "no-answer": 0.1, "busy": 0.03, "failed": 0.02}},
-        time_scale=time_scale, cps=cps).start()
+    sim = Simulator(
+        ACCOUNT_SID,
+        AUTH_TOKEN,
+        {
+            "seed": 1,
+            "mix": {
+                "human": 0.6,
+                "voicemail": 0.25,
+                "no-answer": 0.1,
+                "busy": 0.03,
+                "failed": 0.02,
+            },
+        },
+        time_scale=time_scale,
+        cps=cps,
+    ).start()
     sim.set_scenario({**sim.scenario.data, "api": {"max_concurrent_requests": 1000}})
     cpu_before = _cpu()
     started = time.monotonic()
-    first_call = started + 2.0        # the client processes' start-up (imports) before it
-    creators = [subprocess.Popen(
-        [sys.executable, "-m", "bench.bench_simulator", "--create", sim.url, target,
-         str(i), str(workers), str(calls), str(rate), repr(first_call)],
-        stdout=subprocess.PIPE, text=True, preexec_fn=_nicer) for i in range(workers)]
+    first_call = started + 2.0  # the client processes' start-up (imports) before it
+    creators = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bench.bench_simulator",
+                "--create",
+                sim.url,
+                target,
+                str(i),
+                str(workers),
+                str(calls),
+                str(rate),
+                repr(first_call),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            preexec_fn=_nicer,
+        )
+        for i in range(workers)
+    ]
     errors = sum(int(p.communicate()[0].strip() or 0) for p in creators)
     clients_cpu = _cpu(resource.RUSAGE_CHILDREN)
     created = time.monotonic() - started
@@ -151,24 +192,36 @@ def run(calls: int, cps: float, time_scale: float, workers: int, rate: float):
     base = baseline(min(stats["events"], 50_000), stats["events"] / elapsed)
     queue = sorted(r["queue_time_ms"] for r in records)
     pace = f"paced at {rate:g}/s" if rate else "as fast as they can"
-    print(f"calls {calls} at a limit of {cps:g} CPS, time scale {time_scale:g}, "
-          f"{workers} client processes creating {pace}; {errors} API errors")
-    print(f"  created in {created:.1f} s, all ended after {elapsed:.1f} s; "
-          f"{stats['events']} clock events")
-    print(f"  CPS achieved {stats['cps_achieved']} / limit {cps:g} "
-          f"(ratio {stats['cps_achieved'] / cps:.3f})")
-    print(f"  simulator CPU {cpu * 1000 / calls:.2f} ms per call: one core would carry "
-          f"about {calls / cpu:.0f} calls a second")
-    print(f"  CPU per call elsewhere: {clients_cpu * 1000 / calls:.2f} ms in the client "
-          f"processes, {app_cpu * 1000 / calls:.2f} ms in the app; machine busy "
-          f"{(cpu + clients_cpu + app_cpu) / elapsed / os.cpu_count():.0%} of "
-          f"{os.cpu_count()} cores")
+    print(
+        f"calls {calls} at a limit of {cps:g} CPS, time scale {time_scale:g}, "
+        f"{workers} client processes creating {pace}; {errors} API errors"
+    )
+    print(
+        f"  created in {created:.1f} s, all ended after {elapsed:.1f} s; "
+        f"{stats['events']} clock events"
+    )
+    print(
+        f"  CPS achieved {stats['cps_achieved']} / limit {cps:g} "
+        f"(ratio {stats['cps_achieved'] / cps:.3f})"
+    )
+    print(
+        f"  simulator CPU {cpu * 1000 / calls:.2f} ms per call: one core would carry "
+        f"about {calls / cpu:.0f} calls a second"
+    )
+    print(
+        f"  CPU per call elsewhere: {clients_cpu * 1000 / calls:.2f} ms in the client "
+        f"processes, {app_cpu * 1000 / calls:.2f} ms in the app; machine busy "
+        f"{(cpu + clients_cpu + app_cpu) / elapsed / os.cpu_count():.0%} of "
+        f"{os.cpu_count()} cores"
+    )
     print(f"  queue_time ms: p50 {queue[len(queue) // 2]}, max {queue[-1]}")
     print("  clock lag ms      p50       p99       max")
     print(f"  simulator   {lag[0]:9.3f} {lag[1]:9.3f} {lag[2]:9.3f}")
     print(f"  bare clock  {base[0]:9.3f} {base[1]:9.3f} {base[2]:9.3f}")
-    print(f"  ratio       {_ratio(lag[0], base[0]):>9} {_ratio(lag[1], base[1]):>9} "
-          f"{_ratio(lag[2], base[2]):>9}")
+    print(
+        f"  ratio       {_ratio(lag[0], base[0]):>9} {_ratio(lag[1], base[1]):>9} "
+        f"{_ratio(lag[2], base[2]):>9}"
+    )
     print("  lag by tenth of the run (falling behind would show as growth):")
     print("    p90 ms " + " ".join(f"{p90:6.1f}" for p90, _ in trend))
     print("    max ms " + " ".join(f"{top:6.1f}" for _, top in trend))
@@ -200,8 +253,12 @@ def main():
     parser.add_argument("--cps", type=float, default=200)
     parser.add_argument("--time-scale", type=float, default=0.01)
     parser.add_argument("--workers", type=int, default=4, help="client processes")
-    parser.add_argument("--rate", type=float, help="calls created per second by the clients "
-                        "(default: the CPS limit, as the dialer paces itself; 0 = flood)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        help="calls created per second by the clients "
+        "(default: the CPS limit, as the dialer paces itself; 0 = flood)",
+    )
     parser.add_argument("--create", nargs=7, help=argparse.SUPPRESS)
     parser.add_argument("--serve-target", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -212,8 +269,13 @@ def main():
     if args.serve_target:
         serve_target()
         return
-    run(args.calls, args.cps, args.time_scale, args.workers,
-        args.cps if args.rate is None else args.rate)
+    run(
+        args.calls,
+        args.cps,
+        args.time_scale,
+        args.workers,
+        args.cps if args.rate is None else args.rate,
+    )
 
 
 if __name__ == "__main__":

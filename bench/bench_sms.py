@@ -9,6 +9,7 @@ achieved rate of create requests at the simulator as a share of the limit (targe
 the busiest calendar second, and, as the baseline from the same run, the naive loop (one
 `messages.create` after the other) for BENCH_NAIVE_S (15) seconds.
 """
+
 import os
 import subprocess
 import sys
@@ -35,9 +36,12 @@ def naive_loop(sim, web_url, seconds: float, mps: float) -> float:
     client = make_client(common.app_config(web_url, sim.url, DIALER_MPS=mps))
     started, count = time.monotonic(), 0
     while time.monotonic() - started < seconds:
-        client.messages.create(to=common.number(900_000 + count), from_="+14185550000",
-                               body="Ville de Saguenay : faites bouillir l'eau.",
-                               status_callback=f"{web_url}/sms/status/naive")
+        client.messages.create(
+            to=common.number(900_000 + count),
+            from_="+14185550000",
+            body="Ville de Saguenay : faites bouillir l'eau.",
+            status_callback=f"{web_url}/sms/status/naive",
+        )
         count += 1
     return count / (time.monotonic() - started)
 
@@ -49,30 +53,55 @@ def main():
     naive_s = max(1.0, float(os.environ.get("BENCH_NAIVE_S", 15)))
     common.fresh_database()
     common.bulk_residences(common.DATABASE_URL, residences, kind="sms")
-    sim = Simulator(common.ACCOUNT_SID, common.AUTH_TOKEN, time_scale=0.01, cps=mps, mps=mps,
-                    scenario={"seed": 3, "api": {"latency_ms": LATENCY_MS,
-                                                 "max_concurrent_requests": 100}}).start()
-    web = subprocess.Popen([sys.executable, "-m", "bench.bench_simulator", "--serve-target"],
-                           stdout=subprocess.PIPE, text=True)
+    sim = Simulator(
+        common.ACCOUNT_SID,
+        common.AUTH_TOKEN,
+        time_scale=0.01,
+        cps=mps,
+        mps=mps,
+        scenario={"seed": 3, "api": {"latency_ms": LATENCY_MS, "max_concurrent_requests": 100}},
+    ).start()
+    web = subprocess.Popen(
+        [sys.executable, "-m", "bench.bench_simulator", "--serve-target"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     web_url = f"http://127.0.0.1:{int(web.stdout.readline())}"
-    env = common.app_env(web_url, sim.url, DIALER_MPS=mps, DIALER_CPS=mps,
-                         DIALER_SMS_FINAL_GRACE_S=3600)
+    env = common.app_env(
+        web_url, sim.url, DIALER_MPS=mps, DIALER_CPS=mps, DIALER_SMS_FINAL_GRACE_S=3600
+    )
     app = create_app(common.app_config(web_url, sim.url, DIALER_MPS=mps, DIALER_CPS=mps))
     get_redis(app).flushdb()
     with sessionmaker_for(app)() as session:
         campaign = campaigns.create_campaign(
-            session, "bench", title="Bench", message_fr="Faites bouillir l'eau.",
-            sms_fr="Ville de Saguenay : faites bouillir l'eau.", sms_en="Boil water.",
-            target={"all": True}, priority="emergency", rounds=1)
-    procs = [subprocess.Popen([sys.executable, "-m", "dialer"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-             for _ in range(workers)]
+            session,
+            "bench",
+            title="Bench",
+            message_fr="Faites bouillir l'eau.",
+            sms_fr="Ville de Saguenay : faites bouillir l'eau.",
+            sms_en="Boil water.",
+            target={"all": True},
+            priority="emergency",
+            rounds=1,
+        )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "dialer"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(workers)
+    ]
     try:
         time.sleep(2)
         campaigns.launch(app, campaign.id, "bench")
         with sessionmaker_for(app)() as session:
-            while session.scalar(select(func.count()).where(
-                    Delivery.campaign_id == campaign.id, Delivery.status == "pending")):
+            while session.scalar(
+                select(func.count()).where(
+                    Delivery.campaign_id == campaign.id, Delivery.status == "pending"
+                )
+            ):
                 session.rollback()
                 time.sleep(1)
         time.sleep(2)
@@ -82,8 +111,11 @@ def main():
             p.terminate()
         for p in procs:
             p.wait(20)
-    times = sorted(datetime.fromisoformat(m["created_at"]).timestamp()
-                   for m in sim.messages() if m["direction"] == "outbound-api")
+    times = sorted(
+        datetime.fromisoformat(m["created_at"]).timestamp()
+        for m in sim.messages()
+        if m["direction"] == "outbound-api"
+    )
     achieved = (len(times) - 1) / (times[-1] - times[0])
     busiest = max(Counter(int(t) for t in times).values())
     naive = naive_loop(sim, web_url, naive_s, mps)
@@ -93,11 +125,15 @@ def main():
     app.extensions["db_engine"].dispose()
     print(f"texts ({workers} worker processes; callbacks answered by a stub):")
     print(f"  texts requested:            {len(times)} of {residences} residences")
-    print(f"  achieved:                   {achieved:.2f} texts/s = {achieved / mps:.3f} of the "
-          f"{mps:g} MPS limit (target >= 0.98)")
+    print(
+        f"  achieved:                   {achieved:.2f} texts/s = {achieved / mps:.3f} of the "
+        f"{mps:g} MPS limit (target >= 0.98)"
+    )
     print(f"  busiest calendar second:    {busiest} texts (limit {mps:g})")
-    print(f"  naive loop ({naive_s:.0f} s sample):    {naive:.2f} texts/s = {naive / mps:.3f} "
-          f"of the limit; the dialer does {achieved / naive:.1f}x")
+    print(
+        f"  naive loop ({naive_s:.0f} s sample):    {naive:.2f} texts/s = {naive / mps:.3f} "
+        f"of the limit; the dialer does {achieved / naive:.1f}x"
+    )
     print(f"  worker peak memory:         {worker_mb:.0f} MB")
 
 

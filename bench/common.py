@@ -3,6 +3,7 @@
 BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/dialer_bench, created when
 missing) and BENCH_REDIS_URL (default redis://127.0.0.1:6379/2) say where to run.
 """
+
 import os
 import socket
 import subprocess
@@ -13,8 +14,9 @@ from sqlalchemy import insert, text
 
 from models import PhoneNumber, Residence, make_engine, migrate
 
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL",
-                              "postgresql://postgres@127.0.0.1:5432/dialer_bench")
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/dialer_bench"
+)
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2")
 ACCOUNT_SID, AUTH_TOKEN = "AC" + "b" * 32, "bench-auth-token"
 
@@ -48,19 +50,47 @@ def bulk_residences(url: str, count: int, chunk: int = 10_000, kind: str = "voic
     with engine.begin() as conn:
         for start in range(0, count, chunk):
             ids = range(start + 1, min(count, start + chunk) + 1)
-            conn.execute(insert(Residence), [
-                {"id": i, "last_name": f"Résident {i}", "first_name": "", "language":
-                 "en" if i % 10 == 0 else "fr", "civic_number": str(100 + i % 900),
-                 "street": "rue Racine Est", "apartment": "", "city": cities[i % 3],
-                 "postal_code": "G7H 1A1", "active": True, "registered_via": "import",
-                 "password_temporary": False, "address_needs_review": False,
-                 "name_needs_review": False} for i in ids])
-            conn.execute(insert(PhoneNumber), [
-                {"residence_id": i, "e164": number(i), "position": 0, "kind": kind,
-                 "description": "", "active": True, "failed_auth_count": 0} for i in ids])
+            conn.execute(
+                insert(Residence),
+                [
+                    {
+                        "id": i,
+                        "last_name": f"Résident {i}",
+                        "first_name": "",
+                        "language": "en" if i % 10 == 0 else "fr",
+                        "civic_number": str(100 + i % 900),
+                        "street": "rue Racine Est",
+                        "apartment": "",
+                        "city": cities[i % 3],
+                        "postal_code": "G7H 1A1",
+                        "active": True,
+                        "registered_via": "import",
+                        "password_temporary": False,
+                        "address_needs_review": False,
+                        "name_needs_review": False,
+                    }
+                    for i in ids
+                ],
+            )
+            conn.execute(
+                insert(PhoneNumber),
+                [
+                    {
+                        "residence_id": i,
+                        "e164": number(i),
+                        "position": 0,
+                        "kind": kind,
+                        "description": "",
+                        "active": True,
+                        "failed_auth_count": 0,
+                    }
+                    for i in ids
+                ],
+            )
         if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT setval(pg_get_serial_sequence('residences', 'id'), "
-                              ":n)"), {"n": count})
+            conn.execute(
+                text("SELECT setval(pg_get_serial_sequence('residences', 'id'), :n)"), {"n": count}
+            )
     engine.dispose()
 
 
@@ -71,32 +101,65 @@ def free_port() -> int:
 
 
 def app_env(public_url: str, api_url: str, **extra) -> dict:
-    env = dict(os.environ, DATABASE_URL=DATABASE_URL, REDIS_URL=REDIS_URL,
-               SECRET_KEY="bench-secret", PUBLIC_BASE_URL=public_url,
-               TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-               TWILIO_API_BASE_URL=api_url, TWILIO_CALLER_ID="+14185550000")
+    env = dict(
+        os.environ,
+        DATABASE_URL=DATABASE_URL,
+        REDIS_URL=REDIS_URL,
+        SECRET_KEY="bench-secret",
+        PUBLIC_BASE_URL=public_url,
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_API_BASE_URL=api_url,
+        TWILIO_CALLER_ID="+14185550000",
+    )
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
 
 def app_config(public_url: str, api_url: str, **extra) -> dict:
-    config = {"SKIP_ENVIRON": True, "ENV_NAME": "development", "DATABASE_URL": DATABASE_URL,
-              "REDIS_URL": REDIS_URL, "SECRET_KEY": "bench-secret",
-              "PUBLIC_BASE_URL": public_url, "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-              "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_API_BASE_URL": api_url,
-              "TWILIO_CALLER_ID": "+14185550000", "WEBHOOK_SIGNATURE_CHECK": True,
-              "TIMEZONE": "America/Toronto", "VOICE_FR": "Polly.Chantal",
-              "VOICE_EN": "Polly.Joanna", "DIALER_CPS": 1}
+    config = {
+        "SKIP_ENVIRON": True,
+        "ENV_NAME": "development",
+        "DATABASE_URL": DATABASE_URL,
+        "REDIS_URL": REDIS_URL,
+        "SECRET_KEY": "bench-secret",
+        "PUBLIC_BASE_URL": public_url,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_API_BASE_URL": api_url,
+        "TWILIO_CALLER_ID": "+14185550000",
+        "WEBHOOK_SIGNATURE_CHECK": True,
+        "TIMEZONE": "America/Toronto",
+        "VOICE_FR": "Polly.Chantal",
+        "VOICE_EN": "Polly.Joanna",
+        "DIALER_CPS": 1,
+    }
     config.update(extra)
     return config
 
 
-def start_gunicorn(env: dict, port: int, workers: int = 3, threads: int = 8,
-                   worker_class: str = "gthread") -> subprocess.Popen:
+def start_gunicorn(
+    env: dict, port: int, workers: int = 3, threads: int = 8, worker_class: str = "gthread"
+) -> subprocess.Popen:
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", worker_class,
-         "--threads", str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-         "ivr:create_app()"], env=env)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(workers),
+            "-k",
+            worker_class,
+            "--threads",
+            str(threads),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "ivr:create_app()",
+        ],
+        env=env,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

@@ -1,4 +1,5 @@
 """Run every bench/bench_*.py main(), in name order (`make bench` / `python -m bench.run_all`)."""
+
 import importlib
 import pkgutil
 import sys
@@ -6,9 +7,12 @@ from pathlib import Path
 
 
 def main(argv=None) -> int:
-    only = set((argv or sys.argv[1:]))
-    names = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)])
-                   if m.name.startswith("bench_"))
+    only = set(argv or sys.argv[1:])
+    names = sorted(
+        m.name
+        for m in pkgutil.iter_modules([str(Path(__file__).parent)])
+        if m.name.startswith("bench_")
+    )
     failed = []
     for name in names:
         if only and name not in only:

@@ -5,6 +5,7 @@ without REDIS_URL, with a per-process Redis stand-in: then the CPS limit is only
 own threads, so run a single one (the kill -9 tests use it that way on SQLite). It needs no web
 app: the runtime's app (settings, logging, database) is enough.
 """
+
 import logging
 import signal
 import sys
@@ -21,7 +22,8 @@ def main() -> int:
     set_job_app(app)
     if not app.config.get("REDIS_URL"):
         logging.getLogger(__name__).warning(
-            "no REDIS_URL: the CPS limit is not shared with other processes")
+            "no REDIS_URL: the CPS limit is not shared with other processes"
+        )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

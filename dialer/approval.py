@@ -1,6 +1,7 @@
 """Four eyes before a launch (issue 15): with `CAMPAIGN_APPROVAL=1` a normal campaign needs a
 second staff member's approval; an emergency may be launched by one person who writes why
 (the reason goes to the audit log). Off by default."""
+
 from typing import Any, cast
 
 from flask import Flask
@@ -36,9 +37,18 @@ def approve(session: Session, campaign_id: int, actor: str) -> Campaign:
         raise CampaignError("campaign.error.not_found", id=campaign_id)
     if campaign.created_by == actor:
         raise CampaignError("campaign.error.h7_own_campaign")
-    result = cast("CursorResult[Any]", session.execute(update(Campaign).where(
-        Campaign.id == campaign.id, Campaign.status == CampaignStatus.DRAFT.value,
-        Campaign.approved_by.is_(None)).values(approved_by=actor, approved_at=utcnow())))
+    result = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(Campaign)
+            .where(
+                Campaign.id == campaign.id,
+                Campaign.status == CampaignStatus.DRAFT.value,
+                Campaign.approved_by.is_(None),
+            )
+            .values(approved_by=actor, approved_at=utcnow())
+        ),
+    )
     if result.rowcount != 1:
         session.rollback()
         raise CampaignError("campaign.error.h7_cannot_approve")

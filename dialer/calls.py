@@ -4,20 +4,20 @@ Everything goes through the official twilio client (`runtime.twilio_client`). Ca
 the attempt's opaque token, so a callback names its attempt even when the create request's
 answer (with the SID) was lost.
 """
+
 import logging
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flask import Flask
-
 from sqlalchemy import select
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
+from models import QUEUED_AT_PROVIDER, AttemptChannel, CallAttempt
 from runtime import urls
 from runtime.db import sessionmaker_for
 from runtime.twilio_client import make_client
-from models import QUEUED_AT_PROVIDER, AttemptChannel, CallAttempt
 
 from . import defaults
 
@@ -38,12 +38,19 @@ def place_call(app: Flask, token: str, to: str, language: str, ring_timeout_s: i
     """calls.create with async AMD (DetectMessageEnd) and token-bearing callbacks; the SID."""
     config = app.config
     call = client_for(app).calls.create(
-        to=to, from_=config["TWILIO_CALLER_ID"], url=urls.alert(config, token, language),
-        method="POST", status_callback=urls.alert_status(config, token),
-        status_callback_method="POST", status_callback_event=STATUS_EVENTS,
-        timeout=int(ring_timeout_s), machine_detection="DetectMessageEnd", async_amd="true",
+        to=to,
+        from_=config["TWILIO_CALLER_ID"],
+        url=urls.alert(config, token, language),
+        method="POST",
+        status_callback=urls.alert_status(config, token),
+        status_callback_method="POST",
+        status_callback_event=STATUS_EVENTS,
+        timeout=int(ring_timeout_s),
+        machine_detection="DetectMessageEnd",
+        async_amd="true",
         async_amd_status_callback=urls.alert_amd(config, token, language),
-        async_amd_status_callback_method="POST")
+        async_amd_status_callback_method="POST",
+    )
     return cast(str, call.sid)  # twilio is untyped
 
 
@@ -53,8 +60,11 @@ def is_rate_limited(error: Exception) -> bool:
 
 def is_definite_refusal(error: Exception) -> bool:
     """A 4xx answer: the provider did not place the call (and will not)."""
-    return isinstance(error, TwilioRestException) and 400 <= (error.status or 0) < 500 \
+    return (
+        isinstance(error, TwilioRestException)
+        and 400 <= (error.status or 0) < 500
         and not is_rate_limited(error)
+    )
 
 
 def fetch_call(app: Flask, sid: str) -> Any:
@@ -100,10 +110,17 @@ def hang_up_or_redirect(app: Flask, sid: str, url: str | None = None) -> bool:
 def cancel_queued_calls(app: Flask, campaign_id: int) -> int:
     """Cancel at the provider the campaign's calls not yet ringing; returns how many."""
     with sessionmaker_for(app)() as session:
-        sids = list(session.scalars(select(CallAttempt.sid).where(
-            CallAttempt.campaign_id == campaign_id, CallAttempt.sid.is_not(None),
-            CallAttempt.channel == AttemptChannel.VOICE.value,
-            CallAttempt.outcome.is_(None), CallAttempt.status.in_(QUEUED_AT_PROVIDER))))
+        sids = list(
+            session.scalars(
+                select(CallAttempt.sid).where(
+                    CallAttempt.campaign_id == campaign_id,
+                    CallAttempt.sid.is_not(None),
+                    CallAttempt.channel == AttemptChannel.VOICE.value,
+                    CallAttempt.outcome.is_(None),
+                    CallAttempt.status.in_(QUEUED_AT_PROVIDER),
+                )
+            )
+        )
     cancelled = 0
     for sid in sids:
         try:

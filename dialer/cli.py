@@ -1,4 +1,5 @@
 """`ivr campaign ...` (issue 5): create, launch, pause, resume, cancel, status, export."""
+
 import json
 import sys
 from datetime import timedelta
@@ -7,16 +8,13 @@ from typing import Any
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
-
 from sqlalchemy import select
 
 from models import StaffUser, utcnow
-from models.campaign_settings import (EXPIRES_IN_MIN, RETRY_DELAY_S, RING_TIMEOUT_S, ROUNDS,
-                                     Setting)
+from models.campaign_settings import EXPIRES_IN_MIN, RETRY_DELAY_S, RING_TIMEOUT_S, ROUNDS, Setting
 from models.refusal import Refusal
 from runtime.db import get_session
 from runtime.i18n import explain
-
 from runtime.when import local, moment, parse_local
 
 from . import approval, campaigns, export, followup, schedule, targeting
@@ -48,17 +46,21 @@ def _bounds(setting: Setting, what: str) -> str:
 def _street(text: str) -> dict:
     """'rue Racine Est' or 'rue Racine Est,CHICOUTIMI,100-300'."""
     parts = [p.strip() for p in text.split(",")]
-    spec: dict[str, Any] = {"street": parts[0],
-                            "city": parts[1] if len(parts) > 1 and parts[1] else None,
-                            "from": None, "to": None}
+    spec: dict[str, Any] = {
+        "street": parts[0],
+        "city": parts[1] if len(parts) > 1 and parts[1] else None,
+        "from": None,
+        "to": None,
+    }
     if len(parts) > 2 and parts[2]:
         low, _, high = parts[2].partition("-")
         try:
             spec["from"] = int(low) if low else None
             spec["to"] = int(high) if high else None
         except ValueError:
-            raise click.BadParameter(f"civic range {parts[2]!r} must look like 100-300",
-                                     param_hint="--street") from None
+            raise click.BadParameter(
+                f"civic range {parts[2]!r} must look like 100-300", param_hint="--street"
+            ) from None
     return spec
 
 
@@ -66,37 +68,71 @@ def _street(text: str) -> dict:
 @click.option("--title", required=True)
 @click.option("--message-fr", default="", help="Text said to French-speaking residences.")
 @click.option("--message-en", default="", help="Text said to English-speaking residences.")
-@click.option("--audio-fr", help="Recording (http(s) URL of an MP3/WAV) played instead of the "
-                                 "French text.")
+@click.option(
+    "--audio-fr", help="Recording (http(s) URL of an MP3/WAV) played instead of the French text."
+)
 @click.option("--audio-en", help="Recording played instead of the English text.")
 @click.option("--sms-fr", default="", help="Short text for French-speaking SMS contacts.")
 @click.option("--sms-en", default="", help="Short text for English-speaking SMS contacts.")
-@click.option("--priority", type=click.Choice(["emergency", "normal"]), default="normal",
-              show_default=True)
+@click.option(
+    "--priority", type=click.Choice(["emergency", "normal"]), default="normal", show_default=True
+)
 @click.option("--city", "cities", multiple=True, help="City or sector (repeatable).")
-@click.option("--street", "streets", multiple=True,
-              help="'STREET[,CITY[,FROM-TO]]', e.g. 'rue Racine Est,CHICOUTIMI,100-300'.")
+@click.option(
+    "--street",
+    "streets",
+    multiple=True,
+    help="'STREET[,CITY[,FROM-TO]]', e.g. 'rue Racine Est,CHICOUTIMI,100-300'.",
+)
 @click.option("--postal-prefix", "postal_prefixes", multiple=True, help="e.g. G7H (repeatable).")
-@click.option("--list", "list_file", type=click.File("rb"),
-              help="A CSV/text file of phone numbers or residence ids.")
+@click.option(
+    "--list",
+    "list_file",
+    type=click.File("rb"),
+    help="A CSV/text file of phone numbers or residence ids.",
+)
 @click.option("--rounds", type=int, help=_bounds(ROUNDS, "Times each residence is tried"))
 @click.option("--retry-delay", type=int, help=_bounds(RETRY_DELAY_S, "Seconds between rounds"))
 @click.option("--ring-timeout", type=int, help=_bounds(RING_TIMEOUT_S, "Seconds a number rings"))
 @click.option("--no-voicemail", is_flag=True, help="Hang up on answering machines.")
 @click.option("--no-confirmation", is_flag=True, help="Do not offer 'press 2 to confirm'.")
 @click.option("--window", help="Calling window of a normal campaign, e.g. 08:00-21:00.")
-@click.option("--expires-in", type=click.IntRange(EXPIRES_IN_MIN.low, EXPIRES_IN_MIN.high),
-              help=f"Minutes after which the campaign ends: {EXPIRES_IN_MIN.low} to "
-                   f"{EXPIRES_IN_MIN.high} (default: never).")
+@click.option(
+    "--expires-in",
+    type=click.IntRange(EXPIRES_IN_MIN.low, EXPIRES_IN_MIN.high),
+    help=f"Minutes after which the campaign ends: {EXPIRES_IN_MIN.low} to "
+    f"{EXPIRES_IN_MIN.high} (default: never).",
+)
 @with_appcontext
-def create_command(title, message_fr, message_en, audio_fr, audio_en, sms_fr, sms_en, priority,
-                   cities, streets,
-                   postal_prefixes, list_file, rounds, retry_delay, ring_timeout, no_voicemail,
-                   no_confirmation, window, expires_in):
+def create_command(
+    title,
+    message_fr,
+    message_en,
+    audio_fr,
+    audio_en,
+    sms_fr,
+    sms_en,
+    priority,
+    cities,
+    streets,
+    postal_prefixes,
+    list_file,
+    rounds,
+    retry_delay,
+    ring_timeout,
+    no_voicemail,
+    no_confirmation,
+    window,
+    expires_in,
+):
     """Create a draft campaign (all active residences unless a target is given); prints its id."""
     session = get_session()
-    target = {"cities": list(cities), "streets": [_street(s) for s in streets],
-              "postal_prefixes": list(postal_prefixes), "residence_ids": []}
+    target = {
+        "cities": list(cities),
+        "streets": [_street(s) for s in streets],
+        "postal_prefixes": list(postal_prefixes),
+        "residence_ids": [],
+    }
     if list_file is not None:
         ids, refused = targeting.parse_uploaded_list(list_file)
         for line in refused:
@@ -104,12 +140,22 @@ def create_command(title, message_fr, message_en, audio_fr, audio_en, sms_fr, sm
         target["residence_ids"] = ids
     if targeting.is_empty(target) and list_file is None:
         target["all"] = True
-    fields = dict(title=title, message_fr=message_fr, message_en=message_en,
-                  audio_url_fr=audio_fr, audio_url_en=audio_en, sms_fr=sms_fr, sms_en=sms_en,
-                  priority=priority,
-                  target=target, rounds=rounds, retry_delay_s=retry_delay,
-                  ring_timeout_s=ring_timeout, leave_voicemail=not no_voicemail,
-                  ask_confirmation=not no_confirmation)
+    fields = dict(
+        title=title,
+        message_fr=message_fr,
+        message_en=message_en,
+        audio_url_fr=audio_fr,
+        audio_url_en=audio_en,
+        sms_fr=sms_fr,
+        sms_en=sms_en,
+        priority=priority,
+        target=target,
+        rounds=rounds,
+        retry_delay_s=retry_delay,
+        ring_timeout_s=ring_timeout,
+        leave_voicemail=not no_voicemail,
+        ask_confirmation=not no_confirmation,
+    )
     if window:
         start, _, end = window.partition("-")
         fields.update(window_start=start.strip(), window_end=end.strip())
@@ -120,8 +166,7 @@ def create_command(title, message_fr, message_en, audio_fr, audio_en, sms_fr, sm
     except CampaignError as error:
         _fail(error)
     click.echo(created.id)
-    click.echo(f"{targeting.count_targets(session, created.target)} residences targeted",
-               err=True)
+    click.echo(f"{targeting.count_targets(session, created.target)} residences targeted", err=True)
 
 
 def _action(name, func, done):
@@ -134,6 +179,7 @@ def _action(name, func, done):
         except CampaignError as error:
             _fail(error)
         click.echo(done.format(id=campaign_id, result=result))
+
     command.__doc__ = f"{name.capitalize()} campaign CAMPAIGN_ID."
     return command
 
@@ -180,8 +226,9 @@ def export_command(campaign_id):
 def test_call_command(campaign_id, number, language):
     """Say the campaign's message to one number before launch; prints the call SID."""
     try:
-        click.echo(campaigns.test_call(current_app._get_current_object(), campaign_id, number,
-                                       language))
+        click.echo(
+            campaigns.test_call(current_app._get_current_object(), campaign_id, number, language)
+        )
     except CampaignError as error:
         _fail(error)
 
@@ -189,10 +236,17 @@ def test_call_command(campaign_id, number, language):
 # -- issue 15: launch now or at a given time, approval, follow-ups ------------------------------
 @campaign.command("launch")
 @click.argument("campaign_id", type=int)
-@click.option("--at", "at", metavar="'YYYY-MM-DD HH:MM'",
-              help="Launch at this time (the city's time zone) instead of now.")
-@click.option("--reason", help="Why an emergency is launched without a second person's "
-                               "approval (CAMPAIGN_APPROVAL=1); written to the audit log.")
+@click.option(
+    "--at",
+    "at",
+    metavar="'YYYY-MM-DD HH:MM'",
+    help="Launch at this time (the city's time zone) instead of now.",
+)
+@click.option(
+    "--reason",
+    help="Why an emergency is launched without a second person's "
+    "approval (CAMPAIGN_APPROVAL=1); written to the audit log.",
+)
 @with_appcontext
 def launch_command(campaign_id, at, reason):
     """Launch campaign CAMPAIGN_ID now, or schedule it with --at."""
@@ -205,14 +259,17 @@ def launch_command(campaign_id, at, reason):
         try:
             when = parse_local(at, app.config["TIMEZONE"])
         except ValueError:
-            raise click.BadParameter(f"{at!r} must look like 2026-12-02 07:00",
-                                     param_hint="--at") from None
+            raise click.BadParameter(
+                f"{at!r} must look like 2026-12-02 07:00", param_hint="--at"
+            ) from None
         scheduled = schedule.schedule(app, get_session(), campaign_id, "cli", when, reason)
     except CampaignError as error:
         _fail(error)
     said = moment(scheduled.scheduled_at, utcnow(), app.config["TIMEZONE"], "fr")
-    click.echo(f"campaign {campaign_id} scheduled: {said} "
-               f"({local(scheduled.scheduled_at, app.config['TIMEZONE']):%Y-%m-%d %H:%M})")
+    click.echo(
+        f"campaign {campaign_id} scheduled: {said} "
+        f"({local(scheduled.scheduled_at, app.config['TIMEZONE']):%Y-%m-%d %H:%M})"
+    )
 
 
 @campaign.command("unschedule")
@@ -234,8 +291,12 @@ def unschedule_command(campaign_id):
 def approve_command(campaign_id, by):
     """Approve CAMPAIGN_ID as a second staff member (CAMPAIGN_APPROVAL=1)."""
     by = by.strip().lower()
-    if get_session().scalar(select(StaffUser.id).where(StaffUser.email == by,
-                                                      StaffUser.active.is_(True))) is None:
+    if (
+        get_session().scalar(
+            select(StaffUser.id).where(StaffUser.email == by, StaffUser.active.is_(True))
+        )
+        is None
+    ):
         raise click.BadParameter(f"{by!r} is no active staff account", param_hint="--by")
     try:
         approval.approve(get_session(), campaign_id, by)
@@ -246,13 +307,22 @@ def approve_command(campaign_id, by):
 
 @campaign.command("follow-up")
 @click.argument("campaign_id", type=int)
-@click.option("--lifting", is_flag=True, help="The lifting notice: to exactly the residences "
-                                              "the campaign reached.")
-@click.option("--outcome", "outcomes", multiple=True, type=click.Choice(followup.CHOOSABLE),
-              help="Call again the residences with this outcome (repeatable; default: "
-                   "no_answer, busy, failed).")
-@click.option("--title", help="Default: the source's title with 'Rappel :' or 'Levée de "
-                              "l'avis :' before it.")
+@click.option(
+    "--lifting",
+    is_flag=True,
+    help="The lifting notice: to exactly the residences the campaign reached.",
+)
+@click.option(
+    "--outcome",
+    "outcomes",
+    multiple=True,
+    type=click.Choice(followup.CHOOSABLE),
+    help="Call again the residences with this outcome (repeatable; default: "
+    "no_answer, busy, failed).",
+)
+@click.option(
+    "--title", help="Default: the source's title with 'Rappel :' or 'Levée de l'avis :' before it."
+)
 @click.option("--message-fr", help="A new French message (default: the same message).")
 @click.option("--message-en", help="A new English message.")
 @with_appcontext
@@ -261,8 +331,15 @@ def follow_up_command(campaign_id, lifting, outcomes, title, message_fr, message
     session = get_session()
     try:
         created = followup.create_followup(
-            session, "cli", campaign_id, followup.LIFTING if lifting else followup.UNREACHED,
-            outcomes=outcomes or None, title=title, message_fr=message_fr, message_en=message_en)
+            session,
+            "cli",
+            campaign_id,
+            followup.LIFTING if lifting else followup.UNREACHED,
+            outcomes=outcomes or None,
+            title=title,
+            message_fr=message_fr,
+            message_en=message_en,
+        )
     except CampaignError as error:
         _fail(error)
     click.echo(created.id)

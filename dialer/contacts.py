@@ -4,6 +4,7 @@ One list for the claim (dispatch) and for moving on (settle): the residence's ac
 position. An SMS contact that opted out stays in the list (so the positions of the others do not
 move under a running campaign) and is settled `failed` at its turn without being texted.
 """
+
 from typing import NamedTuple
 
 from sqlalchemy import select
@@ -24,8 +25,9 @@ class Contact(NamedTuple):
 
 def contacts_of(session: Session, residence_id: int) -> list[Contact]:
     """The residence's active contacts in calling order."""
-    rows = session.execute(select(PhoneNumber.e164, PhoneNumber.kind,
-                                  PhoneNumber.sms_opted_out_at).where(
-        PhoneNumber.residence_id == residence_id, PhoneNumber.active.is_(True))
-        .order_by(PhoneNumber.position, PhoneNumber.id)).all()
+    rows = session.execute(
+        select(PhoneNumber.e164, PhoneNumber.kind, PhoneNumber.sms_opted_out_at)
+        .where(PhoneNumber.residence_id == residence_id, PhoneNumber.active.is_(True))
+        .order_by(PhoneNumber.position, PhoneNumber.id)
+    ).all()
     return [Contact(r.e164, r.kind, r.sms_opted_out_at is not None) for r in rows]

@@ -8,6 +8,7 @@ more, then goodbye. An answering machine (AMD `machine_end_*`, after the beep) g
 redirected to the voicemail TwiML: the whole message once, then hang up. A fax is hung up on
 (that number failed).
 """
+
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -26,8 +27,10 @@ from .outcome import MACHINE_ANSWERS
 
 log = logging.getLogger(__name__)
 REPEAT_KEY, CONFIRM_KEY = "1", "2"
-OPTIONS = (Option(REPEAT_KEY, "alert.option.repeat", "repeat"),
-           Option(CONFIRM_KEY, "alert.option.confirm", "confirm"))
+OPTIONS = (
+    Option(REPEAT_KEY, "alert.option.repeat", "repeat"),
+    Option(CONFIRM_KEY, "alert.option.confirm", "confirm"),
+)
 GATHER_TIMEOUT_S = 6
 LANGUAGES = ("fr", "en")
 
@@ -38,8 +41,11 @@ def language(raw: str | None) -> str:
 
 
 def _load(session: Session, token: str):
-    row = session.execute(select(CallAttempt, Campaign).join(
-        Campaign, Campaign.id == CallAttempt.campaign_id).where(CallAttempt.token == token)).first()
+    row = session.execute(
+        select(CallAttempt, Campaign)
+        .join(Campaign, Campaign.id == CallAttempt.campaign_id)
+        .where(CallAttempt.token == token)
+    ).first()
     return (None, None) if row is None else (row[0], row[1])
 
 
@@ -71,15 +77,19 @@ def _say_and_hang_up(config: Mapping[str, Any], lang: str, key: str) -> VoiceRes
     return response
 
 
-def _message_and_menu(config: Mapping[str, Any], token: str, campaign: Campaign, lang: str,
-                      silences: int) -> VoiceResponse:
+def _message_and_menu(
+    config: Mapping[str, Any], token: str, campaign: Campaign, lang: str, silences: int
+) -> VoiceResponse:
     response = VoiceResponse()
-    gather = response.gather(num_digits=1, timeout=GATHER_TIMEOUT_S, method="POST",
-                             action=urls.alert_keys(config, token, lang, silences))
+    gather = response.gather(
+        num_digits=1,
+        timeout=GATHER_TIMEOUT_S,
+        method="POST",
+        action=urls.alert_keys(config, token, lang, silences),
+    )
     _say_message(gather, config, campaign, lang)
     gather.say(" ".join(offers(lang, offered(campaign))), **voice(config, lang))
-    response.redirect(urls.alert_keys(config, token, lang, silences, silence=True),
-                      method="POST")
+    response.redirect(urls.alert_keys(config, token, lang, silences, silence=True), method="POST")
     return response
 
 
@@ -97,8 +107,15 @@ def answer(session: Session, config: Mapping[str, Any], token: str, lang: str) -
     return _message_and_menu(config, token, campaign, lang, silences=0)
 
 
-def keys(session: Session, config: Mapping[str, Any], token: str, lang: str, digits: str,
-         silences: str, timeout: bool) -> VoiceResponse:
+def keys(
+    session: Session,
+    config: Mapping[str, Any],
+    token: str,
+    lang: str,
+    digits: str,
+    silences: str,
+    timeout: bool,
+) -> VoiceResponse:
     """CONFIRM_KEY confirms (when offered), any other key repeats; silence (TIMEOUT, or no
     digit) repeats once, then goodbye. SILENCES: the URL's count of silences met so far."""
     attempt, campaign = _load(session, token)

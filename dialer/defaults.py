@@ -1,10 +1,10 @@
 """Every default of the dialer, in one place."""
+
 from typing import Any
 
 from flask import Flask
 
 from models import campaign_settings
-
 
 # A campaign's own settings (default, bounds, unit) are one table in models/campaign_settings.py;
 # their defaults are named here too, for the dialer's code.
@@ -65,6 +65,7 @@ city's trunk or Twilio plan carries); 0 = no cap (`DIALER_MAX_IN_PROGRESS`)."""
 
 RATE_LIMIT_BACKOFF_S = (0.25, 0.5, 1.0, 2.0, 4.0)
 """Waits after successive 429 / 20429 answers."""
+
 
 def setting(app: Flask, name: str, default: Any) -> Any:
     """Setting NAME (e.g. DIALER_THREADS) as the app's config holds it (runtime/config.py reads

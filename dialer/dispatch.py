@@ -24,18 +24,31 @@ UPDATE: the count of live attempts must be under it. On PostgreSQL, claims under
 take a transaction-scoped advisory lock, so two workers never both see the last free place;
 on SQLite the database lock already serializes them.
 """
-from sqlalchemy.orm import Session
+
 import secrets
 import time
-from datetime import datetime, time as dtime, timedelta
+from datetime import datetime, timedelta
+from datetime import time as dtime
 from typing import Any, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, Select, case, func, insert, select, text, update
+from sqlalchemy.orm import Session
 
+from models import (
+    LIVE_CALL_STATUSES,
+    AttemptChannel,
+    AttemptStatus,
+    CallAttempt,
+    Campaign,
+    CampaignStatus,
+    Delivery,
+    Outcome,
+    Priority,
+    Residence,
+    utcnow,
+)
 from runtime.db import relaxed_commit
-from models import (LIVE_CALL_STATUSES, AttemptChannel, AttemptStatus, CallAttempt, Campaign,
-                    CampaignStatus, Delivery, Outcome, Priority, Residence, utcnow)
 
 from . import defaults
 from .contacts import contacts_of
@@ -55,6 +68,7 @@ def in_window(campaign: Campaign, now: datetime, timezone: str) -> bool:
 
 class CampaignView(NamedTuple):
     """What a sender thread needs of a campaign (a plain value, safe to share across threads)."""
+
     id: int
     priority: str
     ring_timeout_s: int
@@ -64,23 +78,38 @@ class CampaignView(NamedTuple):
     """The SMS body in French and in English (the short text, else the voice message)."""
 
 
-def eligible_campaigns(session: Session, timezone: str,
-                       now: datetime | None = None) -> list[CampaignView]:
+def eligible_campaigns(
+    session: Session, timezone: str, now: datetime | None = None
+) -> list[CampaignView]:
     """Running campaigns that may call now, emergency first, then oldest launch first."""
     now = now or utcnow()
-    campaigns = session.scalars(select(Campaign).where(
-        Campaign.status == CampaignStatus.RUNNING.value).order_by(
-        case((Campaign.priority == Priority.EMERGENCY.value, 0), else_=1), Campaign.launched_at,
-        Campaign.id)).all()
-    return [view_of(c) for c in campaigns if in_window(c, now, timezone)
-            and (c.expires_at is None or c.expires_at > now)]
+    campaigns = session.scalars(
+        select(Campaign)
+        .where(Campaign.status == CampaignStatus.RUNNING.value)
+        .order_by(
+            case((Campaign.priority == Priority.EMERGENCY.value, 0), else_=1),
+            Campaign.launched_at,
+            Campaign.id,
+        )
+    ).all()
+    return [
+        view_of(c)
+        for c in campaigns
+        if in_window(c, now, timezone) and (c.expires_at is None or c.expires_at > now)
+    ]
 
 
 def view_of(c: Campaign) -> CampaignView:
     fr = c.sms_fr or c.sms_en or c.message_fr or c.message_en or c.title
     en = c.sms_en or c.sms_fr or c.message_en or c.message_fr or c.title
-    return CampaignView(c.id, c.priority, c.ring_timeout_s, bool(c.message_fr or c.audio_url_fr),
-                        bool(c.message_en or c.audio_url_en), (fr, en))
+    return CampaignView(
+        c.id,
+        c.priority,
+        c.ring_timeout_s,
+        bool(c.message_fr or c.audio_url_fr),
+        bool(c.message_en or c.audio_url_en),
+        (fr, en),
+    )
 
 
 def claim_margin(lease_s: float) -> float:
@@ -93,10 +122,21 @@ class Job:
     (time.monotonic) is when, still without a slot, the claim must be given back. OPTED_OUT: an
     SMS contact that texted STOP: settled without being texted."""
 
-    def __init__(self, attempt_id: int, token: str, delivery_id: int, campaign_id: int, to: str,
-                 language: str, ring: int, priority: str, deadline: float = float("inf"),
-                 channel: str = AttemptChannel.VOICE.value, body: str = "",
-                 opted_out: bool = False) -> None:
+    def __init__(
+        self,
+        attempt_id: int,
+        token: str,
+        delivery_id: int,
+        campaign_id: int,
+        to: str,
+        language: str,
+        ring: int,
+        priority: str,
+        deadline: float = float("inf"),
+        channel: str = AttemptChannel.VOICE.value,
+        body: str = "",
+        opted_out: bool = False,
+    ) -> None:
         self.attempt_id, self.token, self.delivery_id = attempt_id, token, delivery_id
         self.campaign_id, self.to, self.language = campaign_id, to, language
         self.ring_timeout_s, self.priority, self.deadline = ring, priority, deadline
@@ -110,12 +150,15 @@ class Job:
 def _live_calls() -> "Select[int]":
     """How many calls are in progress for the whole account: claimed and not yet over."""
     return select(func.count(CallAttempt.id)).where(
-        CallAttempt.status.in_(LIVE_CALL_STATUSES), CallAttempt.outcome.is_(None),
-        CallAttempt.channel == AttemptChannel.VOICE.value)
+        CallAttempt.status.in_(LIVE_CALL_STATUSES),
+        CallAttempt.outcome.is_(None),
+        CallAttempt.channel == AttemptChannel.VOICE.value,
+    )
 
 
-def claim(session: Session, campaign: "CampaignView | Campaign", lease_s: float,
-          max_in_progress: int = 0) -> Job | None:
+def claim(
+    session: Session, campaign: "CampaignView | Campaign", lease_s: float, max_in_progress: int = 0
+) -> Job | None:
     """Claim the campaign's most overdue delivery and write its attempt; committed. None when
     nothing is due, or when MAX_IN_PROGRESS (if > 0) calls are already in progress."""
     if isinstance(campaign, Campaign):
@@ -127,19 +170,38 @@ def claim(session: Session, campaign: "CampaignView | Campaign", lease_s: float,
         if postgresql:
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CAP_LOCK_KEY})
         conditions.append(_live_calls().scalar_subquery() < max_in_progress)
-    candidate = (select(Delivery.id).where(
-        Delivery.campaign_id == campaign.id, Delivery.status == Outcome.PENDING.value,
-        Delivery.next_attempt_at <= now).order_by(Delivery.next_attempt_at, Delivery.id).limit(1))
+    candidate = (
+        select(Delivery.id)
+        .where(
+            Delivery.campaign_id == campaign.id,
+            Delivery.status == Outcome.PENDING.value,
+            Delivery.next_attempt_at <= now,
+        )
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(1)
+    )
     if postgresql:
         candidate = candidate.with_for_update(skip_locked=True)  # held until our commit
     # one statement: pick the candidate and take it (the status test makes it safe on SQLite)
     row = session.execute(
-        update(Delivery).where(Delivery.id == candidate.scalar_subquery(),
-                               Delivery.status == Outcome.PENDING.value, *conditions)
-        .values(status=Outcome.IN_PROGRESS.value,
-                lease_until=now + timedelta(seconds=lease_s), updated_at=now)
-        .returning(Delivery.id, Delivery.residence_id, Delivery.round, Delivery.number_index,
-                   Delivery.voice_fallback)
+        update(Delivery)
+        .where(
+            Delivery.id == candidate.scalar_subquery(),
+            Delivery.status == Outcome.PENDING.value,
+            *conditions,
+        )
+        .values(
+            status=Outcome.IN_PROGRESS.value,
+            lease_until=now + timedelta(seconds=lease_s),
+            updated_at=now,
+        )
+        .returning(
+            Delivery.id,
+            Delivery.residence_id,
+            Delivery.round,
+            Delivery.number_index,
+            Delivery.voice_fallback,
+        )
     ).first()
     if row is None:
         session.rollback()
@@ -147,14 +209,20 @@ def claim(session: Session, campaign: "CampaignView | Campaign", lease_s: float,
     contacts = contacts_of(session, row.residence_id)
     if row.number_index >= len(contacts):
         # the residence lost its numbers since launch: nothing left to try
-        session.execute(update(Delivery).where(Delivery.id == row.id).values(
-            status=Outcome.FAILED.value, best_outcome=Outcome.FAILED.value, lease_until=None))
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == row.id)
+            .values(
+                status=Outcome.FAILED.value, best_outcome=Outcome.FAILED.value, lease_until=None
+            )
+        )
         session.commit()
         return None
     contact = contacts[row.number_index]
     texts = contact.texts and not row.voice_fallback
-    language = resident_language = session.scalar(select(Residence.language).where(
-        Residence.id == row.residence_id))
+    language = resident_language = session.scalar(
+        select(Residence.language).where(Residence.id == row.residence_id)
+    )
     if not texts:
         if not campaign.has_en:
             language = "fr"
@@ -163,16 +231,37 @@ def claim(session: Session, campaign: "CampaignView | Campaign", lease_s: float,
     language = language if language in ("fr", "en") else "fr"
     channel = AttemptChannel.SMS.value if texts else AttemptChannel.VOICE.value
     token, to = secrets.token_urlsafe(24), contact.e164
-    attempt_id = session.execute(insert(CallAttempt).values(
-        delivery_id=row.id, campaign_id=campaign.id, to_number=to, round=row.round,
-        number_index=row.number_index, token=token, purpose="alert", channel=channel,
-        status=AttemptStatus.CREATING.value)
-        .returning(CallAttempt.id)).scalar_one()   # a plain INSERT: no unit of work to flush
+    attempt_id = session.execute(
+        insert(CallAttempt)
+        .values(
+            delivery_id=row.id,
+            campaign_id=campaign.id,
+            to_number=to,
+            round=row.round,
+            number_index=row.number_index,
+            token=token,
+            purpose="alert",
+            channel=channel,
+            status=AttemptStatus.CREATING.value,
+        )
+        .returning(CallAttempt.id)
+    ).scalar_one()  # a plain INSERT: no unit of work to flush
     session.commit()
     body = campaign.texts[1 if resident_language == "en" else 0] if texts else ""
-    return Job(attempt_id, token, row.id, campaign.id, to, language, campaign.ring_timeout_s,
-               campaign.priority, started + lease_s - claim_margin(lease_s), channel=channel,
-               body=body, opted_out=texts and contact.opted_out)
+    return Job(
+        attempt_id,
+        token,
+        row.id,
+        campaign.id,
+        to,
+        language,
+        campaign.ring_timeout_s,
+        campaign.priority,
+        started + lease_s - claim_margin(lease_s),
+        channel=channel,
+        body=body,
+        opted_out=texts and contact.opted_out,
+    )
 
 
 def mark_requested(session: Session, attempt_id: int, at: datetime) -> bool:
@@ -184,15 +273,33 @@ def mark_requested(session: Session, attempt_id: int, at: datetime) -> bool:
     leaves an unrequested attempt, which the reconciler resolves by listing the provider's
     calls once its lease is over (adopting the call if it was placed)."""
     relaxed_commit(session)
-    held = select(Delivery.id).where(
-        Delivery.id == CallAttempt.delivery_id, Delivery.status == Outcome.IN_PROGRESS.value,
-        Delivery.round == CallAttempt.round, Delivery.number_index == CallAttempt.number_index,
-        Delivery.lease_until > utcnow()).exists()
-    marked = cast("CursorResult[Any]", session.execute(update(CallAttempt).where(
-        CallAttempt.id == attempt_id, CallAttempt.status == AttemptStatus.CREATING.value,
-        CallAttempt.outcome.is_(None), CallAttempt.sid.is_(None),
-        CallAttempt.requested_at.is_(None), held).values(requested_at=at)
-        .execution_options(synchronize_session=False))).rowcount
+    held = (
+        select(Delivery.id)
+        .where(
+            Delivery.id == CallAttempt.delivery_id,
+            Delivery.status == Outcome.IN_PROGRESS.value,
+            Delivery.round == CallAttempt.round,
+            Delivery.number_index == CallAttempt.number_index,
+            Delivery.lease_until > utcnow(),
+        )
+        .exists()
+    )
+    marked = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(CallAttempt)
+            .where(
+                CallAttempt.id == attempt_id,
+                CallAttempt.status == AttemptStatus.CREATING.value,
+                CallAttempt.outcome.is_(None),
+                CallAttempt.sid.is_(None),
+                CallAttempt.requested_at.is_(None),
+                held,
+            )
+            .values(requested_at=at)
+            .execution_options(synchronize_session=False)
+        ),
+    ).rowcount
     session.commit()
     return marked == 1
 
@@ -200,8 +307,15 @@ def mark_requested(session: Session, attempt_id: int, at: datetime) -> bool:
 def unmark_requested(session: Session, attempt_id: int) -> None:
     """The marked request was refused without placing a call (429): not requested after all
     (it is marked again, under the same conditions, before it is retried); committed."""
-    session.execute(update(CallAttempt).where(
-        CallAttempt.id == attempt_id, CallAttempt.sid.is_(None), CallAttempt.outcome.is_(None),
-        CallAttempt.status == AttemptStatus.CREATING.value).values(requested_at=None)
-        .execution_options(synchronize_session=False))
+    session.execute(
+        update(CallAttempt)
+        .where(
+            CallAttempt.id == attempt_id,
+            CallAttempt.sid.is_(None),
+            CallAttempt.outcome.is_(None),
+            CallAttempt.status == AttemptStatus.CREATING.value,
+        )
+        .values(requested_at=None)
+        .execution_options(synchronize_session=False)
+    )
     session.commit()

@@ -8,6 +8,7 @@ comes back RETRY_DELAY_S later for the next round, up to ROUNDS; a normal campai
 inside its window, so work left at the window's end resumes at its next start.
 `for_campaign` reads the buckets, the rate and the share from the database.
 """
+
 import heapq
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
@@ -58,10 +59,16 @@ class Window:
             now = self.open_at(closes)
 
 
-def finish_time(now: datetime, buckets: Iterable[tuple[datetime, int, int]], rounds: int,
-                retry_delay_s: float, rate: float,
-                window: Window | None = None, retry_share: float = 1.0,
-                ring_s: float = 0.0) -> datetime:
+def finish_time(
+    now: datetime,
+    buckets: Iterable[tuple[datetime, int, int]],
+    rounds: int,
+    retry_delay_s: float,
+    rate: float,
+    window: Window | None = None,
+    retry_share: float = 1.0,
+    ring_s: float = 0.0,
+) -> datetime:
     """When the last call of BUCKETS ((due, round, count) of residences still to call) ends."""
     queue = [(max(due, now), rnd, float(count)) for due, rnd, count in buckets if count > 0]
     heapq.heapify(queue)
@@ -73,8 +80,11 @@ def finish_time(now: datetime, buckets: Iterable[tuple[datetime, int, int]], rou
         if window is not None:
             start = window.open_at(start)
         seconds = count / rate
-        clock = window.advance(start, seconds) if window is not None \
+        clock = (
+            window.advance(start, seconds)
+            if window is not None
             else start + timedelta(seconds=seconds)
+        )
         last = clock
         again = count * retry_share
         if rnd < rounds and again >= 0.5:
@@ -82,15 +92,21 @@ def finish_time(now: datetime, buckets: Iterable[tuple[datetime, int, int]], rou
     return (last or now) + timedelta(seconds=ring_s if last else 0)
 
 
-def _buckets(session: Session, campaign_id: int,
-             now: datetime) -> list[tuple[datetime, int, int]]:
+def _buckets(session: Session, campaign_id: int, now: datetime) -> list[tuple[datetime, int, int]]:
     """The residences still to call, as (due, round, count), a round spread over time split."""
-    rows = session.execute(select(
-        Delivery.round, func.count(), func.min(Delivery.next_attempt_at),
-        func.max(Delivery.next_attempt_at)).where(
-        Delivery.campaign_id == campaign_id,
-        Delivery.status.in_((Outcome.PENDING.value, Outcome.IN_PROGRESS.value)))
-        .group_by(Delivery.round)).all()
+    rows = session.execute(
+        select(
+            Delivery.round,
+            func.count(),
+            func.min(Delivery.next_attempt_at),
+            func.max(Delivery.next_attempt_at),
+        )
+        .where(
+            Delivery.campaign_id == campaign_id,
+            Delivery.status.in_((Outcome.PENDING.value, Outcome.IN_PROGRESS.value)),
+        )
+        .group_by(Delivery.round)
+    ).all()
     buckets = []
     for rnd, count, first, last in rows:
         first, last = first or now, last or now
@@ -106,17 +122,28 @@ def _rate(session: Session, campaign_id: int, recent: float, now: datetime) -> f
     if recent:
         return recent
     since = now - timedelta(seconds=RATE_WINDOW_S)
-    placed, first = session.execute(select(func.count(), func.min(CallAttempt.requested_at)).where(
-        CallAttempt.campaign_id == campaign_id, CallAttempt.requested_at >= since)).one()
+    placed, first = session.execute(
+        select(func.count(), func.min(CallAttempt.requested_at)).where(
+            CallAttempt.campaign_id == campaign_id, CallAttempt.requested_at >= since
+        )
+    ).one()
     if not placed or first is None:
         return None
     return placed / max(1.0, (now - first).total_seconds())
 
 
 def _retry_share(session: Session, campaign_id: int) -> float:
-    settled = dict(session.execute(select(CallAttempt.outcome, func.count()).where(
-        CallAttempt.campaign_id == campaign_id, CallAttempt.outcome.is_not(None),
-        CallAttempt.purpose == "alert").group_by(CallAttempt.outcome)).all())
+    settled = dict(
+        session.execute(
+            select(CallAttempt.outcome, func.count())
+            .where(
+                CallAttempt.campaign_id == campaign_id,
+                CallAttempt.outcome.is_not(None),
+                CallAttempt.purpose == "alert",
+            )
+            .group_by(CallAttempt.outcome)
+        ).all()
+    )
     settled.pop(Outcome.VOID.value, None)
     total = sum(settled.values())
     if total < MIN_SETTLED:
@@ -124,8 +151,13 @@ def _retry_share(session: Session, campaign_id: int) -> float:
     return 1.0 - sum(settled.get(o, 0) for o in REACHED) / total
 
 
-def for_campaign(session: Session, campaign: Campaign, recent_rate: float, timezone: str,
-                 now: datetime | None = None) -> datetime | None:
+def for_campaign(
+    session: Session,
+    campaign: Campaign,
+    recent_rate: float,
+    timezone: str,
+    now: datetime | None = None,
+) -> datetime | None:
     """The expected end of CAMPAIGN's calls, or None when no rate is known yet."""
     now = now or utcnow()
     buckets = _buckets(session, campaign.id, now)
@@ -134,7 +166,18 @@ def for_campaign(session: Session, campaign: Campaign, recent_rate: float, timez
     rate = _rate(session, campaign.id, recent_rate, now)
     if not rate:
         return None
-    window = None if campaign.priority == Priority.EMERGENCY.value else \
-        Window(campaign.window_start, campaign.window_end, timezone)
-    return finish_time(now, buckets, campaign.rounds, campaign.retry_delay_s, rate, window,
-                       _retry_share(session, campaign.id), campaign.ring_timeout_s)
+    window = (
+        None
+        if campaign.priority == Priority.EMERGENCY.value
+        else Window(campaign.window_start, campaign.window_end, timezone)
+    )
+    return finish_time(
+        now,
+        buckets,
+        campaign.rounds,
+        campaign.retry_delay_s,
+        rate,
+        window,
+        _retry_share(session, campaign.id),
+        campaign.ring_timeout_s,
+    )

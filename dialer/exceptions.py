@@ -1,4 +1,5 @@
 """The dialer's exceptions."""
+
 from models.refusal import Refusal
 
 

@@ -1,5 +1,6 @@
 """Gauges read from the database and Redis when /metrics is scraped (runtime.metrics renders
 them beside the process's counters)."""
+
 import logging
 from collections.abc import Iterator
 
@@ -27,11 +28,14 @@ class StateCollector:
             states, due = heartbeat.assess(session, self.app, now)
             session.commit()
         yield GaugeMetricFamily("ivr_due_deliveries", "Deliveries due now", value=due.count)
-        yield GaugeMetricFamily("ivr_oldest_due_delivery_age_seconds",
-                                "How long the oldest due delivery has waited",
-                                value=due.age_s(now))
-        workers = GaugeMetricFamily("ivr_dialer_workers", "Dialer workers by state",
-                                    labels=["state"])
+        yield GaugeMetricFamily(
+            "ivr_oldest_due_delivery_age_seconds",
+            "How long the oldest due delivery has waited",
+            value=due.age_s(now),
+        )
+        workers = GaugeMetricFamily(
+            "ivr_dialer_workers", "Dialer workers by state", labels=["state"]
+        )
         counts = {"ok": 0, "troubled": 0, "gone": 0}
         for s in states:
             counts["gone" if not s.alive else "troubled" if s.problem else "ok"] += 1
@@ -39,8 +43,9 @@ class StateCollector:
             workers.add_metric([state], count)
         yield workers
         queued = GaugeMetricFamily("ivr_jobs_queued", "RQ jobs waiting, by queue", labels=["queue"])
-        failed = GaugeMetricFamily("ivr_jobs_failed", "RQ jobs in the failed registry, by queue",
-                                   labels=["queue"])
+        failed = GaugeMetricFamily(
+            "ivr_jobs_failed", "RQ jobs in the failed registry, by queue", labels=["queue"]
+        )
         try:
             for name in QUEUES:
                 queue = get_queue(self.app, name)

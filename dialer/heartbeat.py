@@ -9,6 +9,7 @@ than three heartbeats (at least 15 s). Due work counts only when a call may be p
 running campaign inside its window, and the optional in-progress cap not reached; a delivery
 claimed but whose call was never requested is still due (since its `next_attempt_at`).
 """
+
 import os
 import socket
 from datetime import datetime, timedelta
@@ -49,8 +50,7 @@ class DueWork(NamedTuple):
 def due_work(session: Session, app: Flask, now: datetime | None = None) -> DueWork:
     """Deliveries that a dialer may call now, and since when the oldest one is due."""
     now = now or utcnow()
-    campaigns = [c.id for c in dispatch.eligible_campaigns(
-        session, app.config["TIMEZONE"], now)]
+    campaigns = [c.id for c in dispatch.eligible_campaigns(session, app.config["TIMEZONE"], now)]
     if not campaigns:
         return DueWork(0, None)
     cap = int(defaults.setting(app, "DIALER_MAX_IN_PROGRESS", defaults.MAX_IN_PROGRESS))
@@ -58,27 +58,45 @@ def due_work(session: Session, app: Flask, now: datetime | None = None) -> DueWo
         return DueWork(0, None)  # the cap holds calls back, by design
     # a claim still waiting for its call slot is due work too: a dialer that claims and gives
     # claims back without ever placing a call (no slot before the lease) is stalled all the same
-    waiting_for_slot = select(CallAttempt.id).where(
-        CallAttempt.delivery_id == Delivery.id, CallAttempt.outcome.is_(None),
-        CallAttempt.requested_at.is_(None)).exists()
-    count, oldest = session.execute(select(func.count(Delivery.id), func.min(
-        Delivery.next_attempt_at)).where(
-            Delivery.campaign_id.in_(campaigns), Delivery.next_attempt_at <= now,
-            or_(Delivery.status == Outcome.PENDING.value,
-                and_(Delivery.status == Outcome.IN_PROGRESS.value, waiting_for_slot)))).one()
+    waiting_for_slot = (
+        select(CallAttempt.id)
+        .where(
+            CallAttempt.delivery_id == Delivery.id,
+            CallAttempt.outcome.is_(None),
+            CallAttempt.requested_at.is_(None),
+        )
+        .exists()
+    )
+    count, oldest = session.execute(
+        select(func.count(Delivery.id), func.min(Delivery.next_attempt_at)).where(
+            Delivery.campaign_id.in_(campaigns),
+            Delivery.next_attempt_at <= now,
+            or_(
+                Delivery.status == Outcome.PENDING.value,
+                and_(Delivery.status == Outcome.IN_PROGRESS.value, waiting_for_slot),
+            ),
+        )
+    ).one()
     if oldest is not None and oldest.tzinfo is None:  # SQLite's min() forgets the type
         oldest = datetime.fromisoformat(str(oldest)).replace(tzinfo=now.tzinfo)
     return DueWork(count or 0, oldest)
 
 
-def stall(due: DueWork, started_at: datetime, last_placed_at: datetime | None, now: datetime,
-          stall_s: float) -> str | None:
+def stall(
+    due: DueWork,
+    started_at: datetime,
+    last_placed_at: datetime | None,
+    now: datetime,
+    stall_s: float,
+) -> str | None:
     """Why a worker counts as stalled, or None."""
     since = max(started_at, last_placed_at) if last_placed_at else started_at
     idle = (now - since).total_seconds()
     if due.count and due.age_s(now) > stall_s and idle > stall_s:
-        return (f"{due.count} deliveries due (oldest for {due.age_s(now):.0f} s) "
-                f"but no call placed for {idle:.0f} s")
+        return (
+            f"{due.count} deliveries due (oldest for {due.age_s(now):.0f} s) "
+            f"but no call placed for {idle:.0f} s"
+        )
     return None
 
 
@@ -109,8 +127,9 @@ class WorkerState(NamedTuple):
     problem: str | None  # None when healthy
 
 
-def assess(session: Session, app: Flask,
-           now: datetime | None = None) -> tuple[list[WorkerState], DueWork]:
+def assess(
+    session: Session, app: Flask, now: datetime | None = None
+) -> tuple[list[WorkerState], DueWork]:
     """Every recent worker's state, and the due work they face."""
     now = now or utcnow()
     session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.beat_at < now - FORGET_AFTER))
@@ -131,14 +150,17 @@ def assess(session: Session, app: Flask,
     return states, due
 
 
-def dialer_verdict(states: list[WorkerState], due: DueWork, now: datetime,
-                   stall_s: float) -> str | None:
+def dialer_verdict(
+    states: list[WorkerState], due: DueWork, now: datetime, stall_s: float
+) -> str | None:
     """The whole dialer's problem for /healthz, or None: a live worker in trouble, or work
     due for longer than DIALER_STALL_S with no live worker to place it."""
     troubled = [s for s in states if s.alive and s.problem]
     if troubled:
         return "; ".join(f"worker {s.row.name}: {s.problem}" for s in troubled)
     if due.count and due.age_s(now) > stall_s and not any(s.alive for s in states):
-        return (f"{due.count} deliveries due (oldest for {due.age_s(now):.0f} s) "
-                "and no live dialer worker")
+        return (
+            f"{due.count} deliveries due (oldest for {due.age_s(now):.0f} s) "
+            "and no live dialer worker"
+        )
     return None

@@ -2,6 +2,7 @@
 they are recognised, logged once each (when they begin and when they end, not once per claim)
 and waited out (a growing, bounded backoff per thread; dialer.worker probes before claiming
 again)."""
+
 import logging
 import threading
 import time
@@ -20,8 +21,15 @@ def unreachable(error: BaseException) -> str | None:
     """REDIS or DATABASE when ERROR says that service cannot be reached now; else None."""
     if isinstance(error, (redis.ConnectionError, redis.TimeoutError)):
         return REDIS
-    if isinstance(error, (sa_exc.DisconnectionError, sa_exc.TimeoutError,
-                          sa_exc.OperationalError, sa_exc.InterfaceError)):
+    if isinstance(
+        error,
+        (
+            sa_exc.DisconnectionError,
+            sa_exc.TimeoutError,
+            sa_exc.OperationalError,
+            sa_exc.InterfaceError,
+        ),
+    ):
         return DATABASE
     if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
         return DATABASE
@@ -51,10 +59,15 @@ class Outages:
             if service in self._since:
                 return
             self._since[service] = time.monotonic()
-        log.warning("%s unreachable (%s: %s): sender threads give their claims back and wait "
-                    "for it (%.2f s, then up to %.0f s between tries)", service,
-                    error.__class__.__name__, str(error)[:200], defaults.OUTAGE_BACKOFF_S[0],
-                    defaults.OUTAGE_BACKOFF_S[-1])
+        log.warning(
+            "%s unreachable (%s: %s): sender threads give their claims back and wait "
+            "for it (%.2f s, then up to %.0f s between tries)",
+            service,
+            error.__class__.__name__,
+            str(error)[:200],
+            defaults.OUTAGE_BACKOFF_S[0],
+            defaults.OUTAGE_BACKOFF_S[-1],
+        )
 
     def ended(self) -> None:
         """Every service answered again (a thread's probe succeeded)."""

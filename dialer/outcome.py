@@ -12,13 +12,19 @@ Plus `confirmed` (a flag) when the person pressed 2. While work is left: `pendin
 `in_progress`. A call attempt given up before its call was placed is `void` (never a
 residence's outcome). The statuses and the reached / final sets are in models/campaign.py.
 """
+
 from models import REACHED, AttemptStatus, Outcome
 
-MACHINE_ANSWERS = ("machine_end_beep", "machine_end_silence", "machine_end_other",
-                   "machine_start")
-RANK = {Outcome.HUMAN.value: 6, Outcome.SMS_DELIVERED.value: 5, Outcome.VOICEMAIL.value: 4,
-        Outcome.BUSY.value: 3,
-        Outcome.NO_ANSWER.value: 2, Outcome.FAILED.value: 1, Outcome.CANCELLED.value: 0}
+MACHINE_ANSWERS = ("machine_end_beep", "machine_end_silence", "machine_end_other", "machine_start")
+RANK = {
+    Outcome.HUMAN.value: 6,
+    Outcome.SMS_DELIVERED.value: 5,
+    Outcome.VOICEMAIL.value: 4,
+    Outcome.BUSY.value: 3,
+    Outcome.NO_ANSWER.value: 2,
+    Outcome.FAILED.value: 1,
+    Outcome.CANCELLED.value: 0,
+}
 
 
 def best(*outcomes: str | None) -> str | None:
@@ -40,7 +46,8 @@ def call_outcome(call_status: str, answered_by: str | None) -> str:
         if answered_by in MACHINE_ANSWERS:
             return Outcome.VOICEMAIL.value
         return Outcome.HUMAN.value  # human, unknown, or AMD never said
-    return {AttemptStatus.BUSY.value: Outcome.BUSY.value,
-            AttemptStatus.NO_ANSWER.value: Outcome.NO_ANSWER.value,
-            AttemptStatus.CANCELED.value: Outcome.CANCELLED.value}.get(call_status,
-                                                                        Outcome.FAILED.value)
+    return {
+        AttemptStatus.BUSY.value: Outcome.BUSY.value,
+        AttemptStatus.NO_ANSWER.value: Outcome.NO_ANSWER.value,
+        AttemptStatus.CANCELED.value: Outcome.CANCELLED.value,
+    }.get(call_status, Outcome.FAILED.value)

@@ -7,6 +7,7 @@ whichever worker gets there first launches it: `campaigns.launch` moves it out o
 one conditional UPDATE, so two workers never launch it twice (the other's launch is refused
 and ignored). `unschedule` takes the time back while it is still a draft.
 """
+
 import logging
 from datetime import datetime
 from typing import Any, cast
@@ -24,8 +25,14 @@ log = logging.getLogger(__name__)
 DRAFT = CampaignStatus.DRAFT.value
 
 
-def schedule(app: Flask, session: Session, campaign_id: int, actor: str, when: datetime,
-             reason: str | None = None) -> Campaign:
+def schedule(
+    app: Flask,
+    session: Session,
+    campaign_id: int,
+    actor: str,
+    when: datetime,
+    reason: str | None = None,
+) -> Campaign:
     """Launch draft CAMPAIGN_ID at WHEN (aware, in the future); committed."""
     if when.tzinfo is None or when <= utcnow():
         raise CampaignError("campaign.error.h7_schedule_past")
@@ -33,15 +40,26 @@ def schedule(app: Flask, session: Session, campaign_id: int, actor: str, when: d
     if campaign is None:
         raise CampaignError("campaign.error.not_found", id=campaign_id)
     approval.check_launch(app, campaign, actor, reason)
-    result = cast("CursorResult[Any]", session.execute(
-        update(Campaign).where(Campaign.id == campaign.id, Campaign.status == DRAFT)
-        .values(scheduled_at=when, scheduled_by=actor)))
+    result = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign.id, Campaign.status == DRAFT)
+            .values(scheduled_at=when, scheduled_by=actor)
+        ),
+    )
     if result.rowcount != 1:
         session.rollback()
-        raise CampaignError("campaign.error.transition", action="schedule",
-                            status=campaign.status)
-    audit(session, actor, "campaign.schedule", "campaign", campaign.id, at=when.isoformat(),
-          **({"reason": reason} if reason else {}))
+        raise CampaignError("campaign.error.transition", action="schedule", status=campaign.status)
+    audit(
+        session,
+        actor,
+        "campaign.schedule",
+        "campaign",
+        campaign.id,
+        at=when.isoformat(),
+        **({"reason": reason} if reason else {}),
+    )
     session.commit()
     session.refresh(campaign)
     log.info("campaign %s scheduled by %s for %s", campaign.id, actor, when.isoformat())
@@ -50,9 +68,18 @@ def schedule(app: Flask, session: Session, campaign_id: int, actor: str, when: d
 
 def unschedule(session: Session, campaign_id: int, actor: str) -> None:
     """Take back the launch time of a draft still waiting for it; committed."""
-    result = cast("CursorResult[Any]", session.execute(update(Campaign).where(
-        Campaign.id == int(campaign_id), Campaign.status == DRAFT,
-        Campaign.scheduled_at.is_not(None)).values(scheduled_at=None, scheduled_by=None)))
+    result = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(Campaign)
+            .where(
+                Campaign.id == int(campaign_id),
+                Campaign.status == DRAFT,
+                Campaign.scheduled_at.is_not(None),
+            )
+            .values(scheduled_at=None, scheduled_by=None)
+        ),
+    )
     if result.rowcount != 1:
         session.rollback()
         raise CampaignError("campaign.error.h7_not_scheduled", id=campaign_id)
@@ -65,17 +92,22 @@ def launch_due(app: Flask, session: Session, now: datetime | None = None) -> int
     """Launch every draft whose time has come (a reconciler step); returns how many this
     process launched. A launch lost to another worker, or refused, is skipped."""
     now = now or utcnow()
-    due = session.execute(select(Campaign.id, Campaign.scheduled_by).where(
-        Campaign.status == DRAFT, Campaign.scheduled_at.is_not(None),
-        Campaign.scheduled_at <= now).order_by(Campaign.scheduled_at)).all()
+    due = session.execute(
+        select(Campaign.id, Campaign.scheduled_by)
+        .where(
+            Campaign.status == DRAFT,
+            Campaign.scheduled_at.is_not(None),
+            Campaign.scheduled_at <= now,
+        )
+        .order_by(Campaign.scheduled_at)
+    ).all()
     session.rollback()  # end the read: launch uses its own session
     launched = 0
     for campaign_id, actor in due:
         try:
             # the approval rule was checked when it was scheduled (an emergency's reason is
             # in that audit entry) and is checked again here for a normal campaign
-            campaigns.launch(app, campaign_id, actor or "schedule",
-                             reason="scheduled launch")
+            campaigns.launch(app, campaign_id, actor or "schedule", reason="scheduled launch")
         except CampaignError as error:
             log.info("scheduled campaign %s not launched here: %s", campaign_id, error.key)
             continue

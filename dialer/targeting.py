@@ -6,6 +6,7 @@ only active residences are ever targeted. City and street names match ignoring c
 hyphens and repeated spaces: the distinct names in the database are compared in Python, then
 the query uses `IN` on the stored spellings (portable, and the indexes still serve).
 """
+
 import csv
 import io
 import re
@@ -32,6 +33,7 @@ MAX_ID = 2**31 - 1
 class RefusedLine(NamedTuple):
     """A line of an uploaded list that named no residence, and why (said at the edge with
     `runtime.i18n.explain(line.why, language)`)."""
+
     line: int
     text: str
     why: Refusal
@@ -49,8 +51,9 @@ def is_empty(target: dict[str, Any] | None) -> bool:
     return not target.get("all") and not any(target.get(k) for k in CRITERIA)
 
 
-def _spellings(session: Session, column: "InstrumentedAttribute[str]",
-               wanted: set[str]) -> list[str]:
+def _spellings(
+    session: Session, column: "InstrumentedAttribute[str]", wanted: set[str]
+) -> list[str]:
     stored = session.scalars(select(column).distinct())
     return [s for s in stored if fold(s) in wanted]
 
@@ -78,12 +81,16 @@ def condition(session: Session, target: dict[str, Any] | None) -> ColumnElement[
         civic = civic_integer(session)
         for spec in streets:
             name, city = fold(spec.get("street")), fold(spec.get("city"))
-            pairs = [(s, c) for s, c in stored_streets
-                     if fold(s) == name and (not city or fold(c) == city)]
+            pairs = [
+                (s, c)
+                for s, c in stored_streets
+                if fold(s) == name and (not city or fold(c) == city)
+            ]
             if not pairs:
                 continue
             parts: list[ColumnElement[bool]] = [
-                or_(*(and_(Residence.street == s, Residence.city == c) for s, c in pairs))]
+                or_(*(and_(Residence.street == s, Residence.city == c) for s, c in pairs))
+            ]
             if spec.get("from") not in (None, ""):
                 if int(spec["from"]) > MAX_CIVIC:
                     continue  # no civic number is that large
@@ -106,8 +113,7 @@ def condition(session: Session, target: dict[str, Any] | None) -> ColumnElement[
 
 def callable_number_exists() -> Exists:
     """The residence has at least one active contact (voice or SMS: dialer/contacts.py)."""
-    return exists().where(PhoneNumber.residence_id == Residence.id,
-                          PhoneNumber.active.is_(True))
+    return exists().where(PhoneNumber.residence_id == Residence.id, PhoneNumber.active.is_(True))
 
 
 def count_targets(session: Session, target: dict[str, Any] | None) -> int:
@@ -150,11 +156,11 @@ def parse_uploaded_list(stream: IO[str] | IO[bytes]) -> tuple[list[int], list[Re
             except InvalidPhone as error:
                 refused.append(RefusedLine(line_no, cell, error))
                 continue
-            residence_id = session.scalar(select(PhoneNumber.residence_id)
-                                          .where(PhoneNumber.e164 == e164))
+            residence_id = session.scalar(
+                select(PhoneNumber.residence_id).where(PhoneNumber.e164 == e164)
+            )
             if residence_id is None:
-                refused.append(RefusedLine(line_no, cell,
-                                           Refusal("campaign.list.unknown_number")))
+                refused.append(RefusedLine(line_no, cell, Refusal("campaign.list.unknown_number")))
                 continue
         if residence_id not in seen:
             seen.add(residence_id)
@@ -162,5 +168,12 @@ def parse_uploaded_list(stream: IO[str] | IO[bytes]) -> tuple[list[int], list[Re
     return ids, refused
 
 
-__all__ = ["condition", "count_targets", "parse_uploaded_list", "RefusedLine", "fold",
-           "callable_number_exists", "is_empty"]
+__all__ = [
+    "condition",
+    "count_targets",
+    "parse_uploaded_list",
+    "RefusedLine",
+    "fold",
+    "callable_number_exists",
+    "is_empty",
+]

@@ -9,12 +9,12 @@ Rules (dialer/settle.py applies them):
 - 21610 (the number texted STOP to the account): the contact is marked opted out, never texted
   again until it texts REPRISE / START; the next contact is tried.
 """
+
 import logging
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flask import Flask
-
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from runtime import urls
@@ -40,8 +40,11 @@ def send_text(app: Flask, token: str, to: str, body: str) -> str:
     """messages.create from the city's number with a token-bearing status callback; the SID."""
     config = app.config
     message = client_for(app).messages.create(
-        to=to, from_=config["TWILIO_CALLER_ID"], body=body,
-        status_callback=urls.sms_status(config, token))
+        to=to,
+        from_=config["TWILIO_CALLER_ID"],
+        body=body,
+        status_callback=urls.sms_status(config, token),
+    )
     return cast(str, message.sid)  # twilio is untyped
 
 

@@ -13,35 +13,48 @@ dialled again; a 4xx refusal fails that number. A claim that gets no slot before
 ends, or meets a connection error (Redis, the database), is given back at once; on a
 connection error the thread backs off and claims nothing until both answer (dialer.outage).
 """
+
 import gc
 import logging
 import os
 import signal
 import threading
 import time
-
 from datetime import datetime
-
-from sqlalchemy import case, func, select, update
 
 from rq import SimpleWorker
 from rq.timeouts import TimerDeathPenalty
+from sqlalchemy import case, func, select, update
 
-from models import (UNCONFIRMED, AttemptStatus, CallAttempt, Campaign, CampaignStatus, Delivery,
-                    Outcome, Priority, utcnow)
+from models import (
+    UNCONFIRMED,
+    AttemptStatus,
+    CallAttempt,
+    Campaign,
+    CampaignStatus,
+    Delivery,
+    Outcome,
+    Priority,
+    utcnow,
+)
 from runtime import metrics
 from runtime.db import sessionmaker_for
 from runtime.logs import ids
 from runtime.outbox_relay import Relay, relay_once
-from runtime.pacing import (PacingTimeout, acquire, acquire_message, emergency_waiting, mps,
-                            redis_for)
+from runtime.pacing import (
+    PacingTimeout,
+    acquire,
+    acquire_message,
+    emergency_waiting,
+    mps,
+    redis_for,
+)
 from runtime.pacing import cps as pacing_cps
 from runtime.queue import QUEUES, get_queue, set_job_app
 
 from . import defaults, dispatch, heartbeat, outage, reconcile, settle
+from .calls import client_for, hang_up_or_redirect, is_definite_refusal, is_rate_limited, place_call
 from .dispatch import CampaignView
-from .calls import (client_for, hang_up_or_redirect, is_definite_refusal, is_rate_limited,
-                    place_call)
 from .gauges import StateCollector
 from .texts import LANDLINE_ERRORS, OPTED_OUT_ERROR, error_code, send_text
 
@@ -51,18 +64,26 @@ log = logging.getLogger(__name__)
 class Dialer:
     """Sender threads and a reconciler thread for one app; `.start()`, `.stop()`."""
 
-    def __init__(self, app, threads: int | None = None, reconcile_interval: float | None = None,
-                 on_failure=None):
+    def __init__(
+        self,
+        app,
+        threads: int | None = None,
+        reconcile_interval: float | None = None,
+        on_failure=None,
+    ):
         self.app = app
         cps = max(pacing_cps(app), mps(app))
-        self.threads = threads or defaults.setting(app, "DIALER_THREADS",
-                                           max(2, min(64, int(cps * 0.6) + 2)))
+        self.threads = threads or defaults.setting(
+            app, "DIALER_THREADS", max(2, min(64, int(cps * 0.6) + 2))
+        )
         self.reconcile_interval = reconcile_interval or defaults.setting(
-            app, "DIALER_RECONCILE_INTERVAL_S", defaults.RECONCILE_INTERVAL_S)
+            app, "DIALER_RECONCILE_INTERVAL_S", defaults.RECONCILE_INTERVAL_S
+        )
         self.poll = defaults.setting(app, "DIALER_POLL_INTERVAL_S", defaults.POLL_INTERVAL_S)
         self.lease = defaults.setting(app, "DIALER_CLAIM_LEASE_S", defaults.CLAIM_LEASE_S)
-        self.max_in_progress = defaults.setting(app, "DIALER_MAX_IN_PROGRESS",
-                                                defaults.MAX_IN_PROGRESS)
+        self.max_in_progress = defaults.setting(
+            app, "DIALER_MAX_IN_PROGRESS", defaults.MAX_IN_PROGRESS
+        )
         self.Session = sessionmaker_for(app)
         self.stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -97,10 +118,12 @@ class Dialer:
         self._spawn(self._reconcile_loop, "dialer-reconcile")
         self._spawn(self._heartbeat_loop, "dialer-heartbeat")
         self._spawn(self._watchdog_loop, "dialer-watchdog")
-        log.info("dialer started: %d sender threads, %.1f calls/s for the account%s",
-                 self.threads, pacing_cps(self.app),
-                 f", at most {self.max_in_progress} calls in progress"
-                 if self.max_in_progress else "")
+        log.info(
+            "dialer started: %d sender threads, %.1f calls/s for the account%s",
+            self.threads,
+            pacing_cps(self.app),
+            f", at most {self.max_in_progress} calls in progress" if self.max_in_progress else "",
+        )
         return self
 
     def _spawn(self, target, name):
@@ -136,14 +159,22 @@ class Dialer:
                     now = utcnow()
                     due = heartbeat.due_work(session, self.app, now)
                     session.rollback()
-                    self._stall = heartbeat.stall(due, self.started_at, self.last_placed_at,
-                                                  now, stall_s)
+                    self._stall = heartbeat.stall(
+                        due, self.started_at, self.last_placed_at, now, stall_s
+                    )
                     alive, expected = self.threads_alive()
-                    heartbeat.write(session, self.name, started_at=self.started_at, beat_at=now,
-                                    threads_alive=alive, threads_expected=expected,
-                                    last_claim_at=self.last_claim_at,
-                                    last_placed_at=self.last_placed_at,
-                                    calls_placed=self.placed, problem=self.failure)
+                    heartbeat.write(
+                        session,
+                        self.name,
+                        started_at=self.started_at,
+                        beat_at=now,
+                        threads_alive=alive,
+                        threads_expected=expected,
+                        last_claim_at=self.last_claim_at,
+                        last_placed_at=self.last_placed_at,
+                        calls_placed=self.placed,
+                        problem=self.failure,
+                    )
                 self._beat_ok = time.monotonic()
             except Exception:  # noqa: BLE001 - the watchdog notices if this lasts
                 log.exception("dialer heartbeat failed")
@@ -170,8 +201,12 @@ class Dialer:
     def _note_placed(self, job, sid: str) -> None:
         self.last_placed_at = utcnow()
         metrics.call_placed(job.priority)
-        log.info("call placed", extra=ids(campaign=job.campaign_id, delivery=job.delivery_id,
-                                          attempt=job.attempt_id, call=sid))
+        log.info(
+            "call placed",
+            extra=ids(
+                campaign=job.campaign_id, delivery=job.delivery_id, attempt=job.attempt_id, call=sid
+            ),
+        )
 
     def _fail(self, reason: str) -> None:
         self.failure = reason
@@ -188,8 +223,7 @@ class Dialer:
     def _eligible(self, session) -> list[CampaignView]:
         with self._lock:
             if time.monotonic() - self._campaigns_at > min(self.poll, 0.5):
-                self._campaigns = dispatch.eligible_campaigns(
-                    session, self.app.config["TIMEZONE"])
+                self._campaigns = dispatch.eligible_campaigns(session, self.app.config["TIMEZONE"])
                 session.rollback()
                 self._campaigns_at = time.monotonic()
             return self._campaigns
@@ -288,8 +322,9 @@ class Dialer:
             if left <= 0:
                 return "no call slot within the claim's lease"
             try:
-                metrics.pacing_waited(job.priority, take(self.app, job.priority,
-                                                         timeout=min(2.0, left)))
+                metrics.pacing_waited(
+                    job.priority, take(self.app, job.priority, timeout=min(2.0, left))
+                )
                 return None
             except PacingTimeout:
                 continue
@@ -308,27 +343,36 @@ class Dialer:
         """A definite 4xx refusal: that contact failed (a text refused as to a landline: the
         same number is called instead; 21610: the contact is opted out). Not committed."""
         code = error_code(error)
-        session.execute(update(CallAttempt).where(CallAttempt.id == job.attempt_id)
-                        .values(status=AttemptStatus.FAILED.value, requested_at=sent,
-                                error=str(error)[:255]))
+        session.execute(
+            update(CallAttempt)
+            .where(CallAttempt.id == job.attempt_id)
+            .values(status=AttemptStatus.FAILED.value, requested_at=sent, error=str(error)[:255])
+        )
         if job.texts and code == OPTED_OUT_ERROR:
             settle.opt_out(session, job.to)
-        settle.settle(session, job.attempt_id, Outcome.FAILED.value,
-                      voice_fallback=job.texts and code in LANDLINE_ERRORS)
+        settle.settle(
+            session,
+            job.attempt_id,
+            Outcome.FAILED.value,
+            voice_fallback=job.texts and code in LANDLINE_ERRORS,
+        )
 
     def _place(self, session, job) -> None:
         if not self._running(session, job):
             self._release(session, job, "campaign no longer running")
             return
         if job.texts and job.opted_out:  # texted STOP: never texted until REPRISE / START
-            session.execute(update(CallAttempt).where(CallAttempt.id == job.attempt_id)
-                            .values(status=AttemptStatus.FAILED.value,
-                                    error=f"opted out ({OPTED_OUT_ERROR})"))
+            session.execute(
+                update(CallAttempt)
+                .where(CallAttempt.id == job.attempt_id)
+                .values(status=AttemptStatus.FAILED.value, error=f"opted out ({OPTED_OUT_ERROR})")
+            )
             settle.settle(session, job.attempt_id, Outcome.FAILED.value)
             session.commit()
             return
-        backoffs = list(defaults.setting(self.app, "DIALER_RATE_LIMIT_BACKOFF_S",
-                                         defaults.RATE_LIMIT_BACKOFF_S))
+        backoffs = list(
+            defaults.setting(self.app, "DIALER_RATE_LIMIT_BACKOFF_S", defaults.RATE_LIMIT_BACKOFF_S)
+        )
         while True:
             missed = self._wait_for_slot(job)
             if missed is None and not self._running(session, job):
@@ -339,8 +383,11 @@ class Dialer:
             sent = utcnow()
             if not dispatch.mark_requested(session, job.attempt_id, sent):
                 # the reconciler took the claim back (its lease ran out): never dial it now
-                log.warning("attempt %s to %s: claim lost before its call slot; not placed",
-                            job.attempt_id, job.to)
+                log.warning(
+                    "attempt %s to %s: claim lost before its call slot; not placed",
+                    job.attempt_id,
+                    job.to,
+                )
                 self._release(session, job, "claim lost before its call slot")
                 return
             try:
@@ -351,36 +398,53 @@ class Dialer:
                     dispatch.unmark_requested(session, job.attempt_id)
                     if backoffs and not self.stopping.is_set():
                         wait = backoffs.pop(0)
-                        log.warning("provider says too many requests (429); retrying in %.2f s",
-                                    wait)
+                        log.warning(
+                            "provider says too many requests (429); retrying in %.2f s", wait
+                        )
                         time.sleep(wait)
                         continue
                     settle.void_attempt(session, job.attempt_id, "rate limited (429)")
                 elif is_definite_refusal(error):
-                    log.warning("%s to %s refused by the provider: %s", job.channel, job.to,
-                                error)
+                    log.warning("%s to %s refused by the provider: %s", job.channel, job.to, error)
                     self._refused(session, job, error, sent)
                 else:
-                    log.warning("%s to %s: create answer lost (%s); ambiguous until resolved",
-                                job.channel, job.to, error.__class__.__name__)
-                    session.execute(update(CallAttempt).where(
-                        CallAttempt.id == job.attempt_id,
-                        CallAttempt.status == AttemptStatus.CREATING.value)
-                        .values(status=AttemptStatus.AMBIGUOUS.value, error=str(error)[:255]))
+                    log.warning(
+                        "%s to %s: create answer lost (%s); ambiguous until resolved",
+                        job.channel,
+                        job.to,
+                        error.__class__.__name__,
+                    )
+                    session.execute(
+                        update(CallAttempt)
+                        .where(
+                            CallAttempt.id == job.attempt_id,
+                            CallAttempt.status == AttemptStatus.CREATING.value,
+                        )
+                        .values(status=AttemptStatus.AMBIGUOUS.value, error=str(error)[:255])
+                    )
                 session.commit()
                 return
         self._record_sid(session, job, sid, sent)
 
     def _record_sid(self, session, job, sid: str, sent) -> None:
-        outcome = session.execute(update(CallAttempt).where(CallAttempt.id == job.attempt_id)
-                                  .values(requested_at=sent,
-                                          sid=func.coalesce(CallAttempt.sid, sid),
-                                          status=case((CallAttempt.status.in_(UNCONFIRMED),
-                                                       AttemptStatus.QUEUED.value),
-                                                      else_=CallAttempt.status))
-                                  .returning(CallAttempt.outcome)).scalar()
-        session.execute(update(Delivery).where(Delivery.id == job.delivery_id).values(
-            last_number=job.to, last_call_sid=sid, last_attempt_at=sent, lease_until=None))
+        outcome = session.execute(
+            update(CallAttempt)
+            .where(CallAttempt.id == job.attempt_id)
+            .values(
+                requested_at=sent,
+                sid=func.coalesce(CallAttempt.sid, sid),
+                status=case(
+                    (CallAttempt.status.in_(UNCONFIRMED), AttemptStatus.QUEUED.value),
+                    else_=CallAttempt.status,
+                ),
+            )
+            .returning(CallAttempt.outcome)
+        ).scalar()
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == job.delivery_id)
+            .values(last_number=job.to, last_call_sid=sid, last_attempt_at=sent, lease_until=None)
+        )
         session.commit()
         self.placed += 1
         self._note_placed(job, sid)
@@ -411,10 +475,14 @@ class Dialer:
 def open_work(app) -> bool:
     """True while a running campaign has residences to call or calls not yet settled."""
     with sessionmaker_for(app)() as session:
-        running = session.scalar(select(Campaign.id).where(
-            Campaign.status == CampaignStatus.RUNNING.value).limit(1))
-        unsettled = session.scalar(select(CallAttempt.id).where(
-            CallAttempt.outcome.is_(None), CallAttempt.status != AttemptStatus.VOID.value).limit(1))
+        running = session.scalar(
+            select(Campaign.id).where(Campaign.status == CampaignStatus.RUNNING.value).limit(1)
+        )
+        unsettled = session.scalar(
+            select(CallAttempt.id)
+            .where(CallAttempt.outcome.is_(None), CallAttempt.status != AttemptStatus.VOID.value)
+            .limit(1)
+        )
         return running is not None or unsettled is not None
 
 
@@ -439,6 +507,7 @@ def _job_worker(app, in_thread: bool = False):
     SimpleWorker): never a forked work-horse, which would inherit the dialer threads' open
     database connections (and locks other threads hold at the fork). IN_THREAD: for a
     background thread, where signals (and so SIGALRM job timeouts) are not available."""
+
     class JobWorker(SimpleWorker):
         def execute_job(self, job, queue):
             try:
@@ -477,7 +546,8 @@ class EmbeddedWorker:
         while not self.stopping.is_set():
             try:
                 _job_worker(self.app, in_thread=True).work(
-                    burst=True, with_scheduler=False, logging_level="WARNING")
+                    burst=True, with_scheduler=False, logging_level="WARNING"
+                )
             except Exception:
                 log.exception("embedded RQ worker error")
             self.stopping.wait(0.5)

@@ -3,6 +3,7 @@
 `webhooks/hotline.py` turns Twilio's requests into calls of `engine.incoming()` and
 `engine.resume()`, which return a `VoiceResponse`.
 """
+
 from .engine import incoming, resume
 from .menus import MENUS, Menu
 

@@ -1,5 +1,6 @@
 """The account menu of an authenticated caller: alerts on/off, password, information,
 language, unregistering."""
+
 from models import Address, audit
 
 from . import accounts, matching, streets
@@ -16,8 +17,9 @@ def say_status(call):
 
 @prompt_values("account")
 def account_values(call):
-    return {"toggle": call.t("hotline.toggle.off" if residence(call).active else
-                             "hotline.toggle.on")}
+    return {
+        "toggle": call.t("hotline.toggle.off" if residence(call).active else "hotline.toggle.on")
+    }
 
 
 @action("toggle_alerts")
@@ -38,8 +40,13 @@ def alerts_off_confirmed(call, _digit=None):
 def _set_alerts(call, active: bool):
     res = residence(call)
     res.active = active
-    audit(call.session, call.actor, "hotline.alerts_on" if res.active else "hotline.alerts_off",
-          "residence", res.id)
+    audit(
+        call.session,
+        call.actor,
+        "hotline.alerts_on" if res.active else "hotline.alerts_off",
+        "residence",
+        res.id,
+    )
     call.say("hotline.account.alerts_now", state=_state(call, res))
 
 
@@ -52,31 +59,46 @@ def change_pin(call, _digit=None):
 @action("hear_info")
 def hear_info(call, _digit=None):
     res = residence(call)
-    address = (spoken_address(call, res) if res.street and not res.address_needs_review
-               else call.t("hotline.account.address_review"))
-    call.say("hotline.account.info", number=spoken_number(call), address=address,
-             language_name=call.t(f"hotline.language.name.{res.language}"))
+    address = (
+        spoken_address(call, res)
+        if res.street and not res.address_needs_review
+        else call.t("hotline.account.address_review")
+    )
+    call.say(
+        "hotline.account.info",
+        number=spoken_number(call),
+        address=address,
+        language_name=call.t(f"hotline.language.name.{res.language}"),
+    )
 
 
 def spoken_address(call, res) -> str:
     """The residence's address as said at registration: civic number, street, city (the
     registry's spelling when it has one), the apartment, no postal code."""
     address = call.session.get(Address, res.address_id) if res.address_id else None
-    said = (matching.spoken(address) if address is not None else
-            f"{res.civic_number} {streets.spoken_street(res.street)}, "
-            f"{streets.spoken_city(res.city)}")
-    return call.t("hotline.account.apartment", address=said, apartment=res.apartment) \
-        if res.apartment else said
+    said = (
+        matching.spoken(address)
+        if address is not None
+        else f"{res.civic_number} {streets.spoken_street(res.street)}, "
+        f"{streets.spoken_city(res.city)}"
+    )
+    return (
+        call.t("hotline.account.apartment", address=said, apartment=res.apartment)
+        if res.apartment
+        else said
+    )
 
 
 def _alerts_language(call, language):
     """The residence's one language: its alert calls and this line (said so)."""
     res = residence(call)
     res.language = call.language = language
-    audit(call.session, call.actor, "hotline.language_changed", "residence", res.id,
-          language=language)
-    call.say("hotline.choose_language.done",
-             language_name=call.t(f"hotline.language.name.{language}"))
+    audit(
+        call.session, call.actor, "hotline.language_changed", "residence", res.id, language=language
+    )
+    call.say(
+        "hotline.choose_language.done", language_name=call.t(f"hotline.language.name.{language}")
+    )
     call.goto("account")
 
 

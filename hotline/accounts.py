@@ -1,23 +1,33 @@
 """What the hotline changes: passwords and lockout, registration, one-time codes, daily caps,
 and keyed-in registrations that nobody confirmed."""
+
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, exists, literal, or_, select, update
 
-from models import (Address, Channel, NumberKind, OneTimeCode, PhoneNumber, Residence, audit,
-                    remove_residence, utcnow)
+from models import (
+    Address,
+    Channel,
+    NumberKind,
+    OneTimeCode,
+    PhoneNumber,
+    Residence,
+    audit,
+    remove_residence,
+    utcnow,
+)
 from models.base import UTCDateTime
 from models.passwords import verify_secret
 
 from . import quotas
 
-LOCK_AFTER = 5                      # wrong passwords for one number, or for one residence ...
+LOCK_AFTER = 5  # wrong passwords for one number, or for one residence ...
 LOCK_WINDOW = timedelta(minutes=15)  # ... within this time ...
-LOCK_FOR = timedelta(minutes=15)     # ... lock its phone access this long
-RESETS_PER_DAY = 3                  # temporary passwords per number
-VERIFY_CALLS_PER_NUMBER = 3         # verification call-backs to one keyed-in number, per day
-VERIFY_CALLS_PER_CALLER = 5         # verification call-backs asked by one calling number, per day
-VERIFY_CALLS_WITHHELD = 20          # ... by all callers whose caller ID is withheld, together
+LOCK_FOR = timedelta(minutes=15)  # ... lock its phone access this long
+RESETS_PER_DAY = 3  # temporary passwords per number
+VERIFY_CALLS_PER_NUMBER = 3  # verification call-backs to one keyed-in number, per day
+VERIFY_CALLS_PER_CALLER = 5  # verification call-backs asked by one calling number, per day
+VERIFY_CALLS_WITHHELD = 20  # ... by all callers whose caller ID is withheld, together
 CODE_LIFETIME = timedelta(days=1)
 UNVERIFIED_FOR = timedelta(hours=24)  # a keyed-in registration never confirmed is then dropped
 
@@ -41,35 +51,49 @@ def _take_attempt(session, model, row_id, now) -> bool:
     """Count one password attempt against the row, unless it is locked or already had
     LOCK_AFTER attempts in this window: one conditional UPDATE ... RETURNING, so simultaneous
     calls cannot all read the same count (the row stays locked until this call commits)."""
-    fresh = or_(model.failed_auth_since.is_(None),
-                model.failed_auth_since <= _at(now - LOCK_WINDOW))
-    stmt = (update(model)
-            .where(model.id == row_id,
-                   or_(model.locked_until.is_(None), model.locked_until <= _at(now)),
-                   or_(fresh, model.failed_auth_count < LOCK_AFTER))
-            .values(failed_auth_count=case((fresh, 1), else_=model.failed_auth_count + 1),
-                    failed_auth_since=case((fresh, _at(now)), else_=model.failed_auth_since))
-            .returning(model.id)
-            .execution_options(synchronize_session=False))
+    fresh = or_(
+        model.failed_auth_since.is_(None), model.failed_auth_since <= _at(now - LOCK_WINDOW)
+    )
+    stmt = (
+        update(model)
+        .where(
+            model.id == row_id,
+            or_(model.locked_until.is_(None), model.locked_until <= _at(now)),
+            or_(fresh, model.failed_auth_count < LOCK_AFTER),
+        )
+        .values(
+            failed_auth_count=case((fresh, 1), else_=model.failed_auth_count + 1),
+            failed_auth_since=case((fresh, _at(now)), else_=model.failed_auth_since),
+        )
+        .returning(model.id)
+        .execution_options(synchronize_session=False)
+    )
     return session.execute(stmt).first() is not None
 
 
 def _lock_if_spent(session, model, row_id, now) -> bool:
     """After a wrong password: lock the row when its attempts of this window are spent."""
-    stmt = (update(model)
-            .where(model.id == row_id, model.failed_auth_count >= LOCK_AFTER,
-                   model.failed_auth_since > _at(now - LOCK_WINDOW))
-            .values(locked_until=_at(now + LOCK_FOR), failed_auth_count=0,
-                    failed_auth_since=None)
-            .returning(model.id)
-            .execution_options(synchronize_session=False))
+    stmt = (
+        update(model)
+        .where(
+            model.id == row_id,
+            model.failed_auth_count >= LOCK_AFTER,
+            model.failed_auth_since > _at(now - LOCK_WINDOW),
+        )
+        .values(locked_until=_at(now + LOCK_FOR), failed_auth_count=0, failed_auth_since=None)
+        .returning(model.id)
+        .execution_options(synchronize_session=False)
+    )
     return session.execute(stmt).first() is not None
 
 
 def _clear_attempts(session, model, row_id) -> None:
-    session.execute(update(model).where(model.id == row_id)
-                    .values(failed_auth_count=0, failed_auth_since=None)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(model)
+        .where(model.id == row_id)
+        .values(failed_auth_count=0, failed_auth_since=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _refresh(session, phone: PhoneNumber) -> None:
@@ -81,10 +105,20 @@ def has_pin(session, phone: PhoneNumber) -> bool:
     """True when the number's residence has a PIN, or a temporary one waits to be used."""
     if phone.residence.password_hash:
         return True
-    return session.scalar(select(exists().where(
-        OneTimeCode.phone_e164 == phone.e164, OneTimeCode.purpose == "password_reset",
-        OneTimeCode.used_at.is_(None), OneTimeCode.code_hash.is_not(None),
-        OneTimeCode.expires_at > utcnow()))) or False
+    return (
+        session.scalar(
+            select(
+                exists().where(
+                    OneTimeCode.phone_e164 == phone.e164,
+                    OneTimeCode.purpose == "password_reset",
+                    OneTimeCode.used_at.is_(None),
+                    OneTimeCode.code_hash.is_not(None),
+                    OneTimeCode.expires_at > utcnow(),
+                )
+            )
+        )
+        or False
+    )
 
 
 def check_password(session, phone: PhoneNumber, pin: str, actor: str) -> str:
@@ -95,8 +129,9 @@ def check_password(session, phone: PhoneNumber, pin: str, actor: str) -> str:
     once; while locked, even the right password is refused."""
     now, residence = utcnow(), phone.residence
     # the residence's row first, then the number's: the order in which the ORM flushes them
-    counted = (_take_attempt(session, Residence, residence.id, now)
-               and _take_attempt(session, PhoneNumber, phone.id, now))
+    counted = _take_attempt(session, Residence, residence.id, now) and _take_attempt(
+        session, PhoneNumber, phone.id, now
+    )
     _refresh(session, phone)
     if not counted:
         audit(session, actor, "hotline.login_refused", "residence", residence.id)
@@ -105,10 +140,17 @@ def check_password(session, phone: PhoneNumber, pin: str, actor: str) -> str:
     if verify_secret(residence.password_hash, pin):
         result = "temporary" if residence.password_temporary else "ok"
     else:
-        for code in session.scalars(select(OneTimeCode).where(
-                OneTimeCode.phone_e164 == phone.e164, OneTimeCode.purpose == "password_reset",
-                OneTimeCode.used_at.is_(None), OneTimeCode.code_hash.is_not(None),
-                OneTimeCode.expires_at > now).order_by(OneTimeCode.id.desc())):
+        for code in session.scalars(
+            select(OneTimeCode)
+            .where(
+                OneTimeCode.phone_e164 == phone.e164,
+                OneTimeCode.purpose == "password_reset",
+                OneTimeCode.used_at.is_(None),
+                OneTimeCode.code_hash.is_not(None),
+                OneTimeCode.expires_at > now,
+            )
+            .order_by(OneTimeCode.id.desc())
+        ):
             if verify_secret(code.code_hash, pin):
                 code.used_at = now
                 residence.password_hash, residence.password_temporary = code.code_hash, True
@@ -125,9 +167,15 @@ def check_password(session, phone: PhoneNumber, pin: str, actor: str) -> str:
     by_number = _lock_if_spent(session, PhoneNumber, phone.id, now)
     _refresh(session, phone)
     if by_residence or by_number:
-        audit(session, actor, "hotline.locked", "residence", residence.id,
-              minutes=int(LOCK_FOR.total_seconds() // 60),
-              scope="number" if by_number else "residence")
+        audit(
+            session,
+            actor,
+            "hotline.locked",
+            "residence",
+            residence.id,
+            minutes=int(LOCK_FOR.total_seconds() // 60),
+            scope="number" if by_number else "residence",
+        )
         return "locked"
     return "wrong"
 
@@ -144,15 +192,19 @@ def take_reset(session, e164: str) -> bool:
 
 def _verify_keys(target: str, caller: str | None) -> list[tuple[str, int, str]]:
     """(quota key, cap, refusal) of a verification call-back to TARGET asked by CALLER."""
-    return [(f"verify-to:{target}", VERIFY_CALLS_PER_NUMBER, "hotline.verify.limit_number"),
-            (f"verify-from:{caller}", VERIFY_CALLS_PER_CALLER, "hotline.verify.limit_caller")
-            if caller else
-            ("verify-from:withheld", VERIFY_CALLS_WITHHELD, "hotline.verify.limit_withheld")]
+    return [
+        (f"verify-to:{target}", VERIFY_CALLS_PER_NUMBER, "hotline.verify.limit_number"),
+        (f"verify-from:{caller}", VERIFY_CALLS_PER_CALLER, "hotline.verify.limit_caller")
+        if caller
+        else ("verify-from:withheld", VERIFY_CALLS_WITHHELD, "hotline.verify.limit_withheld"),
+    ]
 
 
-REFUSAL_LIMITS = {"hotline.verify.limit_number": VERIFY_CALLS_PER_NUMBER,
-                  "hotline.verify.limit_caller": VERIFY_CALLS_PER_CALLER,
-                  "hotline.verify.limit_withheld": VERIFY_CALLS_WITHHELD}
+REFUSAL_LIMITS = {
+    "hotline.verify.limit_number": VERIFY_CALLS_PER_NUMBER,
+    "hotline.verify.limit_caller": VERIFY_CALLS_PER_CALLER,
+    "hotline.verify.limit_withheld": VERIFY_CALLS_WITHHELD,
+}
 
 
 def verification_refusal(session, target: str, caller: str | None) -> str | None:
@@ -184,8 +236,13 @@ def give_back_verification(session, target: str, caller: str | None) -> None:
 
 def new_code(session, e164: str, purpose: str, channel: str = "voice") -> OneTimeCode:
     """A one-time code row; its hash is set only when the code is said or sent."""
-    code = OneTimeCode(phone_e164=e164, purpose=purpose, channel=channel, code_hash=None,
-                       expires_at=utcnow() + CODE_LIFETIME)
+    code = OneTimeCode(
+        phone_e164=e164,
+        purpose=purpose,
+        channel=channel,
+        code_hash=None,
+        expires_at=utcnow() + CODE_LIFETIME,
+    )
     session.add(code)
     session.flush()
     return code
@@ -196,12 +253,19 @@ def register(session, data: dict, language: str, actor: str) -> Residence:
     now = utcnow()
     keyed = bool(data.get("keyed"))
     residence = Residence(
-        language=language, civic_number=data.get("civic", ""), apartment=data.get("apt", ""),
-        active=True, password_hash=data["pin_hash"], password_temporary=False,
+        language=language,
+        civic_number=data.get("civic", ""),
+        apartment=data.get("apt", ""),
+        active=True,
+        password_hash=data["pin_hash"],
+        password_temporary=False,
         consent_at=datetime.fromisoformat(data["consent_at"]),
-        consent_channel=Channel.HOTLINE.value, registered_via=Channel.HOTLINE.value,
-        name_needs_review=True, name_recording_url=data.get("name_recording"),
-        address_recording_url=data.get("address_recording"))
+        consent_channel=Channel.HOTLINE.value,
+        registered_via=Channel.HOTLINE.value,
+        name_needs_review=True,
+        name_recording_url=data.get("name_recording"),
+        address_recording_url=data.get("address_recording"),
+    )
     address = session.get(Address, data["address_id"]) if data.get("address_id") else None
     if address is not None:
         residence.address_id, residence.street = address.id, address.street
@@ -209,13 +273,26 @@ def register(session, data: dict, language: str, actor: str) -> Residence:
         residence.civic_number = address.civic_number
     else:
         residence.address_needs_review = True
-    residence.phones.append(PhoneNumber(
-        e164=data["phone"], position=0, kind=NumberKind.VOICE.value,
-        active=not keyed, verified_at=None if keyed else now))
+    residence.phones.append(
+        PhoneNumber(
+            e164=data["phone"],
+            position=0,
+            kind=NumberKind.VOICE.value,
+            active=not keyed,
+            verified_at=None if keyed else now,
+        )
+    )
     session.add(residence)
     session.flush()
-    audit(session, actor, "hotline.registered", "residence", residence.id,
-          keyed_number=keyed, address_from_registry=address is not None)
+    audit(
+        session,
+        actor,
+        "hotline.registered",
+        "residence",
+        residence.id,
+        keyed_number=keyed,
+        address_from_registry=address is not None,
+    )
     return residence
 
 
@@ -229,39 +306,63 @@ def unverified():
     registration awaiting its call-back). Such a registration holds no address nor number
     against a confirmed one, and is dropped after UNVERIFIED_FOR."""
     return (Residence.registered_via == Channel.HOTLINE.value) & ~exists().where(
-        PhoneNumber.residence_id == Residence.id, PhoneNumber.verified_at.is_not(None))
+        PhoneNumber.residence_id == Residence.id, PhoneNumber.verified_at.is_not(None)
+    )
 
 
 def is_unverified(residence: Residence) -> bool:
-    return (residence.registered_via == Channel.HOTLINE.value
-            and all(p.verified_at is None for p in residence.phones))
+    return residence.registered_via == Channel.HOTLINE.value and all(
+        p.verified_at is None for p in residence.phones
+    )
 
 
 def drop_unverified(session, residence: Residence, actor: str, reason: str) -> None:
     """Delete an unconfirmed registration (and its pending confirmation codes), audited."""
     numbers = [p.e164 for p in residence.phones]
-    audit(session, actor, "hotline.unverified_dropped", "residence", residence.id,
-          reason=reason, numbers=numbers, address_id=residence.address_id)
-    session.execute(delete(OneTimeCode).where(OneTimeCode.phone_e164.in_(numbers),
-                                              OneTimeCode.purpose == "number_verification",
-                                              OneTimeCode.used_at.is_(None)))
+    audit(
+        session,
+        actor,
+        "hotline.unverified_dropped",
+        "residence",
+        residence.id,
+        reason=reason,
+        numbers=numbers,
+        address_id=residence.address_id,
+    )
+    session.execute(
+        delete(OneTimeCode).where(
+            OneTimeCode.phone_e164.in_(numbers),
+            OneTimeCode.purpose == "number_verification",
+            OneTimeCode.used_at.is_(None),
+        )
+    )
     session.delete(residence)  # never targeted (no confirmed number): no history to keep
     session.flush()  # before a new row takes its number or address
 
 
 def drop_unverified_at(session, address_id: int, apartment: str, actor: str) -> None:
     """A confirmed registration takes this address: unconfirmed ones there give it up."""
-    for residence in session.scalars(select(Residence).where(
-            Residence.address_id == address_id, Residence.apartment == apartment,
-            unverified())):
+    for residence in session.scalars(
+        select(Residence).where(
+            Residence.address_id == address_id, Residence.apartment == apartment, unverified()
+        )
+    ):
         drop_unverified(session, residence, actor, "address_taken_by_verified")
 
 
 def purge_unverified(session) -> int:
     """Drop the keyed-in registrations never confirmed within UNVERIFIED_FOR of creation."""
-    stale = list(session.scalars(select(Residence).where(Residence.id.in_(
-        select(PhoneNumber.residence_id).where(PhoneNumber.verified_at.is_(None))),  # indexed
-        Residence.created_at < utcnow() - UNVERIFIED_FOR, unverified())))
+    stale = list(
+        session.scalars(
+            select(Residence).where(
+                Residence.id.in_(
+                    select(PhoneNumber.residence_id).where(PhoneNumber.verified_at.is_(None))
+                ),  # indexed
+                Residence.created_at < utcnow() - UNVERIFIED_FOR,
+                unverified(),
+            )
+        )
+    )
     for residence in stale:
         drop_unverified(session, residence, "system", "expired")
     return len(stale)

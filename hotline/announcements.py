@@ -7,6 +7,7 @@ A caller whose number belongs to a residence hears the campaigns that targeted t
 lifting notice ("levée de l'avis", dialer/followup.py) replaces the advisory it lifts.
 The hook that says them at the start of a hotline call is not written yet (see the notes).
 """
+
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, select
@@ -30,19 +31,24 @@ def _in_force(campaign: Campaign, now: datetime) -> bool:
     return now < campaign.finished_at + ANNOUNCE_AFTER
 
 
-def current_alerts(session, residence_id: int | None, now: datetime | None = None
-                   ) -> list[Campaign]:
+def current_alerts(
+    session, residence_id: int | None, now: datetime | None = None
+) -> list[Campaign]:
     """The campaigns to say to a caller of RESIDENCE_ID (None: unknown), newest first."""
     now = now or utcnow()
-    query = select(Campaign).where(Campaign.announce.is_(True),
-                                   Campaign.launched_at.is_not(None))
+    query = select(Campaign).where(Campaign.announce.is_(True), Campaign.launched_at.is_not(None))
     if residence_id is not None:
-        query = query.where(exists().where(Delivery.campaign_id == Campaign.id,
-                                           Delivery.residence_id == residence_id))
-    query = query.order_by(Campaign.launched_at.desc(), Campaign.id.desc()) \
-        .execution_options(populate_existing=True)
-    candidates = [c for c in session.scalars(query)
-                  if residence_id is not None or (c.target or {}).get("all")]
+        query = query.where(
+            exists().where(
+                Delivery.campaign_id == Campaign.id, Delivery.residence_id == residence_id
+            )
+        )
+    query = query.order_by(Campaign.launched_at.desc(), Campaign.id.desc()).execution_options(
+        populate_existing=True
+    )
+    candidates = [
+        c for c in session.scalars(query) if residence_id is not None or (c.target or {}).get("all")
+    ]
     lifted = {c.follows_id for c in candidates if c.follow_kind == LIFTING and c.follows_id}
     return [c for c in candidates if c.id not in lifted and _in_force(c, now)]
 

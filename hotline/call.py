@@ -1,10 +1,10 @@
 """One hotline call: its server-side state (HotlineCall, keyed by CallSid) and what to answer."""
+
 from datetime import timedelta
 
 from sqlalchemy import delete, select
 
 from models import HotlineCall, PhoneNumber, utcnow
-
 from runtime.i18n import DEFAULT_LANGUAGE, t
 
 EXPIRY = timedelta(hours=1)
@@ -18,9 +18,9 @@ class Call:
         self.row, self.session, self.config = row, session, config
         self.data = dict(row.data or {})
         self.said: list[tuple[str, str]] = []  # (language, text)
-        self.end: str | None = None             # None (ask the step's prompt), "hangup", "dial"
+        self.end: str | None = None  # None (ask the step's prompt), "hangup", "dial"
         self.hooks = hooks or {}
-        self.jobs: list[tuple] = []             # (dotted function, *args), enqueued after commit
+        self.jobs: list[tuple] = []  # (dotted function, *args), enqueued after commit
 
     @property
     def language(self) -> str:

@@ -7,6 +7,7 @@
 The call's URL carries an opaque signed token naming a OneTimeCode, never a code: the
 temporary password is drawn when Twilio fetches the TwiML, stored hashed at once, and said.
 """
+
 import logging
 import secrets
 import time
@@ -82,8 +83,9 @@ def _take_cps_slot(app) -> None:
 def _place_call(app, code: OneTimeCode) -> str:
     url = urls.callback(app.config, token_for(app.config, code.id))
     _take_cps_slot(app)
-    created = get_client(app).calls.create(to=code.phone_e164, from_=app.config["HOTLINE_NUMBER"],
-                                           url=url, method="POST")
+    created = get_client(app).calls.create(
+        to=code.phone_e164, from_=app.config["HOTLINE_NUMBER"], url=url, method="POST"
+    )
     return created.sid
 
 
@@ -129,8 +131,9 @@ def password_reset(code_id: int, hotline_call_sid: str | None = None) -> str | N
             return sid
         values = {"code": _draw(session, code)} if code.purpose in DRAWN else _spend(session, code)
         body = t(_language(session, code.phone_e164), MESSAGES[code.purpose][0], **values)
-        message = get_client(app).messages.create(to=code.phone_e164,
-                                                  from_=app.config["TWILIO_CALLER_ID"], body=body)
+        message = get_client(app).messages.create(
+            to=code.phone_e164, from_=app.config["TWILIO_CALLER_ID"], body=body
+        )
         log.info("temporary password sent by SMS %s for code %s", message.sid, code_id)
         return message.sid
 
@@ -139,8 +142,14 @@ def _draw(session, code: OneTimeCode) -> str:
     """A fresh temporary password: its hash is stored, the clear value only returned."""
     clear = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
     code.code_hash = hash_secret(clear)
-    audit(session, "system", "hotline.temporary_password", "phone", code.phone_e164,
-          channel=code.channel)
+    audit(
+        session,
+        "system",
+        "hotline.temporary_password",
+        "phone",
+        code.phone_e164,
+        channel=code.channel,
+    )
     session.commit()
     return clear
 
@@ -160,13 +169,21 @@ def callback_twiml(session, config, token: str) -> VoiceResponse:
     language = _language(session, code.phone_e164)
     response = VoiceResponse()
     if code.purpose in MESSAGES:
-        values = ({"code": spoken_digits(_draw(session, code))} if code.purpose in DRAWN
-                  else _spend(session, code))
+        values = (
+            {"code": spoken_digits(_draw(session, code))}
+            if code.purpose in DRAWN
+            else _spend(session, code)
+        )
         response.say(t(language, MESSAGES[code.purpose][1], **values), **voice(config, language))
         response.hangup()
         return response
-    gather = Gather(input="dtmf", action=urls.callback_answer(config, token), method="POST",
-                    num_digits=1, timeout=8)
+    gather = Gather(
+        input="dtmf",
+        action=urls.callback_answer(config, token),
+        method="POST",
+        num_digits=1,
+        timeout=8,
+    )
     gather.say(menu_text(language, CALLBACK_MENU, {}), **voice(config, language))
     response.append(gather)
     response.redirect(urls.callback_answer(config, token, silence=True), method="POST")
@@ -186,8 +203,13 @@ def callback_answer(session, config, token: str, digits: str) -> VoiceResponse:
     if option is not None and option.target == "number_confirmed" and phone is not None:
         now = utcnow()
         phone.active, phone.verified_at, code.used_at = True, now, now
-        audit(session, f"hotline:{phone.e164}", "hotline.number_confirmed", "residence",
-              phone.residence_id)
+        audit(
+            session,
+            f"hotline:{phone.e164}",
+            "hotline.number_confirmed",
+            "residence",
+            phone.residence_id,
+        )
         session.commit()
         log.info("keyed-in number confirmed by its owner (residence %s)", phone.residence_id)
         key = "hotline.callback.verify.done"

@@ -1,14 +1,14 @@
 """The hotline's one entry point and one resume point: route the caller's input by the menus."""
+
 import logging
 
 from models.phone import try_e164
-
-from runtime.i18n import t
 from runtime import outbox
+from runtime.i18n import t
 from runtime.keypad import Option
+
+from . import account_menu, accounts, handlers, identify, registration, staff  # noqa: F401 - register their handlers
 from . import call as calls
-from . import account_menu, identify, registration  # noqa: F401 - register their handlers
-from . import accounts, handlers, staff
 from .call import Call
 from .menus import BACK_KEY, END_KEY, MENUS, REPEAT_KEY, STAFF_KEY
 from .twiml import render
@@ -51,7 +51,8 @@ def resume(session, config, form, timeout: bool = False, app=None):
         timeout = True  # actionOnEmptyResult posted a silence
     if menu.record:
         refusal = handlers.RECORDINGS[step](
-            call, None if timeout else form.get("RecordingUrl") or "")
+            call, None if timeout else form.get("RecordingUrl") or ""
+        )
     elif timeout:
         refusal = "hotline.no_input"
     elif digits == BACK_KEY and menu.back:
@@ -73,8 +74,13 @@ def resume(session, config, form, timeout: bool = False, app=None):
             _out_of_strikes(call)
         else:
             call.say(refusal)
-    log.info("hotline call %s: %s -> %s%s", row.call_sid, step, call.end or call.step,
-             " (silence)" if timeout else "")
+    log.info(
+        "hotline call %s: %s -> %s%s",
+        row.call_sid,
+        step,
+        call.end or call.step,
+        " (silence)" if timeout else "",
+    )
     return _finish(call, app, missed=bool(refusal) and call.step == step)
 
 
@@ -112,13 +118,17 @@ def _finish(call, app, missed=False):
         response = render(call)
     else:
         values = _prompt_values(call)
-        response = render(call, values, _offered(call, MENUS[call.step], values),
-                          preamble=not missed)
+        response = render(
+            call, values, _offered(call, MENUS[call.step], values), preamble=not missed
+        )
     call.save()
     # the caller hears the promise: it is committed with the call's state, then handed to RQ
     promised = [outbox.promise(call.session, func, *args) for func, *args in call.jobs]
     call.session.commit()
     if promised and not outbox.hand_over(app, promised):
-        log.warning("hotline call %s: %s job(s) wait in the outbox for Redis",
-                    call.row.call_sid, len(promised))
+        log.warning(
+            "hotline call %s: %s job(s) wait in the outbox for Redis",
+            call.row.call_sid,
+            len(promised),
+        )
     return response

@@ -9,10 +9,11 @@ said, and only those are accepted. BACK, for a menu reached in more than one way
 step its BACK_KEY leads to. A recording handler gets the recording's URL, "" when the caller
 pressed the end key without a recording, None after a silence.
 """
+
 from models import Residence
 from models.phone import national_digits
-
 from runtime.i18n import spoken_digits
+
 from . import staff
 
 ACTIONS, ENTRIES, RECORDINGS, ON_ENTER, PROMPT_VALUES, OFFERED, BACK = {}, {}, {}, {}, {}, {}, {}
@@ -22,16 +23,36 @@ def _register(table, name):
     def decorator(fn):
         table[name] = fn
         return fn
+
     return decorator
 
 
-def action(name): return _register(ACTIONS, name)
-def entry(name): return _register(ENTRIES, name)
-def recording(name): return _register(RECORDINGS, name)
-def on_enter(name): return _register(ON_ENTER, name)
-def prompt_values(name): return _register(PROMPT_VALUES, name)
-def offered(name): return _register(OFFERED, name)
-def back(name): return _register(BACK, name)
+def action(name):
+    return _register(ACTIONS, name)
+
+
+def entry(name):
+    return _register(ENTRIES, name)
+
+
+def recording(name):
+    return _register(RECORDINGS, name)
+
+
+def on_enter(name):
+    return _register(ON_ENTER, name)
+
+
+def prompt_values(name):
+    return _register(PROMPT_VALUES, name)
+
+
+def offered(name):
+    return _register(OFFERED, name)
+
+
+def back(name):
+    return _register(BACK, name)
 
 
 def spoken_number(call, e164: str | None = None) -> str:

@@ -1,11 +1,11 @@
 """Who is calling: language, caller ID or a keyed-in number, password and lockout."""
+
 from models import audit
 from models.phone import InvalidPhone, to_e164, try_e164
+from runtime.keypad import key_name
 
 from . import accounts, staff
 from .account_menu import say_status
-from runtime.keypad import key_name
-
 from .handlers import action, entry, goodbye_after_failure, on_enter, prompt_values, spoken_number
 from .menus import FORGOT_KEY
 
@@ -38,8 +38,9 @@ def route_number(call, e164: str, keyed: bool):
     phone = call.phone_row(e164)
     if phone is not None and (keyed or not accounts.is_unverified(phone.residence)):
         call.goto("auth")
-    elif keyed and (refusal := accounts.verification_refusal(call.session, e164,
-                                                             caller_e164(call))):
+    elif keyed and (
+        refusal := accounts.verification_refusal(call.session, e164, caller_e164(call))
+    ):
         verification_refused(call, refusal)
     else:  # a number keyed in by someone else and never confirmed: its owner may register it
         call.goto("unregistered")
@@ -88,14 +89,19 @@ def unregistered_values(call):
 
 # --- authentication ----------------------------------------------------------------------
 
+
 @on_enter("auth")
 def before_password(call):
     """A locked number hears the lock; a number registered with no PIN yet (by staff or an
     import) is told so and offered a temporary one, instead of failing at the password."""
     check_lock(call)
     phone = call.phone_row()
-    if call.step == "auth" and not call.end and phone is not None \
-            and not accounts.has_pin(call.session, phone):
+    if (
+        call.step == "auth"
+        and not call.end
+        and phone is not None
+        and not accounts.has_pin(call.session, phone)
+    ):
         call.goto("no_pin")
 
 
@@ -160,8 +166,14 @@ def forgot(call, _digits=None):
         return None
     channel = "sms" if phone.kind == "sms" else "voice"
     code = accounts.new_code(call.session, phone.e164, "password_reset", channel)
-    audit(call.session, call.actor, "hotline.password_reset_requested", "residence",
-          phone.residence_id, channel=channel)
+    audit(
+        call.session,
+        call.actor,
+        "hotline.password_reset_requested",
+        "residence",
+        phone.residence_id,
+        channel=channel,
+    )
     call.jobs.append(("hotline.callbacks.password_reset", code.id, call.row.call_sid))
     if channel == "sms":
         call.say("hotline.forgot.sms", number=spoken_number(call))

@@ -1,4 +1,5 @@
 """Finding the caller's address in the municipal registry from keypad digits."""
+
 from sqlalchemy import exists, func, or_, select
 
 from models import Address, Residence
@@ -17,8 +18,14 @@ def candidates(session, civic_number: str, letters: str = "") -> list[Address]:
     what they stand for: a street type keyed first, ST for Saint ...: streets.letter_variants)."""
     query = select(Address).where(Address.civic_number == civic_number)
     if letters:
-        query = query.where(or_(*(Address.street_key.startswith(variant)
-                                  for variant in streets.letter_variants(letters))))
+        query = query.where(
+            or_(
+                *(
+                    Address.street_key.startswith(variant)
+                    for variant in streets.letter_variants(letters)
+                )
+            )
+        )
     return list(session.scalars(query.order_by(Address.street, Address.city, Address.id)))
 
 
@@ -33,5 +40,7 @@ def is_taken(session, address_id: int, apartment: str, verified: bool = False) -
 
 def spoken(address: Address) -> str:
     """'1234 Boulevard René-Lévesque, Jonquière' for a menu item."""
-    return (f"{address.civic_number} {streets.spoken_street(address.street)}, "
-            f"{streets.spoken_city(address.city)}")
+    return (
+        f"{address.civic_number} {streets.spoken_street(address.street)}, "
+        f"{streets.spoken_city(address.city)}"
+    )

@@ -1,4 +1,5 @@
 """The rules a hotline password (PIN) must follow; the refusal is a catalogue key."""
+
 MIN_LENGTH, MAX_LENGTH = 4, 8
 
 

@@ -6,6 +6,7 @@ previous window ended). `take` is an INSERT ... ON CONFLICT DO UPDATE ... WHERE 
 RETURNING count (PostgreSQL and SQLite): it returns nothing when the cap is reached. It runs in
 the caller's transaction, so a call that fails later gives its use back with its rollback.
 """
+
 from datetime import timedelta
 
 from sqlalchemy import case, literal, or_, select, update
@@ -30,24 +31,34 @@ def take(session, key: str, limit: int, window: timedelta = DAY) -> bool:
     now = utcnow()
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     over = _table.c.since <= _at(now - window)
-    stmt = insert(_table).values(key=key, count=1, since=now).on_conflict_do_update(
-        index_elements=[_table.c.key],
-        set_={"count": case((over, 1), else_=_table.c.count + 1),
-              "since": case((over, _at(now)), else_=_table.c.since)},
-        where=or_(over, _table.c.count < limit)).returning(_table.c.count)
+    stmt = (
+        insert(_table)
+        .values(key=key, count=1, since=now)
+        .on_conflict_do_update(
+            index_elements=[_table.c.key],
+            set_={
+                "count": case((over, 1), else_=_table.c.count + 1),
+                "since": case((over, _at(now)), else_=_table.c.since),
+            },
+            where=or_(over, _table.c.count < limit),
+        )
+        .returning(_table.c.count)
+    )
     return session.execute(stmt).first() is not None
 
 
 def give_back(session, key: str) -> None:
     """Undo one `take` of KEY in this same transaction (another cap refused the action)."""
-    session.execute(update(_table).where(_table.c.key == key, _table.c.count > 0)
-                    .values(count=_table.c.count - 1))
+    session.execute(
+        update(_table)
+        .where(_table.c.key == key, _table.c.count > 0)
+        .values(count=_table.c.count - 1)
+    )
 
 
 def used(session, key: str, window: timedelta = DAY) -> int:
     """How many uses KEY has in its current window (for a early, non-binding check)."""
-    row = session.execute(select(_table.c.count, _table.c.since)
-                          .where(_table.c.key == key)).first()
+    row = session.execute(select(_table.c.count, _table.c.since).where(_table.c.key == key)).first()
     if row is None or row.since <= utcnow() - window:
         return 0
     return row.count

@@ -1,4 +1,5 @@
 """Registering a residence: consent, address (registry or recording), name, PIN, done."""
+
 import logging
 
 from sqlalchemy import select
@@ -84,9 +85,14 @@ def address_choice_back(call):
 def address_choice_offered(call):
     """A key per address found (the menu's address keys, in order), then "not in the list"."""
     pairs = zip(_address_options(), _choices(call))
-    return {**{option.key: {"address": matching.spoken(address)} for option, address in pairs},
-            **{option.key: {} for option in MENUS["address_choice"].options
-               if option.target != "address_chosen"}}
+    return {
+        **{option.key: {"address": matching.spoken(address)} for option, address in pairs},
+        **{
+            option.key: {}
+            for option in MENUS["address_choice"].options
+            if option.target != "address_chosen"
+        },
+    }
 
 
 def _address_options():
@@ -103,8 +109,9 @@ def _choices(call):
 def address_chosen(call, digit):
     keys = [option.key for option in _address_options()]
     address = _choices(call)[keys.index(digit)]  # offered, so one of the addresses found
-    if matching.is_taken(call.session, address.id, call.data.get("apt", ""),
-                         verified=not call.data.get("keyed")):
+    if matching.is_taken(
+        call.session, address.id, call.data.get("apt", ""), verified=not call.data.get("keyed")
+    ):
         call.goto("address_taken")
         return None
     call.data.update(address_id=address.id, address_recording=None)
@@ -162,8 +169,9 @@ def _may_register(call, keyed) -> bool:
     """Check the address and the number once more (another call may have taken them); the
     caller's own number first drops unconfirmed registrations holding either."""
     data = call.data
-    if data.get("address_id") and matching.is_taken(call.session, data["address_id"],
-                                                    data.get("apt", ""), verified=not keyed):
+    if data.get("address_id") and matching.is_taken(
+        call.session, data["address_id"], data.get("apt", ""), verified=not keyed
+    ):
         call.goto("address_taken")
         return False
     existing = call.phone_row()
@@ -171,11 +179,13 @@ def _may_register(call, keyed) -> bool:
         if keyed or not accounts.is_unverified(existing.residence):
             call.goto("auth")  # registered meanwhile, by another call
             return False
-        accounts.drop_unverified(call.session, existing.residence, call.actor,
-                                 "number_registered_by_its_owner")
+        accounts.drop_unverified(
+            call.session, existing.residence, call.actor, "number_registered_by_its_owner"
+        )
     if not keyed and data.get("address_id"):
-        accounts.drop_unverified_at(call.session, data["address_id"], data.get("apt", ""),
-                                    call.actor)
+        accounts.drop_unverified_at(
+            call.session, data["address_id"], data.get("apt", ""), call.actor
+        )
     return True
 
 
@@ -196,19 +206,26 @@ def finish_registration(call, pin_hash):
         if keyed:
             accounts.give_back_verification(call.session, call.phone, caller_e164(call))
         return
-    res = accounts.register(call.session, {**data, "pin_hash": pin_hash}, call.language,
-                            call.actor)
-    log.info("hotline call %s registered residence %s (%s, %s)", call.row.call_sid, res.id,
-             "address from the registry" if res.address_id else "address recorded for review",
-             "keyed-in number awaiting confirmation" if data.get("keyed") else "caller ID")
+    res = accounts.register(call.session, {**data, "pin_hash": pin_hash}, call.language, call.actor)
+    log.info(
+        "hotline call %s registered residence %s (%s, %s)",
+        call.row.call_sid,
+        res.id,
+        "address from the registry" if res.address_id else "address recorded for review",
+        "keyed-in number awaiting confirmation" if data.get("keyed") else "caller ID",
+    )
     address = call.session.get(Address, res.address_id) if res.address_id else None
-    spoken_address = (matching.spoken(address) if address
-                      else call.t("hotline.done.address_recorded"))
+    spoken_address = (
+        matching.spoken(address) if address else call.t("hotline.done.address_recorded")
+    )
     if data.get("keyed"):  # registered once its owner confirms
         code = accounts.new_code(call.session, call.phone, "number_verification")
         call.jobs.append(("hotline.callbacks.verify_number", code.id))
-        call.say("hotline.done.pending", number=spoken_number(call),
-                 confirm_key=key_name(call.language, CALLBACK_CONFIRM_KEY))
+        call.say(
+            "hotline.done.pending",
+            number=spoken_number(call),
+            confirm_key=key_name(call.language, CALLBACK_CONFIRM_KEY),
+        )
         call.say("hotline.done.keyed", number=spoken_number(call), address=spoken_address)
     else:
         call.say("hotline.done", number=spoken_number(call), address=spoken_address)

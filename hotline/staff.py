@@ -1,4 +1,5 @@
 """Reaching the city's staff from the hotline: configured number and office hours."""
+
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -23,9 +24,11 @@ def open_now(config, now: datetime | None = None) -> bool:
 
 def spoken_hours(config, language: str) -> dict[str, str]:
     """{'start', 'end'} as said: '8 h 30' in French, '8:30' in English."""
+
     def say(moment: time) -> str:
         if language == "fr":
             return f"{moment.hour} h {moment.minute:02d}" if moment.minute else f"{moment.hour} h"
         return moment.strftime("%I:%M %p").lstrip("0")
+
     start, end = _hours(config)
     return {"start": say(start), "end": say(end)}

@@ -1,14 +1,23 @@
 """Street names as callers key and hear them: the usual abbreviations (ST, STE, BOUL, CH, AV)
 on the keypad, and a stored street said in normal case ("BOUL ST-DOMINIQUE" -> "boulevard
 Saint-Dominique")."""
+
 import re
 
 from phonenumbers import convert_alpha_characters_in_number
 
 SAINTS = {"ST": "SAINT", "STE": "SAINTE"}
 """A saint's abbreviation and its full word, either of which a caller or the registry uses."""
-TYPES = {"BOUL": "boulevard", "BD": "boulevard", "CH": "chemin", "AV": "avenue",
-         "RUE": "rue", "BOULEVARD": "boulevard", "CHEMIN": "chemin", "AVENUE": "avenue"}
+TYPES = {
+    "BOUL": "boulevard",
+    "BD": "boulevard",
+    "CH": "chemin",
+    "AV": "avenue",
+    "RUE": "rue",
+    "BOULEVARD": "boulevard",
+    "CHEMIN": "chemin",
+    "AVENUE": "avenue",
+}
 """Street types a caller may key before the name (the registry's keypad key leaves them out),
 and how each is said."""
 SMALL_WORDS = {"de", "du", "des", "la", "le", "les", "et"}
@@ -26,12 +35,12 @@ def letter_variants(digits: str) -> list[str]:
     for word in TYPES:
         key = keypad(word)
         if digits.startswith(key) and len(digits) >= len(key) + 2:  # a letter alone is too vague
-            found.append(digits[len(key):])
+            found.append(digits[len(key) :])
     for prefix in list(found):
         for short, full in SAINTS.items():
             for keyed, other in ((keypad(short), keypad(full)), (keypad(full), keypad(short))):
                 if prefix.startswith(keyed):
-                    rest = prefix[len(keyed):]
+                    rest = prefix[len(keyed) :]
                     found.append(other + rest)
                     if short == "ST" and len(rest) >= 2:
                         found.append(rest)
@@ -50,8 +59,9 @@ def spoken_street(street: str) -> str:
             said.append(TYPES[word])
             continue
         parts = re.split(r"(-)", word)
-        said.append("".join(SAINTS.get(part, part).capitalize() if part != "-" else part
-                            for part in parts))
+        said.append(
+            "".join(SAINTS.get(part, part).capitalize() if part != "-" else part for part in parts)
+        )
         if position and said[-1].lower() in SMALL_WORDS:
             said[-1] = said[-1].lower()
     return " ".join(said)

@@ -1,4 +1,5 @@
 """Turning a handled call into TwiML, only through VoiceResponse."""
+
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from runtime import urls
@@ -17,16 +18,25 @@ def say_all(response, config, said) -> None:
         response.say(text, **voice(config, language))
 
 
-def menu_text(language: str, menu: Menu, values: dict, offered: dict[str, dict] | None = None,
-              extra=(), preamble: bool = True) -> str:
+def menu_text(
+    language: str,
+    menu: Menu,
+    values: dict,
+    offered: dict[str, dict] | None = None,
+    extra=(),
+    preamble: bool = True,
+) -> str:
     """MENU said in LANGUAGE: its prompt (a `preamble` prompt only when PREAMBLE), the options
     OFFERED (key -> label values; all of them by default, with VALUES), its outro, then the
     EXTRA options (staff, repeat)."""
     if offered is None:
         offered = {option.key: values for option in menu.options}
     said_prompt = menu.prompt and (preamble or not menu.preamble)
-    texts = [t(language, menu.prompt, end_key=key_name(language, END_KEY), **values)] \
-        if said_prompt else []
+    texts = (
+        [t(language, menu.prompt, end_key=key_name(language, END_KEY), **values)]
+        if said_prompt
+        else []
+    )
     texts += offers(language, [o for o in menu.options if o.key in offered], offered)
     if menu.outro:
         texts.append(t(language, menu.outro))
@@ -44,8 +54,9 @@ def prompt_texts(call, values, offered=None, preamble=True) -> list[tuple[str, s
     return [(call.language, menu_text(call.language, menu, values, offered, extra, preamble))]
 
 
-def render(call, values: dict | None = None,
-           offered: dict[str, dict] | None = None, preamble: bool = True) -> VoiceResponse:
+def render(
+    call, values: dict | None = None, offered: dict[str, dict] | None = None, preamble: bool = True
+) -> VoiceResponse:
     """What was said, then the end of the call or the current step's prompt (with the options
     OFFERED: key -> label values; None: all of the menu's; a menu's preamble when PREAMBLE)."""
     config, response = call.config, VoiceResponse()
@@ -62,14 +73,21 @@ def render(call, values: dict | None = None,
     texts = prompt_texts(call, values or {}, offered, preamble)
     if menu.record:
         say_all(response, config, texts)
-        response.record(action=resume_url, method="POST", max_length=menu.record,
-                        finish_on_key=END_KEY, play_beep=True, timeout=RECORD_SILENCE)
+        response.record(
+            action=resume_url,
+            method="POST",
+            max_length=menu.record,
+            finish_on_key=END_KEY,
+            play_beep=True,
+            timeout=RECORD_SILENCE,
+        )
     else:
         options = {"finish_on_key": END_KEY} if menu.entry else {"num_digits": 1}
         if menu.empty_ok:
             options["action_on_empty_result"] = True
-        gather = Gather(input="dtmf", action=resume_url, method="POST",
-                        timeout=GATHER_TIMEOUT, **options)
+        gather = Gather(
+            input="dtmf", action=resume_url, method="POST", timeout=GATHER_TIMEOUT, **options
+        )
         say_all(gather, config, texts)
         response.append(gather)
     response.redirect(urls.hotline_resume(config, silence=True), method="POST")  # an event

@@ -1,4 +1,5 @@
 """The municipal address registry: CSV import and the keypad key of each street name."""
+
 import unicodedata
 
 import click
@@ -7,19 +8,67 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Address, audit
+from runtime.db import get_session
 
 from .csv_import import ImportReport, RowError, import_with_progress_bar, read_rows, run_import
-from runtime.db import get_session
 from .residents import normalize_postal_code
 
 REQUIRED = ["civic_number", "street", "city"]
-KEYPAD = {c: d for d, letters in {"2": "ABC", "3": "DEF", "4": "GHI", "5": "JKL", "6": "MNO",
-                                  "7": "PQRS", "8": "TUV", "9": "WXYZ"}.items() for c in letters}
-GENERIC_WORDS = {"RUE", "BOULEVARD", "BOUL", "BOUL.", "BD", "CHEMIN", "CH", "CH.", "AVENUE", "AV",
-                 "AV.", "ROUTE", "RANG", "PLACE", "RUELLE", "COTE", "CÔTE", "MONTEE", "MONTÉE",
-                 "IMPASSE", "CROISSANT", "TERRASSE", "PROMENADE", "ALLEE", "ALLÉE", "CARRE",
-                 "CARRÉ",
-                 "DE", "DU", "DES", "LA", "LE", "LES", "L", "D", "ST", "STREET", "ROAD", "DRIVE"}
+KEYPAD = {
+    c: d
+    for d, letters in {
+        "2": "ABC",
+        "3": "DEF",
+        "4": "GHI",
+        "5": "JKL",
+        "6": "MNO",
+        "7": "PQRS",
+        "8": "TUV",
+        "9": "WXYZ",
+    }.items()
+    for c in letters
+}
+GENERIC_WORDS = {
+    "RUE",
+    "BOULEVARD",
+    "BOUL",
+    "BOUL.",
+    "BD",
+    "CHEMIN",
+    "CH",
+    "CH.",
+    "AVENUE",
+    "AV",
+    "AV.",
+    "ROUTE",
+    "RANG",
+    "PLACE",
+    "RUELLE",
+    "COTE",
+    "CÔTE",
+    "MONTEE",
+    "MONTÉE",
+    "IMPASSE",
+    "CROISSANT",
+    "TERRASSE",
+    "PROMENADE",
+    "ALLEE",
+    "ALLÉE",
+    "CARRE",
+    "CARRÉ",
+    "DE",
+    "DU",
+    "DES",
+    "LA",
+    "LE",
+    "LES",
+    "L",
+    "D",
+    "ST",
+    "STREET",
+    "ROAD",
+    "DRIVE",
+}
 
 
 def _ascii_upper(text: str) -> str:
@@ -37,8 +86,10 @@ def street_key(street: str) -> str:
 def import_addresses(session: Session, stream, actor: str = "cli", progress=None) -> ImportReport:
     """Load (or update) registry rows from a CSV stream."""
     rows, _ = read_rows(stream, REQUIRED)
-    existing = {(a.civic_number, a.street.upper(), a.city.upper()): a
-                for a in session.scalars(select(Address))}
+    existing = {
+        (a.civic_number, a.street.upper(), a.city.upper()): a
+        for a in session.scalars(select(Address))
+    }
 
     def handle(line, row):
         for column in REQUIRED:
@@ -64,8 +115,7 @@ def import_addresses(session: Session, stream, actor: str = "cli", progress=None
         address.latitude, address.longitude = coords
 
     report = run_import(rows, handle, progress)
-    audit(session, actor, "addresses.import", accepted=report.accepted,
-          refused=len(report.refused))
+    audit(session, actor, "addresses.import", accepted=report.accepted, refused=len(report.refused))
     session.commit()
     return report
 
@@ -79,6 +129,7 @@ def addresses():
 @click.argument("file", type=click.File("r", encoding="utf-8-sig"))
 def addresses_import(file):
     """Load the address registry from a CSV file (columns in the README)."""
-    import_with_progress_bar("importing addresses",
-                             lambda progress: import_addresses(get_session(), file,
-                                                               progress=progress))
+    import_with_progress_bar(
+        "importing addresses",
+        lambda progress: import_addresses(get_session(), file, progress=progress),
+    )

@@ -1,5 +1,6 @@
 """The `ivr` command groups (db, staff, residents, addresses, campaign, run, worker,
 simulator, phone), attached to the app's CLI by the factory."""
+
 import secrets
 import sys
 
@@ -39,11 +40,18 @@ def staff():
 
 @staff.command("create")
 @click.argument("email")
-@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.OPERATOR.value,
-              show_default=True)
-@click.option("--password", envvar="IVR_STAFF_PASSWORD", default=None,
-              help="Taken from IVR_STAFF_PASSWORD; asked when a terminal is present; "
-                   "else generated.")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.OPERATOR.value,
+    show_default=True,
+)
+@click.option(
+    "--password",
+    envvar="IVR_STAFF_PASSWORD",
+    default=None,
+    help="Taken from IVR_STAFF_PASSWORD; asked when a terminal is present; else generated.",
+)
 @with_appcontext
 def staff_create(email, role, password):
     """Create a staff account (password asked, or printed when generated)."""
@@ -61,7 +69,8 @@ def staff_create(email, role, password):
             password, generated = secrets.token_urlsafe(12), True
     if len(password) < MIN_STAFF_PASSWORD_LENGTH:
         raise click.ClickException(
-            f"the password needs at least {MIN_STAFF_PASSWORD_LENGTH} characters")
+            f"the password needs at least {MIN_STAFF_PASSWORD_LENGTH} characters"
+        )
     user = StaffUser(email=email, role=role, password_hash=hash_secret(password))
     session.add(user)
     audit(session, "cli", "staff.create", "staff_user", email, role=role)
@@ -90,6 +99,15 @@ def staff_unlock(email):
 
 def register_commands(app) -> None:
     """Attach every command group to the app's CLI."""
-    for command in (db, staff, residents, addresses, campaign, run_command, worker_command,
-                    simulator_command, phone_command):
+    for command in (
+        db,
+        staff,
+        residents,
+        addresses,
+        campaign,
+        run_command,
+        worker_command,
+        simulator_command,
+        phone_command,
+    ):
         app.cli.add_command(command)

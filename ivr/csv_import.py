@@ -1,9 +1,11 @@
 """Line-by-line CSV imports that report every refused row with its line number and reason."""
+
 import csv
 import io
 import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, TextIO
+from typing import TextIO
 
 import click
 
@@ -36,8 +38,10 @@ class ImportReport:
         return [(line, explain(error, language)) for line, error in self.refused]
 
     def lines(self, language: str = "en") -> list[str]:
-        return [t(language, "import.line", line=line, reason=reason)
-                for line, reason in self.reasons(language)]
+        return [
+            t(language, "import.line", line=line, reason=reason)
+            for line, reason in self.reasons(language)
+        ]
 
 
 def delimiter_of(text: str) -> str:
@@ -66,8 +70,11 @@ def read_rows(stream: TextIO, required: Iterable[str]) -> tuple[list[tuple[int, 
     return rows, header
 
 
-def run_import(rows: list[tuple[int, dict]], handle_row: Callable[[int, dict], None],
-               progress: Callable[[int, int], None] | None = None) -> ImportReport:
+def run_import(
+    rows: list[tuple[int, dict]],
+    handle_row: Callable[[int, dict], None],
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
     """Call HANDLE_ROW on each row; a RowError refuses that row only. PROGRESS(done, total)."""
     report = ImportReport()
     for done, (line, row) in enumerate(rows, start=1):
@@ -84,9 +91,11 @@ def run_import(rows: list[tuple[int, dict]], handle_row: Callable[[int, dict], N
 def import_with_progress_bar(label: str, do_import: Callable) -> ImportReport:
     """Run DO_IMPORT(progress) under a terminal progress bar; print the report."""
     with click.progressbar(length=1, label=label, file=sys.stderr) as bar:
+
         def progress(done, total):
             bar.length = total
             bar.update(done - bar.pos)
+
         try:
             report = do_import(progress)
         except RowError as exc:

@@ -1,9 +1,10 @@
 """The web app's factory: the runtime's app, then the limits, the blueprints, the console and
 the commands, composed here (no package below knows the others' blueprints)."""
+
 from flask import Flask
 
-from runtime.app import base_app
 import portal
+from runtime.app import base_app
 from webhooks import BLUEPRINTS as WEBHOOK_BLUEPRINTS
 
 from . import console, limits

@@ -5,6 +5,7 @@ Twilio's webhooks are small (WEBHOOK_MAX_BYTES), the console's CSV uploads large
 (UPLOAD_MAX_BYTES), everything else REQUEST_MAX_BYTES. A body announced larger is refused
 from its Content-Length; one sent without a length is cut off by Werkzeug at the same limit.
 """
+
 from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter
 
@@ -18,6 +19,7 @@ class BoundedIntegerConverter(IntegerConverter):
 
     def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_PATH_INT, signed=False):
         super().__init__(url_map, fixed_digits, min, max, signed)
+
 
 WEBHOOK_BLUEPRINTS = {"hotline", "alerts"}
 UPLOAD_ENDPOINTS = {"console.resident_import", "console.campaign_new", "console.campaign_count"}

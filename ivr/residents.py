@@ -1,4 +1,5 @@
 """Residences in bulk: CSV import (CLI and console) and look-up by number."""
+
 import json
 
 import click
@@ -7,15 +8,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Channel, PhoneNumber, Residence, audit, utcnow
-from models.residence import parse_kind
 from models.phone import InvalidPhone, to_e164
-
-from .csv_import import ImportReport, RowError, import_with_progress_bar, read_rows, run_import
+from models.residence import parse_kind
 from runtime.db import get_session
 from runtime.i18n import explain
 
-COLUMNS = ["last_name", "first_name", "language", "phone", "phone2", "phone3", "civic_number",
-           "street", "apartment", "city", "postal_code", "active"]  # + CONTACT_COLUMNS
+from .csv_import import ImportReport, RowError, import_with_progress_bar, read_rows, run_import
+
+COLUMNS = [
+    "last_name",
+    "first_name",
+    "language",
+    "phone",
+    "phone2",
+    "phone3",
+    "civic_number",
+    "street",
+    "apartment",
+    "city",
+    "postal_code",
+    "active",
+]  # + CONTACT_COLUMNS
 REQUIRED = ["last_name", "phone", "civic_number", "street", "city"]
 PHONE_COLUMNS = ("phone", "phone2", "phone3")
 CONTACT_SUFFIXES = ("_type", "_description", "_active")
@@ -61,13 +74,21 @@ def residence_from_row(session: Session, row: dict, seen: set[str]) -> Residence
             numbers.append(e164)
             contacts.append(contact_from_row(row, column))
     residence = Residence(
-        last_name=row["last_name"], first_name=row.get("first_name", ""), language=language,
-        civic_number=row["civic_number"], street=row["street"],
-        apartment=row.get("apartment", ""), city=row["city"].upper(),
+        last_name=row["last_name"],
+        first_name=row.get("first_name", ""),
+        language=language,
+        civic_number=row["civic_number"],
+        street=row["street"],
+        apartment=row.get("apartment", ""),
+        city=row["city"].upper(),
         postal_code=normalize_postal_code(row.get("postal_code", "")),
-        active=active == "1", registered_via=Channel.IMPORT.value)
-    residence.phones = [PhoneNumber(e164=n, position=i, verified_at=utcnow(), **contact)
-                        for i, (n, contact) in enumerate(zip(numbers, contacts))]
+        active=active == "1",
+        registered_via=Channel.IMPORT.value,
+    )
+    residence.phones = [
+        PhoneNumber(e164=n, position=i, verified_at=utcnow(), **contact)
+        for i, (n, contact) in enumerate(zip(numbers, contacts))
+    ]
     seen.update(numbers)
     return residence
 
@@ -98,8 +119,7 @@ def import_residents(session: Session, stream, actor: str = "cli", progress=None
             session.flush()
 
     report = run_import(rows, handle, progress)
-    audit(session, actor, "residents.import", accepted=report.accepted,
-          refused=len(report.refused))
+    audit(session, actor, "residents.import", accepted=report.accepted, refused=len(report.refused))
     session.commit()
     return report
 
@@ -111,16 +131,32 @@ def find_by_number(session: Session, text: str) -> Residence | None:
 
 def residence_as_dict(r: Residence) -> dict:
     return {
-        "id": r.id, "last_name": r.last_name, "first_name": r.first_name,
-        "language": r.language, "civic_number": r.civic_number, "street": r.street,
-        "apartment": r.apartment, "city": r.city, "postal_code": r.postal_code,
-        "active": r.active, "registered_via": r.registered_via,
+        "id": r.id,
+        "last_name": r.last_name,
+        "first_name": r.first_name,
+        "language": r.language,
+        "civic_number": r.civic_number,
+        "street": r.street,
+        "apartment": r.apartment,
+        "city": r.city,
+        "postal_code": r.postal_code,
+        "active": r.active,
+        "registered_via": r.registered_via,
         "consent_at": r.consent_at.isoformat() if r.consent_at else None,
-        "address_needs_review": r.address_needs_review, "name_needs_review": r.name_needs_review,
-        "phones": [{"number": p.e164, "position": p.position, "kind": p.kind,
-                    "description": p.description, "active": p.active,
-                    "sms_opted_out": p.sms_opted_out_at is not None,
-                    "verified": p.verified_at is not None} for p in r.phones],
+        "address_needs_review": r.address_needs_review,
+        "name_needs_review": r.name_needs_review,
+        "phones": [
+            {
+                "number": p.e164,
+                "position": p.position,
+                "kind": p.kind,
+                "description": p.description,
+                "active": p.active,
+                "sms_opted_out": p.sms_opted_out_at is not None,
+                "verified": p.verified_at is not None,
+            }
+            for p in r.phones
+        ],
     }
 
 
@@ -133,9 +169,10 @@ def residents():
 @click.argument("file", type=click.File("r", encoding="utf-8-sig"))
 def residents_import(file):
     """Import residences from a CSV file (columns in the README)."""
-    import_with_progress_bar("importing residences",
-                             lambda progress: import_residents(get_session(), file,
-                                                               progress=progress))
+    import_with_progress_bar(
+        "importing residences",
+        lambda progress: import_residents(get_session(), file, progress=progress),
+    )
 
 
 @residents.command("show")

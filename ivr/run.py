@@ -1,4 +1,5 @@
 """`ivr run` (everything on one machine) and `ivr worker` (an RQ worker)."""
+
 import json
 import logging
 import sys
@@ -14,8 +15,8 @@ from dialer import heartbeat
 from dialer.worker import run_worker
 from models import Role, StaffUser, audit, migrate, utcnow
 from models.passwords import hash_secret, verify_secret
-from simulator.scenario import Scenario, ScenarioError
 from runtime.db import get_session
+from simulator.scenario import Scenario, ScenarioError
 
 from .demo import load_demo
 from .services import start_services
@@ -33,8 +34,13 @@ def ensure_demo(session) -> None:
     if added:
         log.info("loaded %d demo residences", added)
     if session.scalar(select(StaffUser.id).limit(1)) is None:
-        session.add(StaffUser(email=DEMO_STAFF_EMAIL, role=Role.ADMIN.value,
-                              password_hash=hash_secret(DEMO_STAFF_PASSWORD)))
+        session.add(
+            StaffUser(
+                email=DEMO_STAFF_EMAIL,
+                role=Role.ADMIN.value,
+                password_hash=hash_secret(DEMO_STAFF_PASSWORD),
+            )
+        )
         audit(session, "system", "staff.create", "staff_user", DEMO_STAFF_EMAIL, role="admin")
         session.commit()
 
@@ -57,8 +63,10 @@ def describe_scenario(data: dict) -> str:
     total = sum(mix.values())
     if not total:
         return f"every number answers: {(data.get('default') or {}).get('answer', 'human')}"
-    return ", ".join(f"{round(100 * weight / total)} % {answer.replace('-', ' ')}"
-                     for answer, weight in mix.items())
+    return ", ".join(
+        f"{round(100 * weight / total)} % {answer.replace('-', ' ')}"
+        for answer, weight in mix.items()
+    )
 
 
 def demo_login(session) -> str | None:
@@ -72,13 +80,20 @@ def demo_login(session) -> str | None:
 def box(lines: list[str]) -> str:
     """LINES framed, to stand out among the log lines."""
     width = max(len(line) for line in lines)
-    return "\n".join(["┌" + "─" * (width + 2) + "┐"]
-                     + [f"│ {line.ljust(width)} │" for line in lines]
-                     + ["└" + "─" * (width + 2) + "┘"])
+    return "\n".join(
+        ["┌" + "─" * (width + 2) + "┐"]
+        + [f"│ {line.ljust(width)} │" for line in lines]
+        + ["└" + "─" * (width + 2) + "┘"]
+    )
 
 
-def ready_lines(app, base_url: str, simulator_url: str | None, login: str | None,
-                scenario_line: tuple[str, str] | None) -> list[str]:
+def ready_lines(
+    app,
+    base_url: str,
+    simulator_url: str | None,
+    login: str | None,
+    scenario_line: tuple[str, str] | None,
+) -> list[str]:
     """What the box at the end of start-up says: where to go, how to sign in."""
     lines = ["Ready.", f"Staff console   {base_url}/staff/"]
     if login:
@@ -86,9 +101,11 @@ def ready_lines(app, base_url: str, simulator_url: str | None, login: str | None
     else:
         lines.append("Staff login     your staff account (ivr staff create ...)")
     if simulator_url:
-        lines += [f"Simulator log   {simulator_url}/sim/calls  (messages: /sim/messages)",
-                  "Call the line   ivr phone   (in another terminal; the hotline is "
-                  f"{app.config['HOTLINE_NUMBER']})"]
+        lines += [
+            f"Simulator log   {simulator_url}/sim/calls  (messages: /sim/messages)",
+            "Call the line   ivr phone   (in another terminal; the hotline is "
+            f"{app.config['HOTLINE_NUMBER']})",
+        ]
         if scenario_line:
             lines += [f"Carrier         {scenario_line[0]}", f"                {scenario_line[1]}"]
     lines.append("Stop            Ctrl+C")
@@ -99,13 +116,21 @@ def ready_lines(app, base_url: str, simulator_url: str | None, login: str | None
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-demo", is_flag=True, help="Do not load demo residences.")
-@click.option("--scenario", "scenario_file", type=click.File("r", encoding="utf-8"),
-              help="How the simulated numbers answer (JSON; default: ivr/demo_scenario.json, "
-                   "a usual campaign's mix of people, voicemail, no answer, busy, failed).")
-@click.option("--time-scale", type=click.FloatRange(min=0.001, max=100), default=1.0,
-              show_default=True,
-              help="Simulated call durations (ringing, messages) times this: 0.1 runs a "
-                   "campaign's calls ten times faster.")
+@click.option(
+    "--scenario",
+    "scenario_file",
+    type=click.File("r", encoding="utf-8"),
+    help="How the simulated numbers answer (JSON; default: ivr/demo_scenario.json, "
+    "a usual campaign's mix of people, voicemail, no answer, busy, failed).",
+)
+@click.option(
+    "--time-scale",
+    type=click.FloatRange(min=0.001, max=100),
+    default=1.0,
+    show_default=True,
+    help="Simulated call durations (ringing, messages) times this: 0.1 runs a "
+    "campaign's calls ten times faster.",
+)
 @with_appcontext
 def run_command(host, port, no_demo, scenario_file, time_scale):
     """Web app, worker and (without a Twilio account) the carrier simulator, on one machine."""
@@ -118,21 +143,26 @@ def run_command(host, port, no_demo, scenario_file, time_scale):
         ensure_demo(get_session())
     scenario_line = None
     if app.config.get("USE_SIMULATOR"):
-        scenario_line = (Path(scenario_name).name
-                         + (f" (time scale {time_scale:g})" if time_scale != 1 else ""),
-                         describe_scenario(scenario))
+        scenario_line = (
+            Path(scenario_name).name + (f" (time scale {time_scale:g})" if time_scale != 1 else ""),
+            describe_scenario(scenario),
+        )
         log.info("simulated carrier plays %s: %s", scenario_name, scenario_line[1])
     services = start_services(app, scenario, time_scale)
-    simulator_url = next((getattr(s, "url", None) for s in services if getattr(s, "url", None)),
-                         None)
+    simulator_url = next(
+        (getattr(s, "url", None) for s in services if getattr(s, "url", None)), None
+    )
     try:
         server = make_server(host, port, app, threaded=True)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from None
     login = demo_login(get_session())
     get_session().rollback()
-    click.echo("\n" + box(ready_lines(app, app.config["PUBLIC_BASE_URL"], simulator_url, login,
-                                      scenario_line)) + "\n")
+    click.echo(
+        "\n"
+        + box(ready_lines(app, app.config["PUBLIC_BASE_URL"], simulator_url, login, scenario_line))
+        + "\n"
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -171,16 +201,20 @@ def worker_status():
     def ago(when):
         return "never" if when is None else f"{(now - when).total_seconds():.0f} s ago"
 
-    click.echo(f"deliveries due: {due.count}"
-               + (f" (oldest for {due.age_s(now):.0f} s)" if due.count else ""))
+    click.echo(
+        f"deliveries due: {due.count}"
+        + (f" (oldest for {due.age_s(now):.0f} s)" if due.count else "")
+    )
     for s in states:
         row = s.row
         state = "GONE" if not s.alive else ("STALLED" if s.problem else "ok")
-        click.echo(f"{row.name}  {state}  up {ago(row.started_at).replace(' ago', '')}  "
-                   f"heartbeat {ago(row.beat_at)}  threads {row.threads_alive}/"
-                   f"{row.threads_expected}  last claim {ago(row.last_claim_at)}  last call "
-                   f"{ago(row.last_placed_at)}  calls placed {row.calls_placed}"
-                   + (f"\n    problem: {s.problem}" if s.problem else ""))
+        click.echo(
+            f"{row.name}  {state}  up {ago(row.started_at).replace(' ago', '')}  "
+            f"heartbeat {ago(row.beat_at)}  threads {row.threads_alive}/"
+            f"{row.threads_expected}  last claim {ago(row.last_claim_at)}  last call "
+            f"{ago(row.last_placed_at)}  calls placed {row.calls_placed}"
+            + (f"\n    problem: {s.problem}" if s.problem else "")
+        )
     alive = [s for s in states if s.alive]
     if not alive:
         click.echo("no dialer worker is alive", err=True)

@@ -1,4 +1,5 @@
 """Background services that `ivr run` starts beside the web app."""
+
 import logging
 
 from dialer.worker import start_embedded_worker
@@ -18,8 +19,12 @@ def start_services(app, scenario: dict | None = None, time_scale: float = 1.0) -
     if app.config.get("USE_SIMULATOR"):
         sim = start_for_app(app, scenario, time_scale)
         services.append(sim)
-        log.info("carrier simulator on %s; the hotline %s rings %s", sim.url,
-                 app.config["HOTLINE_NUMBER"], urls.incoming(app.config))
+        log.info(
+            "carrier simulator on %s; the hotline %s rings %s",
+            sim.url,
+            app.config["HOTLINE_NUMBER"],
+            urls.incoming(app.config),
+        )
     services.append(start_embedded_worker(app))
     log.info("embedded worker started (queues and dialer in this process)")
     return services

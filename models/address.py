@@ -1,4 +1,5 @@
 """The municipal address registry the hotline matches against."""
+
 from sqlalchemy import Float, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 

@@ -1,4 +1,5 @@
 """The audit log: who changed what, when."""
+
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -28,18 +29,36 @@ class AuditEntry(Base):
     aggregate_key: Mapped[str | None] = mapped_column(String(400), unique=True)
 
 
-def audit(session: Session, actor: str, action: str, entity: str = "",
-          entity_id: object = None, **details: Any) -> AuditEntry:
+def audit(
+    session: Session,
+    actor: str,
+    action: str,
+    entity: str = "",
+    entity_id: object = None,
+    **details: Any,
+) -> AuditEntry:
     """Add an audit entry to the session (committed with the change it records)."""
-    entry = AuditEntry(actor=actor, action=action, entity=entity,
-                       entity_id="" if entity_id is None else str(entity_id), details=details)
+    entry = AuditEntry(
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id="" if entity_id is None else str(entity_id),
+        details=details,
+    )
     session.add(entry)
     return entry
 
 
-def audit_repeated(session: Session, key: str, actor: str, action: str, entity: str = "",
-                   entity_id: object = None, now: datetime | None = None,
-                   **details: Any) -> None:
+def audit_repeated(
+    session: Session,
+    key: str,
+    actor: str,
+    action: str,
+    entity: str = "",
+    entity_id: object = None,
+    now: datetime | None = None,
+    **details: Any,
+) -> None:
     """Count one more ACTION on the row of KEY for the current window (adding the row when it
     is the window's first) and commit. One statement, `INSERT ... ON CONFLICT (aggregate_key)
     DO UPDATE SET count = count + 1`: simultaneous calls each count once."""
@@ -50,18 +69,32 @@ def audit_repeated(session: Session, key: str, actor: str, action: str, entity: 
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = cast(Table, AuditEntry.__table__)
     statement = insert(table).values(
-        at=now, last_at=now, count=1, aggregate_key=full_key, actor=actor[:254], action=action,
-        entity=entity, entity_id="" if entity_id is None else str(entity_id), details=details)
+        at=now,
+        last_at=now,
+        count=1,
+        aggregate_key=full_key,
+        actor=actor[:254],
+        action=action,
+        entity=entity,
+        entity_id="" if entity_id is None else str(entity_id),
+        details=details,
+    )
     statement = statement.on_conflict_do_update(
-        index_elements=[table.c.aggregate_key],
-        set_={"count": table.c.count + 1, "last_at": now})
+        index_elements=[table.c.aggregate_key], set_={"count": table.c.count + 1, "last_at": now}
+    )
     session.execute(statement)
     session.commit()
 
 
-def latest_entries(session: Session, page: int, per_page: int, action: str = "",
-                   actor: str = "", entity: str = "", entity_id: str = ""
-                   ) -> tuple[list[AuditEntry], int]:
+def latest_entries(
+    session: Session,
+    page: int,
+    per_page: int,
+    action: str = "",
+    actor: str = "",
+    entity: str = "",
+    entity_id: str = "",
+) -> tuple[list[AuditEntry], int]:
     """Page PAGE (1 = newest) of the log, newest first, and the number of pages; only the
     entries of ACTION, of an actor containing ACTOR (case ignored), on ENTITY, ENTITY_ID when
     given."""
@@ -78,7 +111,11 @@ def latest_entries(session: Session, page: int, per_page: int, action: str = "",
     total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    entries = session.scalars(select(AuditEntry).where(*conditions)
-                              .order_by(AuditEntry.id.desc())
-                              .offset((page - 1) * per_page).limit(per_page)).all()
+    entries = session.scalars(
+        select(AuditEntry)
+        .where(*conditions)
+        .order_by(AuditEntry.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
     return list(entries), pages

@@ -1,10 +1,20 @@
 """Alert campaigns, one delivery per targeted residence, and each call attempt."""
-from datetime import datetime
-from typing import Any
-from enum import Enum
 
-from sqlalchemy import (JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
-                        true)
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import campaign_settings as settings
@@ -25,13 +35,17 @@ class CampaignStatus(str, Enum):
     EXPIRED = "expired"
 
 
-FINISHED = (CampaignStatus.COMPLETED.value, CampaignStatus.CANCELLED.value,
-            CampaignStatus.EXPIRED.value)
+FINISHED = (
+    CampaignStatus.COMPLETED.value,
+    CampaignStatus.CANCELLED.value,
+    CampaignStatus.EXPIRED.value,
+)
 """A campaign in one of these statuses places no more calls."""
 
 
 class Outcome(str, Enum):
     """Per call and per residence; the meaning of each is in dialer/outcome.py."""
+
     PENDING = "pending"
     IN_PROGRESS = "in_progress"
     HUMAN = "human"
@@ -46,15 +60,23 @@ class Outcome(str, Enum):
 
 REACHED = (Outcome.HUMAN.value, Outcome.VOICEMAIL.value, Outcome.SMS_DELIVERED.value)
 """The outcomes that count a residence as reached."""
-DELIVERY_STATUSES = (Outcome.HUMAN.value, Outcome.VOICEMAIL.value, Outcome.SMS_DELIVERED.value,
-                     Outcome.NO_ANSWER.value,
-                     Outcome.BUSY.value, Outcome.FAILED.value, Outcome.CANCELLED.value,
-                     Outcome.PENDING.value, Outcome.IN_PROGRESS.value)
+DELIVERY_STATUSES = (
+    Outcome.HUMAN.value,
+    Outcome.VOICEMAIL.value,
+    Outcome.SMS_DELIVERED.value,
+    Outcome.NO_ANSWER.value,
+    Outcome.BUSY.value,
+    Outcome.FAILED.value,
+    Outcome.CANCELLED.value,
+    Outcome.PENDING.value,
+    Outcome.IN_PROGRESS.value,
+)
 """What a residence's delivery can show, in the order the console lists them."""
 
 
 class AttemptStatus(str, Enum):
     """Where a call attempt stands: ours until the provider has the call, then its CallStatus."""
+
     CREATING = "creating"  # claimed; the create request not yet answered
     AMBIGUOUS = "ambiguous"  # the create request's answer was lost: resolved by listing calls
     QUEUED = "queued"
@@ -76,34 +98,50 @@ class AttemptStatus(str, Enum):
 
 class Channel(str, Enum):
     """What an attempt is: a voice call or an SMS."""
+
     VOICE = "voice"
     SMS = "sms"
 
 
-FINAL_CALL_STATUSES = (AttemptStatus.COMPLETED.value, AttemptStatus.BUSY.value,
-                       AttemptStatus.NO_ANSWER.value, AttemptStatus.FAILED.value,
-                       AttemptStatus.CANCELED.value)
+FINAL_CALL_STATUSES = (
+    AttemptStatus.COMPLETED.value,
+    AttemptStatus.BUSY.value,
+    AttemptStatus.NO_ANSWER.value,
+    AttemptStatus.FAILED.value,
+    AttemptStatus.CANCELED.value,
+)
 """A call's final CallStatus (an alert call's, a call-back's)."""
 UNCONFIRMED = (AttemptStatus.CREATING.value, AttemptStatus.AMBIGUOUS.value)
 """A call whose create request has no answer (yet): the provider may or may not have it."""
 QUEUED_AT_PROVIDER = UNCONFIRMED + (AttemptStatus.QUEUED.value, AttemptStatus.INITIATED.value)
 """A call not yet ringing: cancelling it at the provider stops it."""
-LIVE_CALL_STATUSES = QUEUED_AT_PROVIDER + (AttemptStatus.RINGING.value,
-                                           AttemptStatus.IN_PROGRESS.value)
+LIVE_CALL_STATUSES = QUEUED_AT_PROVIDER + (
+    AttemptStatus.RINGING.value,
+    AttemptStatus.IN_PROGRESS.value,
+)
 """A call in progress: claimed and not yet over (what the optional cap counts)."""
-FINAL_MESSAGE_STATUSES = (AttemptStatus.DELIVERED.value, AttemptStatus.UNDELIVERED.value,
-                          AttemptStatus.FAILED.value)
+FINAL_MESSAGE_STATUSES = (
+    AttemptStatus.DELIVERED.value,
+    AttemptStatus.UNDELIVERED.value,
+    AttemptStatus.FAILED.value,
+)
 """A message's final MessageStatus."""
-MESSAGE_PROGRESS = {AttemptStatus.CREATING.value: -1, AttemptStatus.AMBIGUOUS.value: -1,
-                    AttemptStatus.QUEUED.value: 0, AttemptStatus.SENDING.value: 1,
-                    AttemptStatus.SENT.value: 2}
+MESSAGE_PROGRESS = {
+    AttemptStatus.CREATING.value: -1,
+    AttemptStatus.AMBIGUOUS.value: -1,
+    AttemptStatus.QUEUED.value: 0,
+    AttemptStatus.SENDING.value: 1,
+    AttemptStatus.SENT.value: 2,
+}
 """A message's non-final statuses in the order they come (an older one never overwrites)."""
 
 
 class Campaign(Base):
     __tablename__ = "campaigns"
-    __table_args__ = (Index("ix_campaigns_scheduled", "status", "scheduled_at"),
-                      {"sqlite_autoincrement": True})  # ids are never reused (the audit log)
+    __table_args__ = (
+        Index("ix_campaigns_scheduled", "status", "scheduled_at"),
+        {"sqlite_autoincrement": True},
+    )  # ids are never reused (the audit log)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -135,7 +173,8 @@ class Campaign(Base):
     scheduled_by: Mapped[str | None] = mapped_column(String(254))
     # issue 15: a follow-up of another campaign (dialer/followup.py): "unreached" or "lifting"
     follows_id: Mapped[int | None] = mapped_column(
-        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True)
+        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
+    )
     follow_kind: Mapped[str | None] = mapped_column(String(16))
     # issue 15: the second staff member's approval (CAMPAIGN_APPROVAL: dialer/approval.py)
     approved_by: Mapped[str | None] = mapped_column(String(254))
@@ -158,7 +197,8 @@ class Delivery(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     # NULL once its residence was removed: the row stays, anonymised (models/removal.py)
     residence_id: Mapped[int | None] = mapped_column(
-        ForeignKey("residences.id", ondelete="SET NULL"), index=True)
+        ForeignKey("residences.id", ondelete="SET NULL"), index=True
+    )
     status: Mapped[str] = mapped_column(String(16), default=Outcome.PENDING.value)
     best_outcome: Mapped[str | None] = mapped_column(String(16))
     confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -175,8 +215,9 @@ class Delivery(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     campaign: Mapped[Campaign] = relationship(back_populates="deliveries")
-    attempts: Mapped[list["CallAttempt"]] = relationship(back_populates="delivery",
-                                                         order_by="CallAttempt.id")
+    attempts: Mapped[list["CallAttempt"]] = relationship(
+        back_populates="delivery", order_by="CallAttempt.id"
+    )
 
 
 class CallAttempt(Base):
@@ -184,9 +225,11 @@ class CallAttempt(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     delivery_id: Mapped[int | None] = mapped_column(
-        ForeignKey("deliveries.id", ondelete="CASCADE"), index=True)
-    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"),
-                                                    index=True)
+        ForeignKey("deliveries.id", ondelete="CASCADE"), index=True
+    )
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
     to_number: Mapped[str] = mapped_column(String(16), index=True)
     round: Mapped[int] = mapped_column(Integer, default=1)
     number_index: Mapped[int] = mapped_column(Integer, default=0)
@@ -194,8 +237,9 @@ class CallAttempt(Base):
     sid: Mapped[str | None] = mapped_column(String(34), unique=True)
     purpose: Mapped[str] = mapped_column(String(24), default="alert")  # alert, test, verify, reset
     channel: Mapped[str] = mapped_column(String(8), default=Channel.VOICE.value)  # voice, sms
-    status: Mapped[str] = mapped_column(String(16), default=AttemptStatus.CREATING.value,
-                                        index=True)
+    status: Mapped[str] = mapped_column(
+        String(16), default=AttemptStatus.CREATING.value, index=True
+    )
     answered_by: Mapped[str | None] = mapped_column(String(32))
     outcome: Mapped[str | None] = mapped_column(String(16))
     confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -212,6 +256,7 @@ class CallAttempt(Base):
 
 class SmsReply(Base):
     """A text a resident sent to the city's number that was not a keyword (kept for staff)."""
+
     __tablename__ = "sms_replies"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -219,8 +264,10 @@ class SmsReply(Base):
     from_number: Mapped[str] = mapped_column(String(16), index=True)
     body: Mapped[str] = mapped_column(Text, default="")
     residence_id: Mapped[int | None] = mapped_column(
-        ForeignKey("residences.id", ondelete="SET NULL"), index=True)
+        ForeignKey("residences.id", ondelete="SET NULL"), index=True
+    )
     # the last campaign that texted this number, if any (shown on that campaign's page)
     campaign_id: Mapped[int | None] = mapped_column(
-        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True)
+        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
+    )
     received_at: Mapped[datetime] = mapped_column(default=utcnow)

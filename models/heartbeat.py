@@ -1,4 +1,5 @@
 """Worker heartbeats: each dialer worker's row, rewritten every few seconds (dialer.heartbeat)."""
+
 from datetime import datetime
 
 from sqlalchemy import Integer, String

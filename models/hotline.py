@@ -1,4 +1,5 @@
 """Server-side state of hotline calls, and one-time codes (temporary passwords, confirmations)."""
+
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from .base import Base, utcnow
 
 class HotlineCall(Base):
     """One hotline call's state, keyed by Twilio's CallSid; expires."""
+
     __tablename__ = "hotline_calls"
 
     call_sid: Mapped[str] = mapped_column(String(34), primary_key=True)
@@ -25,6 +27,7 @@ class HotlineCall(Base):
 
 class OneTimeCode(Base):
     """A temporary password or confirmation code, stored hashed."""
+
     __tablename__ = "one_time_codes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,6 +43,7 @@ class OneTimeCode(Base):
 class HotlineQuota(Base):
     """How many times KEY (say 'reset:+14185550123') was used since SINCE: a daily cap's counter,
     changed only by one atomic statement (hotline/quotas.py)."""
+
     __tablename__ = "hotline_quotas"
 
     key: Mapped[str] = mapped_column(String(48), primary_key=True)

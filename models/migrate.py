@@ -1,4 +1,5 @@
 """Apply Alembic migrations to a database URL (used by `ivr db upgrade` and the tests)."""
+
 from pathlib import Path
 
 from alembic import command

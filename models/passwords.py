@@ -1,4 +1,5 @@
 """Hashing of PINs, passwords and one-time codes (argon2id); clear values are never stored."""
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 

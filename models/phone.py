@@ -4,6 +4,7 @@ The seed's rules: area code required; spaces and dashes optional; a leading 1 (l
 distance) accepted; numbers that cannot exist refused. Each refusal is an InvalidPhone whose
 reason is said in French or in English at the edge (runtime.i18n.explain).
 """
+
 import re
 
 import phonenumbers

@@ -8,6 +8,7 @@ refused for its phone number's reason): it is said in the same language.
 The subclasses keep their own `except` clauses working: `models.phone.InvalidPhone`,
 `dialer.exceptions.CampaignError`, `ivr.csv_import.RowError`, `ivr.console.targeting.TargetError`.
 """
+
 from typing import Any
 
 

@@ -8,14 +8,14 @@ attempt keeps its status, outcome and times with its number blanked. A finished 
 counts, page and summary are therefore the same before and after. Ids are never reused
 (AUTOINCREMENT on SQLite, sequences on PostgreSQL), so an audit entry names one residence.
 """
+
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .audit import audit
-from .campaign import (FINAL_CALL_STATUSES, AttemptStatus, CallAttempt, Delivery, Outcome,
-                       SmsReply)
+from .campaign import FINAL_CALL_STATUSES, AttemptStatus, CallAttempt, Delivery, Outcome, SmsReply
 from .hotline import OneTimeCode
 from .residence import Residence
 
@@ -24,32 +24,55 @@ SETTLED_ATTEMPTS = FINAL_CALL_STATUSES + (AttemptStatus.VOID.value,)
 keeps its number until it ends: the dialer still needs it to settle or reconcile the call)."""
 
 
-def remove_residence(session: Session, residence: Residence, actor: str,
-                     action: str = "residence.removed", **details: Any) -> None:
+def remove_residence(
+    session: Session,
+    residence: Residence,
+    actor: str,
+    action: str = "residence.removed",
+    **details: Any,
+) -> None:
     """Delete RESIDENCE and its numbers; keep its deliveries and call attempts anonymised; audit
     ACTION by ACTOR (with DETAILS, never a name, address or number). Flushed, not committed: the
     caller commits with its own change."""
     numbers = [p.e164 for p in residence.phones]
     deliveries = select(Delivery.id).where(Delivery.residence_id == residence.id)
-    session.execute(update(CallAttempt).where(
-        CallAttempt.status.in_(SETTLED_ATTEMPTS),
-        or_(CallAttempt.delivery_id.in_(deliveries),
-            CallAttempt.delivery_id.is_(None) & CallAttempt.to_number.in_(numbers)))
-        .values(to_number="").execution_options(synchronize_session=False))
+    session.execute(
+        update(CallAttempt)
+        .where(
+            CallAttempt.status.in_(SETTLED_ATTEMPTS),
+            or_(
+                CallAttempt.delivery_id.in_(deliveries),
+                CallAttempt.delivery_id.is_(None) & CallAttempt.to_number.in_(numbers),
+            ),
+        )
+        .values(to_number="")
+        .execution_options(synchronize_session=False)
+    )
     # a delivery waiting for its next call will not get it: it ends on its best outcome so far,
     # or cancelled (as when a campaign is cancelled)
-    session.execute(update(Delivery).where(
-        Delivery.residence_id == residence.id, Delivery.status == Outcome.PENDING.value)
-        .values(status=func.coalesce(Delivery.best_outcome, Outcome.CANCELLED.value),
-                next_attempt_at=None).execution_options(synchronize_session=False))
-    session.execute(update(Delivery).where(Delivery.residence_id == residence.id)
-                    .values(residence_id=None, reached_number=None, last_number=None)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(Delivery)
+        .where(Delivery.residence_id == residence.id, Delivery.status == Outcome.PENDING.value)
+        .values(
+            status=func.coalesce(Delivery.best_outcome, Outcome.CANCELLED.value),
+            next_attempt_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Delivery)
+        .where(Delivery.residence_id == residence.id)
+        .values(residence_id=None, reached_number=None, last_number=None)
+        .execution_options(synchronize_session=False)
+    )
     if numbers:
         session.execute(delete(OneTimeCode).where(OneTimeCode.phone_e164.in_(numbers)))
         # what the resident texted back names them and their number: it goes with them
-        session.execute(delete(SmsReply).where(or_(SmsReply.residence_id == residence.id,
-                                                   SmsReply.from_number.in_(numbers))))
+        session.execute(
+            delete(SmsReply).where(
+                or_(SmsReply.residence_id == residence.id, SmsReply.from_number.in_(numbers))
+            )
+        )
     audit(session, actor, action, "residence", residence.id, **details)
     session.delete(residence)
     session.flush()  # before a new row takes its number or address

@@ -1,4 +1,5 @@
 """Residences (one registration each) and their telephone numbers."""
+
 from datetime import datetime
 from enum import Enum
 
@@ -15,6 +16,7 @@ class Language(str, Enum):
 
 class Channel(str, Enum):
     """How a residence registered or gave consent."""
+
     WEB = "web"
     HOTLINE = "hotline"
     STAFF = "staff"
@@ -26,9 +28,14 @@ class NumberKind(str, Enum):
     SMS = "sms"
 
 
-KIND_WORDS = {"voice": NumberKind.VOICE.value, "voix": NumberKind.VOICE.value,
-              "v": NumberKind.VOICE.value, "sms": NumberKind.SMS.value,
-              "texto": NumberKind.SMS.value, "text": NumberKind.SMS.value}
+KIND_WORDS = {
+    "voice": NumberKind.VOICE.value,
+    "voix": NumberKind.VOICE.value,
+    "v": NumberKind.VOICE.value,
+    "sms": NumberKind.SMS.value,
+    "texto": NumberKind.SMS.value,
+    "text": NumberKind.SMS.value,
+}
 """What a contact's type may be written as (CSV import, forms): Voix / Voice, SMS / texto."""
 
 
@@ -70,8 +77,9 @@ class Residence(Base):
     # the hotline's keypad PIN (NIP) stays password_hash above
     consent_version: Mapped[str | None] = mapped_column(String(16))
     web_password_hash: Mapped[str | None] = mapped_column(String(255))
-    web_password_temporary: Mapped[bool] = mapped_column(Boolean, default=False,
-                                                         server_default=false())
+    web_password_temporary: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     web_failed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     web_failed_since: Mapped[datetime | None]
     web_locked_until: Mapped[datetime | None]
@@ -81,8 +89,8 @@ class Residence(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     phones: Mapped[list["PhoneNumber"]] = relationship(
-        back_populates="residence", order_by="PhoneNumber.position",
-        cascade="all, delete-orphan")
+        back_populates="residence", order_by="PhoneNumber.position", cascade="all, delete-orphan"
+    )
 
     @property
     def address_line(self) -> str:
@@ -95,8 +103,9 @@ class PhoneNumber(Base):
     __table_args__ = (UniqueConstraint("residence_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    residence_id: Mapped[int] = mapped_column(ForeignKey("residences.id", ondelete="CASCADE"),
-                                              index=True)
+    residence_id: Mapped[int] = mapped_column(
+        ForeignKey("residences.id", ondelete="CASCADE"), index=True
+    )
     e164: Mapped[str] = mapped_column(String(16), unique=True)  # unique across the city
     position: Mapped[int] = mapped_column(Integer, default=0)  # calling order, 0 first
     kind: Mapped[str] = mapped_column(String(8), default=NumberKind.VOICE.value)

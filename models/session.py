@@ -7,6 +7,7 @@ connections (`dispose(close=False)`): those sockets belong to the parent, whose 
 using them. A pool event also refuses a connection checked out in another process than the
 one that opened it, should a fork happen some other way.
 """
+
 import os
 import weakref
 from typing import Any
@@ -28,8 +29,13 @@ CONNECT_TIMEOUT_S = 10
 POOL_TIMEOUT_S = 30.0
 """Seconds a thread waits for a free pooled connection before an error (DATABASE_POOL_TIMEOUT_S)."""
 
-TCP_KEEPALIVE = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
-                 "keepalives_count": 3, "tcp_user_timeout": 60000}
+TCP_KEEPALIVE = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 60000,
+}
 """libpq's TCP keepalives: a connection whose server or network went away errors out within
 about a minute, instead of a thread waiting on its socket forever."""
 
@@ -56,20 +62,26 @@ def _guard_against_forks(engine: Engine) -> None:
         if record.info.get("pid", pid) != pid:
             record.dbapi_connection = proxy.dbapi_connection = None
             raise exc.DisconnectionError(
-                f"connection opened by process {record.info['pid']}, used in {pid}")
+                f"connection opened by process {record.info['pid']}, used in {pid}"
+            )
 
 
 def normalize_url(url: str) -> str:
     """Accept Heroku-style postgres:// URLs and pick the psycopg 3 driver."""
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 
-def make_engine(url: str, pool_size: int | None = None, connect_timeout: int | None = None,
-                pool_timeout: float | None = None, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str,
+    pool_size: int | None = None,
+    connect_timeout: int | None = None,
+    pool_timeout: float | None = None,
+    **kwargs: Any,
+) -> Engine:
     """An engine for URL; SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL a fixed
     pool of POOL_SIZE connections (default: the module's), each checked before use, a connect
     timeout, TCP keepalives and a pool timeout. Either way the engine is fork-safe."""
@@ -79,8 +91,13 @@ def make_engine(url: str, pool_size: int | None = None, connect_timeout: int | N
     return engine
 
 
-def _make_engine(url: str, pool_size: int | None, connect_timeout: int | None,
-                 pool_timeout: float | None, **kwargs: Any) -> Engine:
+def _make_engine(
+    url: str,
+    pool_size: int | None,
+    connect_timeout: int | None,
+    pool_timeout: float | None,
+    **kwargs: Any,
+) -> Engine:
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         engine = create_engine(url, **kwargs)
@@ -95,6 +112,7 @@ def _make_engine(url: str, pool_size: int | None, connect_timeout: int | None,
             cur.close()
             # PostgreSQL's translate(text, from, to), for queries that read alike on both
             dbapi_conn.create_function("translate", 3, _translate, deterministic=True)
+
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     connect_args = kwargs.setdefault("connect_args", {})

@@ -10,11 +10,14 @@ segment is billed as one message: the cost multiplier is the number of segments.
 `to_gsm7` replaces what it can (accents GSM-7 lacks, typographic quotes and dashes, œ) so a
 French text fits GSM-7; é, è, à, ù, É and Ç are GSM-7 and kept.
 """
+
 import unicodedata
 from typing import NamedTuple
 
-GSM7_BASIC = ("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-              "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+GSM7_BASIC = (
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
 GSM7_EXTENSION = "\f^{}\\[~]|€"
 _BASIC, _EXTENSION = frozenset(GSM7_BASIC), frozenset(GSM7_EXTENSION)
 
@@ -22,21 +25,39 @@ GSM7_SINGLE, GSM7_MULTI = 160, 153
 UCS2_SINGLE, UCS2_MULTI = 70, 67
 
 REPLACEMENTS = {
-    "’": "'", "‘": "'", "‚": "'", "´": "'", "`": "'", "“": '"', "”": '"', "„": '"',
-    "«": '"', "»": '"', "–": "-", "—": "-", "‑": "-", "…": "...", "\u00a0": " ",
-    "\u202f": " ", "\u2009": " ", "œ": "oe", "Œ": "OE", "•": "-", "\t": " ",
+    "’": "'",
+    "‘": "'",
+    "‚": "'",
+    "´": "'",
+    "`": "'",
+    "“": '"',
+    "”": '"',
+    "„": '"',
+    "«": '"',
+    "»": '"',
+    "–": "-",
+    "—": "-",
+    "‑": "-",
+    "…": "...",
+    "\u00a0": " ",
+    "\u202f": " ",
+    "\u2009": " ",
+    "œ": "oe",
+    "Œ": "OE",
+    "•": "-",
+    "\t": " ",
 }
 """Characters with no GSM-7 form and their replacement (accents are stripped separately)."""
 
 
 class Count(NamedTuple):
-    encoding: str          # "GSM-7" or "UCS-2"
-    units: int             # septets (GSM-7) or UTF-16 units (UCS-2)
-    segments: int          # 0 for an empty text
-    per_segment: int       # the limit that applies (160 / 153 / 70 / 67)
-    remaining: int         # units left in the last segment
-    cost_multiplier: int   # billed messages per recipient (= segments)
-    not_gsm7: str          # the characters that forced UCS-2, in order, once each
+    encoding: str  # "GSM-7" or "UCS-2"
+    units: int  # septets (GSM-7) or UTF-16 units (UCS-2)
+    segments: int  # 0 for an empty text
+    per_segment: int  # the limit that applies (160 / 153 / 70 / 67)
+    remaining: int  # units left in the last segment
+    cost_multiplier: int  # billed messages per recipient (= segments)
+    not_gsm7: str  # the characters that forced UCS-2, in order, once each
 
 
 def is_gsm7(text: str) -> bool:
@@ -73,10 +94,20 @@ def count(text: str) -> Count:
     single, multi = (GSM7_SINGLE, GSM7_MULTI) if gsm else (UCS2_SINGLE, UCS2_MULTI)
     segments, used = _segments(costs, single, multi)
     limit = single if segments <= 1 else multi
-    offending = "" if gsm else "".join(dict.fromkeys(
-        c for c in text if c not in _BASIC and c not in _EXTENSION))
-    return Count("GSM-7" if gsm else "UCS-2", sum(costs), segments, limit,
-                 max(limit - used, 0), segments, offending)
+    offending = (
+        ""
+        if gsm
+        else "".join(dict.fromkeys(c for c in text if c not in _BASIC and c not in _EXTENSION))
+    )
+    return Count(
+        "GSM-7" if gsm else "UCS-2",
+        sum(costs),
+        segments,
+        limit,
+        max(limit - used, 0),
+        segments,
+        offending,
+    )
 
 
 def to_gsm7(text: str) -> str:
@@ -89,7 +120,8 @@ def to_gsm7(text: str) -> str:
         elif c in REPLACEMENTS:
             out.append(REPLACEMENTS[c])
         else:
-            stripped = "".join(d for d in unicodedata.normalize("NFD", c)
-                               if not unicodedata.combining(d))
+            stripped = "".join(
+                d for d in unicodedata.normalize("NFD", c) if not unicodedata.combining(d)
+            )
             out.append(stripped if stripped and is_gsm7(stripped) else c)
     return "".join(out)

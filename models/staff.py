@@ -1,4 +1,5 @@
 """Staff accounts of the console."""
+
 from datetime import datetime
 from enum import Enum
 
@@ -29,7 +30,6 @@ class StaffUser(Base):
     # Stored in each signed-in session; bumped by logout and password resets, which thereby
     # end every session opened before (a stolen cookie included).
     # a password someone else chose (generated, reset): changed at the next sign-in
-    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
-                                                       server_default="0")
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,14 +1,15 @@
 """The resident's secrets: the portal password (forced after a temporary one) and the
 hotline's keypad PIN (NIP), under the hotline's own rules."""
+
 import hmac
 
 from flask import g, redirect, render_template, request, url_for
 
-from runtime.db import get_session
 from hotline import accounts, pins
 from models import audit
 from models.passwords import hash_secret, verify_secret
 from models.phone import national_digits
+from runtime.db import get_session
 
 from . import bp, passwords, resident
 from .resident import resident_required
@@ -43,8 +44,14 @@ def new_password():
     residence = g.resident
     residence.web_password_hash = hash_secret(chosen)
     residence.web_password_temporary = False
-    audit(db, f"portal:{resident.login_phone()}", "portal.password_changed", "residence",
-          residence.id, ip=request.remote_addr)
+    audit(
+        db,
+        f"portal:{resident.login_phone()}",
+        "portal.password_changed",
+        "residence",
+        residence.id,
+        ip=request.remote_addr,
+    )
     resident.end_sessions(db, residence.id)  # other sessions (a stolen cookie) end here
     db.commit()
     db.refresh(residence)

@@ -1,5 +1,6 @@
 """Every default of the resident portal, each settable from the environment (runtime/config.py
 reads the text; `setting` gives it its type here)."""
+
 from datetime import timedelta
 
 ALTCHA_COST = 5000

@@ -2,10 +2,11 @@
 and the address chosen from the registry, or submitted for staff review when it is missing.
 Rows are added and removed by the form's own buttons (the page works without JavaScript);
 nothing is saved until "Confirmer"."""
+
 from flask import g, redirect, render_template, request, url_for
 
-from runtime.db import get_session
 from models import audit
+from runtime.db import get_session
 
 from . import bp, profile, resident
 from .resident import resident_required
@@ -15,8 +16,12 @@ from .texts import lang
 @bp.get("/dossier")
 @resident_required
 def dossier():
-    return render_template("portal/dossier.html", form=profile.from_residence(g.resident),
-                           errors={}, saved=request.args.get("saved"))
+    return render_template(
+        "portal/dossier.html",
+        form=profile.from_residence(g.resident),
+        errors={},
+        saved=request.args.get("saved"),
+    )
 
 
 @bp.post("/dossier")
@@ -36,8 +41,15 @@ def dossier_save():
         db.rollback()
         return render_template("portal/dossier.html", form=form, errors=errors, saved=None), 400
     profile.save(db, g.resident, form, address)
-    audit(db, f"portal:{resident.login_phone()}", "portal.dossier_saved", "residence",
-          g.resident.id, ip=request.remote_addr, active=g.resident.active,
-          address_needs_review=g.resident.address_needs_review)
+    audit(
+        db,
+        f"portal:{resident.login_phone()}",
+        "portal.dossier_saved",
+        "residence",
+        g.resident.id,
+        ip=request.remote_addr,
+        active=g.resident.active,
+        address_needs_review=g.resident.address_needs_review,
+    )
     db.commit()
     return redirect(url_for("portal.dossier", saved="dossier"))

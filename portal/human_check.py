@@ -2,8 +2,9 @@
 proof-of-work, made and verified here with the `altcha` library, solved in the visitor's
 browser by the vendored widget (static/altcha/). No outside service sees the visitor; each
 solved challenge is accepted once (a counter row in the database)."""
+
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import altcha
 from flask import current_app
@@ -25,9 +26,10 @@ def _key(app) -> str:
 def challenge() -> dict:
     """A fresh signed challenge, as the widget fetches it (JSON)."""
     app = current_app
-    expires = datetime.now(timezone.utc) + ALTCHA_LIFETIME
-    made = altcha.create_challenge(ALGORITHM, setting(app, "ALTCHA_COST"), expires_at=expires,
-                                   hmac_secret=_key(app))
+    expires = datetime.now(UTC) + ALTCHA_LIFETIME
+    made = altcha.create_challenge(
+        ALGORITHM, setting(app, "ALTCHA_COST"), expires_at=expires, hmac_secret=_key(app)
+    )
     return made.to_dict()
 
 

@@ -2,6 +2,7 @@
 attempts: each attempt is counted on the residence's row BEFORE the password is checked, by
 one conditional UPDATE ... RETURNING (atomic on SQLite and PostgreSQL), so no more than
 LOCK_AFTER passwords are ever checked per window however many requests try at once."""
+
 from sqlalchemy import case, literal, or_, select, update
 
 from models import OneTimeCode, PhoneNumber, Residence, audit, utcnow
@@ -21,42 +22,62 @@ def _at(value):
 
 
 def _take_attempt(session, residence_id: int, now) -> bool:
-    fresh = or_(Residence.web_failed_since.is_(None),
-                Residence.web_failed_since <= _at(now - LOCK_WINDOW))
-    stmt = (update(Residence)
-            .where(Residence.id == residence_id,
-                   or_(Residence.web_locked_until.is_(None),
-                       Residence.web_locked_until <= _at(now)),
-                   or_(fresh, Residence.web_failed_count < LOCK_AFTER))
-            .values(web_failed_count=case((fresh, 1), else_=Residence.web_failed_count + 1),
-                    web_failed_since=case((fresh, _at(now)), else_=Residence.web_failed_since))
-            .returning(Residence.id)
-            .execution_options(synchronize_session=False))
+    fresh = or_(
+        Residence.web_failed_since.is_(None), Residence.web_failed_since <= _at(now - LOCK_WINDOW)
+    )
+    stmt = (
+        update(Residence)
+        .where(
+            Residence.id == residence_id,
+            or_(Residence.web_locked_until.is_(None), Residence.web_locked_until <= _at(now)),
+            or_(fresh, Residence.web_failed_count < LOCK_AFTER),
+        )
+        .values(
+            web_failed_count=case((fresh, 1), else_=Residence.web_failed_count + 1),
+            web_failed_since=case((fresh, _at(now)), else_=Residence.web_failed_since),
+        )
+        .returning(Residence.id)
+        .execution_options(synchronize_session=False)
+    )
     return session.execute(stmt).first() is not None
 
 
 def _lock_if_spent(session, residence_id: int, now) -> bool:
-    stmt = (update(Residence)
-            .where(Residence.id == residence_id, Residence.web_failed_count >= LOCK_AFTER,
-                   Residence.web_failed_since > _at(now - LOCK_WINDOW))
-            .values(web_locked_until=_at(now + LOCK_FOR), web_failed_count=0,
-                    web_failed_since=None)
-            .returning(Residence.id)
-            .execution_options(synchronize_session=False))
+    stmt = (
+        update(Residence)
+        .where(
+            Residence.id == residence_id,
+            Residence.web_failed_count >= LOCK_AFTER,
+            Residence.web_failed_since > _at(now - LOCK_WINDOW),
+        )
+        .values(web_locked_until=_at(now + LOCK_FOR), web_failed_count=0, web_failed_since=None)
+        .returning(Residence.id)
+        .execution_options(synchronize_session=False)
+    )
     return session.execute(stmt).first() is not None
 
 
 def _clear(session, residence_id: int) -> None:
-    session.execute(update(Residence).where(Residence.id == residence_id)
-                    .values(web_failed_count=0, web_failed_since=None)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(Residence)
+        .where(Residence.id == residence_id)
+        .values(web_failed_count=0, web_failed_since=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _temporary_code(session, e164: str, password: str, now) -> OneTimeCode | None:
-    for code in session.scalars(select(OneTimeCode).where(
-            OneTimeCode.phone_e164 == e164, OneTimeCode.purpose == TEMPORARY,
-            OneTimeCode.used_at.is_(None), OneTimeCode.code_hash.is_not(None),
-            OneTimeCode.expires_at > now).order_by(OneTimeCode.id.desc())):
+    for code in session.scalars(
+        select(OneTimeCode)
+        .where(
+            OneTimeCode.phone_e164 == e164,
+            OneTimeCode.purpose == TEMPORARY,
+            OneTimeCode.used_at.is_(None),
+            OneTimeCode.code_hash.is_not(None),
+            OneTimeCode.expires_at > now,
+        )
+        .order_by(OneTimeCode.id.desc())
+    ):
         if verify_secret(code.code_hash, password):
             return code
     return None
@@ -73,8 +94,15 @@ def check(session, phone: PhoneNumber | None, password: str, ip: str | None) -> 
     session.commit()
     if not counted:
         verify_secret(_DUMMY_HASH, password)
-        audit_repeated(session, f"{actor}|{ip}", actor, "portal.login_refused", "residence",
-                       residence_id, ip=ip)
+        audit_repeated(
+            session,
+            f"{actor}|{ip}",
+            actor,
+            "portal.login_refused",
+            "residence",
+            residence_id,
+            ip=ip,
+        )
         return "locked"
     residence = session.get(Residence, residence_id)
     session.refresh(residence)
@@ -91,15 +119,30 @@ def check(session, phone: PhoneNumber | None, password: str, ip: str | None) -> 
             result = "temporary"
     if result:
         _clear(session, residence_id)
-        audit(session, actor, "portal.login", "residence", residence_id, ip=ip,
-              temporary=result != "ok")
+        audit(
+            session,
+            actor,
+            "portal.login",
+            "residence",
+            residence_id,
+            ip=ip,
+            temporary=result != "ok",
+        )
         session.commit()
         return result
-    audit_repeated(session, f"{actor}|{ip}", actor, "portal.login_failed", "residence",
-                   residence_id, ip=ip)
+    audit_repeated(
+        session, f"{actor}|{ip}", actor, "portal.login_failed", "residence", residence_id, ip=ip
+    )
     locked_now = _lock_if_spent(session, residence_id, now)
     if locked_now:
-        audit(session, actor, "portal.locked", "residence", residence_id, ip=ip,
-              minutes=int(LOCK_FOR.total_seconds() // 60))
+        audit(
+            session,
+            actor,
+            "portal.locked",
+            "residence",
+            residence_id,
+            ip=ip,
+            minutes=int(LOCK_FOR.total_seconds() // 60),
+        )
     session.commit()
     return "locked" if locked_now else "wrong"

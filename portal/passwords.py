@@ -5,6 +5,7 @@ The common passwords are the 20 000 of Royce Williams' list as Django ships them
 (django/contrib/auth/common-passwords.txt.gz, BSD licence: data/common-passwords.LICENSE),
 kept here from PASSWORD_MIN_LENGTH characters up (shorter ones are refused by length anyway).
 """
+
 import functools
 import gzip
 import re

@@ -1,5 +1,6 @@
 """The dossier's form as plain data: read from a residence or from a posted form, checked,
 saved. One residence per account and one registration per address (the hotline's rule)."""
+
 import re
 
 from sqlalchemy import select
@@ -13,48 +14,77 @@ from .defaults import MAX_CONTACTS
 
 POSTAL = re.compile(r"^([A-Z]\d[A-Z])\s*(\d[A-Z]\d)$")
 KINDS = (NumberKind.VOICE.value, NumberKind.SMS.value)
-TEXT_LIMITS = {"last_name": 120, "first_name": 120, "city": 80, "street": 160,
-               "civic": 16, "apartment": 16, "description": 80}
+TEXT_LIMITS = {
+    "last_name": 120,
+    "first_name": 120,
+    "city": 80,
+    "street": 160,
+    "civic": 16,
+    "apartment": 16,
+    "description": 80,
+}
 
 
 def _row(number="", description="", kind=NumberKind.VOICE.value, active=True, locked=False):
-    return {"number": number, "description": description, "kind": kind, "active": active,
-            "locked": locked}
+    return {
+        "number": number,
+        "description": description,
+        "kind": kind,
+        "active": active,
+        "locked": locked,
+    }
 
 
 def from_residence(residence: Residence) -> dict:
-    rows = [_row(display(p.e164), p.description, p.kind, p.active, locked=i == 0)
-            for i, p in enumerate(residence.phones)]
-    return {"last_name": residence.last_name, "first_name": residence.first_name,
-            "language": residence.language, "active": residence.active, "contacts": rows,
-            "city": residence.city, "street": residence.street,
-            "civic": residence.civic_number, "apartment": residence.apartment,
-            "postal_code": residence.postal_code,
-            "missing": residence.address_id is None and residence.address_needs_review}
+    rows = [
+        _row(display(p.e164), p.description, p.kind, p.active, locked=i == 0)
+        for i, p in enumerate(residence.phones)
+    ]
+    return {
+        "last_name": residence.last_name,
+        "first_name": residence.first_name,
+        "language": residence.language,
+        "active": residence.active,
+        "contacts": rows,
+        "city": residence.city,
+        "street": residence.street,
+        "civic": residence.civic_number,
+        "apartment": residence.apartment,
+        "postal_code": residence.postal_code,
+        "missing": residence.address_id is None and residence.address_needs_review,
+    }
 
 
 def from_request(posted, residence: Residence) -> dict:
     """The form as posted; the first row's number is always the residence's own first one."""
     rows, count = [], posted.get("rows", "")
     for i in range(min(int(count), MAX_CONTACTS) if count.isdigit() else 0):
-        rows.append(_row(posted.get(f"contact-{i}-number", "").strip()[:32],
-                         posted.get(f"contact-{i}-description", "").strip()[:80],
-                         posted.get(f"contact-{i}-kind", NumberKind.VOICE.value),
-                         posted.get(f"contact-{i}-active") == "on"))
+        rows.append(
+            _row(
+                posted.get(f"contact-{i}-number", "").strip()[:32],
+                posted.get(f"contact-{i}-description", "").strip()[:80],
+                posted.get(f"contact-{i}-kind", NumberKind.VOICE.value),
+                posted.get(f"contact-{i}-active") == "on",
+            )
+        )
     first = residence.phones[0] if residence.phones else None
     if first is not None:
         if not rows:
             rows.append(_row())
         rows[0].update(number=display(first.e164), locked=True)
-    return {"last_name": posted.get("last_name", "").strip()[:120],
-            "first_name": posted.get("first_name", "").strip()[:120],
-            "language": posted.get("language", "fr"), "active": posted.get("active") == "on",
-            "contacts": rows, "city": posted.get("city", "").strip()[:80],
-            "street": posted.get("street", "").strip()[:160],
-            "civic": posted.get("civic", "").strip()[:16],
-            "apartment": posted.get("apartment", "").strip()[:16],
-            "postal_code": posted.get("postal_code", "").strip()[:10],
-            "missing": posted.get("missing") == "on"}
+    return {
+        "last_name": posted.get("last_name", "").strip()[:120],
+        "first_name": posted.get("first_name", "").strip()[:120],
+        "language": posted.get("language", "fr"),
+        "active": posted.get("active") == "on",
+        "contacts": rows,
+        "city": posted.get("city", "").strip()[:80],
+        "street": posted.get("street", "").strip()[:160],
+        "civic": posted.get("civic", "").strip()[:16],
+        "apartment": posted.get("apartment", "").strip()[:16],
+        "postal_code": posted.get("postal_code", "").strip()[:10],
+        "missing": posted.get("missing") == "on",
+    }
 
 
 def add_row(form: dict) -> None:
@@ -76,17 +106,29 @@ def postal_code(text: str) -> str | None:
 def find_address(db, city: str, street: str, civic: str) -> Address | None:
     """The registry's address, whatever the case and accents' case the resident typed."""
     for address in db.scalars(select(Address).where(Address.civic_number == civic)):
-        if (address.street.casefold() == street.casefold()
-                and address.city.casefold() == city.casefold()):
+        if (
+            address.street.casefold() == street.casefold()
+            and address.city.casefold() == city.casefold()
+        ):
             return address
     return None
 
 
 def address_taken(db, address_id: int, apartment: str, residence_id: int) -> bool:
     """Another residence (a confirmed one: the hotline's rule) holds this address."""
-    return db.scalar(select(Residence.id).where(
-        Residence.address_id == address_id, Residence.apartment == apartment,
-        Residence.id != residence_id, ~accounts.unverified()).limit(1)) is not None
+    return (
+        db.scalar(
+            select(Residence.id)
+            .where(
+                Residence.address_id == address_id,
+                Residence.apartment == apartment,
+                Residence.id != residence_id,
+                ~accounts.unverified(),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _check_contacts(db, form, residence, language, errors) -> None:
@@ -104,8 +146,11 @@ def _check_contacts(db, form, residence, language, errors) -> None:
         row["e164"] = e164
         if e164 in seen or (residence.phones and e164 == residence.phones[0].e164):
             errors[f"contact-{i}"] = t(language, "portal.contacts.twice")
-        elif db.scalar(select(PhoneNumber.id).where(PhoneNumber.e164 == e164,
-                                                    PhoneNumber.residence_id != residence.id)):
+        elif db.scalar(
+            select(PhoneNumber.id).where(
+                PhoneNumber.e164 == e164, PhoneNumber.residence_id != residence.id
+            )
+        ):
             errors[f"contact-{i}"] = t(language, "portal.contacts.taken")
         seen.add(e164)
 
@@ -127,8 +172,7 @@ def validate(db, form: dict, residence: Residence, language: str):
         address = find_address(db, form["city"], form["street"], form["civic"])
         if address is None and not form["missing"]:
             errors["address"] = t(language, "portal.address.not_found")
-        elif address is not None and address_taken(db, address.id, form["apartment"],
-                                                    residence.id):
+        elif address is not None and address_taken(db, address.id, form["apartment"], residence.id):
             errors["address"] = t(language, "portal.address.taken")
     code = postal_code(form["postal_code"]) if form["postal_code"] else None
     if address is not None and address.postal_code:

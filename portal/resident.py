@@ -1,13 +1,14 @@
 """Who is signed in on the portal: a residence, held in the session as "id.version". The
 version is the residence's web_session_version: logout and password changes bump it, which
 ends every session opened before (a copied cookie included)."""
+
 import functools
 
 from flask import g, redirect, request, session, url_for
 from sqlalchemy import update
 
-from runtime.db import get_session
 from models import Residence
+from runtime.db import get_session
 
 from . import bp
 
@@ -26,9 +27,12 @@ def sign_in(residence: Residence, e164: str) -> None:
 def end_sessions(db, residence_id: int) -> None:
     """Bump the version: every session of this residence is refused from the next request on
     (one UPDATE; the caller commits)."""
-    db.execute(update(Residence).where(Residence.id == residence_id)
-               .values(web_session_version=Residence.web_session_version + 1)
-               .execution_options(synchronize_session=False))
+    db.execute(
+        update(Residence)
+        .where(Residence.id == residence_id)
+        .values(web_session_version=Residence.web_session_version + 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def sign_out() -> None:
@@ -53,6 +57,7 @@ def load_resident():
 def resident_required(view=None, *, temporary_ok: bool = False):
     """Only a signed-in resident reaches the view; one holding a temporary password is sent to
     choose a new one first (unless TEMPORARY_OK)."""
+
     def decorator(view):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
@@ -61,7 +66,9 @@ def resident_required(view=None, *, temporary_ok: bool = False):
             if g.resident.web_password_temporary and not temporary_ok:
                 return redirect(url_for("portal.new_password"))
             return view(*args, **kwargs)
+
         return wrapped
+
     return decorator(view) if view is not None else decorator
 
 

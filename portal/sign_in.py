@@ -1,12 +1,13 @@
 """The home page "Accéder à mon dossier" (sign-in), "Nouvel usager", "Mot de passe oublié?",
 logout, and the human check's challenge."""
+
 from flask import current_app, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
-from runtime.db import get_session
 from models import PhoneNumber
 from models.phone import InvalidPhone, to_e164
+from runtime.db import get_session
 from runtime.i18n import explain
 
 from . import bp, human_check, limiter, lockout, resident, sending
@@ -61,8 +62,7 @@ def login():
     e164 = _phone_field(errors)
     password = request.form.get("password", "")
     if errors or not password:
-        errors.setdefault("password", _("portal.login.password_required") if not password
-                          else "")
+        errors.setdefault("password", _("portal.login.password_required") if not password else "")
         return render_template("portal/home.html", errors=errors, form=request.form), 400
     db = get_session()
     phone = db.scalar(select(PhoneNumber).where(PhoneNumber.e164 == e164))
@@ -109,8 +109,9 @@ def _send_form(template: str, errors: dict, send):
         return render_template(template, errors=errors, form=request.form), 400
     if not sending.take_daily(db, e164):
         db.commit()
-        return render_template(template, errors={"form": _("portal.send.limit")},
-                               form=request.form), 400
+        return render_template(
+            template, errors={"form": _("portal.send.limit")}, form=request.form
+        ), 400
     send(db, e164, mode)
     return render_template("portal/sent.html", mode=mode)
 
@@ -121,36 +122,46 @@ def _all_clients() -> str:
 
 @bp.route("/nouvel-usager", methods=["GET", "POST"])
 @limiter.limit(_send_limit, methods=["POST"])
-@limiter.shared_limit(_daily_limit, scope="portal-send-all", key_func=_all_clients,
-                      methods=["POST"])
+@limiter.shared_limit(
+    _daily_limit, scope="portal-send-all", key_func=_all_clients, methods=["POST"]
+)
 def new_user():
     if request.method == "GET":
         return render_template("portal/new_user.html", errors={}, form={})
     errors = {}
     if request.form.get("conditions") != "yes":
         errors["conditions"] = _("portal.new.conditions_required")
-    return _send_form("portal/new_user.html", errors, lambda db, e164, mode: sending.new_user(
-        db, e164, mode, lang(), request.remote_addr))
+    return _send_form(
+        "portal/new_user.html",
+        errors,
+        lambda db, e164, mode: sending.new_user(db, e164, mode, lang(), request.remote_addr),
+    )
 
 
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
 @limiter.limit(_send_limit, methods=["POST"])
-@limiter.shared_limit(_daily_limit, scope="portal-send-all", key_func=_all_clients,
-                      methods=["POST"])
+@limiter.shared_limit(
+    _daily_limit, scope="portal-send-all", key_func=_all_clients, methods=["POST"]
+)
 def forgot():
     if request.method == "GET":
         return render_template("portal/forgot.html", errors={}, form={})
-    return _send_form("portal/forgot.html", {}, lambda db, e164, mode: sending.forgotten(
-        db, e164, mode, request.remote_addr))
+    return _send_form(
+        "portal/forgot.html",
+        {},
+        lambda db, e164, mode: sending.forgotten(db, e164, mode, request.remote_addr),
+    )
 
 
 @bp.errorhandler(CSRFError)
 def csrf_error(exc):
-    return render_template("portal/message.html", title=_("portal.csrf.title"),
-                           text=_("portal.csrf.text")), 400
+    return render_template(
+        "portal/message.html", title=_("portal.csrf.title"), text=_("portal.csrf.text")
+    ), 400
 
 
 @bp.errorhandler(429)
 def throttled(exc):
-    return render_template("portal/message.html", title=_("portal.throttled.title"),
-                           text=_("portal.throttled.text")), 429
+    return render_template(
+        "portal/message.html", title=_("portal.throttled.title"), text=_("portal.throttled.text")
+    ), 429

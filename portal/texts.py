@@ -1,4 +1,5 @@
 """The portal's page language (French first, English one click away) and its texts."""
+
 from flask import redirect, request, session, url_for
 
 from runtime.i18n import DEFAULT_LANGUAGE, LANGUAGES, t

@@ -3,6 +3,7 @@
 Nothing here touches the database or the network. The web app (`ivr.create_app`) adds its
 blueprints, limits, console and commands to it; `python -m dialer` runs on it as it is.
 """
+
 import logging
 from typing import Any
 

@@ -1,4 +1,5 @@
 """Configuration from the environment, in one place (see the README's table)."""
+
 import logging
 import os
 import secrets
@@ -17,23 +18,39 @@ SIMULATOR_AUTH_TOKEN = "simulator-auth-token"
 """The simulator's own auth token: it never holds an account's."""
 OUTBOX_DEFAULTS = {
     "OUTBOX_RELAY_INTERVAL_S": 1.0,  # how often an idle relay looks for promised jobs to hand
-    "OUTBOX_BACKOFF_MAX_S": 30.0,    # longest wait between two hand-offs to an unreachable Redis
-    "OUTBOX_REHAND_AFTER_S": 60.0,   # a handed job not yet run is looked up in RQ after this
-    "OUTBOX_MAX_RUNS": 3,            # runs of a job that raises before it is marked failed
-    "OUTBOX_KEEP_DAYS": 7,           # finished promises are deleted after this
+    "OUTBOX_BACKOFF_MAX_S": 30.0,  # longest wait between two hand-offs to an unreachable Redis
+    "OUTBOX_REHAND_AFTER_S": 60.0,  # a handed job not yet run is looked up in RQ after this
+    "OUTBOX_MAX_RUNS": 3,  # runs of a job that raises before it is marked failed
+    "OUTBOX_KEEP_DAYS": 7,  # finished promises are deleted after this
 }
 
 
-DIALER_TUNING = ("DIALER_THREADS", "DIALER_POLL_INTERVAL_S", "DIALER_RECONCILE_INTERVAL_S",
-                 "DIALER_CLAIM_LEASE_S", "DIALER_MAX_IN_PROGRESS", "DIALER_HTTP_TIMEOUT_S",
-                 "DIALER_RATE_LIMIT_BACKOFF_S", "DIALER_AMBIGUOUS_WAIT_S",
-                 "DIALER_FINAL_CALLBACK_GRACE_S", "DIALER_FINAL_CALLBACK_AFTER_S",
-                 "DIALER_AMD_GRACE_S", "DIALER_STALL_S", "DIALER_HEARTBEAT_S",
-                 "DIALER_SMS_FINAL_GRACE_S")
+DIALER_TUNING = (
+    "DIALER_THREADS",
+    "DIALER_POLL_INTERVAL_S",
+    "DIALER_RECONCILE_INTERVAL_S",
+    "DIALER_CLAIM_LEASE_S",
+    "DIALER_MAX_IN_PROGRESS",
+    "DIALER_HTTP_TIMEOUT_S",
+    "DIALER_RATE_LIMIT_BACKOFF_S",
+    "DIALER_AMBIGUOUS_WAIT_S",
+    "DIALER_FINAL_CALLBACK_GRACE_S",
+    "DIALER_FINAL_CALLBACK_AFTER_S",
+    "DIALER_AMD_GRACE_S",
+    "DIALER_STALL_S",
+    "DIALER_HEARTBEAT_S",
+    "DIALER_SMS_FINAL_GRACE_S",
+)
 """The dialer's tuning variables: read here as the text given ("" when unset); their defaults
 and types are the dialer's (dialer/defaults.py, `defaults.setting`)."""
-PORTAL_SETTINGS = ("ALTCHA_HMAC_KEY", "ALTCHA_COST", "PORTAL_CLIENT_LIMIT",
-                   "PORTAL_SEND_CLIENT_LIMIT", "PORTAL_SEND_DAILY_LIMIT", "PORTAL_SENDS_PER_NUMBER")
+PORTAL_SETTINGS = (
+    "ALTCHA_HMAC_KEY",
+    "ALTCHA_COST",
+    "PORTAL_CLIENT_LIMIT",
+    "PORTAL_SEND_CLIENT_LIMIT",
+    "PORTAL_SEND_DAILY_LIMIT",
+    "PORTAL_SENDS_PER_NUMBER",
+)
 """The resident portal's settings: read here as the text given ("" when unset); their defaults
 and types are the portal's (portal/defaults.py)."""
 DEFAULTS: dict[str, Any] = {
@@ -137,11 +154,14 @@ def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "HOTLINE_NUMBER": env.get("HOTLINE_NUMBER") or "",
         # Set by the Procfile under gunicorn: /metrics adds up every web worker's counters.
         "PROMETHEUS_MULTIPROC_DIR": env.get("PROMETHEUS_MULTIPROC_DIR") or "",
-        "WEBHOOK_SIGNATURE_CHECK": _flag(env.get("WEBHOOK_SIGNATURE_CHECK"),
-                                         DEFAULTS["WEBHOOK_SIGNATURE_CHECK"],
-                                         "WEBHOOK_SIGNATURE_CHECK"),
-        "CAMPAIGN_APPROVAL": _flag(env.get("CAMPAIGN_APPROVAL"), DEFAULTS["CAMPAIGN_APPROVAL"],
-                                   "CAMPAIGN_APPROVAL"),
+        "WEBHOOK_SIGNATURE_CHECK": _flag(
+            env.get("WEBHOOK_SIGNATURE_CHECK"),
+            DEFAULTS["WEBHOOK_SIGNATURE_CHECK"],
+            "WEBHOOK_SIGNATURE_CHECK",
+        ),
+        "CAMPAIGN_APPROVAL": _flag(
+            env.get("CAMPAIGN_APPROVAL"), DEFAULTS["CAMPAIGN_APPROVAL"], "CAMPAIGN_APPROVAL"
+        ),
         "WEBHOOK_MAX_BYTES": _bytes(env, "WEBHOOK_MAX_BYTES", 64 * 1024),
         "UPLOAD_MAX_BYTES": _bytes(env, "UPLOAD_MAX_BYTES", 21 * 1024 * 1024),
         "REQUEST_MAX_BYTES": _bytes(env, "REQUEST_MAX_BYTES", 1024 * 1024),
@@ -151,8 +171,11 @@ def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
             settings[name] = type(default)(env.get(name) or default)
     settings["LOG_FORMAT"] = str(settings["LOG_FORMAT"]).strip().lower()
     if production:
-        missing = [name for name in ("SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
-                   if not settings[name]]
+        missing = [
+            name
+            for name in ("SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
+            if not settings[name]
+        ]
         if not env.get("PUBLIC_BASE_URL"):
             missing.append("PUBLIC_BASE_URL")
         if missing:
@@ -160,9 +183,11 @@ def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         if not settings["DATABASE_URL"]:
             raise ConfigError("production needs DATABASE_URL")
         if not settings["WEBHOOK_SIGNATURE_CHECK"]:
-            raise ConfigError("production refuses WEBHOOK_SIGNATURE_CHECK="
-                              f"{env.get('WEBHOOK_SIGNATURE_CHECK')!r}: Twilio's signature is "
-                              "always checked in production")
+            raise ConfigError(
+                "production refuses WEBHOOK_SIGNATURE_CHECK="
+                f"{env.get('WEBHOOK_SIGNATURE_CHECK')!r}: Twilio's signature is "
+                "always checked in production"
+            )
     else:
         if not settings["DATABASE_URL"]:
             settings["DATABASE_URL"] = f"sqlite:///{instance_dir() / 'ivr.sqlite3'}"
@@ -176,13 +201,16 @@ def from_environ(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     if settings["USE_SIMULATOR"]:
         settings["TWILIO_ACCOUNT_SID"] = "AC" + "0" * 32
         if settings["TWILIO_AUTH_TOKEN"]:
-            log.warning("TWILIO_AUTH_TOKEN is ignored without TWILIO_ACCOUNT_SID: the simulator "
-                        "signs with its own token, never an account's")
+            log.warning(
+                "TWILIO_AUTH_TOKEN is ignored without TWILIO_ACCOUNT_SID: the simulator "
+                "signs with its own token, never an account's"
+            )
         settings["TWILIO_AUTH_TOKEN"] = SIMULATOR_AUTH_TOKEN
         log.info("no Twilio account configured: the carrier simulator stands in for Twilio")
     if not settings["TWILIO_API_BASE_URL"]:
-        settings["TWILIO_API_BASE_URL"] = ("http://127.0.0.1:5050" if settings["USE_SIMULATOR"]
-                                           else TWILIO_DEFAULT_API_BASE_URL)
+        settings["TWILIO_API_BASE_URL"] = (
+            "http://127.0.0.1:5050" if settings["USE_SIMULATOR"] else TWILIO_DEFAULT_API_BASE_URL
+        )
     settings["TWILIO_CALLER_ID"] = settings["TWILIO_CALLER_ID"] or "+14185550000"
     settings["HOTLINE_NUMBER"] = settings["HOTLINE_NUMBER"] or "+14185550001"
     return settings

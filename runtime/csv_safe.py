@@ -5,6 +5,7 @@ LibreOffice (`=HYPERLINK(...)` in a resident's name); it is written with a singl
 front, which the spreadsheet shows as text. Plain numbers (`-3`, `+14185550101`) are left as
 they are. Every CSV the project writes goes through `writer`.
 """
+
 import csv
 import re
 from collections.abc import Iterable
@@ -19,8 +20,11 @@ _PLAIN_NUMBER = re.compile(r"[+-]?\d+([.,]\d+)?")
 
 def cell(value: object) -> object:
     """VALUE as it may go in a CSV cell."""
-    if isinstance(value, str) and value.startswith(FORMULA_START) \
-            and not _PLAIN_NUMBER.fullmatch(value):
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_START)
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
         return "'" + value
     return value
 

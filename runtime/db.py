@@ -1,4 +1,5 @@
 """The app's seam to the database: one engine per app, one session per request."""
+
 from typing import cast
 
 from flask import Flask, current_app, g
@@ -9,10 +10,12 @@ from models import make_engine, make_sessionmaker
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"],
-                         pool_size=app.config["DATABASE_POOL_SIZE"],
-                         connect_timeout=app.config["DATABASE_CONNECT_TIMEOUT_S"],
-                         pool_timeout=app.config["DATABASE_POOL_TIMEOUT_S"])
+    engine = make_engine(
+        app.config["DATABASE_URL"],
+        pool_size=app.config["DATABASE_POOL_SIZE"],
+        connect_timeout=app.config["DATABASE_CONNECT_TIMEOUT_S"],
+        pool_timeout=app.config["DATABASE_POOL_TIMEOUT_S"],
+    )
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = make_sessionmaker(engine)
     app.teardown_appcontext(close_session)

@@ -1,4 +1,5 @@
 """Every prompt and page text, looked up by key in one catalogue per language (fr-CA first)."""
+
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,8 +22,10 @@ def t(language: str | None, key: str, /, **values: object) -> str:
 def explain(refusal: Refusal, language: str | None) -> str:
     """What REFUSAL says in LANGUAGE: its key's text, with any value that is itself a Refusal
     said in the same language (the one translation of every refusal, used at the edges)."""
-    values = {name: explain(value, language) if isinstance(value, Refusal) else value
-              for name, value in refusal.values.items()}
+    values = {
+        name: explain(value, language) if isinstance(value, Refusal) else value
+        for name, value in refusal.values.items()
+    }
     return t(language, refusal.key, **values)
 
 

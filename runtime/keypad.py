@@ -6,6 +6,7 @@ catalogues: "{label}, appuyez sur {key}." / "{label}, press {key}."); the star a
 are named as the caller hears them ("l'étoile", "le carré"). So the digits a caller hears come
 from the menu that accepts them, never from a catalogue text.
 """
+
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,9 +20,9 @@ KEY_NAMES = {STAR: "keypad.star", POUND: "keypad.pound"}
 
 @dataclass(frozen=True)
 class Option:
-    key: str                     # the key pressed: "1", "0", "*"
-    label: str                   # catalogue key: what the key does ("Pour le français")
-    target: str                  # a menu or an action, named by the conversation
+    key: str  # the key pressed: "1", "0", "*"
+    label: str  # catalogue key: what the key does ("Pour le français")
+    target: str  # a menu or an action, named by the conversation
     language: str | None = None  # said only in this language (a menu said in both)
 
 
@@ -36,12 +37,16 @@ def offer(language: str, option: Option, values: Mapping[str, Any] | None = None
     return t(language, "keypad.offer", label=label, key=key_name(language, option.key))
 
 
-def offers(language: str, options: Iterable[Option],
-           values: Mapping[str, Mapping[str, Any]] | None = None) -> list[str]:
+def offers(
+    language: str, options: Iterable[Option], values: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[str]:
     """Every option said in LANGUAGE, in order (those said only in another language left out);
     VALUES: each option's label values, by key."""
-    return [offer(language, option, (values or {}).get(option.key))
-            for option in options if option.language in (None, language)]
+    return [
+        offer(language, option, (values or {}).get(option.key))
+        for option in options
+        if option.language in (None, language)
+    ]
 
 
 def by_key(options: Iterable[Option]) -> dict[str, Option]:

@@ -1,6 +1,7 @@
 """Operator-readable log lines: the ids a line is about (campaign, delivery, attempt, call...)
 ride on the record (`extra=ids(...)`) and are printed as key=value after the message, or as
 fields of one JSON object per line with LOG_FORMAT=json."""
+
 import json
 import logging
 from typing import Any
@@ -38,8 +39,13 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, the ids, and any traceback."""
 
     def format(self, record: logging.LogRecord) -> str:
-        entry = {"time": self.formatTime(record), "level": record.levelname,
-                 "logger": record.name, "message": record.getMessage(), **_fields(record)}
+        entry = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            **_fields(record),
+        }
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
@@ -59,5 +65,8 @@ def configure(log_format: str = "text") -> None:
         root.setLevel(logging.INFO)
     for each in root.handlers:
         if each.formatter is None or type(each.formatter) in (
-                logging.Formatter, KeyValueFormatter, JsonFormatter):
+            logging.Formatter,
+            KeyValueFormatter,
+            JsonFormatter,
+        ):
             each.setFormatter(formatter(log_format))

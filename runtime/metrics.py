@@ -11,31 +11,58 @@ loopback only when it is unset), and by each `ivr worker` on its own port when M
 set (bound to METRICS_BIND, loopback by default). Under gunicorn, set PROMETHEUS_MULTIPROC_DIR
 (the Procfile does) so that /metrics adds up the counters of every web worker.
 """
+
 import logging
 import threading
 from collections.abc import Iterable
 
-from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter,
-                               Histogram, generate_latest, multiprocess, start_http_server)
 from flask import Flask
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    start_http_server,
+)
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 from rq.job import Job
 
 log = logging.getLogger(__name__)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
-CALL_STATUSES = {"queued", "initiated", "ringing", "in-progress", "answered", "completed",
-                 "busy", "failed", "no-answer", "canceled"}
+CALL_STATUSES = {
+    "queued",
+    "initiated",
+    "ringing",
+    "in-progress",
+    "answered",
+    "completed",
+    "busy",
+    "failed",
+    "no-answer",
+    "canceled",
+}
 
 CALLS_PLACED = Counter("ivr_calls_placed", "Alert calls created at the provider", ["priority"])
-CALLBACKS = Counter("ivr_callbacks", "Status callbacks of alert calls, by call status",
-                    ["status"])
-PACING_WAIT = Histogram("ivr_pacing_wait_seconds", "Wait for a call slot of the account's CPS",
-                        ["priority"], buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5))
-WEBHOOK_ERRORS = Counter("ivr_webhook_errors", "Errors answered by a /voice/... route's wrapper "
-                         "(an apology, or an empty callback answer), by route", ["route"])
-JOBS_RUN = Counter("ivr_jobs_run", "RQ jobs this process ran, by queue and result",
-                   ["queue", "result"])
+CALLBACKS = Counter("ivr_callbacks", "Status callbacks of alert calls, by call status", ["status"])
+PACING_WAIT = Histogram(
+    "ivr_pacing_wait_seconds",
+    "Wait for a call slot of the account's CPS",
+    ["priority"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5),
+)
+WEBHOOK_ERRORS = Counter(
+    "ivr_webhook_errors",
+    "Errors answered by a /voice/... route's wrapper "
+    "(an apology, or an empty callback answer), by route",
+    ["route"],
+)
+JOBS_RUN = Counter(
+    "ivr_jobs_run", "RQ jobs this process ran, by queue and result", ["queue", "result"]
+)
 
 
 def call_placed(priority: str) -> None:
@@ -97,7 +124,11 @@ def serve_worker_metrics(app: Flask, *collectors: Collector) -> None:
         try:
             start_http_server(port, addr=address, registry=_registry(app, collectors))
         except OSError as error:  # e.g. two workers on one host given the same port
-            log.error("worker metrics: cannot listen on %s:%d (%s); running without them",
-                      address, port, error)
+            log.error(
+                "worker metrics: cannot listen on %s:%d (%s); running without them",
+                address,
+                port,
+                error,
+            )
             return
         log.info("worker metrics on http://%s:%d/metrics", address, port)

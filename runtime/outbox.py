@@ -15,6 +15,7 @@ handed again by a relay thread in every worker until RQ took them and they ran o
 
 A promise is kept at least once; it runs twice only when a worker dies in the middle of it.
 """
+
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
@@ -38,7 +39,7 @@ MOVED = {"ivr.hotline.": "hotline."}
 still runs. (An RQ job still named `ivr.outbox.run` fails to import; the relay hands its
 promise again under JOB after OUTBOX_REHAND_AFTER_S.)"""
 HANDOFF_GRACE = timedelta(seconds=10)  # the fast path's head start before relays look
-RUN_MARGIN_S = 60                      # past the job's timeout, a run counts as lost
+RUN_MARGIN_S = 60  # past the job's timeout, a run counts as lost
 
 
 def setting(app: Flask, name: str) -> float:
@@ -53,13 +54,28 @@ def job_id(outbox_id: int) -> str:
     return f"outbox-{outbox_id}"
 
 
-def promise(session: Session, func: str, *args: Any, queue: str = "default", job_timeout: int = 180,
-            key: str | None = None) -> OutboxJob:
+def promise(
+    session: Session,
+    func: str,
+    *args: Any,
+    queue: str = "default",
+    job_timeout: int = 180,
+    key: str | None = None,
+) -> OutboxJob:
     """Promise FUNC(*ARGS) (a dotted path, JSON arguments) in SESSION's transaction."""
     now = utcnow()
-    row = OutboxJob(func=func, args=list(args), queue=queue, job_timeout=job_timeout, key=key,
-                    state="pending", attempts=0, runs=0, created_at=now,
-                    next_try_at=now + HANDOFF_GRACE)
+    row = OutboxJob(
+        func=func,
+        args=list(args),
+        queue=queue,
+        job_timeout=job_timeout,
+        key=key,
+        state="pending",
+        attempts=0,
+        runs=0,
+        created_at=now,
+        next_try_at=now + HANDOFF_GRACE,
+    )
     session.add(row)
     return row
 
@@ -71,8 +87,12 @@ def hand_over(app: Flask, rows: Sequence[OutboxJob]) -> bool:
         try:
             enqueue_job(app, row.id, row.queue, row.job_timeout)
         except Exception as error:  # noqa: BLE001 - Redis down: the relay hands them later
-            log.warning("outbox: could not hand job %s (%s) to RQ, a relay will: %s",
-                        row.id, row.func, error)
+            log.warning(
+                "outbox: could not hand job %s (%s) to RQ, a relay will: %s",
+                row.id,
+                row.func,
+                error,
+            )
             handoff_failed(app, [r.id for r in rows[index:]], error)
             return False
         mark_handed(app, row.id, runs=0)
@@ -81,16 +101,17 @@ def hand_over(app: Flask, rows: Sequence[OutboxJob]) -> bool:
 
 def enqueue_job(app: Flask, outbox_id: int, queue: str, job_timeout: int) -> None:
     """Hand promise OUTBOX_ID to RQ under its one job id (raises when Redis is away)."""
-    enqueue(app, JOB, outbox_id, queue=queue, job_id=job_id(outbox_id),
-            job_timeout=job_timeout)
+    enqueue(app, JOB, outbox_id, queue=queue, job_id=job_id(outbox_id), job_timeout=job_timeout)
 
 
 def write(app: Flask, statement: Update | Delete) -> int:
     """Run one UPDATE/DELETE in its own transaction; its rowcount (0 when the database failed)."""
     try:
         with sessionmaker_for(app)() as session:
-            count = cast("CursorResult[Any]", session.execute(
-                statement.execution_options(synchronize_session=False)))
+            count = cast(
+                "CursorResult[Any]",
+                session.execute(statement.execution_options(synchronize_session=False)),
+            )
             session.commit()
             return count.rowcount or 0
     except Exception:  # noqa: BLE001 - logged; the row stays due for a relay
@@ -102,11 +123,16 @@ def mark_handed(app: Flask, outbox_id: int, runs: int) -> None:
     """RQ took the promise; unless a run started meanwhile (RUNS counts them: with RQ_SYNC,
     or a quick worker, the job may have run, even failed and be pending again)."""
     now = utcnow()
-    write(app, update(OutboxJob)
-           .where(OutboxJob.id == outbox_id, OutboxJob.state == "pending",
-                  OutboxJob.runs == runs)
-           .values(state="handed", handed_at=now,
-                   next_try_at=now + timedelta(seconds=setting(app, "OUTBOX_REHAND_AFTER_S"))))
+    write(
+        app,
+        update(OutboxJob)
+        .where(OutboxJob.id == outbox_id, OutboxJob.state == "pending", OutboxJob.runs == runs)
+        .values(
+            state="handed",
+            handed_at=now,
+            next_try_at=now + timedelta(seconds=setting(app, "OUTBOX_REHAND_AFTER_S")),
+        ),
+    )
 
 
 def _backoff(app: Flask, tries: int) -> timedelta:
@@ -130,6 +156,7 @@ def handoff_failed(app: Flask, ids: Iterable[int], error: BaseException) -> None
 
 # --- the job ------------------------------------------------------------------------------
 
+
 def run(outbox_id: int) -> Any:
     """Job: run promise OUTBOX_ID once, whatever number of times RQ was handed it."""
     app = current_job_app()
@@ -138,14 +165,22 @@ def run(outbox_id: int) -> Any:
         claimed = session.execute(
             update(OutboxJob)
             .where(OutboxJob.id == outbox_id, OutboxJob.state.in_(("pending", "handed")))
-            .values(state="running", started_at=now, runs=OutboxJob.runs + 1,
-                    next_try_at=now + timedelta(seconds=RUN_MARGIN_S))
+            .values(
+                state="running",
+                started_at=now,
+                runs=OutboxJob.runs + 1,
+                next_try_at=now + timedelta(seconds=RUN_MARGIN_S),
+            )
             .returning(OutboxJob.func, OutboxJob.args, OutboxJob.runs, OutboxJob.job_timeout)
-            .execution_options(synchronize_session=False)).first()
+            .execution_options(synchronize_session=False)
+        ).first()
         if claimed is not None:  # the run's lease: its timeout and a margin
-            session.execute(update(OutboxJob).where(OutboxJob.id == outbox_id).values(
-                next_try_at=now + timedelta(seconds=claimed.job_timeout + RUN_MARGIN_S))
-                .execution_options(synchronize_session=False))
+            session.execute(
+                update(OutboxJob)
+                .where(OutboxJob.id == outbox_id)
+                .values(next_try_at=now + timedelta(seconds=claimed.job_timeout + RUN_MARGIN_S))
+                .execution_options(synchronize_session=False)
+            )
         session.commit()
     if claimed is None:
         log.info("outbox job %s is already running or done: not run again", outbox_id)
@@ -157,9 +192,12 @@ def run(outbox_id: int) -> Any:
         if _run_failed(app, outbox_id, runs, func, error):
             raise  # given up: RQ lists it as failed too
         return None
-    write(app, update(OutboxJob)
-           .where(OutboxJob.id == outbox_id, OutboxJob.state == "running", OutboxJob.runs == runs)
-           .values(state="done", finished_at=utcnow(), last_error=None))
+    write(
+        app,
+        update(OutboxJob)
+        .where(OutboxJob.id == outbox_id, OutboxJob.state == "running", OutboxJob.runs == runs)
+        .values(state="done", finished_at=utcnow(), last_error=None),
+    )
     return result
 
 
@@ -167,21 +205,31 @@ def _moved(func: str) -> str:
     """FUNC's path today."""
     for old, new in MOVED.items():
         if func.startswith(old):
-            return new + func[len(old):]
+            return new + func[len(old) :]
     return func
 
 
-def _run_failed(app: Flask, outbox_id: int, runs: int, func: str,
-                error: BaseException) -> bool:
+def _run_failed(app: Flask, outbox_id: int, runs: int, func: str, error: BaseException) -> bool:
     """Record a run that raised; True when it was the last one allowed."""
     last = runs >= setting(app, "OUTBOX_MAX_RUNS")
     now = utcnow()
-    values = (dict(state="failed", finished_at=now) if last else
-              dict(state="pending", handed_at=None, next_try_at=now + _backoff(app, runs)))
-    write(app, update(OutboxJob)
-           .where(OutboxJob.id == outbox_id, OutboxJob.state == "running", OutboxJob.runs == runs)
-           .values(last_error=f"run {runs}: {error!r}"[:1000], **values))
+    values = (
+        dict(state="failed", finished_at=now)
+        if last
+        else dict(state="pending", handed_at=None, next_try_at=now + _backoff(app, runs))
+    )
+    write(
+        app,
+        update(OutboxJob)
+        .where(OutboxJob.id == outbox_id, OutboxJob.state == "running", OutboxJob.runs == runs)
+        .values(last_error=f"run {runs}: {error!r}"[:1000], **values),
+    )
     (log.error if last else log.warning)(
-        "outbox job %s (%s) failed on run %s%s: %r", outbox_id, func, runs,
-        " and is given up" if last else ", it will be retried", error)
+        "outbox job %s (%s) failed on run %s%s: %r",
+        outbox_id,
+        func,
+        runs,
+        " and is given up" if last else ", it will be retried",
+        error,
+    )
     return last

@@ -1,6 +1,7 @@
 """The outbox relay: a thread in every worker process that hands due promises to RQ (see
 `runtime.outbox`): pending ones (Redis was away), handed ones that RQ no longer holds (Redis was
 flushed), and running ones whose worker died."""
+
 import logging
 import threading
 import time
@@ -33,19 +34,31 @@ def _claim(app: Flask, now: datetime) -> list[_Claimed]:
     with sessionmaker_for(app)() as session:
         if session.scalar(select(OutboxJob.id).where(*due).limit(1)) is None:
             return []  # nothing due: no write (SQLite's single write lock stays free)
-        pick = (select(OutboxJob.id).where(*due)
-                .order_by(OutboxJob.next_try_at, OutboxJob.id).limit(BATCH))
+        pick = (
+            select(OutboxJob.id)
+            .where(*due)
+            .order_by(OutboxJob.next_try_at, OutboxJob.id)
+            .limit(BATCH)
+        )
         if session.get_bind().dialect.name == "postgresql":
             pick = pick.with_for_update(skip_locked=True)
         # On SQLite there is no SKIP LOCKED, and none is needed: this one UPDATE holds the
         # database's single write lock, so concurrent relays claim one after the other (they
         # wait on the busy timeout rather than work side by side).
         rows = session.execute(
-            update(OutboxJob).where(OutboxJob.id.in_(pick.scalar_subquery()), *due)
+            update(OutboxJob)
+            .where(OutboxJob.id.in_(pick.scalar_subquery()), *due)
             .values(next_try_at=now + CLAIM_LEASE)
-            .returning(OutboxJob.id, OutboxJob.func, OutboxJob.state, OutboxJob.queue,
-                       OutboxJob.job_timeout, OutboxJob.runs)
-            .execution_options(synchronize_session=False)).all()
+            .returning(
+                OutboxJob.id,
+                OutboxJob.func,
+                OutboxJob.state,
+                OutboxJob.queue,
+                OutboxJob.job_timeout,
+                OutboxJob.runs,
+            )
+            .execution_options(synchronize_session=False)
+        ).all()
         session.commit()
     return sorted(rows, key=lambda r: r.id)
 
@@ -60,9 +73,12 @@ def _rq_status(app: Flask, outbox_id: int) -> JobStatus | None:
 
 def _update(app: Flask, row: _Claimed, **values: Any) -> int:
     """Change ROW unless it moved on since the claim (a worker started or finished it)."""
-    return outbox.write(app, update(OutboxJob).where(
-        OutboxJob.id == row.id, OutboxJob.state == row.state, OutboxJob.runs == row.runs)
-        .values(**values))
+    return outbox.write(
+        app,
+        update(OutboxJob)
+        .where(OutboxJob.id == row.id, OutboxJob.state == row.state, OutboxJob.runs == row.runs)
+        .values(**values),
+    )
 
 
 def _relay_row(app: Flask, row: _Claimed, now: datetime) -> None:
@@ -71,22 +87,33 @@ def _relay_row(app: Flask, row: _Claimed, now: datetime) -> None:
     if row.state != "pending":
         status = _rq_status(app, row.id)
         if status == JobStatus.STARTED:  # still running: look again after its timeout
-            _update(app, row, next_try_at=now + timedelta(
-                seconds=row.job_timeout + outbox.RUN_MARGIN_S))
+            _update(
+                app, row, next_try_at=now + timedelta(seconds=row.job_timeout + outbox.RUN_MARGIN_S)
+            )
             return
         if status in IN_RQ:  # waiting in its queue behind others: look again later
             _update(app, row, next_try_at=rehand_at)
             return
         if row.state == "running":  # its worker died in the middle of it
             if row.runs >= outbox.setting(app, "OUTBOX_MAX_RUNS"):
-                _update(app, row, state="failed", finished_at=now,
-                        last_error=f"run {row.runs}: lost with its worker")
+                _update(
+                    app,
+                    row,
+                    state="failed",
+                    finished_at=now,
+                    last_error=f"run {row.runs}: lost with its worker",
+                )
                 log.error("outbox job %s (%s) lost with its worker, given up", row.id, row.func)
                 return
             if not _update(app, row, state="pending", handed_at=None):
                 return
-        log.warning("outbox job %s (%s) was %s but RQ does not hold it (%s): handing it again",
-                    row.id, row.func, row.state, status or "gone")
+        log.warning(
+            "outbox job %s (%s) was %s but RQ does not hold it (%s): handing it again",
+            row.id,
+            row.func,
+            row.state,
+            status or "gone",
+        )
     outbox.enqueue_job(app, row.id, row.queue, row.job_timeout)
     if row.state == "handed":
         _update(app, row, handed_at=now, next_try_at=rehand_at)
@@ -102,8 +129,9 @@ def relay_once(app: Flask) -> int:
         try:
             _relay_row(app, row, now)
         except QUEUE_ERRORS as error:  # Redis still away: all the rest wait their backoff
-            log.warning("outbox relay: Redis unavailable, %s job(s) wait: %s",
-                        len(rows) - index, error)
+            log.warning(
+                "outbox relay: Redis unavailable, %s job(s) wait: %s", len(rows) - index, error
+            )
             outbox.handoff_failed(app, [r.id for r in rows[index:]], error)
             break
     return len(rows)
@@ -112,8 +140,9 @@ def relay_once(app: Flask) -> int:
 def purge(app: Flask) -> int:
     """Delete the promises kept (done) longer than OUTBOX_KEEP_DAYS; failed ones stay."""
     before = utcnow() - timedelta(days=outbox.setting(app, "OUTBOX_KEEP_DAYS"))
-    return outbox.write(app, delete(OutboxJob).where(OutboxJob.state == "done",
-                                                     OutboxJob.finished_at < before))
+    return outbox.write(
+        app, delete(OutboxJob).where(OutboxJob.state == "done", OutboxJob.finished_at < before)
+    )
 
 
 class Relay:

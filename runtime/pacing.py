@@ -27,6 +27,7 @@ If Redis cannot be reached, `acquire` raises redis's ConnectionError (or Timeout
 few seconds, never hangs: pacing has its own client with socket timeouts and a short retry, so
 that a sender thread gives its claim back at once (dialer.worker) instead of holding it.
 """
+
 import threading
 import time
 import weakref
@@ -67,9 +68,16 @@ def redis_for(app: Flask) -> redis.Redis:
     conn: redis.Redis | None = app.extensions.get("pacing_redis")
     if conn is None:
         url = app.config.get("REDIS_URL")
-        conn = get_redis(app) if not url else redis.Redis.from_url(
-            url, socket_timeout=SOCKET_TIMEOUT_S, socket_connect_timeout=SOCKET_TIMEOUT_S,
-            retry=Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.1), 2))
+        conn = (
+            get_redis(app)
+            if not url
+            else redis.Redis.from_url(
+                url,
+                socket_timeout=SOCKET_TIMEOUT_S,
+                socket_connect_timeout=SOCKET_TIMEOUT_S,
+                retry=Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.1), 2),
+            )
+        )
         app.extensions["pacing_redis"] = conn
     return conn
 
@@ -79,8 +87,9 @@ def _server_now(conn: redis.Redis) -> float:
     return seconds + micros / 1e6
 
 
-_flag_raised_at: "weakref.WeakKeyDictionary[redis.Redis, dict[str, float]]" = \
+_flag_raised_at: "weakref.WeakKeyDictionary[redis.Redis, dict[str, float]]" = (
     weakref.WeakKeyDictionary()
+)
 
 
 class Limiter:
@@ -132,8 +141,9 @@ class Limiter:
                     pipe.watch(self.log_key)  # type: ignore[no-untyped-call]
                     now = _server_now(pipe)
                     since = now - GUARD_WINDOW_S
-                    recent = pipe.zrangebyscore(self.log_key, f"({since}", "+inf", start=0,
-                                                num=limit, withscores=True)
+                    recent = pipe.zrangebyscore(
+                        self.log_key, f"({since}", "+inf", start=0, num=limit, withscores=True
+                    )
                     if len(recent) >= limit:
                         pipe.unwatch()
                         return max(0.001, cast(float, recent[0][1]) - since)

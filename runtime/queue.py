@@ -1,4 +1,5 @@
 """RQ queues on the app's Redis, and the app that job code runs in."""
+
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
@@ -36,13 +37,18 @@ def set_job_app(app: Flask) -> None:
 def current_job_app() -> Flask:
     """The app of the running code: the request's or CLI's when there is one, else job_app()."""
     # current_app is a LocalProxy that Flask types as the Flask it stands for
-    return (current_app._get_current_object()  # type: ignore[attr-defined]
-            if has_app_context() else job_app())
+    return (
+        current_app._get_current_object()  # type: ignore[attr-defined]
+        if has_app_context()
+        else job_app()
+    )
 
 
 def job_app() -> Flask:
     """The app jobs run in, as its worker process set it (this layer never builds an app)."""
     if _job_app is None:
-        raise RuntimeError("no job app: the worker process calls runtime.queue.set_job_app(app) "
-                           "before it runs jobs")
+        raise RuntimeError(
+            "no job app: the worker process calls runtime.queue.set_job_app(app) "
+            "before it runs jobs"
+        )
     return _job_app

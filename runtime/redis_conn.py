@@ -1,4 +1,5 @@
 """Redis: the real server when REDIS_URL is set, otherwise one in-process stand-in."""
+
 import threading
 
 import redis
@@ -14,6 +15,7 @@ def connect(url: str | None) -> redis.Redis:
     if url:
         return redis.Redis.from_url(url)
     import fakeredis  # local: a development stand-in, loaded only by a process without Redis
+
     with _lock:
         if _fake_server is None:
             _fake_server = fakeredis.FakeServer()

@@ -1,4 +1,5 @@
 """The official Twilio client, pointed at Twilio or at the carrier simulator."""
+
 from collections.abc import Mapping
 from typing import Any
 

@@ -4,6 +4,7 @@ Each is absolute, on PUBLIC_BASE_URL. Opaque tokens (an attempt's, a call-back's
 URL-safe as drawn. SILENCE: the URL a `<Redirect>` after a `<Gather>` posts when the caller
 said nothing (silence is an event the conversation routes like any input).
 """
+
 from collections.abc import Mapping
 from typing import Any, cast
 from urllib.parse import urlencode
@@ -15,6 +16,7 @@ def _absolute(config: Mapping[str, Any], path: str, **query: object) -> str:
 
 
 # -- the hotline ---------------------------------------------------------------------------
+
 
 def incoming(config: Mapping[str, Any]) -> str:
     """Where the hotline number rings."""
@@ -33,22 +35,28 @@ def callback(config: Mapping[str, Any], token: str) -> str:
 
 def callback_answer(config: Mapping[str, Any], token: str, silence: bool = False) -> str:
     """The keys pressed during a verification call-back."""
-    return _absolute(config, f"/voice/callback/{token}/answer",
-                     timeout="1" if silence else None)
+    return _absolute(config, f"/voice/callback/{token}/answer", timeout="1" if silence else None)
 
 
 # -- the alert call ------------------------------------------------------------------------
+
 
 def alert(config: Mapping[str, Any], token: str, language: str) -> str:
     """The alert call answered: the message and its menu."""
     return _absolute(config, f"/voice/alert/{token}", lang=language)
 
 
-def alert_keys(config: Mapping[str, Any], token: str, language: str, silences: int,
-               silence: bool = False) -> str:
+def alert_keys(
+    config: Mapping[str, Any], token: str, language: str, silences: int, silence: bool = False
+) -> str:
     """The key pressed after the message (SILENCES: how many times it met silence already)."""
-    return _absolute(config, f"/voice/alert/{token}/keys", lang=language, silences=silences,
-                     timeout="true" if silence else None)
+    return _absolute(
+        config,
+        f"/voice/alert/{token}/keys",
+        lang=language,
+        silences=silences,
+        timeout="true" if silence else None,
+    )
 
 
 def alert_voicemail(config: Mapping[str, Any], token: str, language: str) -> str:
@@ -67,6 +75,7 @@ def alert_amd(config: Mapping[str, Any], token: str, language: str) -> str:
 
 
 # -- SMS (alert texts and the residents' replies) ----------------------------------------
+
 
 def sms_status(config: Mapping[str, Any], token: str) -> str:
     """The status callback of an alert text (MessageStatus: queued ... delivered)."""

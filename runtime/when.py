@@ -1,6 +1,7 @@
 """A moment said in words, in the city's time zone: "demain à 7 h 00", "tomorrow at 7:00 a.m.",
 and a bare clock time ("14 h 20", "2:20 p.m."). Québec French writes 7 h 00 (24-hour clock);
 English a 12-hour clock with a.m./p.m. Day and month names come from the catalogues."""
+
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,7 @@ def clock(when: datetime, language: str) -> str:
 
 
 def day(on: date, today: date, language: str) -> str:
-    """"aujourd'hui", "demain", or "le 2 décembre" (the year added when it is not this one)."""
+    """ "aujourd'hui", "demain", or "le 2 décembre" (the year added when it is not this one)."""
     if on == today:
         return t(language, "when.today")
     if (on - today).days == 1:
@@ -34,8 +35,12 @@ def day(on: date, today: date, language: str) -> str:
 def moment(when: datetime, now: datetime, timezone: str, language: str) -> str:
     """WHEN said from NOW's point of view in the city's time zone: "demain à 7 h 00"."""
     there, here = local(when, timezone), local(now, timezone)
-    return t(language, "when.day_at", day=day(there.date(), here.date(), language),
-             time=clock(there, language))
+    return t(
+        language,
+        "when.day_at",
+        day=day(there.date(), here.date(), language),
+        time=clock(there, language),
+    )
 
 
 def parse_local(text: str, timezone: str) -> datetime:

@@ -1,4 +1,5 @@
 """The carrier simulator: Twilio's REST API and the phone network on one machine (issue 3)."""
+
 from .scenario import Scenario, ScenarioError
 from .server import Simulator, SimulatorRefused, start_for_app
 

@@ -1,4 +1,5 @@
 """The HTTP side: Twilio's 2010-04-01 REST API (the part the project uses), then /sim."""
+
 import functools
 import hmac
 import json
@@ -36,8 +37,10 @@ ROUTES = [
 ]
 """(path pattern, endpoint, methods): `<name>` matches one path segment."""
 
-_ROUTES = [(re.compile(re.sub(r"<(\w+)>", r"(?P<\1>[^/]+)", re.escape(pattern))), endpoint,
-            methods) for pattern, endpoint, methods in ROUTES]
+_ROUTES = [
+    (re.compile(re.sub(r"<(\w+)>", r"(?P<\1>[^/]+)", re.escape(pattern))), endpoint, methods)
+    for pattern, endpoint, methods in ROUTES
+]
 
 
 def route(method: str, path: str) -> tuple[str, dict]:
@@ -104,8 +107,13 @@ class Api:
             return exc
         if endpoint.startswith("sim_"):
             if not self._control_allowed(request):
-                return _json({"error": "the simulator's control API needs its token: "
-                                       "Authorization: Bearer <SIMULATOR_CONTROL_TOKEN>"}, 401)
+                return _json(
+                    {
+                        "error": "the simulator's control API needs its token: "
+                        "Authorization: Bearer <SIMULATOR_CONTROL_TOKEN>"
+                    },
+                    401,
+                )
             try:
                 return getattr(self.control, endpoint)(request, **args)
             except ScenarioError as exc:
@@ -133,9 +141,12 @@ class Api:
             if over:
                 return TwilioError(20429).response()
             auth = request.authorization
-            if (auth is None or auth.username != self.sim.account_sid
-                    or auth.password != self.sim.auth_token
-                    or args.pop("account") != self.sim.account_sid):
+            if (
+                auth is None
+                or auth.username != self.sim.account_sid
+                or auth.password != self.sim.auth_token
+                or args.pop("account") != self.sim.account_sid
+            ):
                 return TwilioError(20003).response()
             if scenario.latency_ms:
                 time.sleep(scenario.latency_ms / 1000)
@@ -189,17 +200,23 @@ class Api:
         size = min(max(int(request.args.get("PageSize", 50)), 1), 1000)
         page = max(int(request.args.get("Page", 0)), 0)
         start = page * size
-        chunk = items[start:start + size]
+        chunk = items[start : start + size]
         base = request.path
 
         def uri(n):
             return f"{base}?PageSize={size}&Page={n}"
 
-        return {key: chunk, "end": start + max(len(chunk) - 1, 0), "first_page_uri": uri(0),
-                "next_page_uri": uri(page + 1) if start + size < len(items) else None,
-                "page": page, "page_size": size,
-                "previous_page_uri": uri(page - 1) if page > 0 else None,
-                "start": start, "uri": uri(page)}
+        return {
+            key: chunk,
+            "end": start + max(len(chunk) - 1, 0),
+            "first_page_uri": uri(0),
+            "next_page_uri": uri(page + 1) if start + size < len(items) else None,
+            "page": page,
+            "page_size": size,
+            "previous_page_uri": uri(page - 1) if page > 0 else None,
+            "start": start,
+            "uri": uri(page),
+        }
 
     def _call(self, sid):
         call = self.sim.network.calls.get(sid)
@@ -221,8 +238,9 @@ class Api:
             if form.get("Url") or form.get("Twiml"):
                 if call.final:
                     raise TwilioError(21220)
-                self.sim.network.redirect(call, form.get("Url"), form.get("Method", "POST"),
-                                          form.get("Twiml"))
+                self.sim.network.redirect(
+                    call, form.get("Url"), form.get("Method", "POST"), form.get("Twiml")
+                )
             status = form.get("Status")
             if status:
                 if status not in ("canceled", "completed"):
@@ -251,8 +269,9 @@ class Api:
         if len(form.get("Body", "")) > 1600:
             raise TwilioError(21617)
         with self.sim.lock:
-            message = self.sim.send_message(from_, to, form.get("Body", ""),
-                                            form.get("StatusCallback"))
+            message = self.sim.send_message(
+                from_, to, form.get("Body", ""), form.get("StatusCallback")
+            )
             return _json(self.sim.message_resource(message), 201)
 
     def messages_get(self, request) -> Response:

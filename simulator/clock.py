@@ -1,10 +1,11 @@
 """One clock thread running timed events from a heap, and how far it falls behind."""
+
 import heapq
 import itertools
-from array import array
 import logging
 import threading
 import time
+from array import array
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +25,9 @@ class Scheduler:
         self._stopping = False
         self.thread = None
         self.now = time.monotonic()
-        self.lags = array("d")      # 8 bytes an event: a 100,000-call run keeps them all
+        self.lags = array("d")  # 8 bytes an event: a 100,000-call run keeps them all
         self._keep_lags = keep_lags
-        self.on_error = None        # on_error(args) after an event raised
+        self.on_error = None  # on_error(args) after an event raised
 
     def start(self):
         self.thread = threading.Thread(target=self._run, name="sim-clock", daemon=True)

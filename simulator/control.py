@@ -1,4 +1,5 @@
 """The simulator's own API: the log of calls and messages, scenario, and a resident's phone."""
+
 import io
 import json
 import wave
@@ -36,11 +37,12 @@ class Control:
             return _json(self.sim.network.calls[sid].record())
 
     def sim_keys(self, request, sid):
-        keys = str((request.get_json(silent=True) or {}).get("keys", "")).strip() \
+        keys = (
+            str((request.get_json(silent=True) or {}).get("keys", "")).strip()
             or request.form.get("keys", "").strip()
+        )
         if not keys:
-            return _json({"error": "give keys, e.g. {\"keys\": \"1\"} or \"-\" for silence"},
-                         400)
+            return _json({"error": 'give keys, e.g. {"keys": "1"} or "-" for silence'}, 400)
         with self.sim.lock:
             call = self.sim.network.calls[sid]
             self.sim.network.interpreter.press(call, keys)
@@ -78,8 +80,12 @@ class Control:
             if not data.get("number") or not (data.get("url") or data.get("sms_url")):
                 return _json({"error": "give number and url (or sms_url)"}, 400)
             if data.get("url"):
-                self.sim.set_incoming_url(data["number"], data["url"], data.get("method", "POST"),
-                                          data.get("status_callback"))
+                self.sim.set_incoming_url(
+                    data["number"],
+                    data["url"],
+                    data.get("method", "POST"),
+                    data.get("status_callback"),
+                )
             if data.get("sms_url"):
                 self.sim.set_incoming_sms_url(data["number"], data["sms_url"])
         numbers = {n: {"url": u, "method": m} for n, (u, m) in self.sim.incoming.items()}

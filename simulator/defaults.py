@@ -46,9 +46,13 @@ GC_FREEZE_EVERY = 2000
 """Ended calls between two gc.freeze(): the log only grows, and a full collection walks all
 of it (a second's stall of the clock at 100,000 calls); frozen, it is no longer walked."""
 
-WITHHELD_CALLER_IDS = {"anonymous": "+266696687", "restricted": "+7378742833",
-                       "unavailable": "+8656696", "unknown": "+86282452253",
-                       "blocked": "+2562533"}
+WITHHELD_CALLER_IDS = {
+    "anonymous": "+266696687",
+    "restricted": "+7378742833",
+    "unavailable": "+8656696",
+    "unknown": "+86282452253",
+    "blocked": "+2562533",
+}
 """What Twilio puts in `From` when the caller withheld their number (the word spelled on a
 keypad: +266696687 is ANONYMOUS): `ivr phone --from anonymous` calls with it."""
 

@@ -1,4 +1,5 @@
 """Twilio's error answers: {"code", "message", "more_info", "status"}, as the client expects."""
+
 import json
 
 from werkzeug.wrappers import Response
@@ -33,8 +34,11 @@ class TwilioError(Exception):
         self.status = status or STATUS_OF.get(code, 400)
 
     def response(self) -> Response:
-        body = {"code": self.code, "message": self.message,
-                "more_info": f"https://www.twilio.com/docs/errors/{self.code}",
-                "status": self.status}
+        body = {
+            "code": self.code,
+            "message": self.message,
+            "more_info": f"https://www.twilio.com/docs/errors/{self.code}",
+            "status": self.status,
+        }
         headers = {"WWW-Authenticate": 'Basic realm="Twilio API"'} if self.status == 401 else {}
         return Response(json.dumps(body), self.status, headers, mimetype="application/json")

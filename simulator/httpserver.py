@@ -8,6 +8,7 @@ client keeps it; requests are framed by Content-Length (or chunked), responses a
 carry their Content-Length. Headers are read with plain byte operations: the standard
 library's `http.server` parses them with the e-mail package, several times slower.
 """
+
 import io
 import logging
 import socket
@@ -79,7 +80,7 @@ class _Handler(socketserver.StreamRequestHandler):
             while self._one():
                 pass
         except (ConnectionError, TimeoutError, OSError):
-            pass                    # the client went away, or stayed idle too long
+            pass  # the client went away, or stayed idle too long
 
     def _one(self) -> bool:
         """Serve one request; False when the connection must close."""
@@ -91,8 +92,7 @@ class _Handler(socketserver.StreamRequestHandler):
             headers = self._headers()
             if version not in ("HTTP/1.1", "HTTP/1.0"):
                 raise BadRequest(f"unsupported version {version}")
-            keep = (version == "HTTP/1.1"
-                    and "close" not in headers.get("connection", "").lower())
+            keep = version == "HTTP/1.1" and "close" not in headers.get("connection", "").lower()
             if headers.get("expect", "").lower() == "100-continue":
                 self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             body = self._body(headers)
@@ -130,24 +130,38 @@ class _Handler(socketserver.StreamRequestHandler):
         path, _, query = target.partition("?")
         host, port = self.server.server_address[:2]
         environ = {
-            "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": False,
-            "wsgi.run_once": False, "REQUEST_METHOD": method, "SCRIPT_NAME": "",
-            "PATH_INFO": unquote(path, "latin-1"), "QUERY_STRING": query,
-            "CONTENT_TYPE": headers.get("content-type", ""), "CONTENT_LENGTH": str(len(body)),
-            "SERVER_NAME": str(host), "SERVER_PORT": str(port), "SERVER_PROTOCOL": version,
-            "REMOTE_ADDR": self.client_address[0], "REMOTE_PORT": str(self.client_address[1]),
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "REQUEST_METHOD": method,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": unquote(path, "latin-1"),
+            "QUERY_STRING": query,
+            "CONTENT_TYPE": headers.get("content-type", ""),
+            "CONTENT_LENGTH": str(len(body)),
+            "SERVER_NAME": str(host),
+            "SERVER_PORT": str(port),
+            "SERVER_PROTOCOL": version,
+            "REMOTE_ADDR": self.client_address[0],
+            "REMOTE_PORT": str(self.client_address[1]),
         }
         for name, value in headers.items():
             key = "HTTP_" + name.upper().replace("-", "_")
-            if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH",
-                           "HTTP_TRANSFER_ENCODING"):   # the body is read whole: it has a length
+            if key not in (
+                "HTTP_CONTENT_TYPE",
+                "HTTP_CONTENT_LENGTH",
+                "HTTP_TRANSFER_ENCODING",
+            ):  # the body is read whole: it has a length
                 environ[key] = value
         reply: list = []
 
         def start_response(status, response_headers, exc_info=None):
             reply[:] = [status, response_headers]
-            return lambda data: None    # the legacy write(): our apps return their body
+            return lambda data: None  # the legacy write(): our apps return their body
 
         try:
             result = self.server.app(environ, start_response)
@@ -157,7 +171,7 @@ class _Handler(socketserver.StreamRequestHandler):
                 if hasattr(result, "close"):
                     result.close()
             return reply[0], reply[1], data
-        except Exception:               # noqa: BLE001 - one bad request must not kill the thread
+        except Exception:  # noqa: BLE001 - one bad request must not kill the thread
             log.exception("%s %s failed", method, target)
             return "500 Internal Server Error", [("Content-Type", "text/plain")], b"error"
 
@@ -165,10 +179,12 @@ class _Handler(socketserver.StreamRequestHandler):
         code = int(status.split(None, 1)[0])
         if " " not in status:
             status = f"{code} {HTTPStatus(code).phrase}"
-        lines = [f"HTTP/1.1 {status}", f"Date: {formatdate(usegmt=True)}",
-                 "Server: carrier-simulator"]
-        lines += [f"{name}: {value}" for name, value in headers
-                  if name.lower() not in _HOP_BY_HOP]
+        lines = [
+            f"HTTP/1.1 {status}",
+            f"Date: {formatdate(usegmt=True)}",
+            "Server: carrier-simulator",
+        ]
+        lines += [f"{name}: {value}" for name, value in headers if name.lower() not in _HOP_BY_HOP]
         if code not in _NO_BODY:
             lines.append(f"Content-Length: {len(data)}")
         if not keep:

@@ -14,6 +14,7 @@ Scenario keys, per number (in `numbers`, or in `default`):
 Callback faults (`callbacks.duplicate_rate`, `reorder_rate`, `drop_rate`) apply to each status
 callback of a message as to a call's.
 """
+
 import random
 import threading
 import time
@@ -45,8 +46,9 @@ def check_scenario(spec: dict, where: str) -> None:
     value = spec.get("sms", "delivered")
     for v in value if isinstance(value, list) else [value]:
         if v not in SMS_BEHAVIOURS:
-            raise ValueError(f"{where}.sms: unknown behaviour {v!r} "
-                             f"(one of {', '.join(SMS_BEHAVIOURS)})")
+            raise ValueError(
+                f"{where}.sms: unknown behaviour {v!r} (one of {', '.join(SMS_BEHAVIOURS)})"
+            )
     delay = spec.get("sms_delay_s", 1.0)
     if not isinstance(delay, (int, float)) or delay < 0:
         raise ValueError(f"{where}.sms_delay_s must be a non-negative number")
@@ -85,13 +87,26 @@ class Messages:
         if behaviour == "opted_out" or to in self.opted_out:
             raise TwilioError(21610)
         now = time.monotonic()
-        message = {"sid": new_sid("SM"), "from": from_, "to": to, "body": body,
-                   "status": "queued", "created": now, "updated": now, "sent": None,
-                   "error_code": None, "status_callback": status_callback,
-                   "direction": "outbound-api", "behaviour": behaviour,
-                   "segments": segments(body), "callbacks": [],
-                   "rng": random.Random(f"{self.sim.scenario.seed}:{to}:{turn}:sms"),
-                   "outbox": deque(), "held": None, "sending": False}
+        message = {
+            "sid": new_sid("SM"),
+            "from": from_,
+            "to": to,
+            "body": body,
+            "status": "queued",
+            "created": now,
+            "updated": now,
+            "sent": None,
+            "error_code": None,
+            "status_callback": status_callback,
+            "direction": "outbound-api",
+            "behaviour": behaviour,
+            "segments": segments(body),
+            "callbacks": [],
+            "rng": random.Random(f"{self.sim.scenario.seed}:{to}:{turn}:sms"),
+            "outbox": deque(),
+            "held": None,
+            "sending": False,
+        }
         self._keep(message)
         self.under_way += 1
         self._status(message, "queued")
@@ -102,8 +117,12 @@ class Messages:
             clock.at(slot, self._final, message, "failed")
         else:
             clock.at(slot, self._status, message, "sent")
-            clock.at(slot + self.sim.network.real(delay), self._final, message,
-                     "delivered" if behaviour == "delivered" else "undelivered")
+            clock.at(
+                slot + self.sim.network.real(delay),
+                self._final,
+                message,
+                "delivered" if behaviour == "delivered" else "undelivered",
+            )
         return message
 
     def _keep(self, message: dict) -> None:
@@ -122,10 +141,16 @@ class Messages:
             message["sent"] = message["updated"]
         url = message["status_callback"]
         if url:
-            params = {"MessageSid": message["sid"], "SmsSid": message["sid"],
-                      "AccountSid": self.sim.account_sid, "From": message["from"],
-                      "To": message["to"], "MessageStatus": status, "SmsStatus": status,
-                      "ApiVersion": "2010-04-01"}
+            params = {
+                "MessageSid": message["sid"],
+                "SmsSid": message["sid"],
+                "AccountSid": self.sim.account_sid,
+                "From": message["from"],
+                "To": message["to"],
+                "MessageStatus": status,
+                "SmsStatus": status,
+                "ApiVersion": "2010-04-01",
+            }
             if message["error_code"]:
                 params["ErrorCode"] = str(message["error_code"])
             self._callback(message, status, url, params)
@@ -164,8 +189,9 @@ class Messages:
             return
         message["sending"] = True
         method, url, params = message["outbox"].popleft()
-        self.sim.webhooks.send(method, url, params,
-                               lambda code, text: self.sim.clock.run(self._sent, message))
+        self.sim.webhooks.send(
+            method, url, params, lambda code, text: self.sim.clock.run(self._sent, message)
+        )
 
     def _sent(self, message: dict) -> None:
         message["sending"] = False
@@ -188,19 +214,41 @@ class Messages:
             elif word in START_WORDS:
                 self.opted_out.discard(from_)
             now = time.monotonic()
-            message = {"sid": new_sid("SM"), "from": from_, "to": to, "body": body,
-                       "status": "received", "created": now, "updated": now, "sent": now,
-                       "error_code": None, "status_callback": None, "direction": "inbound",
-                       "segments": segments(body), "callbacks": []}
+            message = {
+                "sid": new_sid("SM"),
+                "from": from_,
+                "to": to,
+                "body": body,
+                "status": "received",
+                "created": now,
+                "updated": now,
+                "sent": now,
+                "error_code": None,
+                "status_callback": None,
+                "direction": "inbound",
+                "segments": segments(body),
+                "callbacks": [],
+            }
             self._keep(message)
         if not url:
-            return {"message": self.record(message), "replies": [],
-                    "error": f"{to} has no Messaging webhook (PUT /sim/incoming sms_url)"}
-        params = {"MessageSid": message["sid"], "SmsSid": message["sid"],
-                  "SmsMessageSid": message["sid"], "AccountSid": self.sim.account_sid,
-                  "From": from_, "To": to, "Body": body, "NumMedia": "0",
-                  "NumSegments": str(message["segments"]), "SmsStatus": "received",
-                  "ApiVersion": "2010-04-01"}
+            return {
+                "message": self.record(message),
+                "replies": [],
+                "error": f"{to} has no Messaging webhook (PUT /sim/incoming sms_url)",
+            }
+        params = {
+            "MessageSid": message["sid"],
+            "SmsSid": message["sid"],
+            "SmsMessageSid": message["sid"],
+            "AccountSid": self.sim.account_sid,
+            "From": from_,
+            "To": to,
+            "Body": body,
+            "NumMedia": "0",
+            "NumSegments": str(message["segments"]),
+            "SmsStatus": "received",
+            "ApiVersion": "2010-04-01",
+        }
         done = threading.Event()
         answer: dict = {}
 
@@ -215,40 +263,71 @@ class Messages:
             with self.sim.lock:
                 for text in _messages_of(answer.get("text")):
                     now = time.monotonic()
-                    reply = {"sid": new_sid("SM"), "from": to, "to": from_, "body": text,
-                             "status": "delivered", "created": now, "updated": now,
-                             "sent": now, "error_code": None, "status_callback": None,
-                             "direction": "outbound-reply", "segments": segments(text),
-                             "callbacks": []}
+                    reply = {
+                        "sid": new_sid("SM"),
+                        "from": to,
+                        "to": from_,
+                        "body": text,
+                        "status": "delivered",
+                        "created": now,
+                        "updated": now,
+                        "sent": now,
+                        "error_code": None,
+                        "status_callback": None,
+                        "direction": "outbound-reply",
+                        "segments": segments(text),
+                        "callbacks": [],
+                    }
                     self._keep(reply)
                     replies.append(self.record(reply))
-        return {"message": self.record(message), "replies": replies,
-                "status_code": answer.get("code")}
+        return {
+            "message": self.record(message),
+            "replies": replies,
+            "status_code": answer.get("code"),
+        }
 
     # -- views ------------------------------------------------------------------------------
     def resource(self, m: dict) -> dict:
         """The Message resource, as Twilio's API returns it."""
         uri = f"/2010-04-01/Accounts/{self.sim.account_sid}/Messages/{m['sid']}"
-        return {"sid": m["sid"], "account_sid": self.sim.account_sid, "body": m["body"],
-                "num_segments": str(m["segments"]), "num_media": "0",
-                "direction": m["direction"], "from": m["from"], "to": m["to"],
-                "status": m["status"], "date_created": rfc2822(m["created"]),
-                "date_updated": rfc2822(m["updated"]),
-                "date_sent": rfc2822(m["sent"]) if m["sent"] else None,
-                "price": None, "price_unit": "USD", "error_code": m["error_code"],
-                "error_message": None, "messaging_service_sid": None,
-                "api_version": "2010-04-01", "uri": uri + ".json",
-                "subresource_uris": {"media": uri + "/Media.json",
-                                     "feedback": uri + "/Feedback.json"}}
+        return {
+            "sid": m["sid"],
+            "account_sid": self.sim.account_sid,
+            "body": m["body"],
+            "num_segments": str(m["segments"]),
+            "num_media": "0",
+            "direction": m["direction"],
+            "from": m["from"],
+            "to": m["to"],
+            "status": m["status"],
+            "date_created": rfc2822(m["created"]),
+            "date_updated": rfc2822(m["updated"]),
+            "date_sent": rfc2822(m["sent"]) if m["sent"] else None,
+            "price": None,
+            "price_unit": "USD",
+            "error_code": m["error_code"],
+            "error_message": None,
+            "messaging_service_sid": None,
+            "api_version": "2010-04-01",
+            "uri": uri + ".json",
+            "subresource_uris": {"media": uri + "/Media.json", "feedback": uri + "/Feedback.json"},
+        }
 
     def record(self, m: dict) -> dict:
         """What /sim/messages shows of a message."""
-        return {"sid": m["sid"], "from": m["from"], "to": m["to"], "body": m["body"],
-                "status": m["status"], "error_code": m["error_code"],
-                "direction": m["direction"], "segments": m["segments"],
-                "created_at": iso(m["created"]),
-                "sent_at": iso(m["sent"]) if m["sent"] else None,
-                "callbacks": [dict(c) for c in m["callbacks"]]}
+        return {
+            "sid": m["sid"],
+            "from": m["from"],
+            "to": m["to"],
+            "body": m["body"],
+            "status": m["status"],
+            "error_code": m["error_code"],
+            "direction": m["direction"],
+            "segments": m["segments"],
+            "created_at": iso(m["created"]),
+            "sent_at": iso(m["sent"]) if m["sent"] else None,
+            "callbacks": [dict(c) for c in m["callbacks"]],
+        }
 
 
 def _messages_of(twiml: str | bytes | None) -> list[str]:

@@ -3,6 +3,7 @@
 Everything here runs holding the simulator's lock: on the clock thread, on an API thread,
 or on the webhook thread that brought an answer back (through `clock.run`).
 """
+
 import gc
 import logging
 import math
@@ -27,7 +28,7 @@ class Network(Callbacks):
         self.clock = sim.clock
         self.calls: dict[str, Call] = {}
         self.order: list[Call] = []
-        self.active: set[str] = set()       # calls live, or with callbacks still to send
+        self.active: set[str] = set()  # calls live, or with callbacks still to send
         self.last_slot = 0.0
         self.settled = 0
         self.interpreter = Interpreter(self)
@@ -49,8 +50,14 @@ class Network(Callbacks):
     # -- outbound calls -------------------------------------------------------------------
     def create_outbound(self, params: dict, events: list[str]) -> Call:
         """A call from the REST API: queued, then dialled when the account's CPS allows."""
-        call = Call(self.sim.account_sid, "outbound-api", params["From"], params["To"], params,
-                    time.monotonic())
+        call = Call(
+            self.sim.account_sid,
+            "outbound-api",
+            params["From"],
+            params["To"],
+            params,
+            time.monotonic(),
+        )
         call.events = events
         self._register(call, params["To"])
         slot = max(call.requested_at, self.last_slot + 1.0 / self.sim.cps)
@@ -104,8 +111,12 @@ class Network(Callbacks):
             call.greeting_end = now + self.real(greeting)
         if "hangup_after_s" in call.spec:
             self.later(float(call.spec["hangup_after_s"]), self.end, call, "completed")
-        call.time_limit = self.later(_number(call.params.get("TimeLimit"), defaults.TIME_LIMIT_S),
-                                     self.end, call, "completed")
+        call.time_limit = self.later(
+            _number(call.params.get("TimeLimit"), defaults.TIME_LIMIT_S),
+            self.end,
+            call,
+            "completed",
+        )
         self.status_event(call, "answered")
         detection = call.params.get("MachineDetection")
         if detection not in ("Enable", "DetectMessageEnd"):
@@ -148,11 +159,15 @@ class Network(Callbacks):
         call.answered_by = answered_by
         url = call.params.get("AsyncAmdStatusCallback")
         if url:
-            params = {**self.base_params(call), "AnsweredBy": answered_by,
-                      "MachineDetectionDuration": str(int(after * 1000))}
+            params = {
+                **self.base_params(call),
+                "AnsweredBy": answered_by,
+                "MachineDetectionDuration": str(int(after * 1000)),
+            }
             params.pop("CallStatus", None)
-            self.queue_callback(call, "amd", url,
-                                call.params.get("AsyncAmdStatusCallbackMethod", "POST"), params)
+            self.queue_callback(
+                call, "amd", url, call.params.get("AsyncAmdStatusCallbackMethod", "POST"), params
+            )
 
     def start_twiml(self, call: Call):
         """Run the call's first document: inline Twiml, or fetched from Url."""
@@ -175,8 +190,14 @@ class Network(Callbacks):
         call.status = "ringing"
         voice = self.sim.incoming.get(to)
         if voice is None:
-            call.twiml_errors.append({"code": 11200, "message": f"no Voice URL for {to}",
-                                      "url": None, "at": rfc2822(time.monotonic())})
+            call.twiml_errors.append(
+                {
+                    "code": 11200,
+                    "message": f"no Voice URL for {to}",
+                    "url": None,
+                    "at": rfc2822(time.monotonic()),
+                }
+            )
             self.clock.soon(self.end, call, "failed")
         else:
             url, method = voice
@@ -197,8 +218,14 @@ class Network(Callbacks):
         """A bug of the simulator's own must not leave a call live forever: end it, logged."""
         for call in args:
             if isinstance(call, Call) and not call.final:
-                call.twiml_errors.append({"code": 0, "message": "simulator error (see its log)",
-                                          "url": None, "at": rfc2822(self.clock_now())})
+                call.twiml_errors.append(
+                    {
+                        "code": 0,
+                        "message": "simulator error (see its log)",
+                        "url": None,
+                        "at": rfc2822(self.clock_now()),
+                    }
+                )
                 try:
                     self.end(call, "failed")
                 except Exception:
@@ -214,8 +241,9 @@ class Network(Callbacks):
         self.clock.cancel(call.time_limit)
         self.interrupt(call)
         if call.answered_at is not None:
-            call.duration_s = max(0, math.ceil((now - call.answered_at) / self.sim.time_scale
-                                               - 1e-6))
+            call.duration_s = max(
+                0, math.ceil((now - call.answered_at) / self.sim.time_scale - 1e-6)
+            )
         else:
             call.duration_s = 0
         self.status_event(call, "completed")
@@ -234,14 +262,14 @@ class Network(Callbacks):
     def application_error(self, call: Call, code: int, message: str, url: str | None):
         """What Twilio does with a document it cannot run: say so and hang up."""
         log.warning("call %s: Twilio error %s at %s: %s", call.sid, code, url, message)
-        call.twiml_errors.append({"code": code, "message": message, "url": url,
-                                  "at": rfc2822(self.clock_now())})
+        call.twiml_errors.append(
+            {"code": code, "message": message, "url": url, "at": rfc2822(self.clock_now())}
+        )
         self.answer_inbound(call)
         call.generation += 1
         call.gather = None
         length = self.interpreter.say(call, APPLICATION_ERROR, "en-US", "man")
-        self.interpreter.after(call, call.generation, length,
-                               lambda: self.end(call, "completed"))
+        self.interpreter.after(call, call.generation, length, lambda: self.end(call, "completed"))
 
     def busy(self) -> bool:
         """Is any call, callback or message still under way?"""
@@ -260,7 +288,7 @@ class Network(Callbacks):
         """The running document is dropped: speech under way stops being heard."""
         now = self.clock_now()
         for ends, heard in call.speech:
-            if ends > now:       # cut off: the rest was never heard
+            if ends > now:  # cut off: the rest was never heard
                 call.heard_seconds -= min(heard, (ends - now) / self.sim.time_scale)
         call.speech = []
         call.generation += 1

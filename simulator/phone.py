@@ -1,4 +1,5 @@
 """`ivr phone`: a resident's phone in a terminal, calling through the simulator's /sim API."""
+
 import shutil
 import subprocess
 import sys
@@ -31,15 +32,22 @@ class Speaker:
         if self._last is not None:
             self._last.wait()
         voice = ESPEAK_VOICES.get(language.split("-")[0].lower(), "en-us")
-        self._last = subprocess.Popen([self.program, "-v", voice, text],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._last = subprocess.Popen(
+            [self.program, "-v", voice, text], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
 
 
 class Phone:
     """One call to `to` from `from_`, printing what is said and sending keys."""
 
-    def __init__(self, base_url: str, echo=print, speak: bool = False, poll: float = 0.05,
-                 control_token: str | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        echo=print,
+        speak: bool = False,
+        poll: float = 0.05,
+        control_token: str | None = None,
+    ):
         self.base = base_url.rstrip("/")
         self.echo = echo
         self.speaker = Speaker(speak)
@@ -48,12 +56,15 @@ class Phone:
         if control_token:
             self.http.headers["Authorization"] = f"Bearer {control_token}"
 
-    def call(self, from_: str, to: str, keys: list[str] | None = None,
-             timeout: float = 3600) -> dict:
+    def call(
+        self, from_: str, to: str, keys: list[str] | None = None, timeout: float = 3600
+    ) -> dict:
         interactive = keys is None
-        response = self.http.post(f"{self.base}/sim/phone/calls", timeout=10,
-                                  json={"from": from_, "to": to, "keys": keys,
-                                        "interactive": interactive})
+        response = self.http.post(
+            f"{self.base}/sim/phone/calls",
+            timeout=10,
+            json={"from": from_, "to": to, "keys": keys, "interactive": interactive},
+        )
         if response.status_code != 201:
             raise RuntimeError(f"the simulator refused the call: {response.text}")
         sid = response.json()["sid"]
@@ -65,8 +76,9 @@ class Phone:
 
     def text(self, from_: str, to: str, body: str) -> dict:
         """Text BODY to TO from FROM_ (through /sim/messages); prints and returns the replies."""
-        response = self.http.post(f"{self.base}/sim/messages", timeout=30,
-                                  json={"from": from_, "to": to, "body": body})
+        response = self.http.post(
+            f"{self.base}/sim/messages", timeout=30, json={"from": from_, "to": to, "body": body}
+        )
         if response.status_code != 201:
             raise RuntimeError(f"the simulator refused the text: {response.text}")
         result = response.json()
@@ -83,8 +95,7 @@ class Phone:
         for line in sys.stdin:
             keys = line.strip()
             if keys:
-                self.http.post(f"{self.base}/sim/calls/{sid}/keys", json={"keys": keys},
-                               timeout=10)
+                self.http.post(f"{self.base}/sim/calls/{sid}/keys", json={"keys": keys}, timeout=10)
 
     def _follow(self, sid: str, timeout: float) -> dict:
         shown, asked, deadline = 0, False, time.monotonic() + timeout
@@ -102,6 +113,8 @@ class Phone:
                 break
             time.sleep(self.poll)
         keys = " ".join(record.get("keys", [])) or "none"
-        self.echo(f"Call ended: {record.get('status')} after {record.get('duration')} s "
-                  f"(keys pressed: {keys})")
+        self.echo(
+            f"Call ended: {record.get('status')} after {record.get('duration')} s "
+            f"(keys pressed: {keys})"
+        )
         return record

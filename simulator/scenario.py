@@ -1,4 +1,5 @@
 """How each number behaves: a scenario (JSON), reproducible from its seed."""
+
 import hashlib
 import random
 import threading
@@ -83,8 +84,10 @@ class Scenario:
     def spec(self, number: str) -> dict:
         """The settings for a number: its own, else the mix's pick, else the default."""
         if number in self.numbers:
-            return {**{k: v for k, v in self.default.items() if k != "answer"},
-                    **self.numbers[number]}
+            return {
+                **{k: v for k, v in self.default.items() if k != "answer"},
+                **self.numbers[number],
+            }
         spec = dict(self.default)
         total = sum(self.mix.values())
         if total > 0:

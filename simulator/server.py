@@ -4,6 +4,7 @@ It holds its own credentials, never a production account's (`start_for_app` and 
 refuse a real account), and its control API (/sim/...) asks for CONTROL_TOKEN when it listens
 beyond the loopback interface.
 """
+
 import ipaddress
 import logging
 import statistics
@@ -46,21 +47,32 @@ def refuse_real_account(config) -> None:
     if not config.get("USE_SIMULATOR"):
         raise SimulatorRefused(
             "a Twilio account is configured (TWILIO_ACCOUNT_SID): the simulator never holds "
-            "its auth token; unset TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to use it")
+            "its auth token; unset TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to use it"
+        )
 
 
 class Simulator:
     """Twilio's REST API and the phone network, served on host:port (0 = a free port)."""
 
-    def __init__(self, account_sid: str, auth_token: str, scenario: dict | None = None,
-                 time_scale: float = 1.0, cps: float = 1.0, host: str = "127.0.0.1",
-                 port: int = 0, control_token: str | None = None, mps: float | None = None):
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        scenario: dict | None = None,
+        time_scale: float = 1.0,
+        cps: float = 1.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        control_token: str | None = None,
+        mps: float | None = None,
+    ):
         if time_scale <= 0 or cps <= 0 or (mps is not None and mps <= 0):
             raise ValueError("time_scale, cps and mps must be positive")
         if not is_loopback(host) and not control_token:
             raise SimulatorRefused(
                 f"the simulator listens on {host}, beyond this machine: its control API "
-                "(/sim/...) needs a token, set SIMULATOR_CONTROL_TOKEN")
+                "(/sim/...) needs a token, set SIMULATOR_CONTROL_TOKEN"
+            )
         self.account_sid, self.auth_token = account_sid, auth_token
         self.control_token = control_token or None
         self.time_scale, self.cps = float(time_scale), float(cps)
@@ -88,12 +100,18 @@ class Simulator:
         self._server = KeepAliveServer(self.host, self.port, Api(self))
         self.port = self._server.server_port
         self.url = f"http://{self.host}:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        name="sim-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="sim-http", daemon=True
+        )
         self._thread.start()
         self.clock.start()
-        log.info("carrier simulator on %s (cps %s, mps %s, time scale %s)", self.url, self.cps,
-                 self.sms.mps, self.time_scale)
+        log.info(
+            "carrier simulator on %s (cps %s, mps %s, time scale %s)",
+            self.url,
+            self.cps,
+            self.sms.mps,
+            self.time_scale,
+        )
         return self
 
     def stop(self):
@@ -119,8 +137,9 @@ class Simulator:
         with self.lock:
             self.scenario = scenario
 
-    def set_incoming_url(self, number: str, voice_url: str, method: str = "POST",
-                         status_callback: str | None = None):
+    def set_incoming_url(
+        self, number: str, voice_url: str, method: str = "POST", status_callback: str | None = None
+    ):
         """Where a call to one of the account's numbers goes (its Voice URL), and the
         number's status callback (`completed` only, as Twilio sends for inbound calls)."""
         with self.lock:
@@ -131,8 +150,9 @@ class Simulator:
                 self.incoming_status.pop(number, None)
 
     # -- calls ----------------------------------------------------------------------------
-    def place_call(self, from_: str, to: str, keys: list[str] | None = None,
-                   interactive: bool = False) -> str:
+    def place_call(
+        self, from_: str, to: str, keys: list[str] | None = None, interactive: bool = False
+    ) -> str:
         """A resident's phone calls `to`; keys go to successive <Gather>s ('-' = silence)."""
         with self.lock:
             return self.network.place_inbound(from_, to, keys, interactive).sid
@@ -142,7 +162,8 @@ class Simulator:
         with self.changed:
             call = self.network.calls[sid]
             done = self.changed.wait_for(
-                lambda: call.final and not call.sending and not call.outbox, timeout)
+                lambda: call.final and not call.sending and not call.outbox, timeout
+            )
             if not done:
                 raise TimeoutError(f"call {sid} still {call.status} after {timeout} s")
             return call.record()
@@ -202,22 +223,31 @@ class Simulator:
         """How far the clock runs behind (ms) and how fast calls left the queue."""
         lags = sorted(self.clock.lags)
         with self.lock:
-            dialled = sorted(c.dialled_at for c in self.network.order
-                             if c.dialled_at is not None and c.direction == "outbound-api")
+            dialled = sorted(
+                c.dialled_at
+                for c in self.network.order
+                if c.dialled_at is not None and c.direction == "outbound-api"
+            )
             live = sum(not c.final for c in self.network.order)
         span = dialled[-1] - dialled[0] if len(dialled) > 1 else 0.0
 
         def pct(p):
             return round(lags[min(len(lags) - 1, int(p * len(lags)))] * 1000, 3) if lags else 0
 
-        return {"events": len(lags), "lag_ms_p50": pct(0.50), "lag_ms_p99": pct(0.99),
-                "lag_ms_max": round(lags[-1] * 1000, 3) if lags else 0,
-                "lag_ms_mean": round(statistics.fmean(lags) * 1000, 3) if lags else 0,
-                "calls": len(self.network.order), "live": live, "dialled": len(dialled),
-                "cps_limit": self.cps,
-                "cps_achieved": round((len(dialled) - 1) / span, 2) if span else None,
-                "mps_limit": self.sms.mps,
-                "scheduled": self.clock.pending()}
+        return {
+            "events": len(lags),
+            "lag_ms_p50": pct(0.50),
+            "lag_ms_p99": pct(0.99),
+            "lag_ms_max": round(lags[-1] * 1000, 3) if lags else 0,
+            "lag_ms_mean": round(statistics.fmean(lags) * 1000, 3) if lags else 0,
+            "calls": len(self.network.order),
+            "live": live,
+            "dialled": len(dialled),
+            "cps_limit": self.cps,
+            "cps_achieved": round((len(dialled) - 1) / span, 2) if span else None,
+            "mps_limit": self.sms.mps,
+            "scheduled": self.clock.pending(),
+        }
 
 
 def start_for_app(app, scenario: dict | None = None, time_scale: float = 1.0) -> Simulator:
@@ -227,11 +257,17 @@ def start_for_app(app, scenario: dict | None = None, time_scale: float = 1.0) ->
     config = app.config
     refuse_real_account(config)
     parts = urlsplit(config["TWILIO_API_BASE_URL"])
-    sim = Simulator(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], scenario,
-                    time_scale=time_scale, cps=float(config["DIALER_CPS"]),
-                    mps=float(config["DIALER_MPS"]),
-                    host=parts.hostname or "127.0.0.1", port=parts.port or 80,
-                    control_token=config.get("SIMULATOR_CONTROL_TOKEN") or None)
+    sim = Simulator(
+        config["TWILIO_ACCOUNT_SID"],
+        config["TWILIO_AUTH_TOKEN"],
+        scenario,
+        time_scale=time_scale,
+        cps=float(config["DIALER_CPS"]),
+        mps=float(config["DIALER_MPS"]),
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 80,
+        control_token=config.get("SIMULATOR_CONTROL_TOKEN") or None,
+    )
     sim.set_incoming_url(config["HOTLINE_NUMBER"], urls.incoming(config))
     for number in {config["HOTLINE_NUMBER"], config["TWILIO_CALLER_ID"]} - {""}:
         sim.set_incoming_sms_url(number, urls.sms_incoming(config))

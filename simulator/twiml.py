@@ -1,4 +1,5 @@
 """Reading TwiML documents into verbs, and how long the spoken ones last."""
+
 import xml.etree.ElementTree as ET
 
 from . import defaults
@@ -22,8 +23,9 @@ def parse(text: str | bytes) -> list[ET.Element]:
     except ET.ParseError as exc:
         raise TwimlError(12100, f"Document parse failure: {exc}") from None
     if root.tag != "Response":
-        raise TwimlError(12100, f"Document parse failure: root element <{root.tag}>, "
-                                "not <Response>")
+        raise TwimlError(
+            12100, f"Document parse failure: root element <{root.tag}>, not <Response>"
+        )
     return list(root)
 
 

@@ -1,4 +1,5 @@
 """Running TwiML verbs on a call: what is said, keys pressed, recordings, dials, redirects."""
+
 import logging
 from urllib.parse import urljoin
 
@@ -34,15 +35,17 @@ class Interpreter:
             params["AnsweredBy"] = call.answered_by
         params.update(extra or {})
         self.net.sim.webhooks.send(
-            method or "POST", url, params,
-            lambda code, text: self.net.clock.run(self._fetched, call, gen, url, code, text))
+            method or "POST",
+            url,
+            params,
+            lambda code, text: self.net.clock.run(self._fetched, call, gen, url, code, text),
+        )
 
     def _fetched(self, call, gen, url, code, text):
         if call.final or call.generation != gen:
             return
         if code is None or code >= 400:
-            self.net.application_error(call, 11200, f"HTTP retrieval failure ({code or text})",
-                                       url)
+            self.net.application_error(call, 11200, f"HTTP retrieval failure ({code or text})", url)
             return
         self.run_text(call, text, url)
 
@@ -81,8 +84,14 @@ class Interpreter:
         verb = verbs[i]
         handler = getattr(self, "verb_" + verb.tag.lower(), None)
         if handler is None:
-            call.twiml_errors.append({"code": 12200, "message": f"unsupported verb <{verb.tag}>",
-                                      "url": call.document_url, "at": iso(self.net.clock_now())})
+            call.twiml_errors.append(
+                {
+                    "code": 12200,
+                    "message": f"unsupported verb <{verb.tag}>",
+                    "url": call.document_url,
+                    "at": iso(self.net.clock_now()),
+                }
+            )
             handler = self.verb_skip
         handler(call, verb, gen, lambda: self.sequence(call, verbs, i + 1, gen, done))
 
@@ -102,8 +111,15 @@ class Interpreter:
         """Log one utterance starting offset simulated seconds from now; its length."""
         length = say_seconds(text)
         at = self.net.clock_now() + self.net.real(offset)
-        call.said.append({"text": text.strip(), "language": language, "voice": voice,
-                          "at": iso(at), "after_beep": self._after_beep(call, at)})
+        call.said.append(
+            {
+                "text": text.strip(),
+                "language": language,
+                "voice": voice,
+                "at": iso(at),
+                "after_beep": self._after_beep(call, at),
+            }
+        )
         self._speaking(call, at, length)
         return length
 
@@ -137,8 +153,13 @@ class Interpreter:
     def verb_play(self, call, verb, gen, cont):
         total = defaults.PLAY_S * loops(verb)
         at = self.net.clock_now()
-        call.plays.append({"url": (verb.text or "").strip(), "at": iso(at),
-                           "after_beep": self._after_beep(call, at)})
+        call.plays.append(
+            {
+                "url": (verb.text or "").strip(),
+                "at": iso(at),
+                "after_beep": self._after_beep(call, at),
+            }
+        )
         self._speaking(call, at, total)
         self.after(call, gen, total, cont)
 
@@ -163,8 +184,9 @@ class Interpreter:
         elif token is None or token == "-":
             self._arm(call, state)
         else:
-            self.after(call, gen, defaults.KEY_S * len(token),
-                       lambda: self.keys_in(call, state, token))
+            self.after(
+                call, gen, defaults.KEY_S * len(token), lambda: self.keys_in(call, state, token)
+            )
 
     def _arm(self, call, state):
         """(Re)start the Gather's silence timer."""
@@ -246,6 +268,7 @@ class Interpreter:
         token = call.key_tokens.pop(0) if call.key_tokens else None
         finish = verb.get("finishOnKey", "1234567890*#")
         if token and len(token) == 1 and token in finish:
+
             def skipped():
                 call.keys.append(token)
                 cont()
@@ -253,9 +276,11 @@ class Interpreter:
             self.after(call, gen, defaults.KEY_S, skipped)
             return
         if token and token.startswith(SPEAK):
-            token = token[len(SPEAK):]
-        speech = min(float(call.spec.get("record_s", defaults.RECORD_S)),
-                     seconds_attr(verb, "maxLength", 3600))
+            token = token[len(SPEAK) :]
+        speech = min(
+            float(call.spec.get("record_s", defaults.RECORD_S)),
+            seconds_attr(verb, "maxLength", 3600),
+        )
         key = token[0] if token and token != "-" and token[0] in finish else ""
         wait = speech + (defaults.KEY_S if key else seconds_attr(verb, "timeout", 5.0))
 
@@ -263,8 +288,15 @@ class Interpreter:
             sid = new_sid("RE")
             url = f"{self.net.sim.url}/2010-04-01/Accounts/{call.account_sid}/Recordings/{sid}"
             duration = str(int(round(speech)))
-            call.recordings.append({"sid": sid, "url": url, "duration": int(duration),
-                                    "digits": key, "at": iso(self.net.clock_now())})
+            call.recordings.append(
+                {
+                    "sid": sid,
+                    "url": url,
+                    "duration": int(duration),
+                    "digits": key,
+                    "at": iso(self.net.clock_now()),
+                }
+            )
             if key:
                 call.keys.append(key)
             extra = {"RecordingUrl": url, "RecordingDuration": duration, "RecordingSid": sid}
@@ -291,16 +323,24 @@ class Interpreter:
             status, talk, wait = "failed", 0.0, defaults.FAILED_S
         else:
             status, talk, wait = "no-answer", 0.0, timeout
-        dial = {"number": number, "status": status, "duration": int(talk),
-                "sid": new_sid("CA"), "at": iso(self.net.clock_now())}
+        dial = {
+            "number": number,
+            "status": status,
+            "duration": int(talk),
+            "sid": new_sid("CA"),
+            "at": iso(self.net.clock_now()),
+        }
         call.dials.append(dial)
 
         def done():
             if not verb.get("action"):
                 cont()
                 return
-            extra = {"DialCallStatus": status, "DialCallSid": dial["sid"],
-                     "DialCallDuration": str(int(talk))}
+            extra = {
+                "DialCallStatus": status,
+                "DialCallSid": dial["sid"],
+                "DialCallDuration": str(int(talk)),
+            }
             self.jump(call, self.target(call, verb), verb.get("method", "POST"), extra)
 
         self.after(call, gen, wait, done)

@@ -1,4 +1,5 @@
 """Signed, form-encoded webhooks from a bounded pool of keep-alive HTTP connections."""
+
 import base64
 import hashlib
 import hmac
@@ -53,8 +54,9 @@ class Webhooks:
         """The pool's threads, started with the first webhook (idle ones cost nothing)."""
         with self._start_lock:
             while len(self._threads) < self._workers:
-                thread = threading.Thread(target=self._work, daemon=True,
-                                          name=f"sim-http-{len(self._threads)}")
+                thread = threading.Thread(
+                    target=self._work, daemon=True, name=f"sim-http-{len(self._threads)}"
+                )
                 thread.start()
                 self._threads.append(thread)
 
@@ -77,7 +79,7 @@ class Webhooks:
     def _send(self, method, url, params, on_done):
         try:
             result = self._exchange(method, url, params)
-        except Exception as exc:            # noqa: BLE001 - the call must hear about it
+        except Exception as exc:  # noqa: BLE001 - the call must hear about it
             log.exception("webhook %s %s could not be sent", method, url)
             result = (None, str(exc).encode())
         if on_done:
@@ -93,7 +95,7 @@ class Webhooks:
         result = (None, b"")
         for attempt in (0, 1):
             conn = self._connection(parts, fresh=attempt > 0)
-            reused = conn.used        # a kept-alive connection the app may have shut
+            reused = conn.used  # a kept-alive connection the app may have shut
             try:
                 result = conn.exchange(method, path, headers, body)
                 break
@@ -121,8 +123,9 @@ def signature(token: bytes, url: str, params: dict[str, str]) -> str:
     value in the order of the names. Twilio's algorithm, as `RequestValidator` checks it
     (tests compare the two), without its generality: one value per name here."""
     data = url + "".join(name + params[name] for name in sorted(params))
-    return base64.b64encode(hmac.new(token, data.encode("utf-8"), hashlib.sha1).digest()) \
-        .decode("ascii")
+    return base64.b64encode(hmac.new(token, data.encode("utf-8"), hashlib.sha1).digest()).decode(
+        "ascii"
+    )
 
 
 _PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")

@@ -1,6 +1,7 @@
 """Fixtures: a fresh database per test (SQLite, or PostgreSQL when DATABASE_URL is set),
 Redis (fakeredis, or the real one when REDIS_URL is set), the app, its clients, a live server.
 """
+
 import os
 import shutil
 
@@ -8,12 +9,17 @@ import pytest
 from sqlalchemy import text
 
 from ivr import create_app
+from models import Base, make_engine, migrate
 from runtime.db import get_session
 from runtime.redis_conn import get_redis
-from models import Base, make_engine, migrate
 
-pytest_plugins = ["tests.fixtures.live", "tests.fixtures.simulator", "tests.fixtures.hotline",
-                  "tests.fixtures.dialer", "tests.fixtures.console"]
+pytest_plugins = [
+    "tests.fixtures.live",
+    "tests.fixtures.simulator",
+    "tests.fixtures.hotline",
+    "tests.fixtures.dialer",
+    "tests.fixtures.console",
+]
 
 EXTERNAL_DB = os.environ.get("DATABASE_URL", "")
 EXTERNAL_REDIS = os.environ.get("REDIS_URL", "")
@@ -22,8 +28,10 @@ ACCOUNT_SID = "AC" + "1" * 32
 
 
 def pytest_report_header(config):
-    return [f"database: {EXTERNAL_DB or 'SQLite (temporary files)'}",
-            f"redis: {EXTERNAL_REDIS or 'fakeredis (in-process)'}"]
+    return [
+        f"database: {EXTERNAL_DB or 'SQLite (temporary files)'}",
+        f"redis: {EXTERNAL_REDIS or 'fakeredis (in-process)'}",
+    ]
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """runtime/config.py holds the one default of each setting and is the only reader of the
 environment: an app built without the environment (tests, benchmarks) starts from the same
 defaults, and no module re-defaults a setting or reads os.environ behind the configuration."""
+
 import ast
 from pathlib import Path
 
@@ -24,10 +25,12 @@ def test_the_environments_defaults_are_the_tables(tmp_path, monkeypatch):
     assert settings["DIALER_CPS"] == 1.0
 
 
-@pytest.mark.parametrize("name, value", [("VOICE_FR", "Polly.Gabrielle"),
-                                         ("VOICE_EN", "Polly.Kendra")])
+@pytest.mark.parametrize(
+    "name, value", [("VOICE_FR", "Polly.Gabrielle"), ("VOICE_EN", "Polly.Kendra")]
+)
 def test_an_app_without_the_environment_speaks_with_the_configurations_default(
-        monkeypatch, tmp_path, name, value):
+    monkeypatch, tmp_path, name, value
+):
     monkeypatch.setitem(config.DEFAULTS, name, value)
     app = base_app("t", {"SKIP_ENVIRON": True, "DATABASE_URL": f"sqlite:///{tmp_path}/t.db"})
     assert i18n.voice(app.config, "fr" if name == "VOICE_FR" else "en")["voice"] == value
@@ -44,11 +47,18 @@ def test_the_calling_window_follows_the_configured_time_zone():
 def _reads_environment(tree: ast.AST) -> list[int]:
     lines = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "environb") \
-                and isinstance(node.value, ast.Name) and node.value.id == "os":
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in ("environ", "getenv", "environb")
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "os"
+        ):
             lines.append(node.lineno)
-        if isinstance(node, ast.ImportFrom) and node.module == "os" and any(
-                alias.name in ("environ", "getenv") for alias in node.names):
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "os"
+            and any(alias.name in ("environ", "getenv") for alias in node.names)
+        ):
             lines.append(node.lineno)
     return lines
 

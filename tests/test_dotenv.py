@@ -1,6 +1,7 @@
 """Every entry point reads the settings the same way: the environment over the `.env` file,
 through runtime/config.py alone (gunicorn's `ivr:create_app()` used to ignore `.env`, and the
 dialer's tuning was read from the environment behind the configuration's back)."""
+
 import pytest
 
 from dialer.worker import Dialer
@@ -15,8 +16,10 @@ def project(tmp_path, monkeypatch):
     monkeypatch.setenv("IVR_INSTANCE_PATH", str(tmp_path / "instance"))
     for name in ("HOTLINE_NUMBER", "DIALER_CLAIM_LEASE_S", "DIALER_CPS", "VOICE_EN"):
         monkeypatch.delenv(name, raising=False)
-    (tmp_path / ".env").write_text("HOTLINE_NUMBER=+14185559999\nDIALER_CLAIM_LEASE_S=12\n"
-                                   "DIALER_CPS=7\nVOICE_EN=Polly.Kendra\n")
+    (tmp_path / ".env").write_text(
+        "HOTLINE_NUMBER=+14185559999\nDIALER_CLAIM_LEASE_S=12\n"
+        "DIALER_CPS=7\nVOICE_EN=Polly.Kendra\n"
+    )
     return tmp_path
 
 

@@ -1,5 +1,6 @@
 """`ivr run`'s first look: the demo's realistic carrier by default, --scenario, --time-scale,
 and the box that ends start-up (issue 18)."""
+
 import json
 
 import click
@@ -17,8 +18,9 @@ def test_the_demo_carrier_mixes_people_voicemail_no_answer_busy_and_failed():
     shares = {a: answers.count(a) / len(answers) for a in set(answers)}
     assert set(shares) == {"human", "voicemail", "no-answer", "busy", "failed"}
     assert 0.5 < shares["human"] < 0.7 and 0.18 < shares["voicemail"] < 0.32
-    assert describe_scenario(data) == ("60 % human, 25 % voicemail, 10 % no answer, 3 % busy, "
-                                       "2 % failed")
+    assert describe_scenario(data) == (
+        "60 % human, 25 % voicemail, 10 % no answer, 3 % busy, 2 % failed"
+    )
 
 
 def test_a_scenario_file_is_read_and_a_bad_one_refused_with_its_name(tmp_path):
@@ -34,13 +36,22 @@ def test_a_scenario_file_is_read_and_a_bad_one_refused_with_its_name(tmp_path):
 
 
 def test_the_box_frames_the_console_the_login_and_the_simulator(app):
-    lines = ready_lines(app, "http://127.0.0.1:5000", "http://127.0.0.1:5050",
-                        "admin@saguenay.example / demo-admin-2026", ("demo_scenario.json", "x"))
+    lines = ready_lines(
+        app,
+        "http://127.0.0.1:5000",
+        "http://127.0.0.1:5050",
+        "admin@saguenay.example / demo-admin-2026",
+        ("demo_scenario.json", "x"),
+    )
     framed = box(lines).splitlines()
     assert len({len(line) for line in framed}) == 1  # every line as wide: a closed frame
     text = "\n".join(framed)
-    for part in ("http://127.0.0.1:5000/staff/", "admin@saguenay.example / demo-admin-2026",
-                 "http://127.0.0.1:5050/sim/calls", "demo_scenario.json"):
+    for part in (
+        "http://127.0.0.1:5000/staff/",
+        "admin@saguenay.example / demo-admin-2026",
+        "http://127.0.0.1:5050/sim/calls",
+        "demo_scenario.json",
+    ):
         assert part in text
 
 

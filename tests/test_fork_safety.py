@@ -1,5 +1,6 @@
 """Every engine the app makes is fork-safe (gunicorn's workers, anything that forks): a child
 process opens its own connections and never uses, nor closes, the ones its parent holds."""
+
 import os
 
 import pytest
@@ -7,8 +8,10 @@ from sqlalchemy import text
 
 from tests.conftest import EXTERNAL_DB
 
-pytestmark = pytest.mark.skipif(not EXTERNAL_DB.startswith("postgres"),
-                                reason="needs PostgreSQL's backend pids to tell connections apart")
+pytestmark = pytest.mark.skipif(
+    not EXTERNAL_DB.startswith("postgres"),
+    reason="needs PostgreSQL's backend pids to tell connections apart",
+)
 
 
 def backend(conn) -> int:

@@ -1,22 +1,29 @@
 """The app factory, health check, configuration and the first CLI commands."""
+
 import json
 
 import pytest
 
-from runtime import config
 from models import AuditEntry, Residence, StaffUser
 from models.passwords import verify_secret
+from runtime import config
 
 
 def test_healthz_answers_when_database_and_redis_do(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok", "redis": "ok",
-                                   "dialer": "ok", "workers": []}
+    assert response.get_json() == {
+        "status": "ok",
+        "database": "ok",
+        "redis": "ok",
+        "dialer": "ok",
+        "workers": [],
+    }
 
 
 def test_healthz_reports_a_dead_database(app_config, tmp_path):
     from ivr import create_app
+
     app_config["DATABASE_URL"] = "postgresql://nobody@127.0.0.1:1/none"
     response = create_app(app_config).test_client().get("/healthz")
     assert response.status_code == 503
@@ -41,16 +48,20 @@ def test_development_fills_safe_defaults(tmp_path, monkeypatch):
 
 
 def test_staff_create_hashes_the_password_and_audits(runner, session):
-    result = runner.invoke(args=["staff", "create", "Coord@Saguenay.ca", "--role", "admin"],
-                           env={"IVR_STAFF_PASSWORD": "une-phrase-longue"})
+    result = runner.invoke(
+        args=["staff", "create", "Coord@Saguenay.ca", "--role", "admin"],
+        env={"IVR_STAFF_PASSWORD": "une-phrase-longue"},
+    )
     assert result.exit_code == 0, result.output
     user = session.query(StaffUser).one()
     assert user.email == "coord@saguenay.ca" and user.role == "admin"
     assert "une-phrase-longue" not in user.password_hash
     assert verify_secret(user.password_hash, "une-phrase-longue")
     assert session.query(AuditEntry).filter_by(action="staff.create").count() == 1
-    again = runner.invoke(args=["staff", "create", "coord@saguenay.ca"],
-                          env={"IVR_STAFF_PASSWORD": "une-phrase-longue"})
+    again = runner.invoke(
+        args=["staff", "create", "coord@saguenay.ca"],
+        env={"IVR_STAFF_PASSWORD": "une-phrase-longue"},
+    )
     assert again.exit_code != 0 and "already exists" in again.output
 
 
@@ -103,11 +114,14 @@ def test_residents_show_unknown_number(runner, session):
 
 def test_addresses_import_reports_and_keys_streets(runner, session, tmp_path):
     from models import Address
+
     path = tmp_path / "addresses.csv"
-    path.write_text("civic_number,street,city,postal_code,latitude,longitude\n"
-                    "1234,boulevard René-Lévesque,Jonquière,G7X 1A1,48.41,-71.24\n"
-                    "12B,rue Racine Est,Chicoutimi,,,\n"
-                    "5,rue Bagot,La Baie,,north,\n")
+    path.write_text(
+        "civic_number,street,city,postal_code,latitude,longitude\n"
+        "1234,boulevard René-Lévesque,Jonquière,G7X 1A1,48.41,-71.24\n"
+        "12B,rue Racine Est,Chicoutimi,,,\n"
+        "5,rue Bagot,La Baie,,north,\n"
+    )
     result = runner.invoke(args=["addresses", "import", str(path)])
     assert "1 rows imported, 2 rows refused" in result.output
     assert "line 3: civic_number '12B'" in result.output

@@ -1,4 +1,5 @@
 """Both catalogues hold the same texts, with the same placeholders."""
+
 import string
 
 from runtime.i18n import CATALOGUES, spoken_digits, t

@@ -1,4 +1,5 @@
 """The model's constraints hold on SQLite and PostgreSQL alike."""
+
 import pytest
 from sqlalchemy.exc import IntegrityError
 
@@ -6,8 +7,13 @@ from models import Campaign, Delivery, PhoneNumber, Residence, utcnow
 
 
 def residence(*numbers, **fields):
-    r = Residence(last_name=fields.pop("last_name", "Tremblay"), civic_number="1234",
-                  street="boulevard René-Lévesque", city="JONQUIÈRE", **fields)
+    r = Residence(
+        last_name=fields.pop("last_name", "Tremblay"),
+        civic_number="1234",
+        street="boulevard René-Lévesque",
+        city="JONQUIÈRE",
+        **fields,
+    )
     r.phones = [PhoneNumber(e164=n, position=i) for i, n in enumerate(numbers)]
     return r
 
@@ -59,6 +65,7 @@ def test_the_migrations_build_the_schema_the_models_describe(db_url):
     from alembic.migration import MigrationContext
 
     from models import Base, make_engine
+
     engine = make_engine(db_url)
     with engine.connect() as conn:
         differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)

@@ -1,33 +1,41 @@
 """What people type becomes E.164, or is refused with a reason in French and English."""
+
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from models.phone import InvalidPhone, display, to_e164
 from runtime.i18n import explain
 
 
-@pytest.mark.parametrize("typed, stored", [
-    ("418 698-3200", "+14186983200"),
-    ("4186983200", "+14186983200"),
-    ("418-698-3200", "+14186983200"),
-    ("1 418 698-3200", "+14186983200"),
-    ("1-819-698-3200", "+18196983200"),
-    ("(418) 698-3200", "+14186983200"),
-    ("+1 581 555 0199", "+15815550199"),
-])
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("418 698-3200", "+14186983200"),
+        ("4186983200", "+14186983200"),
+        ("418-698-3200", "+14186983200"),
+        ("1 418 698-3200", "+14186983200"),
+        ("1-819-698-3200", "+18196983200"),
+        ("(418) 698-3200", "+14186983200"),
+        ("+1 581 555 0199", "+15815550199"),
+    ],
+)
 def test_accepted_formats(typed, stored):
     assert to_e164(typed) == stored
 
 
-@pytest.mark.parametrize("typed, code, words", [
-    ("698-3200", "area_code", "indicatif"),
-    ("819 123-4567", "invalid", "n'existe pas"),
-    ("1 819 123-4567", "invalid", "n'existe pas"),
-    ("", "empty", "Inscrivez"),
-    ("418 698-320O", "characters", "chiffres"),
-    ("418 698 32000", "too_long", "trop de chiffres"),
-    ("+33 1 42 68 53 00", "foreign", "nord-américains"),
-])
+@pytest.mark.parametrize(
+    "typed, code, words",
+    [
+        ("698-3200", "area_code", "indicatif"),
+        ("819 123-4567", "invalid", "n'existe pas"),
+        ("1 819 123-4567", "invalid", "n'existe pas"),
+        ("", "empty", "Inscrivez"),
+        ("418 698-320O", "characters", "chiffres"),
+        ("418 698 32000", "too_long", "trop de chiffres"),
+        ("+33 1 42 68 53 00", "foreign", "nord-américains"),
+    ],
+)
 def test_refusals_say_why(typed, code, words):
     with pytest.raises(InvalidPhone) as refused:
         to_e164(typed)

@@ -3,6 +3,7 @@ parameters, then hand the request to the hotline or the dialer and answer their 
 
 The app composes `BLUEPRINTS` with its own (ivr/factory.py).
 """
+
 from . import alerts, health, hotline, sms
 from .signature import twilio_signed
 

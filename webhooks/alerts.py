@@ -4,6 +4,7 @@ status and AMD callbacks handed to dialer.settle.
 Every URL carries the attempt's opaque token (never a SID or an id); every route checks
 Twilio's signature.
 """
+
 import logging
 
 from flask import Blueprint, current_app, request
@@ -54,9 +55,15 @@ def answer(token):
 def keys(token):
     """The key pressed after the message (dialer.conversation.OPTIONS); silence repeats once,
     then goodbye."""
-    return conversation.keys(get_session(), current_app.config, token, _language(),
-                             request.form.get("Digits") or "", request.args.get("silences", "0"),
-                             bool(request.args.get("timeout")))
+    return conversation.keys(
+        get_session(),
+        current_app.config,
+        token,
+        _language(),
+        request.form.get("Digits") or "",
+        request.args.get("silences", "0"),
+        bool(request.args.get("timeout")),
+    )
 
 
 @bp.post("/alert/<token>/voicemail")
@@ -91,13 +98,23 @@ def status(token):
             log.warning("status callback for an unknown token")
             return "", 204
         duration = form.get("CallDuration") or form.get("Duration")
-        outcome = settle.record_final(session, attempt_id, call_status, sid=sid,
-                                      duration=int(duration) if duration and duration.isdigit()
-                                      else None, answered_by=form.get("AnsweredBy") or None,
-                                      sequence=sequence)
+        outcome = settle.record_final(
+            session,
+            attempt_id,
+            call_status,
+            sid=sid,
+            duration=int(duration) if duration and duration.isdigit() else None,
+            answered_by=form.get("AnsweredBy") or None,
+            sequence=sequence,
+        )
         if outcome:
-            log.info("call %s to attempt %s: %s", sid, attempt_id, outcome,
-                     extra=ids(attempt=attempt_id, call=sid, status=outcome))
+            log.info(
+                "call %s to attempt %s: %s",
+                sid,
+                attempt_id,
+                outcome,
+                extra=ids(attempt=attempt_id, call=sid, status=outcome),
+            )
     elif call_status:
         relaxed_commit(session)
         if not settle.record_progress(session, token, call_status, sequence, sid=sid):
@@ -113,9 +130,11 @@ def status(token):
 def amd(token):
     """AMD's verdict: a machine gets the message after its beep; a fax is hung up on."""
     session = get_session()
-    row = session.execute(select(CallAttempt.id, CallAttempt.sid, CallAttempt.outcome,
-                                 Campaign.leave_voicemail).join(
-        Campaign, Campaign.id == CallAttempt.campaign_id).where(CallAttempt.token == token)).first()
+    row = session.execute(
+        select(CallAttempt.id, CallAttempt.sid, CallAttempt.outcome, Campaign.leave_voicemail)
+        .join(Campaign, Campaign.id == CallAttempt.campaign_id)
+        .where(CallAttempt.token == token)
+    ).first()
     if row is None:
         log.warning("AMD callback for an unknown token")
         return "", 204
@@ -126,7 +145,11 @@ def amd(token):
     log.info("call %s: AMD says %s%s", sid, answered_by, "" if first else " (again, ignored)")
     action = conversation.after_amd(answered_by, row.leave_voicemail)
     if first and row.outcome is None and sid and action:
-        hang_up_or_redirect(current_app, sid, urls.alert_voicemail(
-            current_app.config, token, _language()) if action == "voicemail" else None)
+        hang_up_or_redirect(
+            current_app,
+            sid,
+            urls.alert_voicemail(current_app.config, token, _language())
+            if action == "voicemail"
+            else None,
+        )
     return "", 204
-

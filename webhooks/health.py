@@ -1,6 +1,7 @@
 """GET /healthz: 200 when the database and Redis answer and the dialer is not stalled;
 GET /metrics: Prometheus metrics (runtime.metrics), for a bearer METRICS_TOKEN or, when it is
 unset, for loopback clients only."""
+
 import hmac
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -8,10 +9,10 @@ from sqlalchemy import text
 
 from dialer import heartbeat
 from dialer.gauges import StateCollector
+from models import utcnow
 from runtime import metrics
 from runtime.db import get_session
 from runtime.redis_conn import get_redis
-from models import utcnow
 
 bp = Blueprint("health", __name__)
 LOOPBACK = {"127.0.0.1", "::1", "::ffff:127.0.0.1"}
@@ -36,17 +37,25 @@ def healthz():
             now = utcnow()
             states, due = heartbeat.assess(session, current_app, now)
             session.commit()
-            problem = heartbeat.dialer_verdict(states, due, now,
-                                               heartbeat.stall_after(current_app))
+            problem = heartbeat.dialer_verdict(states, due, now, heartbeat.stall_after(current_app))
             checks["dialer"] = f"stalled: {problem}" if problem else "ok"
-            workers = [{"name": s.row.name, "alive": s.alive, "problem": s.problem,
-                        "calls_placed": s.row.calls_placed} for s in states]
+            workers = [
+                {
+                    "name": s.row.name,
+                    "alive": s.alive,
+                    "problem": s.problem,
+                    "calls_placed": s.row.calls_placed,
+                }
+                for s in states
+            ]
         except Exception as exc:  # noqa: BLE001
             session.rollback()
             checks["dialer"] = f"error: {exc.__class__.__name__}"
     healthy = all(v == "ok" for v in checks.values())
-    return (jsonify(status="ok" if healthy else "unavailable", workers=workers, **checks),
-            200 if healthy else 503)
+    return (
+        jsonify(status="ok" if healthy else "unavailable", workers=workers, **checks),
+        200 if healthy else 503,
+    )
 
 
 @bp.get("/metrics")
@@ -55,11 +64,16 @@ def prometheus_metrics():
     if token:
         given = request.headers.get("Authorization", "")
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-            return Response("a bearer token is needed\n", 401,
-                            {"WWW-Authenticate": 'Bearer realm="metrics"'},
-                            mimetype="text/plain")
+            return Response(
+                "a bearer token is needed\n",
+                401,
+                {"WWW-Authenticate": 'Bearer realm="metrics"'},
+                mimetype="text/plain",
+            )
     elif request.remote_addr not in LOOPBACK:
-        return Response("metrics are served to loopback only (set METRICS_TOKEN)\n", 403,
-                        mimetype="text/plain")
-    return Response(metrics.render(current_app, StateCollector(current_app)),
-                    mimetype=metrics.CONTENT_TYPE)
+        return Response(
+            "metrics are served to loopback only (set METRICS_TOKEN)\n", 403, mimetype="text/plain"
+        )
+    return Response(
+        metrics.render(current_app, StateCollector(current_app)), mimetype=metrics.CONTENT_TYPE
+    )

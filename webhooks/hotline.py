@@ -1,4 +1,5 @@
 """POST /voice/incoming and the hotline's steps: HTTP in, hotline calls, TwiML out."""
+
 from flask import Blueprint, current_app, request
 
 from hotline import callbacks, engine
@@ -16,14 +17,19 @@ bp = Blueprint("hotline", __name__, url_prefix="/voice")
 def _apology(error: Exception):
     """Any error: the spoken apology, in the caller's language when the database can tell it."""
     sid = request.form.get("CallSid", "")
-    return apology(current_app.config,
-                   call_language(error, lambda: language_of(get_session(), sid)))
+    return apology(
+        current_app.config, call_language(error, lambda: language_of(get_session(), sid))
+    )
 
 
 def _callback_apology(error: Exception):
     token = (request.view_args or {}).get("token", "")
-    return apology(current_app.config, call_language(
-        error, lambda: callbacks.language_of(get_session(), current_app.config, token)))
+    return apology(
+        current_app.config,
+        call_language(
+            error, lambda: callbacks.language_of(get_session(), current_app.config, token)
+        ),
+    )
 
 
 def _refused():
@@ -36,8 +42,9 @@ def _refused():
 @checked(_refused)
 @twiml("hotline", _apology)
 def incoming():
-    return engine.incoming(get_session(), current_app.config, request.form,
-                           app=current_app._get_current_object())
+    return engine.incoming(
+        get_session(), current_app.config, request.form, app=current_app._get_current_object()
+    )
 
 
 @bp.post("/hotline")
@@ -45,9 +52,13 @@ def incoming():
 @checked(_refused)
 @twiml("hotline", _apology)
 def resume():
-    return engine.resume(get_session(), current_app.config, request.form,
-                         timeout=request.args.get("timeout") == "1",
-                         app=current_app._get_current_object())
+    return engine.resume(
+        get_session(),
+        current_app.config,
+        request.form,
+        timeout=request.args.get("timeout") == "1",
+        app=current_app._get_current_object(),
+    )
 
 
 @bp.post("/callback/<token>")

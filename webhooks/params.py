@@ -8,6 +8,7 @@ Digits are keypad keys. A request that breaks a rule is logged and refused with 
 answer: 400 for a status callback, the spoken apology (HTTP 200) for a TwiML route, so that a
 caller never hears Twilio's own error message.
 """
+
 import functools
 import logging
 import re
@@ -29,11 +30,21 @@ _URL = re.compile(r"https?://\S{1,490}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 RULES: dict[str, re.Pattern] = {
-    "CallSid": _SID, "AccountSid": _SID, "ParentCallSid": _SID, "RecordingSid": _SID,
-    "CallDuration": _COUNT, "Duration": _COUNT, "SequenceNumber": _COUNT,
-    "RecordingDuration": _COUNT, "silences": _COUNT,
-    "CallStatus": _WORD, "AnsweredBy": _WORD, "Digits": _DIGITS, "FinishedOnKey": _DIGITS,
-    "RecordingUrl": _URL, "token": _TOKEN,
+    "CallSid": _SID,
+    "AccountSid": _SID,
+    "ParentCallSid": _SID,
+    "RecordingSid": _SID,
+    "CallDuration": _COUNT,
+    "Duration": _COUNT,
+    "SequenceNumber": _COUNT,
+    "RecordingDuration": _COUNT,
+    "silences": _COUNT,
+    "CallStatus": _WORD,
+    "AnsweredBy": _WORD,
+    "Digits": _DIGITS,
+    "FinishedOnKey": _DIGITS,
+    "RecordingUrl": _URL,
+    "token": _TOKEN,
 }
 """The shape of each parameter the project reads, wherever it comes (path, query, form)."""
 
@@ -71,17 +82,19 @@ def check_request() -> None:
 
 def checked(refuse: Callable[[], object]):
     """Run the view only when its parameters pass `check`; else log and answer REFUSE()."""
+
     def decorate(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             try:
                 check_request()
             except BadParameter as error:
-                log.warning("refused webhook %s %s: %s", request.method, request.path[:80],
-                            error)
+                log.warning("refused webhook %s %s: %s", request.method, request.path[:80], error)
                 return refuse()
             return view(*args, **kwargs)
+
         return wrapper
+
     return decorate
 
 

@@ -1,4 +1,5 @@
 """Checking X-Twilio-Signature on every webhook, with Twilio's RequestValidator."""
+
 import functools
 import logging
 
@@ -26,10 +27,12 @@ def is_signed() -> bool:
 
 def twilio_signed(view):
     """Refuse with 403, changing nothing, a request not signed by our Twilio account."""
+
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         if not is_signed():
             log.warning("refused webhook with a bad signature: %s %s", request.method, request.path)
             abort(403)
         return view(*args, **kwargs)
+
     return wrapper

@@ -6,6 +6,7 @@ MessagingResponse.
 Routes: POST /sms/status/<token> (given by the dialer with each text), POST /sms/incoming (to
 set as the number's "A message comes in" webhook at Twilio).
 """
+
 import logging
 import re
 
@@ -41,8 +42,13 @@ def _valid() -> bool:
     except BadParameter as error:
         log.warning("refused SMS webhook %s: %s", request.path[:80], error)
         return False
-    for name, rule in (("MessageStatus", _STATUS), ("SmsStatus", _STATUS),
-                       ("MessageSid", _SID), ("SmsSid", _SID), ("SmsMessageSid", _SID)):
+    for name, rule in (
+        ("MessageStatus", _STATUS),
+        ("SmsStatus", _STATUS),
+        ("MessageSid", _SID),
+        ("SmsSid", _SID),
+        ("SmsMessageSid", _SID),
+    ):
         value = request.form.get(name)
         if value and not rule.fullmatch(value):
             log.warning("refused SMS webhook %s: %s is not valid", request.path[:80], name)
@@ -68,8 +74,9 @@ def status(token):
     session = get_session()
     if message_status not in ("delivered", "undelivered", "failed"):
         relaxed_commit(session)  # progress only: the next report or the fetch says the same
-    outcome = settle.record_message(session, token, message_status, sid=sid,
-                                    error_code=int(code) if code else None)
+    outcome = settle.record_message(
+        session, token, message_status, sid=sid, error_code=int(code) if code else None
+    )
     session.commit()
     if outcome:
         log.info("text %s: %s", sid, outcome)

@@ -11,6 +11,7 @@ CallSid, counted (`ivr_webhook_errors_total{route}`), and the request's transact
   come past its grace period (dialer/reconcile.py), and settles it as the callback would have.
   The log line and the counter are the alarm.
 """
+
 import functools
 import logging
 from collections.abc import Callable
@@ -42,8 +43,7 @@ def xml(response: VoiceResponse) -> Response:
 
 def _last_resort() -> VoiceResponse:
     response = VoiceResponse()
-    response.say(t(DEFAULT_LANGUAGE, "common.error"),
-                 **voice(current_app.config, DEFAULT_LANGUAGE))
+    response.say(t(DEFAULT_LANGUAGE, "common.error"), **voice(current_app.config, DEFAULT_LANGUAGE))
     response.hangup()
     return response
 
@@ -52,6 +52,7 @@ def twiml(what: str, apology: Callable[[Exception], VoiceResponse]):
     """A TwiML route: the view returns a VoiceResponse, answered HTTP 200 as text/xml; any error
     is WHAT's, logged and rolled back, and answered APOLOGY(error) (a spoken apology, then hang
     up; should the apology fail too, the French one)."""
+
     def decorate(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
@@ -64,13 +65,16 @@ def twiml(what: str, apology: Callable[[Exception], VoiceResponse]):
                 except Exception:  # noqa: BLE001
                     log.exception("%s: the apology failed too", what)
                     return xml(_last_resort())
+
         return wrapper
+
     return decorate
 
 
 def callback(what: str):
     """A status or AMD callback route: the view's answer; any error is WHAT's, logged, counted
     and rolled back, and answered 204 (see above: the reconciler repairs what it loses)."""
+
     def decorate(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
@@ -79,7 +83,9 @@ def callback(what: str):
             except Exception:  # noqa: BLE001 - answered 204: a 5xx would bring no retry
                 _failed(what)
                 return "", 204
+
         return wrapper
+
     return decorate
 
 
@@ -91,6 +97,5 @@ def call_language(error: Exception, lookup: Callable[[], str]) -> str:
     try:
         return lookup()
     except Exception:  # noqa: BLE001 - the apology is said whatever the lookup meets
-        log.warning("the call's language is unknown: the apology is said in French",
-                    exc_info=True)
+        log.warning("the call's language is unknown: the apology is said in French", exc_info=True)
         return DEFAULT_LANGUAGE

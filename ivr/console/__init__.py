@@ -1,4 +1,5 @@
 """The staff console under /staff (issue 6): login, campaigns, residents, staff accounts."""
+
 from flask import Blueprint
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -7,16 +8,23 @@ from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-bp = Blueprint("console", __name__, url_prefix="/staff", template_folder="templates",
-               static_folder="static", static_url_path="/static")
+bp = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/staff",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
 # Sign-in throttling per client address; its counters live in the app's Redis (REDIS_URL),
 # in memory on the embedded setup. Redis down: the limit is skipped (logged), the database
 # lockout still holds.
-limiter = Limiter(key_func=get_remote_address, swallow_errors=True, headers_enabled=True,
-                  key_prefix="ivr-limiter")
+limiter = Limiter(
+    key_func=get_remote_address, swallow_errors=True, headers_enabled=True, key_prefix="ivr-limiter"
+)
 
 # Every page's scripts and styles are files under /staff/static: nothing inline runs.
 CONTENT_SECURITY_POLICY = {
@@ -50,13 +58,27 @@ def init_app(app, csrf_exempt=()) -> None:
     # policy, and HSTS on https requests when the public address is https. Redirecting http to
     # https is the proxy's job (health checks and the simulator speak http).
     app.extensions["talisman"] = Talisman(
-        app, force_https=False, content_security_policy=CONTENT_SECURITY_POLICY,
-        frame_options="DENY", referrer_policy="strict-origin-when-cross-origin",
-        strict_transport_security=https, strict_transport_security_include_subdomains=False,
-        session_cookie_secure=https, session_cookie_http_only=True, session_cookie_samesite="Lax")
+        app,
+        force_https=False,
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        strict_transport_security=https,
+        strict_transport_security_include_subdomains=False,
+        session_cookie_secure=https,
+        session_cookie_http_only=True,
+        session_cookie_samesite="Lax",
+    )
     for blueprint in csrf_exempt:
         csrf.exempt(blueprint)
 
 
-from . import auth, campaigns, formats, progress, residents, staff  # noqa: E402,F401  (routes on bp)
-from . import campaign_flow  # noqa: E402,F401  (issue 15: schedule, approval, follow-ups)
+from . import (  # noqa: E402,F401  (routes on bp)
+    auth,
+    campaign_flow,  # noqa: E402,F401  (issue 15: schedule, approval, follow-ups)
+    campaigns,
+    formats,
+    progress,
+    residents,
+    staff,
+)

@@ -1,5 +1,6 @@
 """The audit log as staff read it: actions in words, details as labelled values, links to what
 an entry is about, and filters (issue 18)."""
+
 import re
 
 from flask import request, url_for
@@ -14,9 +15,11 @@ from .formats import local
 from .language import _, lang
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # a NUL byte breaks PostgreSQL
-ENTITY_VIEWS = {"residence": ("console.resident_view", "residence_id"),
-                "campaign": ("console.campaign_page", "campaign_id"),
-                "staff": ("console.staff_edit", "user_id")}
+ENTITY_VIEWS = {
+    "residence": ("console.resident_view", "residence_id"),
+    "campaign": ("console.campaign_page", "campaign_id"),
+    "staff": ("console.staff_edit", "user_id"),
+}
 
 
 def _known(key: str) -> bool:
@@ -46,8 +49,10 @@ def _value(key: str, value) -> str:
     if isinstance(value, bool):
         return _("console.yes") if value else _("console.no")
     if key == "target" and isinstance(value, dict):
-        return "; ".join(f"{label} : {text}" if lang() == "fr" else f"{label}: {text}"
-                         for label, text in describe(value))
+        return "; ".join(
+            f"{label} : {text}" if lang() == "fr" else f"{label}: {text}"
+            for label, text in describe(value)
+        )
     if key == "changed" and isinstance(value, list):
         return ", ".join(field_label(name) for name in value)
     if isinstance(value, list):
@@ -67,8 +72,11 @@ def field_label(name: str) -> str:
 
 def details(entry: AuditEntry) -> list[tuple[str, str]]:
     """(label, value) pairs of the entry's details, in the page language."""
-    return [(field_label(k), _value(k, v)) for k, v in (entry.details or {}).items()
-            if v not in (None, "", [], {})]
+    return [
+        (field_label(k), _value(k, v))
+        for k, v in (entry.details or {}).items()
+        if v not in (None, "", [], {})
+    ]
 
 
 def actor_label(actor: str) -> str:
@@ -83,8 +91,10 @@ def actor_label(actor: str) -> str:
 
 def filters_from_request() -> dict:
     """The filters in the query string (?action=...&actor=...&entity=...&entity_id=...)."""
-    wanted = {name: _CONTROL.sub("", request.args.get(name) or "").strip()[:254]
-              for name in ("action", "actor", "entity", "entity_id")}
+    wanted = {
+        name: _CONTROL.sub("", request.args.get(name) or "").strip()[:254]
+        for name in ("action", "actor", "entity", "entity_id")
+    }
     return {k: v for k, v in wanted.items() if v}
 
 
@@ -95,6 +105,11 @@ def known_actions(session) -> list[tuple[str, str]]:
 
 
 def helpers() -> dict:
-    return {"action_label": action_label, "entity_label": entity_label,
-            "entity_link": entity_link, "details": details, "actor_label": actor_label,
-            "local": local}
+    return {
+        "action_label": action_label,
+        "entity_label": entity_label,
+        "entity_link": entity_link,
+        "details": details,
+        "actor_label": actor_label,
+        "local": local,
+    }

@@ -1,21 +1,21 @@
 """Who is at the console: login with lockout and throttling, revocable sessions, roles, the page
 language, the audit helper."""
+
 import functools
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import (abort, current_app, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import case, func, literal, or_, select, update
 
-from runtime.db import get_session
-from runtime.i18n import LANGUAGES, t
 from models import Role, StaffUser, audit, utcnow
 from models.audit import audit_repeated
 from models.passwords import hash_secret, verify_secret
 from models.phone import display
+from runtime.db import get_session
+from runtime.i18n import LANGUAGES, t
 
 from . import bp, limiter, login_manager
 from .forms import LoginForm
@@ -30,6 +30,7 @@ _DUMMY_HASH = hash_secret("not-a-real-password")
 @dataclass
 class Staff(UserMixin):
     """The signed-in staff member, detached from the database session."""
+
     id: int
     email: str
     role: str
@@ -48,8 +49,15 @@ class Staff(UserMixin):
 
     @classmethod
     def of(cls, user: StaffUser) -> "Staff":
-        return cls(user.id, user.email, user.role, user.language, user.phone,
-                   user.session_version, bool(user.must_change_password))
+        return cls(
+            user.id,
+            user.email,
+            user.role,
+            user.language,
+            user.phone,
+            user.session_version,
+            bool(user.must_change_password),
+        )
 
 
 @login_manager.user_loader
@@ -68,21 +76,31 @@ def load_user(session_id: str):
 def end_sessions(db, user_id: int) -> None:
     """Bump the account's session version: every session opened before is refused from the
     next request on (one UPDATE; the caller commits)."""
-    db.execute(update(StaffUser).where(StaffUser.id == user_id)
-               .values(session_version=StaffUser.session_version + 1))
+    db.execute(
+        update(StaffUser)
+        .where(StaffUser.id == user_id)
+        .values(session_version=StaffUser.session_version + 1)
+    )
 
 
 # What a person whose password someone else chose may still reach before changing it.
-OPEN_BEFORE_PASSWORD_CHANGE = {"console.password", "console.logout", "console.static",
-                               "console.set_language"}
+OPEN_BEFORE_PASSWORD_CHANGE = {
+    "console.password",
+    "console.logout",
+    "console.static",
+    "console.set_language",
+}
 
 
 @bp.before_app_request
 def password_to_change():
     """A generated or reset password is changed at the first sign-in, before anything else."""
-    if (request.blueprint == "console" and current_user.is_authenticated
-            and current_user.must_change_password
-            and request.endpoint not in OPEN_BEFORE_PASSWORD_CHANGE):
+    if (
+        request.blueprint == "console"
+        and current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in OPEN_BEFORE_PASSWORD_CHANGE
+    ):
         if request.path.endswith(".json"):
             return {"error": "password change required"}, 403
         return redirect(url_for("console.password"))
@@ -110,26 +128,42 @@ def inject_helpers():
 
 def role_required(role: str):
     """Only staff with ROLE (admins may do everything) reach the view; others get 403."""
+
     def decorator(view):
         @functools.wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
             if current_user.role != role and not current_user.is_admin:
                 # counted on one row per person, page and 15 minutes: no flooding the log
-                audit_repeated(get_session(), f"{current_user.email}|{request.path}",
-                               current_user.email, "console.access.denied", "page",
-                               request.path[:64], ip=request.remote_addr)
+                audit_repeated(
+                    get_session(),
+                    f"{current_user.email}|{request.path}",
+                    current_user.email,
+                    "console.access.denied",
+                    "page",
+                    request.path[:64],
+                    ip=request.remote_addr,
+                )
                 abort(403)
             return view(*args, **kwargs)
+
         return wrapped
+
     return decorator
 
 
 def audit_action(action: str, entity: str = "", entity_id=None, **details) -> None:
     """Record ACTION by the signed-in staff member (committed with the change)."""
     actor = current_user.email if current_user.is_authenticated else "anonymous"
-    audit(get_session(), actor, "console." + action, entity, entity_id, ip=request.remote_addr,
-          **details)
+    audit(
+        get_session(),
+        actor,
+        "console." + action,
+        entity,
+        entity_id,
+        ip=request.remote_addr,
+        **details,
+    )
 
 
 def _safe_next(target: str | None) -> str:
@@ -158,18 +192,24 @@ def reserve_attempt(db, user_id: int, now) -> tuple[bool, bool]:
     lock_until = literal(now + LOCKOUT, StaffUser.locked_until.type)
     row = db.execute(
         update(StaffUser)
-        .where(StaffUser.id == user_id,
-               or_(StaffUser.locked_until.is_(None), StaffUser.locked_until <= now))
-        .values(failed_logins=case((reaches_limit, 0), else_=StaffUser.failed_logins + 1),
-                locked_until=case((reaches_limit, lock_until), else_=None))
-        .returning(StaffUser.failed_logins)).first()
+        .where(
+            StaffUser.id == user_id,
+            or_(StaffUser.locked_until.is_(None), StaffUser.locked_until <= now),
+        )
+        .values(
+            failed_logins=case((reaches_limit, 0), else_=StaffUser.failed_logins + 1),
+            locked_until=case((reaches_limit, lock_until), else_=None),
+        )
+        .returning(StaffUser.failed_logins)
+    ).first()
     db.commit()
     return row is not None, row is not None and row[0] == 0
 
 
 def clear_failures(db, user_id: int) -> None:
-    db.execute(update(StaffUser).where(StaffUser.id == user_id)
-               .values(failed_logins=0, locked_until=None))
+    db.execute(
+        update(StaffUser).where(StaffUser.id == user_id).values(failed_logins=0, locked_until=None)
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -208,8 +248,15 @@ def login():
             audit(db, email, "console.login.lockout", "staff", user.id, ip=request.remote_addr)
             db.commit()
         # one audit row per account, client and 15 minutes, counting the attempts
-        audit_repeated(db, f"{email}|{request.remote_addr}", email, action, "staff",
-                       user.id if user else None, ip=request.remote_addr)
+        audit_repeated(
+            db,
+            f"{email}|{request.remote_addr}",
+            email,
+            action,
+            "staff",
+            user.id if user else None,
+            ip=request.remote_addr,
+        )
         form.password.errors.append(_("console.login.bad_credentials"))
     return render_template("console/login.html", form=form), 200 if not form.errors else 400
 
@@ -242,8 +289,9 @@ def index():
 
 @bp.errorhandler(CSRFError)
 def csrf_error(exc):
-    return render_template("console/error.html", title=_("console.error.csrf.title"),
-                           text=_("console.error.csrf.text")), 400
+    return render_template(
+        "console/error.html", title=_("console.error.csrf.title"), text=_("console.error.csrf.text")
+    ), 400
 
 
 @bp.errorhandler(429)
@@ -254,11 +302,17 @@ def throttled(exc):
 
 @bp.errorhandler(403)
 def forbidden(exc):
-    return render_template("console/error.html", title=_("console.error.forbidden.title"),
-                           text=_("console.error.forbidden.text")), 403
+    return render_template(
+        "console/error.html",
+        title=_("console.error.forbidden.title"),
+        text=_("console.error.forbidden.text"),
+    ), 403
 
 
 @bp.errorhandler(404)
 def not_found(exc):
-    return render_template("console/error.html", title=_("console.error.not_found.title"),
-                           text=_("console.error.not_found.text")), 404
+    return render_template(
+        "console/error.html",
+        title=_("console.error.not_found.title"),
+        text=_("console.error.not_found.text"),
+    ), 404

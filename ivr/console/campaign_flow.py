@@ -2,6 +2,7 @@
 staff member's approval (CAMPAIGN_APPROVAL), follow-ups ("Rappeler les non jointes", the lifting
 notice) and the link between a campaign and its follow-ups. Shown by the partial
 templates/console/_campaign_flow.html, which the campaign page and the summary include."""
+
 import re
 
 from flask import current_app, flash, redirect, request, url_for
@@ -20,7 +21,6 @@ from .auth import audit_action, role_required
 from .campaigns import campaign_or_404
 from .forms import MAX_MESSAGE_LENGTH, ConfirmForm, max_length
 from .language import _, lang
-
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -45,17 +45,30 @@ def campaign_flow(campaign: Campaign) -> dict:
     """What the partial shows for CAMPAIGN."""
     db = get_session()
     zone = current_app.config["TIMEZONE"]
-    scheduled = (moment(campaign.scheduled_at, utcnow(), zone, lang())
-                 if campaign.scheduled_at and campaign.status == "draft" else None)
-    return {**followup.links(db, campaign), "scheduled": scheduled,
-            "approval": approval.required(current_app),
-            "may_approve": current_user.is_authenticated and campaign.status == "draft"
-            and not campaign.approved_by and current_user.email != campaign.created_by,
-            "outcomes": followup.CHOOSABLE, "default_outcomes": followup.UNREACHED_OUTCOMES,
-            "approved_at": (moment(campaign.approved_at, utcnow(), zone, lang())
-                            if campaign.approved_at else None),
-            "announce_until": (moment(campaign.announce_until, utcnow(), zone, lang())
-                               if campaign.announce_until else None)}
+    scheduled = (
+        moment(campaign.scheduled_at, utcnow(), zone, lang())
+        if campaign.scheduled_at and campaign.status == "draft"
+        else None
+    )
+    return {
+        **followup.links(db, campaign),
+        "scheduled": scheduled,
+        "approval": approval.required(current_app),
+        "may_approve": current_user.is_authenticated
+        and campaign.status == "draft"
+        and not campaign.approved_by
+        and current_user.email != campaign.created_by,
+        "outcomes": followup.CHOOSABLE,
+        "default_outcomes": followup.UNREACHED_OUTCOMES,
+        "approved_at": (
+            moment(campaign.approved_at, utcnow(), zone, lang()) if campaign.approved_at else None
+        ),
+        "announce_until": (
+            moment(campaign.announce_until, utcnow(), zone, lang())
+            if campaign.announce_until
+            else None
+        ),
+    }
 
 
 def _back(campaign_id: int):
@@ -84,15 +97,23 @@ def campaign_schedule(campaign_id):
         flash(explain(CampaignError("campaign.error.h7_schedule_past"), lang()), "error")
         return _back(campaign.id)
     try:
-        schedule.schedule(app, get_session(), campaign.id, current_user.email, when,
-                          (form.reason.data or "").strip() or None)
+        schedule.schedule(
+            app,
+            get_session(),
+            campaign.id,
+            current_user.email,
+            when,
+            (form.reason.data or "").strip() or None,
+        )
     except CampaignError as error:
         _refused(error)
     else:
         audit_action("campaign.schedule", "campaign", campaign.id, at=when.isoformat())
         get_session().commit()
-        flash(_("console.h7.scheduled", when=moment(when, utcnow(), app.config["TIMEZONE"],
-                                                     lang())), "success")
+        flash(
+            _("console.h7.scheduled", when=moment(when, utcnow(), app.config["TIMEZONE"], lang())),
+            "success",
+        )
     return _back(campaign.id)
 
 
@@ -141,16 +162,20 @@ def campaign_follow_up(campaign_id):
     kind = request.form.get("kind", followup.UNREACHED)
     try:
         created = followup.create_followup(
-            get_session(), current_user.email, campaign.id, kind,
+            get_session(),
+            current_user.email,
+            campaign.id,
+            kind,
             outcomes=request.form.getlist("outcome") or None,
-            message_fr=form.message_fr.data, message_en=form.message_en.data)
+            message_fr=form.message_fr.data,
+            message_en=form.message_en.data,
+        )
     except CampaignError as error:
         _refused(error)
         return _back(campaign.id)
     audit_action("campaign.follow_up", "campaign", created.id, follows=campaign.id, kind=kind)
     get_session().commit()
-    flash(_("console.h7.followup_created", count=len(created.target["residence_ids"])),
-          "success")
+    flash(_("console.h7.followup_created", count=len(created.target["residence_ids"])), "success")
     return _back(created.id)
 
 

@@ -1,4 +1,5 @@
 """Campaigns: the list, the new-campaign form, the count before launch, the test call, launch."""
+
 from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -6,25 +7,31 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from dialer import defaults
-from dialer.campaigns import (CampaignError, create_campaign, delete_draft, launch, test_call,
-                              update_draft)
+from dialer.campaigns import (
+    CampaignError,
+    create_campaign,
+    delete_draft,
+    launch,
+    test_call,
+    update_draft,
+)
 from dialer.campaigns import status as campaign_status
 from dialer.dispatch import in_window
 from dialer.targeting import count_targets
-from runtime.db import get_session
-from runtime.i18n import explain
 from models import Campaign, Priority, Role, utcnow
+from models.campaign_settings import RETRY_DELAY_S
 from models.phone import display
 from models.sms_text import count as count_sms
 from models.sms_text import to_gsm7
-from models.campaign_settings import RETRY_DELAY_S
+from runtime.db import get_session
+from runtime.i18n import explain
 
 from . import bp
 from .alerts_templates import ALERTS, alert_templates
 from .auth import audit_action, role_required
-from .forms import CampaignForm, ConfirmForm, TestCallForm
 from .criteria import describe, street_text, warnings
 from .formats import hour, n_
+from .forms import CampaignForm, ConfirmForm, TestCallForm
 from .language import _, lang
 from .targeting import TargetError, build_target
 
@@ -35,7 +42,8 @@ def waiting_for_window(campaign: Campaign) -> dict | None:
     """{start, end} (the page language's way) when CAMPAIGN, a normal one, is outside its
     calling window now: its calls wait until START. None when it may call now."""
     if campaign.priority == Priority.EMERGENCY.value or in_window(
-            campaign, utcnow(), current_app.config.get("TIMEZONE") or defaults.TIMEZONE):
+        campaign, utcnow(), current_app.config.get("TIMEZONE") or defaults.TIMEZONE
+    ):
         return None
     return {"start": hour(campaign.window_start), "end": hour(campaign.window_end)}
 
@@ -43,10 +51,16 @@ def waiting_for_window(campaign: Campaign) -> dict | None:
 def _defaults() -> dict:
     """The form's first values: the dialer's defaults (the delay depends on the priority, so
     it stays blank unless the operator sets it)."""
-    return {"rounds": defaults.ROUNDS, "ring_timeout_s": defaults.RING_TIMEOUT_S,
-            "retry_delay_min": None, "leave_voicemail": defaults.LEAVE_VOICEMAIL,
-            "ask_confirmation": defaults.ASK_CONFIRMATION, "window_start": defaults.WINDOW_START,
-            "window_end": defaults.WINDOW_END, "expires_in_min": None}
+    return {
+        "rounds": defaults.ROUNDS,
+        "ring_timeout_s": defaults.RING_TIMEOUT_S,
+        "retry_delay_min": None,
+        "leave_voicemail": defaults.LEAVE_VOICEMAIL,
+        "ask_confirmation": defaults.ASK_CONFIRMATION,
+        "window_start": defaults.WINDOW_START,
+        "window_end": defaults.WINDOW_END,
+        "expires_in_min": None,
+    }
 
 
 def campaign_or_404(campaign_id: int) -> Campaign:
@@ -63,20 +77,29 @@ def sms_text(form: CampaignForm, language: str) -> str:
 
 
 def campaign_fields(form: CampaignForm, target: dict) -> dict:
-    return {"title": form.title.data.strip(), "message_fr": form.message_fr.data.strip(),
-            "sms_fr": sms_text(form, "fr"), "sms_en": sms_text(form, "en"),
-            "message_en": (form.message_en.data or "").strip(),
-            "audio_url_fr": form.audio_url_fr.data or None,
-            "audio_url_en": form.audio_url_en.data or None, "priority": form.priority.data,
-            "target": target, "rounds": form.rounds.stored,
-            "retry_delay_s": form.retry_delay_min.stored,
-            "ring_timeout_s": form.ring_timeout_s.stored,
-            "leave_voicemail": form.leave_voicemail.data,
-            "ask_confirmation": form.ask_confirmation.data,
-            "window_start": form.window_start.data or defaults.WINDOW_START,
-            "window_end": form.window_end.data or defaults.WINDOW_END,
-            "expires_at": (utcnow() + timedelta(minutes=form.expires_in_min.data)
-                           if form.expires_in_min.data else None)}
+    return {
+        "title": form.title.data.strip(),
+        "message_fr": form.message_fr.data.strip(),
+        "sms_fr": sms_text(form, "fr"),
+        "sms_en": sms_text(form, "en"),
+        "message_en": (form.message_en.data or "").strip(),
+        "audio_url_fr": form.audio_url_fr.data or None,
+        "audio_url_en": form.audio_url_en.data or None,
+        "priority": form.priority.data,
+        "target": target,
+        "rounds": form.rounds.stored,
+        "retry_delay_s": form.retry_delay_min.stored,
+        "ring_timeout_s": form.ring_timeout_s.stored,
+        "leave_voicemail": form.leave_voicemail.data,
+        "ask_confirmation": form.ask_confirmation.data,
+        "window_start": form.window_start.data or defaults.WINDOW_START,
+        "window_end": form.window_end.data or defaults.WINDOW_END,
+        "expires_at": (
+            utcnow() + timedelta(minutes=form.expires_in_min.data)
+            if form.expires_in_min.data
+            else None
+        ),
+    }
 
 
 @bp.get("/campaigns")
@@ -113,38 +136,57 @@ def campaign_new():
                 audit_action("campaign.create", "campaign", campaign.id, title=campaign.title)
                 db.commit()
                 for refusal in refused:
-                    flash(_("console.target.refused_line", line=refusal.line,
-                            reason=explain(refusal.why, lang())), "warning")
+                    flash(
+                        _(
+                            "console.target.refused_line",
+                            line=refusal.line,
+                            reason=explain(refusal.why, lang()),
+                        ),
+                        "warning",
+                    )
                 return redirect(url_for("console.campaign_page", campaign_id=campaign.id))
     status_code = 400 if form.errors or request.method == "POST" else 200
-    return render_template("console/campaign_new.html", form=form,
-                           templates=alert_templates(lang()), sms_counters=sms_counters(form),
-                           chars_per_second=SPOKEN_CHARS_PER_SECOND), status_code
+    return render_template(
+        "console/campaign_new.html",
+        form=form,
+        templates=alert_templates(lang()),
+        sms_counters=sms_counters(form),
+        chars_per_second=SPOKEN_CHARS_PER_SECOND,
+    ), status_code
 
 
 def sms_counters(form) -> dict:
     """The counter under each SMS text of FORM, per language."""
-    return {language: sms_count((getattr(form, "sms_" + language).data or ""),
-                                bool(form.sms_gsm7.data), lang())
-            for language in ("fr", "en")}
+    return {
+        language: sms_count(
+            (getattr(form, "sms_" + language).data or ""), bool(form.sms_gsm7.data), lang()
+        )
+        for language in ("fr", "en")
+    }
 
 
 def form_data_of(campaign: Campaign) -> dict:
     """The new-campaign form's values for CAMPAIGN (editing a draft, or a copy)."""
     target = campaign.target or {}
-    return {"title": campaign.title, "message_fr": campaign.message_fr,
-            "message_en": campaign.message_en, "audio_url_fr": campaign.audio_url_fr or "",
-            "audio_url_en": campaign.audio_url_en or "", "priority": campaign.priority,
-            "sms_fr": campaign.sms_fr or "", "sms_en": campaign.sms_en or "",
-            "target_all": bool(target.get("all")),
-            "cities": ", ".join(target.get("cities") or []),
-            "streets": "\n".join(street_text(s) for s in target.get("streets") or []),
-            "postal_prefixes": ", ".join(target.get("postal_prefixes") or []),
-            "rounds": campaign.rounds,
-            "retry_delay_min": campaign.retry_delay_s // RETRY_DELAY_S.shown_per,
-            "ring_timeout_s": campaign.ring_timeout_s,
-            "leave_voicemail": campaign.leave_voicemail,
-            "ask_confirmation": campaign.ask_confirmation}
+    return {
+        "title": campaign.title,
+        "message_fr": campaign.message_fr,
+        "message_en": campaign.message_en,
+        "audio_url_fr": campaign.audio_url_fr or "",
+        "audio_url_en": campaign.audio_url_en or "",
+        "priority": campaign.priority,
+        "sms_fr": campaign.sms_fr or "",
+        "sms_en": campaign.sms_en or "",
+        "target_all": bool(target.get("all")),
+        "cities": ", ".join(target.get("cities") or []),
+        "streets": "\n".join(street_text(s) for s in target.get("streets") or []),
+        "postal_prefixes": ", ".join(target.get("postal_prefixes") or []),
+        "rounds": campaign.rounds,
+        "retry_delay_min": campaign.retry_delay_s // RETRY_DELAY_S.shown_per,
+        "ring_timeout_s": campaign.ring_timeout_s,
+        "leave_voicemail": campaign.leave_voicemail,
+        "ask_confirmation": campaign.ask_confirmation,
+    }
 
 
 def _edited_target(form, kept_ids: list[int]) -> tuple[dict, list]:
@@ -154,8 +196,10 @@ def _edited_target(form, kept_ids: list[int]) -> tuple[dict, list]:
     except TargetError as exc:
         if exc.key != "console.target.none" or not kept_ids:
             raise
-        target, refused = {"all": False, "cities": [], "streets": [], "postal_prefixes": [],
-                           "residence_ids": []}, []
+        target, refused = (
+            {"all": False, "cities": [], "streets": [], "postal_prefixes": [], "residence_ids": []},
+            [],
+        )
     if not target["residence_ids"]:
         target["residence_ids"] = list(kept_ids)
     return target, refused
@@ -179,22 +223,32 @@ def campaign_edit(campaign_id):
         else:
             db = get_session()
             try:
-                update_draft(db, campaign.id, current_user.email,
-                             **campaign_fields(form, target))
+                update_draft(db, campaign.id, current_user.email, **campaign_fields(form, target))
             except CampaignError as exc:
                 db.rollback()
                 flash(explain(exc, lang()), "error")
             else:
                 for refusal in refused:
-                    flash(_("console.target.refused_line", line=refusal.line,
-                            reason=explain(refusal.why, lang())), "warning")
+                    flash(
+                        _(
+                            "console.target.refused_line",
+                            line=refusal.line,
+                            reason=explain(refusal.why, lang()),
+                        ),
+                        "warning",
+                    )
                 flash(_("console.draft.saved"), "success")
                 return redirect(url_for("console.campaign_page", campaign_id=campaign.id))
     status_code = 400 if form.errors or request.method == "POST" else 200
-    return render_template("console/campaign_new.html", form=form, editing=campaign,
-                           kept_list=len(kept_ids), templates=alert_templates(lang()),
-                           sms_counters=sms_counters(form),
-                           chars_per_second=SPOKEN_CHARS_PER_SECOND), status_code
+    return render_template(
+        "console/campaign_new.html",
+        form=form,
+        editing=campaign,
+        kept_list=len(kept_ids),
+        templates=alert_templates(lang()),
+        sms_counters=sms_counters(form),
+        chars_per_second=SPOKEN_CHARS_PER_SECOND,
+    ), status_code
 
 
 @bp.post("/campaigns/<int:campaign_id>/duplicate")
@@ -204,10 +258,23 @@ def campaign_duplicate(campaign_id):
     campaign = campaign_or_404(campaign_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    fields = {name: getattr(campaign, name) for name in (
-        "message_fr", "message_en", "audio_url_fr", "audio_url_en", "priority", "rounds",
-        "retry_delay_s", "ring_timeout_s", "leave_voicemail", "ask_confirmation",
-        "window_start", "window_end")}
+    fields = {
+        name: getattr(campaign, name)
+        for name in (
+            "message_fr",
+            "message_en",
+            "audio_url_fr",
+            "audio_url_en",
+            "priority",
+            "rounds",
+            "retry_delay_s",
+            "ring_timeout_s",
+            "leave_voicemail",
+            "ask_confirmation",
+            "window_start",
+            "window_end",
+        )
+    }
     fields["title"] = (campaign.title + " " + _("console.draft.copy_suffix"))[:200]
     fields["target"] = dict(campaign.target or {})
     db = get_session()
@@ -252,21 +319,35 @@ def campaign_count():
         return {"count": None, "error": explain(exc, lang()), "field": exc.field}
     db = get_session()
     count = count_targets(db, target)
-    return {"count": count, "text": n_("console.campaign.count", count),
-            "refused": len(refused), "warnings": warnings(db, target)}
+    return {
+        "count": count,
+        "text": n_("console.campaign.count", count),
+        "refused": len(refused),
+        "warnings": warnings(db, target),
+    }
 
 
 def sms_count(text: str, gsm7: bool, language: str) -> dict:
     """What the console shows under an SMS text: encoding, segments, cost multiplier."""
     sent = to_gsm7(text) if gsm7 else text
     counted = count_sms(sent)
-    values = {"encoding": counted.encoding, "chars": len(sent), "segments": counted.segments,
-              "multiplier": counted.cost_multiplier, "remaining": counted.remaining}
+    values = {
+        "encoding": counted.encoding,
+        "chars": len(sent),
+        "segments": counted.segments,
+        "multiplier": counted.cost_multiplier,
+        "remaining": counted.remaining,
+    }
     summary = _("console.sms.counter", **values)
     if counted.not_gsm7:
         summary += " " + _("console.sms.not_gsm7", chars=" ".join(counted.not_gsm7[:12]))
-    return {**values, "per_segment": counted.per_segment, "not_gsm7": counted.not_gsm7,
-            "sent": sent, "text": summary}
+    return {
+        **values,
+        "per_segment": counted.per_segment,
+        "not_gsm7": counted.not_gsm7,
+        "sent": sent,
+        "text": summary,
+    }
 
 
 @bp.post("/campaigns/sms-count.json")
@@ -285,16 +366,23 @@ def campaign_test_call(campaign_id):
     form = TestCallForm()
     if form.validate_on_submit():
         try:
-            handed = test_call(current_app._get_current_object(), campaign.id, form.number.data,
-                               form.language.data)
+            handed = test_call(
+                current_app._get_current_object(), campaign.id, form.number.data, form.language.data
+            )
         except CampaignError as exc:
             flash(explain(exc, lang()), "error")
         else:
             audit_action("campaign.test_call", "campaign", campaign.id, number=form.number.data)
             get_session().commit()
-            flash(_("console.campaign.test_call_sent" if handed else
-                    "console.campaign.test_call_queued", number=display(form.number.data)),
-                  "success")
+            flash(
+                _(
+                    "console.campaign.test_call_sent"
+                    if handed
+                    else "console.campaign.test_call_queued",
+                    number=display(form.number.data),
+                ),
+                "success",
+            )
     else:
         for errors in form.errors.values():
             for error in errors:
@@ -312,9 +400,12 @@ def campaign_launch(campaign_id):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            launch(current_app._get_current_object(), campaign.id, current_user.email,
-                   reason=(request.form.get("reason") or "").replace("\x00", "").strip()[:500]
-                   or None)
+            launch(
+                current_app._get_current_object(),
+                campaign.id,
+                current_user.email,
+                reason=(request.form.get("reason") or "").replace("\x00", "").strip()[:500] or None,
+            )
         except CampaignError as exc:
             flash(explain(exc, lang()), "error")
         else:
@@ -322,11 +413,20 @@ def campaign_launch(campaign_id):
             get_session().commit()
             waiting = waiting_for_window(campaign)
             # category "launch": the page drops it once the campaign no longer runs
-            flash(_("console.campaign.launched_waiting", **waiting) if waiting
-                  else _("console.campaign.launched_now"), "launch")
+            flash(
+                _("console.campaign.launched_waiting", **waiting)
+                if waiting
+                else _("console.campaign.launched_now"),
+                "launch",
+            )
         return redirect(url_for("console.campaign_page", campaign_id=campaign.id))
     db = get_session()
     count = count_targets(db, campaign.target or {})
-    return render_template("console/campaign_launch.html", campaign=campaign, count=count,
-                           form=form, criteria=describe(campaign.target),
-                           criteria_warnings=warnings(db, campaign.target))
+    return render_template(
+        "console/campaign_launch.html",
+        campaign=campaign,
+        count=count,
+        form=form,
+        criteria=describe(campaign.target),
+        criteria_warnings=warnings(db, campaign.target),
+    )

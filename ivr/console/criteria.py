@@ -1,5 +1,6 @@
 """A campaign's targeting criteria as staff read them, the ones that match nothing, and the
 registry's names closest to what was typed (suggestions)."""
+
 import difflib
 
 from sqlalchemy import select
@@ -27,8 +28,9 @@ def describe(target: dict | None) -> list[tuple[str, str]]:
     if target.get("postal_prefixes"):
         rows.append((_("console.target.postal_prefixes"), ", ".join(target["postal_prefixes"])))
     if target.get("residence_ids"):
-        rows.append((_("console.target.upload"),
-                     n_("console.criteria.list", len(target["residence_ids"]))))
+        rows.append(
+            (_("console.target.upload"), n_("console.criteria.list", len(target["residence_ids"])))
+        )
     return rows
 
 
@@ -72,8 +74,13 @@ def warnings(session: Session, target: dict | None) -> list[str]:
     for spec in target.get("streets") or []:
         if count_targets(session, {"streets": [spec]}) == 0:
             streets = streets or _names(session, Residence.street, Address.street)
-            out.append(_sentence("console.criteria.no_street", street_text(spec),
-                                 _closest(spec.get("street", ""), streets)))
+            out.append(
+                _sentence(
+                    "console.criteria.no_street",
+                    street_text(spec),
+                    _closest(spec.get("street", ""), streets),
+                )
+            )
     for prefix in target.get("postal_prefixes") or []:
         if count_targets(session, {"postal_prefixes": [prefix]}) == 0:
             out.append(_sentence("console.criteria.no_prefix", prefix, []))

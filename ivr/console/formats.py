@@ -1,5 +1,6 @@
 """How the console writes times, numbers and counts: in the city's time zone (TIMEZONE), with
 the page language's decimals, plurals and phone numbers (Babel's CLDR data)."""
+
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -16,10 +17,20 @@ from .language import lang
 
 LOCALES = {"fr": "fr_CA", "en": "en_CA"}
 PATTERNS = {
-    "fr": {"datetime": "yyyy-MM-dd HH 'h' mm", "seconds": "yyyy-MM-dd HH:mm:ss",
-           "time": "HH:mm:ss", "hour": "H 'h' mm", "date": "yyyy-MM-dd"},
-    "en": {"datetime": "yyyy-MM-dd h:mm a", "seconds": "yyyy-MM-dd HH:mm:ss",
-           "time": "HH:mm:ss", "hour": "h:mm a", "date": "yyyy-MM-dd"},
+    "fr": {
+        "datetime": "yyyy-MM-dd HH 'h' mm",
+        "seconds": "yyyy-MM-dd HH:mm:ss",
+        "time": "HH:mm:ss",
+        "hour": "H 'h' mm",
+        "date": "yyyy-MM-dd",
+    },
+    "en": {
+        "datetime": "yyyy-MM-dd h:mm a",
+        "seconds": "yyyy-MM-dd HH:mm:ss",
+        "time": "HH:mm:ss",
+        "hour": "h:mm a",
+        "date": "yyyy-MM-dd",
+    },
 }
 
 
@@ -33,15 +44,17 @@ def local(moment: datetime | None, kind: str = "datetime") -> str:
     if moment is None:
         return ""
     language = lang()
-    return format_datetime(moment, PATTERNS[language][kind], tzinfo=city_zone(),
-                           locale=LOCALES[language])
+    return format_datetime(
+        moment, PATTERNS[language][kind], tzinfo=city_zone(), locale=LOCALES[language]
+    )
 
 
 def hour(hhmm: str) -> str:
     """'08:00' (a calling window's bound) as '8 h 00' in French, '8:00 AM' in English."""
     language = lang()
-    return format_time(time.fromisoformat(hhmm), PATTERNS[language]["hour"],
-                       locale=LOCALES[language])
+    return format_time(
+        time.fromisoformat(hhmm), PATTERNS[language]["hour"], locale=LOCALES[language]
+    )
 
 
 def decimal(value: float | int | None, digits: int = 1) -> str:

@@ -1,10 +1,17 @@
 """The console's forms: each field checked on the server, each refusal said in the page language."""
+
 import re
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, IntegerField, PasswordField, SelectField, StringField,
-                     TextAreaField)
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Optional, StopValidation, ValidationError
 
 from dialer.campaigns import is_audio_url
@@ -32,14 +39,17 @@ def max_length(limit):
     def check(form, field):
         if field.data and len(field.data) > limit:
             raise ValidationError(_text("console.form.too_long", limit=limit))
+
     return check
 
 
 def between(low, high):
     """A number from LOW to HIGH; blank is allowed (the dialer's default then applies)."""
+
     def check(form, field):
         if field.data is not None and not low <= field.data <= high:
             raise ValidationError(_text("console.form.between", low=low, high=high))
+
     return check
 
 
@@ -83,14 +93,17 @@ class SettingField(IntField):
     def __init__(self, setting: Setting, **kwargs):
         self.setting = setting
         low, high = setting.low // setting.shown_per, setting.high // setting.shown_per
-        super().__init__(validators=[between(low, high)], render_kw={"min": low, "max": high},
-                         **kwargs)
+        super().__init__(
+            validators=[between(low, high)], render_kw={"min": low, "max": high}, **kwargs
+        )
 
     @property
     def shown_defaults(self) -> dict:
         """The table's defaults in the console's unit (for the help line)."""
-        return {"default": self.setting.default // self.setting.shown_per,
-                "emergency_default": self.setting.default_for(True) // self.setting.shown_per}
+        return {
+            "default": self.setting.default // self.setting.shown_per,
+            "emergency_default": self.setting.default_for(True) // self.setting.shown_per,
+        }
 
     @property
     def stored(self) -> int | None:
@@ -101,6 +114,7 @@ class SettingField(IntField):
 class StaffPasswordField(PasswordField):
     """A staff password: blank, or at least MIN_STAFF_PASSWORD_LENGTH characters (the rule of
     `ivr staff create` too)."""
+
     min_length = MIN_STAFF_PASSWORD_LENGTH
 
 
@@ -236,14 +250,16 @@ class StaffForm(FlaskForm):
 
 class PasswordForm(FlaskForm):
     """One's own password: the current one, then the new one twice."""
+
     current = PasswordField(validators=[required, max_length(200)])
     new = PasswordField(validators=[required, max_length(200)])
     again = PasswordField(validators=[required, max_length(200)])
 
     def validate_new(self, field):
         if len(field.data or "") < MIN_STAFF_PASSWORD_LENGTH:
-            raise ValidationError(_text("console.form.password_short",
-                                        length=MIN_STAFF_PASSWORD_LENGTH))
+            raise ValidationError(
+                _text("console.form.password_short", length=MIN_STAFF_PASSWORD_LENGTH)
+            )
 
     def validate_again(self, field):
         if field.data != self.new.data:

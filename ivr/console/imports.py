@@ -1,5 +1,6 @@
 """Resident CSV imports from the console: a promised job (outbox) whose progress the page
 polls in Redis; while Redis is away, the promise itself says the import is queued."""
+
 import io
 import json
 import logging
@@ -8,14 +9,14 @@ import secrets
 
 from sqlalchemy import select
 
+from ivr.csv_import import RowError
+from ivr.residents import import_residents
+from models import OutboxJob
 from runtime import outbox
 from runtime.db import sessionmaker_for
+from runtime.i18n import LANGUAGES, explain
 from runtime.queue import QUEUE_ERRORS, current_job_app
 from runtime.redis_conn import get_redis
-from ivr.residents import import_residents
-from ivr.csv_import import RowError
-from runtime.i18n import LANGUAGES, explain
-from models import OutboxJob
 
 log = logging.getLogger(__name__)
 KEY = "console:import:{}"
@@ -30,9 +31,17 @@ def start_import(app, text: str, actor: str, filename: str) -> str:
     is read under."""
     import_id = secrets.token_urlsafe(ID_BYTES)
     with sessionmaker_for(app)() as session:
-        job = outbox.promise(session, "ivr.console.imports.run_import_job", import_id, text,
-                             actor, filename, queue="low", job_timeout=3600,
-                             key=_outbox_key(import_id))
+        job = outbox.promise(
+            session,
+            "ivr.console.imports.run_import_job",
+            import_id,
+            text,
+            actor,
+            filename,
+            queue="low",
+            job_timeout=3600,
+            key=_outbox_key(import_id),
+        )
         session.commit()
     _save(app, import_id, _queued(actor, filename))
     outbox.hand_over(app, [job])
@@ -97,12 +106,22 @@ def run_import_job(import_id: str, text: str, actor: str, filename: str = "") ->
         report = import_residents(session, io.StringIO(text), actor=actor, progress=progress)
     except RowError as exc:
         session.rollback()
-        result = {**state, "state": "failed", "done": 0, "total": 0,
-                  "error": {lang: explain(exc, lang) for lang in LANGUAGES}}
+        result = {
+            **state,
+            "state": "failed",
+            "done": 0,
+            "total": 0,
+            "error": {lang: explain(exc, lang) for lang in LANGUAGES},
+        }
     else:
-        result = {**state, "state": "finished", "done": report.total, "total": report.total,
-                  "accepted": report.accepted,
-                  "refused": {lang: report.reasons(lang) for lang in LANGUAGES}}
+        result = {
+            **state,
+            "state": "finished",
+            "done": report.total,
+            "total": report.total,
+            "accepted": report.accepted,
+            "refused": {lang: report.reasons(lang) for lang in LANGUAGES},
+        }
     finally:
         session.close()
     _save(app, import_id, result)

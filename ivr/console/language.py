@@ -1,4 +1,5 @@
 """The console's page language, and its texts in that language (known only during a request)."""
+
 from flask import session
 from flask_login import current_user
 

@@ -1,28 +1,38 @@
 """Residents: search, view, edit, deactivate, CSV import, and the hotline's recordings to review."""
+
 import re
 import unicodedata
 from urllib.parse import SplitResult, urlsplit
 
 import requests
-from flask import (Response, abort, current_app, flash, redirect, render_template, request,
-                   url_for)
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
+from dialer.targeting import fold as fold_name
+from ivr.csv_import import RowError
+from ivr.residents import normalize_postal_code
+from models import (
+    DELIVERY_STATUSES,
+    Address,
+    Campaign,
+    Channel,
+    Delivery,
+    PhoneNumber,
+    Residence,
+    Role,
+    remove_residence,
+    utcnow,
+)
+from models.phone import InvalidPhone, display, to_e164
 from runtime.config import TWILIO_DEFAULT_API_BASE_URL
 from runtime.db import get_session
-from ivr.residents import normalize_postal_code
-from ivr.csv_import import RowError
-from dialer.targeting import fold as fold_name
-from models import (DELIVERY_STATUSES, Address, Campaign, Channel, Delivery, PhoneNumber,
-                    Residence, Role, remove_residence, utcnow)
-from models.phone import InvalidPhone, display, to_e164
 
 from . import bp
 from .auth import audit_action, role_required
 from .forms import ConfirmForm, ImportForm, ResidentForm, ReviewForm
-from .language import _, lang
 from .imports import MAX_BYTES, read_progress, start_import
+from .language import _, lang
 
 PAGE_SIZE = 50
 PHONE_FIELDS = ("phone1", "phone2", "phone3")
@@ -42,8 +52,12 @@ def within(url: str, base: str) -> bool:
     credentials go only there: `https://api.twilio.com.evil/...` is not Twilio)."""
     try:
         target, trusted = urlsplit(url), urlsplit(base)
-        if (not trusted.hostname or _origin(target) != _origin(trusted) or target.username
-                or target.password):
+        if (
+            not trusted.hostname
+            or _origin(target) != _origin(trusted)
+            or target.username
+            or target.password
+        ):
             return False
     except ValueError:  # a port out of range or not a number
         return False
@@ -96,21 +110,41 @@ def search(db, text: str) -> list[Residence]:
         except InvalidPhone:
             pass
         else:
-            found = db.scalars(select(Residence).join(PhoneNumber)
-                               .where(PhoneNumber.e164 == e164)).all()
+            found = db.scalars(
+                select(Residence).join(PhoneNumber).where(PhoneNumber.e164 == e164)
+            ).all()
             if found:
                 return found
     if _PHONE_TEXT.match(text) and len(digits) >= MIN_PARTIAL_DIGITS:
-        found = db.scalars(select(Residence).where(Residence.id.in_(
-            select(PhoneNumber.residence_id).where(PhoneNumber.e164.like(f"%{digits}%"))))
-            .order_by(Residence.last_name, Residence.id).limit(PAGE_SIZE)).all()
+        found = db.scalars(
+            select(Residence)
+            .where(
+                Residence.id.in_(
+                    select(PhoneNumber.residence_id).where(PhoneNumber.e164.like(f"%{digits}%"))
+                )
+            )
+            .order_by(Residence.last_name, Residence.id)
+            .limit(PAGE_SIZE)
+        ).all()
         if found:
             return found
     query = select(Residence)
     for word in text.split():
-        query = query.where(or_(*(_contains(column, word) for column in (
-            Residence.last_name, Residence.first_name, Residence.street, Residence.city,
-            Residence.postal_code)), Residence.civic_number == word))
+        query = query.where(
+            or_(
+                *(
+                    _contains(column, word)
+                    for column in (
+                        Residence.last_name,
+                        Residence.first_name,
+                        Residence.street,
+                        Residence.city,
+                        Residence.postal_code,
+                    )
+                ),
+                Residence.civic_number == word,
+            )
+        )
     return db.scalars(query.order_by(Residence.last_name, Residence.id).limit(PAGE_SIZE)).all()
 
 
@@ -119,14 +153,22 @@ def search(db, text: str) -> list[Residence]:
 def resident_search():
     q = request.args.get("q", "")
     db = get_session()
-    to_review = db.scalar(select(func.count()).select_from(Residence).where(
-        or_(Residence.address_needs_review, Residence.name_needs_review)))
+    to_review = db.scalar(
+        select(func.count())
+        .select_from(Residence)
+        .where(or_(Residence.address_needs_review, Residence.name_needs_review))
+    )
     if len(q) > MAX_QUERY_LENGTH or _CONTROL.search(q):
-        return render_template("console/resident_search.html", q="", results=[],
-                               to_review=to_review,
-                               error=_("console.residents.bad_query", max=MAX_QUERY_LENGTH)), 400
-    return render_template("console/resident_search.html", q=q, results=search(db, q),
-                           to_review=to_review)
+        return render_template(
+            "console/resident_search.html",
+            q="",
+            results=[],
+            to_review=to_review,
+            error=_("console.residents.bad_query", max=MAX_QUERY_LENGTH),
+        ), 400
+    return render_template(
+        "console/resident_search.html", q=q, results=search(db, q), to_review=to_review
+    )
 
 
 HISTORY_SIZE = 20
@@ -138,19 +180,27 @@ def resident_view(residence_id):
     """One residence: its facts, whether the hotline locked it out, and its campaigns."""
     db = get_session()
     residence = residence_or_404(residence_id)
-    history = db.execute(select(Delivery, Campaign)
-                         .join(Campaign, Campaign.id == Delivery.campaign_id)
-                         .where(Delivery.residence_id == residence.id)
-                         .order_by(Delivery.id.desc()).limit(HISTORY_SIZE)).all()
+    history = db.execute(
+        select(Delivery, Campaign)
+        .join(Campaign, Campaign.id == Delivery.campaign_id)
+        .where(Delivery.residence_id == residence.id)
+        .order_by(Delivery.id.desc())
+        .limit(HISTORY_SIZE)
+    ).all()
     now = utcnow()
     locked = [p for p in residence.phones if p.locked_until and p.locked_until > now]
     if residence.locked_until and residence.locked_until > now:
         locked_until = residence.locked_until
     else:
         locked_until = max((p.locked_until for p in locked), default=None)
-    return render_template("console/resident_view.html", residence=residence,
-                           form=ConfirmForm(), history=history, locked_until=locked_until,
-                           outcomes=DELIVERY_STATUSES)
+    return render_template(
+        "console/resident_view.html",
+        residence=residence,
+        form=ConfirmForm(),
+        history=history,
+        locked_until=locked_until,
+        outcomes=DELIVERY_STATUSES,
+    )
 
 
 @bp.post("/residents/<int:residence_id>/unlock")
@@ -198,8 +248,7 @@ def _set_phones(db, residence: Residence, numbers: list[str], form) -> None:
         phone.position = 100 + position  # out of the way of the (residence, position) key
     if residence.id is not None:
         db.flush()
-    residence.phones = [kept.get(n) or PhoneNumber(e164=n, verified_at=utcnow())
-                        for n in given]
+    residence.phones = [kept.get(n) or PhoneNumber(e164=n, verified_at=utcnow()) for n in given]
     for position, phone in enumerate(residence.phones):
         phone.position = position
     contact = {e164: name for name, e164 in zip(PHONE_FIELDS, numbers) if e164}
@@ -235,13 +284,23 @@ def _city(db, form) -> str | None:
     city = registry_city(db, form.city.data)
     if city is None:
         known = sorted({c for c in db.scalars(select(Address.city).distinct()) if c})
-        form.city.errors.append(_("console.resident.unknown_city", city=form.city.data.strip(),
-                                  cities=", ".join(known)))
+        form.city.errors.append(
+            _("console.resident.unknown_city", city=form.city.data.strip(), cities=", ".join(known))
+        )
     return city
 
 
-FIELDS = ("last_name", "first_name", "language", "civic_number", "street", "apartment", "city",
-          "postal_code", "active")
+FIELDS = (
+    "last_name",
+    "first_name",
+    "language",
+    "civic_number",
+    "street",
+    "apartment",
+    "city",
+    "postal_code",
+    "active",
+)
 
 
 def _no_control_characters(form) -> bool:
@@ -289,8 +348,9 @@ def _save(db, form, residence: Residence) -> list[str] | None:
 def resident_new():
     """Add one resident (a call to the city, a paper form): checked as an edit is."""
     db = get_session()
-    form = ResidentForm(data={"active": True, "language": "fr"} if request.method == "GET"
-                        else None)
+    form = ResidentForm(
+        data={"active": True, "language": "fr"} if request.method == "GET" else None
+    )
     if request.method == "POST":
         residence = Residence(registered_via=Channel.STAFF.value)
         if _save(db, form, residence) is not None:
@@ -301,8 +361,9 @@ def resident_new():
             flash(_("console.resident.created"), "success")
             return redirect(url_for("console.resident_view", residence_id=residence.id))
         db.rollback()
-    return render_template("console/resident_edit.html", residence=None, form=form), \
-        400 if request.method == "POST" else 200
+    return render_template(
+        "console/resident_edit.html", residence=None, form=form
+    ), 400 if request.method == "POST" else 200
 
 
 @bp.route("/residents/<int:residence_id>/edit", methods=["GET", "POST"])
@@ -326,8 +387,9 @@ def resident_edit(residence_id):
             return redirect(url_for("console.resident_view", residence_id=residence.id))
         db.rollback()
         residence = residence_or_404(residence_id)
-    return render_template("console/resident_edit.html", residence=residence, form=form), \
-        400 if request.method == "POST" else 200
+    return render_template(
+        "console/resident_edit.html", residence=residence, form=form
+    ), 400 if request.method == "POST" else 200
 
 
 @bp.post("/residents/<int:residence_id>/deactivate")
@@ -351,8 +413,13 @@ def resident_remove(residence_id):
     residence = residence_or_404(residence_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    remove_residence(get_session(), residence, current_user.email, "console.resident.remove",
-                     ip=request.remote_addr)
+    remove_residence(
+        get_session(),
+        residence,
+        current_user.email,
+        "console.resident.remove",
+        ip=request.remote_addr,
+    )
     get_session().commit()
     flash(_("console.resident.removed"), "success")
     return redirect(url_for("console.resident_search"))
@@ -377,8 +444,9 @@ def resident_import():
                 get_session().commit()
                 import_id = start_import(app, text, current_user.email, form.file.data.filename)
                 return redirect(url_for("console.resident_import_status", import_id=import_id))
-    return render_template("console/resident_import.html", form=form), \
-        400 if request.method == "POST" else 200
+    return render_template(
+        "console/resident_import.html", form=form
+    ), 400 if request.method == "POST" else 200
 
 
 def _import_or_404(import_id: str) -> dict:
@@ -391,8 +459,9 @@ def _import_or_404(import_id: str) -> dict:
 @bp.get("/residents/import/<import_id>")
 @role_required(Role.ADMIN.value)
 def resident_import_status(import_id):
-    return render_template("console/resident_import_status.html", import_id=import_id,
-                           state=_import_or_404(import_id))
+    return render_template(
+        "console/resident_import_status.html", import_id=import_id, state=_import_or_404(import_id)
+    )
 
 
 @bp.get("/residents/import/<import_id>.json")
@@ -404,9 +473,16 @@ def resident_import_progress(import_id):
 @bp.get("/residents/review")
 @role_required(Role.ADMIN.value)
 def resident_review_list():
-    residences = get_session().scalars(
-        select(Residence).where(or_(Residence.address_needs_review, Residence.name_needs_review))
-        .order_by(Residence.created_at, Residence.id).limit(PAGE_SIZE)).all()
+    residences = (
+        get_session()
+        .scalars(
+            select(Residence)
+            .where(or_(Residence.address_needs_review, Residence.name_needs_review))
+            .order_by(Residence.created_at, Residence.id)
+            .limit(PAGE_SIZE)
+        )
+        .all()
+    )
     return render_template("console/resident_review_list.html", residences=residences)
 
 
@@ -423,18 +499,23 @@ def lookup_addresses(db, civic: str, street: str, city: str = "") -> list[Addres
     query = select(Address)
     if civic.strip():
         query = query.where(Address.civic_number == civic.strip())
-    found = [a for a in db.scalars(query.order_by(Address.city, Address.street,
-                                                  Address.civic_number).limit(5000))
-             if all(w in fold_name(a.street).split() for w in words)
-             and (not city.strip() or fold_name(a.city) == fold_name(city))]
+    found = [
+        a
+        for a in db.scalars(
+            query.order_by(Address.city, Address.street, Address.civic_number).limit(5000)
+        )
+        if all(w in fold_name(a.street).split() for w in words)
+        and (not city.strip() or fold_name(a.city) == fold_name(city))
+    ]
     return found[:MAX_LOOKUP]
 
 
 def _registry_address(db, form) -> Address | None:
     """The registry's address the review form names exactly (civic, street, city alike when
     folded); None with an error on the street field when there is none."""
-    for address in lookup_addresses(db, form.civic_number.data or "", form.street.data or "",
-                                    form.city.data or ""):
+    for address in lookup_addresses(
+        db, form.civic_number.data or "", form.street.data or "", form.city.data or ""
+    ):
         if fold_name(address.street) == fold_name(form.street.data or ""):
             return address
     form.street.errors.append(_("console.review.not_in_registry"))
@@ -465,18 +546,27 @@ def resident_review(residence_id):
                 residence.street, residence.city = address.street, address.city
                 residence.postal_code = address.postal_code
             residence.address_needs_review = residence.name_needs_review = False
-            audit_action("resident.review", "residence", residence.id,
-                         address_id=address.id if address else None)
+            audit_action(
+                "resident.review",
+                "residence",
+                residence.id,
+                address_id=address.id if address else None,
+            )
             db.commit()
             flash(_("console.resident.approved"), "success")
             return redirect(url_for("console.resident_review_list"))
-    candidates = lookup_addresses(db, form.civic_number.data or "", form.street.data or "",
-                                  form.city.data or "")
+    candidates = lookup_addresses(
+        db, form.civic_number.data or "", form.street.data or "", form.city.data or ""
+    )
     if not candidates:  # nothing at that number: the street's other addresses
         candidates = lookup_addresses(db, "", form.street.data or "", form.city.data or "")
-    return render_template("console/resident_review.html", residence=residence, form=form,
-                           candidates=candidates, confirm=ConfirmForm()), \
-        400 if request.method == "POST" else 200
+    return render_template(
+        "console/resident_review.html",
+        residence=residence,
+        form=form,
+        candidates=candidates,
+        confirm=ConfirmForm(),
+    ), 400 if request.method == "POST" else 200
 
 
 @bp.post("/residents/<int:residence_id>/reject")
@@ -486,8 +576,13 @@ def resident_reject(residence_id):
     residence = residence_or_404(residence_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    remove_residence(get_session(), residence, current_user.email, "console.resident.reject",
-                     ip=request.remote_addr)
+    remove_residence(
+        get_session(),
+        residence,
+        current_user.email,
+        "console.resident.reject",
+        ip=request.remote_addr,
+    )
     get_session().commit()
     flash(_("console.review.rejected"), "success")
     return redirect(url_for("console.resident_review_list"))
@@ -502,8 +597,9 @@ def resident_recording(residence_id, kind):
         abort(404)
     config = current_app.config
     auth = None
-    if any(within(url, base) for base in (config["TWILIO_API_BASE_URL"],
-                                          TWILIO_DEFAULT_API_BASE_URL)):
+    if any(
+        within(url, base) for base in (config["TWILIO_API_BASE_URL"], TWILIO_DEFAULT_API_BASE_URL)
+    ):
         auth = (config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"])
     try:
         answer = requests.get(url, auth=auth, timeout=10)

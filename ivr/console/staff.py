@@ -1,19 +1,18 @@
 """Staff accounts (admins only), each person's own profile, and the audit log."""
+
 import secrets
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import func, select
 
-from runtime.db import get_session
 from models import Role, StaffUser, utcnow
 from models.audit import latest_entries
 from models.passwords import hash_secret, verify_secret
+from runtime.db import get_session
 
 from . import audit_view, bp
-from .auth import (Staff, audit_action, clear_failures, end_sessions, reserve_attempt,
-                   role_required)
-
+from .auth import Staff, audit_action, clear_failures, end_sessions, reserve_attempt, role_required
 from .forms import ConfirmForm, PasswordForm, ProfileForm, StaffForm
 from .language import _
 
@@ -41,8 +40,11 @@ def staff_edit(user_id):
         same = db.scalar(select(StaffUser).where(func.lower(StaffUser.email) == form.email.data))
         if same is not None and same is not user:
             form.email.errors.append(_("console.staff.email_taken"))
-        elif user is not None and user.id == current_user.id and (
-                form.role.data != user.role or not form.active.data):
+        elif (
+            user is not None
+            and user.id == current_user.id
+            and (form.role.data != user.role or not form.active.data)
+        ):
             form.role.errors.append(_("console.staff.not_yourself"))
         else:
             password = form.password.data
@@ -57,24 +59,33 @@ def staff_edit(user_id):
             if password or generated:
                 # chosen by someone else: its owner changes it at the next sign-in
                 user.must_change_password = user.id != current_user.id
-            user.email, user.role, user.language = form.email.data, form.role.data, \
-                form.language.data
+            user.email, user.role, user.language = (
+                form.email.data,
+                form.role.data,
+                form.language.data,
+            )
             user.phone, user.active = form.phone.data or None, form.active.data
             db.flush()
-            audit_action("staff.create" if user_id is None else "staff.edit", "staff", user.id,
-                         email=user.email, role=user.role, active=user.active,
-                         password_changed=bool(password or generated))
+            audit_action(
+                "staff.create" if user_id is None else "staff.edit",
+                "staff",
+                user.id,
+                email=user.email,
+                role=user.role,
+                active=user.active,
+                password_changed=bool(password or generated),
+            )
             db.commit()
             if user.id == current_user.id and password:  # the admin's own reset: stay signed in
                 db.refresh(user)
                 login_user(Staff.of(user))
             if generated:  # shown once, on this page only; never stored in clear nor logged
-                return render_template("console/staff_created.html", user=user,
-                                       password=generated)
+                return render_template("console/staff_created.html", user=user, password=generated)
             flash(_("console.staff.saved"), "success")
             return redirect(url_for("console.staff_list"))
-    return render_template("console/staff_edit.html", form=form, user=user), \
-        400 if request.method == "POST" else 200
+    return render_template(
+        "console/staff_edit.html", form=form, user=user
+    ), 400 if request.method == "POST" else 200
 
 
 @bp.post("/accounts/<int:user_id>/unlock")
@@ -103,8 +114,9 @@ def profile():
         db.commit()
         flash(_("console.staff.saved"), "success")
         return redirect(url_for("console.profile"))
-    return render_template("console/profile.html", form=form), \
-        400 if request.method == "POST" else 200
+    return render_template(
+        "console/profile.html", form=form
+    ), 400 if request.method == "POST" else 200
 
 
 @bp.route("/profile/password", methods=["GET", "POST"])
@@ -134,9 +146,9 @@ def password():
             login_user(Staff.of(user))  # this one goes on
             flash(_("console.password.changed"), "success")
             return redirect(url_for("console.profile"))
-    return render_template("console/password.html", form=form,
-                           required=current_user.must_change_password), \
-        400 if request.method == "POST" else 200
+    return render_template(
+        "console/password.html", form=form, required=current_user.must_change_password
+    ), 400 if request.method == "POST" else 200
 
 
 @bp.get("/audit")
@@ -147,7 +159,13 @@ def audit_log():
     page = int(raw) if raw.isdigit() and len(raw) < 10 else 1
     filters = audit_view.filters_from_request()
     entries, pages = latest_entries(get_session(), page, AUDIT_PAGE_SIZE, **filters)
-    return render_template("console/audit.html", entries=entries, page=min(page, pages),
-                           pages=pages, filters=filters,
-                           actions=audit_view.known_actions(get_session()),
-                           entities=sorted(audit_view.ENTITY_VIEWS), **audit_view.helpers())
+    return render_template(
+        "console/audit.html",
+        entries=entries,
+        page=min(page, pages),
+        pages=pages,
+        filters=filters,
+        actions=audit_view.known_actions(get_session()),
+        entities=sorted(audit_view.ENTITY_VIEWS),
+        **audit_view.helpers(),
+    )

@@ -1,4 +1,5 @@
 """Turn what the operator typed in the targeting fields into the dialer's target JSON."""
+
 import io
 import re
 
@@ -27,8 +28,9 @@ def parse_postal_prefixes(text: str) -> list[str]:
         raw = raw.replace(" ", "").strip()
         if not raw:
             continue
-        if len(raw) > 6 or not all(ch.isalpha() if i % 2 == 0 else ch.isdigit()
-                                   for i, ch in enumerate(raw)):
+        if len(raw) > 6 or not all(
+            ch.isalpha() if i % 2 == 0 else ch.isdigit() for i, ch in enumerate(raw)
+        ):
             raise TargetError("postal_prefixes", "console.target.bad_prefix", prefix=raw)
         prefixes.append(raw if len(raw) <= 3 else f"{raw[:3]} {raw[3:]}")
     return prefixes
@@ -46,8 +48,9 @@ def parse_streets(text: str) -> list[dict]:
             low, high = int(m.group(1)), int(m.group(2))
             parts = parts[:-1]
             if max(low, high) > MAX_CIVIC:
-                raise TargetError("streets", "console.target.range_too_big", line=number,
-                                  max=MAX_CIVIC)
+                raise TargetError(
+                    "streets", "console.target.range_too_big", line=number, max=MAX_CIVIC
+                )
             if low > high:
                 raise TargetError("streets", "console.target.bad_range", line=number)
         if len(parts) != 2:
@@ -58,10 +61,13 @@ def parse_streets(text: str) -> list[dict]:
 
 def build_target(form) -> tuple[dict, list[tuple[int, str]]]:
     """The target JSON from a CampaignForm, and the uploaded list's refused lines."""
-    target = {"all": bool(form.target_all.data), "cities": parse_cities(form.cities.data),
-              "streets": parse_streets(form.streets.data),
-              "postal_prefixes": parse_postal_prefixes(form.postal_prefixes.data),
-              "residence_ids": []}
+    target = {
+        "all": bool(form.target_all.data),
+        "cities": parse_cities(form.cities.data),
+        "streets": parse_streets(form.streets.data),
+        "postal_prefixes": parse_postal_prefixes(form.postal_prefixes.data),
+        "residence_ids": [],
+    }
     refused = []
     upload = form.upload.data
     if upload and getattr(upload, "filename", ""):
@@ -70,7 +76,12 @@ def build_target(form) -> tuple[dict, list[tuple[int, str]]]:
         target["residence_ids"] = list(ids)
         if not ids:
             raise TargetError("upload", "console.target.empty_list")
-    if not (target["all"] or target["cities"] or target["streets"] or target["postal_prefixes"]
-            or target["residence_ids"]):
+    if not (
+        target["all"]
+        or target["cities"]
+        or target["streets"]
+        or target["postal_prefixes"]
+        or target["residence_ids"]
+    ):
         raise TargetError("cities", "console.target.none")
     return target, refused

@@ -1,4 +1,5 @@
 """Alembic environment: the models' metadata, the URL given by `ivr db upgrade`."""
+
 from alembic import context
 
 from models import Base, make_engine
@@ -35,9 +36,12 @@ def _run(connection) -> None:
 
 
 def _configure_and_run(connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=connection.dialect.name == "sqlite",
-                      compare_type=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -3,11 +3,10 @@
 MESSAGES = {
     # --- common -------------------------------------------------------------------------
     "common.city": "City of Saguenay",
-
     # --- imports (ivr/csv_import, residents, addresses) -------------------------------
-    "import.line": 'line {line}: {reason}',
-    "import.missing_columns": 'line 1: missing columns: {columns}',
-    "import.empty": '{column} is empty',
+    "import.line": "line {line}: {reason}",
+    "import.missing_columns": "line 1: missing columns: {columns}",
+    "import.empty": "{column} is empty",
     "import.language": "language '{value}' must be fr or en",
     "import.active": "active '{value}' must be 1 or 0",
     "import.phone": "{column} '{value}': {reason}",
@@ -16,18 +15,18 @@ MESSAGES = {
     "import.postal_code": "postal code '{value}' is not of the form A1A 1A1",
     "import.civic_number": "civic_number '{value}' must be digits only",
     "import.coordinate": "{column} '{value}' is not a number",
-
     # --- keypad (runtime/keypad.py): an option said from its menu's key ------------------
     "keypad.offer": "{label}, press {key}.",
     "keypad.star": "the star key",
     "keypad.pound": "the pound key",
-
     # --- hotline (hotline/) ---------------------------------------------------------------
     "common.goodbye": "Thank you. Goodbye.",
     "common.error": "Sorry, something went wrong. Please call again later. Goodbye.",
-    "sms.temporary_password": ("City of Saguenay: your temporary PIN for the alert call "
-                               "registration line is {code}. You will change it at your next "
-                               "call."),
+    "sms.temporary_password": (
+        "City of Saguenay: your temporary PIN for the alert call "
+        "registration line is {code}. You will change it at your next "
+        "call."
+    ),
     "hotline.welcome": "City of Saguenay, registration for the City's alert calls.",
     "hotline.no_input": "I did not hear anything.",
     "hotline.invalid": "That choice is not valid.",
@@ -41,8 +40,9 @@ MESSAGES = {
     "hotline.language.english": "For English",
     "hotline.language.name.fr": "French",
     "hotline.language.name.en": "English",
-    "hotline.enter_number.prompt": ("Enter the 10-digit telephone number, with the area code, "
-                                    "then {end_key}."),
+    "hotline.enter_number.prompt": (
+        "Enter the 10-digit telephone number, with the area code, then {end_key}."
+    ),
     "hotline.number.area_code": "Some digits are missing. Enter all 10 digits, with the area code.",
     "hotline.number.too_long": "There are too many digits.",
     "hotline.number.invalid": "This number does not exist.",
@@ -56,14 +56,19 @@ MESSAGES = {
     "hotline.auth.forgot": "If you forgot it",
     "hotline.auth.wrong": "That PIN is not right.",
     "hotline.auth.too_many": "Too many tries.",
-    "hotline.auth.locked": ("After too many tries, telephone access for this number is blocked "
-                            "for {minutes} minutes. Please call again later."),
+    "hotline.auth.locked": (
+        "After too many tries, telephone access for this number is blocked "
+        "for {minutes} minutes. Please call again later."
+    ),
     "hotline.auth.temporary": "Now choose a new PIN.",
-    "hotline.forgot.call": ("We will call you back at {number} in a moment, to tell you a "
-                            "temporary PIN. Please hang up now."),
+    "hotline.forgot.call": (
+        "We will call you back at {number} in a moment, to tell you a "
+        "temporary PIN. Please hang up now."
+    ),
     "hotline.forgot.sms": "We are sending a temporary PIN by text message to {number}.",
-    "hotline.forgot.limit": ("You already asked for 3 temporary PINs today. Please call again "
-                             "tomorrow."),
+    "hotline.forgot.limit": (
+        "You already asked for 3 temporary PINs today. Please call again tomorrow."
+    ),
     "hotline.account.status": "Your number is registered. Alert calls are {state}.",
     "hotline.account.toggle": "To {toggle} alert calls",
     "hotline.account.change_pin": "To change your PIN",
@@ -84,28 +89,35 @@ MESSAGES = {
     "hotline.unregister.keep": "To keep it",
     "hotline.unregister.done": "Your residence is unregistered. You will get no more alert calls.",
     "hotline.pin_changed": "Your new PIN is saved. Keep it.",
-    "hotline.consent.prompt": ("The City will contact you about emergency measures, civil "
-                               "protection operations or major situations. For example: a "
-                               "boil-water advisory."),
+    "hotline.consent.prompt": (
+        "The City will contact you about emergency measures, civil "
+        "protection operations or major situations. For example: a "
+        "boil-water advisory."
+    ),
     "hotline.consent.accept": "To accept",
     "hotline.consent.cancel": "To cancel",
     "hotline.consent.cancelled": "Registration is cancelled.",
     "hotline.civic.prompt": "Enter your civic number, then {end_key}.",
-    "hotline.apartment.prompt": ("Enter your apartment number, then {end_key}. With no "
-                                 "apartment, press {end_key}."),
+    "hotline.apartment.prompt": (
+        "Enter your apartment number, then {end_key}. With no apartment, press {end_key}."
+    ),
     "hotline.address_choice.item": "For {address}",
     "hotline.address_choice.none": "If your address is not in the list",
-    "hotline.street_letters.prompt": ("Several streets have this number. Enter the first "
-                                      "letters of the street, then {end_key}."),
+    "hotline.street_letters.prompt": (
+        "Several streets have this number. Enter the first letters of the street, then {end_key}."
+    ),
     "hotline.street_letters.more": "There are still several streets. Add letters.",
     "hotline.address.not_found": "I cannot find this address in the City's list.",
-    "hotline.address_record.prompt": ("After the beep, say your full address, with the city, "
-                                      "then press {end_key}."),
-    "hotline.address_taken.prompt": ("This address already has a registered number. The City "
-                                     "registers one number per residence."),
+    "hotline.address_record.prompt": (
+        "After the beep, say your full address, with the city, then press {end_key}."
+    ),
+    "hotline.address_taken.prompt": (
+        "This address already has a registered number. The City registers one number per residence."
+    ),
     "hotline.address_taken.other": "To enter another address",
-    "hotline.name_record.prompt": ("After the beep, say your full name, then press {end_key}. "
-                                   "To skip, press {end_key}."),
+    "hotline.name_record.prompt": (
+        "After the beep, say your full name, then press {end_key}. To skip, press {end_key}."
+    ),
     "hotline.set_pin.prompt": "Choose a PIN of 4 to 8 digits, then {end_key}.",
     "hotline.confirm_pin.prompt": "Enter it again, then {end_key}.",
     "hotline.pin.length": "The PIN must have 4 to 8 digits.",
@@ -113,52 +125,69 @@ MESSAGES = {
     "hotline.pin.sequence": "A run of digits, like 1 2 3 4, is not allowed.",
     "hotline.pin.phone": "The last digits of the telephone number are not allowed.",
     "hotline.pin.mismatch": "The two PINs are different. Let's start over.",
-    "hotline.done": ("Done. The number {number} is registered for {address}. Keep your PIN. "
-                     "Goodbye."),
-    "hotline.done.pending": ("We will call {number}. To confirm, the person who answers must "
-                             "press {confirm_key}."),
+    "hotline.done": (
+        "Done. The number {number} is registered for {address}. Keep your PIN. Goodbye."
+    ),
+    "hotline.done.pending": (
+        "We will call {number}. To confirm, the person who answers must press {confirm_key}."
+    ),
     "hotline.account.apartment": "{address}, apartment {apartment}",
     "hotline.done.address_recorded": "the address you said",
-    "hotline.verify.limit_number": ("This number already received {limit} confirmation calls "
-                                    "today: we will not call it again before tomorrow. You may "
-                                    "enter another number."),
-    "hotline.verify.limit_caller": ("You already asked for {limit} confirmation calls today: "
-                                    "please call again tomorrow, or call from the number to "
-                                    "register."),
-    "hotline.verify.limit_withheld": ("Too many confirmation calls were asked today from "
-                                      "withheld numbers: please call again tomorrow without "
-                                      "hiding your number, or call from the number to "
-                                      "register."),
-    "hotline.callback.verify.prompt": ("Hello, this is the City of Saguenay. Someone registered "
-                                       "this number for the City's alert calls."),
+    "hotline.verify.limit_number": (
+        "This number already received {limit} confirmation calls "
+        "today: we will not call it again before tomorrow. You may "
+        "enter another number."
+    ),
+    "hotline.verify.limit_caller": (
+        "You already asked for {limit} confirmation calls today: "
+        "please call again tomorrow, or call from the number to "
+        "register."
+    ),
+    "hotline.verify.limit_withheld": (
+        "Too many confirmation calls were asked today from "
+        "withheld numbers: please call again tomorrow without "
+        "hiding your number, or call from the number to "
+        "register."
+    ),
+    "hotline.callback.verify.prompt": (
+        "Hello, this is the City of Saguenay. Someone registered "
+        "this number for the City's alert calls."
+    ),
     "hotline.callback.verify.confirm": "To confirm",
     "hotline.callback.verify.otherwise": "Otherwise, hang up.",
     "hotline.callback.verify.done": "Thank you, this number is confirmed. Goodbye.",
     "hotline.callback.verify.not_done": "This number is not confirmed. Goodbye.",
-    "hotline.callback.password": ("Hello, this is the City of Saguenay. Your temporary PIN is: "
-                                  "{code}. I repeat: {code}. At your next call, you will choose a "
-                                  "new one. Goodbye."),
-
+    "hotline.callback.password": (
+        "Hello, this is the City of Saguenay. Your temporary PIN is: "
+        "{code}. I repeat: {code}. At your next call, you will choose a "
+        "new one. Goodbye."
+    ),
     # --- hotline: next steps, PIN-less numbers, confirmations (issue 18) ----------------
     "hotline.next.call_again": "Call again any time.",
-    "hotline.next.staff_hours": ("For help, call again between {start} and {end} to speak with "
-                                  "a staff member."),
+    "hotline.next.staff_hours": (
+        "For help, call again between {start} and {end} to speak with a staff member."
+    ),
     "hotline.next.forgot": "Next time, if you forgot your PIN, press {forgot_key}.",
     "hotline.no_pin.prompt": "This number is registered, but it has no PIN yet.",
     "hotline.no_pin.callback": "To get a temporary PIN by a call",
-    "hotline.confirm_off.prompt": ("You will no longer get the City's alert calls, even in an "
-                                   "emergency."),
+    "hotline.confirm_off.prompt": (
+        "You will no longer get the City's alert calls, even in an emergency."
+    ),
     "hotline.confirm_off.confirm": "To confirm",
     "hotline.confirm_off.keep": "To keep alert calls",
-    "hotline.address_taken.message": ("If you now live at this address, to leave a message for "
-                                      "the City"),
-    "hotline.address_taken_record.prompt": ("After the beep, say your full address and your name. "
-                                            "A staff member will check your registration. Then "
-                                            "press {end_key}."),
+    "hotline.address_taken.message": (
+        "If you now live at this address, to leave a message for the City"
+    ),
+    "hotline.address_taken_record.prompt": (
+        "After the beep, say your full address and your name. "
+        "A staff member will check your registration. Then "
+        "press {end_key}."
+    ),
     "hotline.street_letters.none": "No street starts with these letters. Please try again.",
-    "hotline.done.keyed": ("The number {number} will be registered for {address} once its owner "
-                           "confirms. Keep your PIN. Goodbye."),
-
+    "hotline.done.keyed": (
+        "The number {number} will be registered for {address} once its owner "
+        "confirms. Keep your PIN. Goodbye."
+    ),
     # --- alert call (dialer) -----------------------------------------------------------
     "alert.intro": "Important message from the City of Saguenay.",
     "alert.option.repeat": "To hear the message again",
@@ -169,17 +198,16 @@ MESSAGES = {
     "campaign.error.unknown_field": "Unknown campaign field: {name}.",
     "campaign.error.title": "Give the campaign a title.",
     "campaign.error.message": "Enter the message in French or in English (or a recording).",
-    "campaign.error.audio_url": "The recording's address \"{value}\" must be a full web address starting with https:// (or http://).",
-    "campaign.error.priority": "Unknown priority \"{value}\": choose emergency or normal.",
+    "campaign.error.audio_url": 'The recording\'s address "{value}" must be a full web address starting with https:// (or http://).',
+    "campaign.error.priority": 'Unknown priority "{value}": choose emergency or normal.',
     "campaign.error.range": "{name} must be a whole number between {low} and {high}.",
-    "campaign.error.window": "Invalid calling window \"{value}\": HH:MM times, start before end.",
+    "campaign.error.window": 'Invalid calling window "{value}": HH:MM times, start before end.',
     "campaign.error.expiry": "The expiry must be a future date and time, with a time zone.",
     "campaign.error.target": "Choose whom to call: all residences, a sector, a street, a postal code or a list.",
     "campaign.error.not_found": "No campaign number {id}.",
     "campaign.error.transition": "Cannot {action} a campaign that is {status}.",
     "campaign.list.unknown_id": "No residence has this id.",
     "campaign.list.unknown_number": "This number is not registered for any residence.",
-
     # --- console (ivr/console) ----------------------------------------------------------
     "console.form.choice": "Choose one of the values offered.",
     "console.campaign.retry_delay_help": "Empty: {emergency_default} min for an emergency, {default} min otherwise.",
@@ -420,7 +448,6 @@ MESSAGES = {
     "console.alert.water_interruption.message": "Because of work on the water system, the water supply will be interrupted in your area. Keep a supply of water. When service returns, let the cold water run for a few minutes.",
     "console.alert.evacuation.title": "Evacuation",
     "console.alert.evacuation.message": "Evacuation order. For your safety, leave your home immediately with your medication and important documents. Follow the instructions of the emergency services. A reception centre is open for people affected.",
-
     # --- Refusals (models/refusal.py): a number's refusal reasons (were in models/phone.py) ---
     "phone.empty": "Enter a telephone number.",
     "phone.characters": "The number may only contain digits, spaces and dashes.",
@@ -428,7 +455,6 @@ MESSAGES = {
     "phone.too_long": "The number has too many digits: 10 digits, or 11 with a leading 1.",
     "phone.foreign": "Only North American numbers (+1) can be registered.",
     "phone.invalid": "This number does not exist: check the area code and the next three digits.",
-
     # --- SMS alerts and replies (issue 14) ---------------------------------------------
     "console.outcome.sms_delivered": "Text delivered",
     "console.sms.title": "Text message (SMS contacts)",
@@ -454,16 +480,21 @@ MESSAGES = {
     "console.contact.inactive": "inactive",
     "console.contact.opted_out": "texts stopped (STOP)",
     "import.phone_type": '{column} "{value}" must be voice (voix) or sms',
-    "import.phone_description": '{column}: 80 characters at most',
+    "import.phone_description": "{column}: 80 characters at most",
     "import.phone_active": '{column} "{value}" must be 1 or 0',
-    "sms.reply.stopped": ("City of Saguenay: you will no longer get alerts by text at this "
-                          "number. To get them again, reply START. Registration by phone: "
-                          "{hotline}."),
-    "sms.reply.started": ("City of Saguenay: you will get alerts by text at this number again. "
-                          "To stop them, reply STOP."),
-    "sms.reply.help": ("City of Saguenay, emergency alerts. Registration by phone: {hotline}. "
-                       "Reply STOP to stop texts, START to get them again."),
-
+    "sms.reply.stopped": (
+        "City of Saguenay: you will no longer get alerts by text at this "
+        "number. To get them again, reply START. Registration by phone: "
+        "{hotline}."
+    ),
+    "sms.reply.started": (
+        "City of Saguenay: you will get alerts by text at this number again. "
+        "To stop them, reply STOP."
+    ),
+    "sms.reply.help": (
+        "City of Saguenay, emergency alerts. Registration by phone: {hotline}. "
+        "Reply STOP to stop texts, START to get them again."
+    ),
     # --- resident portal (portal/) ---------------------------------------------------------
     "portal.site": "City of Saguenay · Emergency calls",
     "portal.skip": "Skip to content",
@@ -598,7 +629,6 @@ MESSAGES = {
     "portal.call.password": "Hello, this is the City of Saguenay. Your temporary password for the emergency-call portal is: {code}. Again: {code}. When you log in, you will choose a new one. Goodbye.",
     "portal.sms.registered": "City of Saguenay: someone asked to register this number on the emergency-call portal, but it is already registered. To access your file, use “Forgot your password?”.",
     "portal.call.registered": "Hello, this is the City of Saguenay. Someone asked to register this number on the emergency-call portal, but it is already registered. To access your file, use “Forgot your password?” on the portal. Goodbye.",
-
     # --- console: kept history, rough edges (issue 18) ----------------------------------
     "console.resident.remove": "Unregister",
     "console.resident.remove_confirm": "Unregister this residence? Its name, address and numbers will be erased; past campaigns' reports stay the same, without them.",
@@ -620,11 +650,11 @@ MESSAGES = {
     "console.criteria.all": "The whole city",
     "console.criteria.list.one": "{count} residence from the uploaded list",
     "console.criteria.list.other": "{count} residences from the uploaded list",
-    "console.criteria.no_city": "The sector \"{value}\" matches no active residence.",
-    "console.criteria.no_street": "The street \"{value}\" matches no active residence.",
-    "console.criteria.no_prefix": "The postal code start \"{value}\" matches no active residence.",
+    "console.criteria.no_city": 'The sector "{value}" matches no active residence.',
+    "console.criteria.no_street": 'The street "{value}" matches no active residence.',
+    "console.criteria.no_prefix": 'The postal code start "{value}" matches no active residence.',
     "console.criteria.did_you_mean": "Did you mean {names}?",
-    "console.criteria.quoted": "\"{name}\"",
+    "console.criteria.quoted": '"{name}"',
     "console.criteria.warnings": "To check before launching",
     "console.resident.no_name": "(no name)",
     "console.draft.edit": "Edit",
@@ -642,7 +672,7 @@ MESSAGES = {
     "campaign.error.not_draft": "This campaign is no longer a draft.",
     "console.resident.new": "Add a resident",
     "console.resident.created": "Resident added.",
-    "console.resident.unknown_city": "\"{city}\" is not a sector of the address registry ({cities}).",
+    "console.resident.unknown_city": '"{city}" is not a sector of the address registry ({cities}).',
     "console.review.not_in_registry": "This address is not in the registry: pick one from the list below (number, street and sector).",
     "console.review.verified": "confirmed",
     "console.review.lookup": "Registry addresses",
@@ -782,7 +812,6 @@ MESSAGES = {
     "console.resident.unlocked": "Lock lifted: the resident can use the line again.",
     "console.audit.do.console.resident.unlock": "Resident unlocked (line)",
     "console.form.control_characters": "This field holds characters that are not allowed (control characters).",
-
     # --- Running a real alert (issue 15, h7): form settings, scheduling, follow-ups, ETA,
     # approval, the hotline's announcement ---
     "console.h7.priority_required": "Choose the priority: normal or emergency.",
@@ -816,9 +845,9 @@ MESSAGES = {
     "campaign.error.h7_not_approved": "This campaign must first be approved by another staff member.",
     "campaign.error.h7_own_campaign": "You cannot approve a campaign you created.",
     "campaign.error.h7_cannot_approve": "Only a draft not yet approved can be approved.",
-    "campaign.error.h7_followup_kind": "Unknown follow-up type \"{value}\": unreached or lifting.",
+    "campaign.error.h7_followup_kind": 'Unknown follow-up type "{value}": unreached or lifting.',
     "campaign.error.h7_followup_draft": "A campaign must be launched before it can be followed up.",
-    "campaign.error.h7_followup_outcome": "Outcome \"{value}\" cannot be chosen for a follow-up.",
+    "campaign.error.h7_followup_outcome": 'Outcome "{value}" cannot be chosen for a follow-up.',
     "campaign.error.h7_followup_empty": "No residence has these outcomes: no follow-up to create.",
     "campaign.h7_followup_title.unreached": "Call again: {title}",
     "campaign.h7_followup_title.lifting": "Advisory lifted: {title}",

@@ -3,31 +3,30 @@
 MESSAGES = {
     # --- common -------------------------------------------------------------------------
     "common.city": "Ville de Saguenay",
-
     # --- imports (ivr/csv_import, residents, addresses) -------------------------------
-    "import.line": 'ligne {line} : {reason}',
-    "import.missing_columns": 'ligne 1 : colonnes manquantes : {columns}',
-    "import.empty": 'la colonne {column} est vide',
-    "import.language": 'la langue « {value} » doit être fr ou en',
-    "import.active": 'actif « {value} » doit être 1 ou 0',
-    "import.phone": '{column} « {value} » : {reason}',
-    "import.phone_repeated": '{column} « {value} » figure déjà plus haut dans ce fichier',
-    "import.phone_taken": '{column} « {value} » est déjà inscrit (résidence {owner})',
+    "import.line": "ligne {line} : {reason}",
+    "import.missing_columns": "ligne 1 : colonnes manquantes : {columns}",
+    "import.empty": "la colonne {column} est vide",
+    "import.language": "la langue « {value} » doit être fr ou en",
+    "import.active": "actif « {value} » doit être 1 ou 0",
+    "import.phone": "{column} « {value} » : {reason}",
+    "import.phone_repeated": "{column} « {value} » figure déjà plus haut dans ce fichier",
+    "import.phone_taken": "{column} « {value} » est déjà inscrit (résidence {owner})",
     "import.postal_code": "le code postal « {value} » n'a pas la forme A1A 1A1",
-    "import.civic_number": 'le numéro civique « {value} » ne doit contenir que des chiffres',
+    "import.civic_number": "le numéro civique « {value} » ne doit contenir que des chiffres",
     "import.coordinate": "{column} « {value} » n'est pas un nombre",
-
     # --- keypad (runtime/keypad.py): an option said from its menu's key ------------------
     "keypad.offer": "{label}, appuyez sur {key}.",
     "keypad.star": "l'étoile",
     "keypad.pound": "le carré",
-
     # --- hotline (hotline/) ---------------------------------------------------------------
     "common.goodbye": "Merci. Au revoir.",
     "common.error": "Désolé, une erreur s'est produite. Veuillez rappeler plus tard. Au revoir.",
-    "sms.temporary_password": ("Ville de Saguenay : votre NIP temporaire pour la ligne "
-                               "d'inscription aux appels d'alerte est {code}. Vous le changerez à "
-                               "votre prochain appel."),
+    "sms.temporary_password": (
+        "Ville de Saguenay : votre NIP temporaire pour la ligne "
+        "d'inscription aux appels d'alerte est {code}. Vous le changerez à "
+        "votre prochain appel."
+    ),
     "hotline.welcome": "Ville de Saguenay, inscription aux appels d'alerte de la Ville.",
     "hotline.no_input": "Je n'ai rien entendu.",
     "hotline.invalid": "Ce choix n'est pas valide.",
@@ -41,8 +40,9 @@ MESSAGES = {
     "hotline.language.english": "Pour l'anglais",
     "hotline.language.name.fr": "français",
     "hotline.language.name.en": "anglais",
-    "hotline.enter_number.prompt": ("Composez le numéro de téléphone à 10 chiffres, avec "
-                                    "l'indicatif régional, puis {end_key}."),
+    "hotline.enter_number.prompt": (
+        "Composez le numéro de téléphone à 10 chiffres, avec l'indicatif régional, puis {end_key}."
+    ),
     "hotline.number.area_code": "Il manque des chiffres. Il faut les 10 chiffres, avec l'indicatif.",
     "hotline.number.too_long": "Il y a trop de chiffres.",
     "hotline.number.invalid": "Ce numéro n'existe pas.",
@@ -56,14 +56,19 @@ MESSAGES = {
     "hotline.auth.forgot": "Si vous l'avez oublié",
     "hotline.auth.wrong": "Ce NIP n'est pas le bon.",
     "hotline.auth.too_many": "Trop d'essais.",
-    "hotline.auth.locked": ("Après trop d'essais, l'accès par téléphone de ce numéro est bloqué "
-                            "pour {minutes} minutes. Rappelez plus tard."),
+    "hotline.auth.locked": (
+        "Après trop d'essais, l'accès par téléphone de ce numéro est bloqué "
+        "pour {minutes} minutes. Rappelez plus tard."
+    ),
     "hotline.auth.temporary": "Choisissez maintenant un nouveau NIP.",
-    "hotline.forgot.call": ("Nous allons vous rappeler au {number} dans un instant, pour vous "
-                            "dire un NIP temporaire. Raccrochez maintenant."),
+    "hotline.forgot.call": (
+        "Nous allons vous rappeler au {number} dans un instant, pour vous "
+        "dire un NIP temporaire. Raccrochez maintenant."
+    ),
     "hotline.forgot.sms": "Nous envoyons un NIP temporaire par texto au {number}.",
-    "hotline.forgot.limit": ("Vous avez déjà demandé 3 NIP temporaires aujourd'hui. Rappelez "
-                             "demain."),
+    "hotline.forgot.limit": (
+        "Vous avez déjà demandé 3 NIP temporaires aujourd'hui. Rappelez demain."
+    ),
     "hotline.account.status": "Votre numéro est inscrit. Les appels d'alerte sont {state}.",
     "hotline.account.toggle": "Pour {toggle} les appels d'alerte",
     "hotline.account.change_pin": "Pour changer votre NIP",
@@ -79,34 +84,44 @@ MESSAGES = {
     "hotline.account.address_review": "l'adresse que vous avez dite, en vérification",
     "hotline.choose_language.french": "Pour le français",
     "hotline.choose_language.english": "Pour l'anglais",
-    "hotline.choose_language.done": ("Les appels d'alerte et cette ligne seront en "
-                                     "{language_name}."),
+    "hotline.choose_language.done": (
+        "Les appels d'alerte et cette ligne seront en {language_name}."
+    ),
     "hotline.unregister.confirm": "Pour confirmer la désinscription de votre résidence",
     "hotline.unregister.keep": "Pour la garder",
     "hotline.unregister.done": "Votre résidence est désinscrite. Vous ne recevrez plus d'appels d'alerte.",
     "hotline.pin_changed": "Votre nouveau NIP est enregistré. Conservez-le.",
-    "hotline.consent.prompt": ("La Ville communiquera avec vous lors de mesures d'urgence, "
-                               "d'une action en sécurité civile ou de situations majeures. Par "
-                               "exemple : un avis d'ébullition."),
+    "hotline.consent.prompt": (
+        "La Ville communiquera avec vous lors de mesures d'urgence, "
+        "d'une action en sécurité civile ou de situations majeures. Par "
+        "exemple : un avis d'ébullition."
+    ),
     "hotline.consent.accept": "Pour accepter",
     "hotline.consent.cancel": "Pour annuler",
     "hotline.consent.cancelled": "L'inscription est annulée.",
     "hotline.civic.prompt": "Composez votre numéro civique, puis {end_key}.",
-    "hotline.apartment.prompt": ("Composez votre numéro d'appartement, puis {end_key}. Sans "
-                                 "appartement, appuyez sur {end_key}."),
+    "hotline.apartment.prompt": (
+        "Composez votre numéro d'appartement, puis {end_key}. Sans "
+        "appartement, appuyez sur {end_key}."
+    ),
     "hotline.address_choice.item": "Pour le {address}",
     "hotline.address_choice.none": "Si votre adresse n'est pas dans la liste",
-    "hotline.street_letters.prompt": ("Plusieurs rues ont ce numéro. Composez les premières "
-                                      "lettres de la rue, puis {end_key}."),
+    "hotline.street_letters.prompt": (
+        "Plusieurs rues ont ce numéro. Composez les premières lettres de la rue, puis {end_key}."
+    ),
     "hotline.street_letters.more": "Il y a encore plusieurs rues. Ajoutez des lettres.",
     "hotline.address.not_found": "Je ne trouve pas cette adresse dans la liste de la Ville.",
-    "hotline.address_record.prompt": ("Après le bip, dites votre adresse complète, avec la "
-                                      "ville, puis appuyez sur {end_key}."),
-    "hotline.address_taken.prompt": ("Cette adresse a déjà un numéro inscrit. La Ville inscrit un "
-                                     "seul numéro par résidence."),
+    "hotline.address_record.prompt": (
+        "Après le bip, dites votre adresse complète, avec la ville, puis appuyez sur {end_key}."
+    ),
+    "hotline.address_taken.prompt": (
+        "Cette adresse a déjà un numéro inscrit. La Ville inscrit un seul numéro par résidence."
+    ),
     "hotline.address_taken.other": "Pour entrer une autre adresse",
-    "hotline.name_record.prompt": ("Après le bip, dites votre nom complet, puis appuyez sur "
-                                   "{end_key}. Pour passer, appuyez sur {end_key}."),
+    "hotline.name_record.prompt": (
+        "Après le bip, dites votre nom complet, puis appuyez sur "
+        "{end_key}. Pour passer, appuyez sur {end_key}."
+    ),
     "hotline.set_pin.prompt": "Choisissez un NIP de 4 à 8 chiffres, puis {end_key}.",
     "hotline.confirm_pin.prompt": "Composez-le de nouveau, puis {end_key}.",
     "hotline.pin.length": "Le NIP doit avoir de 4 à 8 chiffres.",
@@ -114,53 +129,72 @@ MESSAGES = {
     "hotline.pin.sequence": "Une suite de chiffres, comme 1 2 3 4, n'est pas permise.",
     "hotline.pin.phone": "Les derniers chiffres du numéro de téléphone ne sont pas permis.",
     "hotline.pin.mismatch": "Les deux NIP sont différents. Recommençons.",
-    "hotline.done": ("C'est fait. Le numéro {number} est inscrit pour {address}. Conservez votre "
-                     "NIP. Au revoir."),
-    "hotline.done.pending": ("Nous allons appeler le {number}. Pour confirmer, la personne qui "
-                             "répond devra appuyer sur {confirm_key}."),
+    "hotline.done": (
+        "C'est fait. Le numéro {number} est inscrit pour {address}. Conservez votre NIP. Au revoir."
+    ),
+    "hotline.done.pending": (
+        "Nous allons appeler le {number}. Pour confirmer, la personne qui "
+        "répond devra appuyer sur {confirm_key}."
+    ),
     "hotline.account.apartment": "{address}, appartement {apartment}",
     "hotline.done.address_recorded": "l'adresse que vous avez dite",
-    "hotline.verify.limit_number": ("Ce numéro a déjà reçu {limit} appels de confirmation "
-                                    "aujourd'hui : nous ne l'appellerons pas de nouveau avant "
-                                    "demain. Vous pouvez composer un autre numéro."),
-    "hotline.verify.limit_caller": ("Vous avez déjà demandé {limit} appels de confirmation "
-                                    "aujourd'hui : rappelez demain, ou appelez du numéro à "
-                                    "inscrire."),
-    "hotline.verify.limit_withheld": ("Trop d'appels de confirmation ont été demandés "
-                                      "aujourd'hui par des numéros masqués : rappelez demain "
-                                      "sans masquer votre numéro, ou appelez du numéro à "
-                                      "inscrire."),
-    "hotline.callback.verify.prompt": ("Bonjour, ici la Ville de Saguenay. Quelqu'un a inscrit ce "
-                                       "numéro aux appels d'alerte de la Ville."),
+    "hotline.verify.limit_number": (
+        "Ce numéro a déjà reçu {limit} appels de confirmation "
+        "aujourd'hui : nous ne l'appellerons pas de nouveau avant "
+        "demain. Vous pouvez composer un autre numéro."
+    ),
+    "hotline.verify.limit_caller": (
+        "Vous avez déjà demandé {limit} appels de confirmation "
+        "aujourd'hui : rappelez demain, ou appelez du numéro à "
+        "inscrire."
+    ),
+    "hotline.verify.limit_withheld": (
+        "Trop d'appels de confirmation ont été demandés "
+        "aujourd'hui par des numéros masqués : rappelez demain "
+        "sans masquer votre numéro, ou appelez du numéro à "
+        "inscrire."
+    ),
+    "hotline.callback.verify.prompt": (
+        "Bonjour, ici la Ville de Saguenay. Quelqu'un a inscrit ce "
+        "numéro aux appels d'alerte de la Ville."
+    ),
     "hotline.callback.verify.confirm": "Pour confirmer",
     "hotline.callback.verify.otherwise": "Sinon, raccrochez.",
     "hotline.callback.verify.done": "Merci, ce numéro est confirmé. Au revoir.",
     "hotline.callback.verify.not_done": "Ce numéro n'est pas confirmé. Au revoir.",
-    "hotline.callback.password": ("Bonjour, ici la Ville de Saguenay. Votre NIP temporaire est : "
-                                  "{code}. Je répète : {code}. À votre prochain appel, vous en "
-                                  "choisirez un nouveau. Au revoir."),
-
+    "hotline.callback.password": (
+        "Bonjour, ici la Ville de Saguenay. Votre NIP temporaire est : "
+        "{code}. Je répète : {code}. À votre prochain appel, vous en "
+        "choisirez un nouveau. Au revoir."
+    ),
     # --- hotline: next steps, PIN-less numbers, confirmations (issue 18) ----------------
     "hotline.next.call_again": "Rappelez quand vous voulez.",
-    "hotline.next.staff_hours": ("Pour de l'aide, rappelez entre {start} et {end} pour parler à "
-                                  "un employé."),
-    "hotline.next.forgot": ("Au prochain appel, si vous avez oublié votre NIP, appuyez sur "
-                            "{forgot_key}."),
+    "hotline.next.staff_hours": (
+        "Pour de l'aide, rappelez entre {start} et {end} pour parler à un employé."
+    ),
+    "hotline.next.forgot": (
+        "Au prochain appel, si vous avez oublié votre NIP, appuyez sur {forgot_key}."
+    ),
     "hotline.no_pin.prompt": "Ce numéro est inscrit, mais il n'a pas encore de NIP.",
     "hotline.no_pin.callback": "Pour recevoir un NIP temporaire par un appel",
-    "hotline.confirm_off.prompt": ("Vous ne recevrez plus les appels d'alerte de la Ville, même "
-                                   "en cas d'urgence."),
+    "hotline.confirm_off.prompt": (
+        "Vous ne recevrez plus les appels d'alerte de la Ville, même en cas d'urgence."
+    ),
     "hotline.confirm_off.confirm": "Pour confirmer",
     "hotline.confirm_off.keep": "Pour garder les appels d'alerte",
-    "hotline.address_taken.message": ("Si vous habitez maintenant à cette adresse, pour laisser "
-                                      "un message à la Ville"),
-    "hotline.address_taken_record.prompt": ("Après le bip, dites votre adresse complète et votre "
-                                            "nom. Un employé vérifiera votre inscription. "
-                                            "Ensuite, appuyez sur {end_key}."),
+    "hotline.address_taken.message": (
+        "Si vous habitez maintenant à cette adresse, pour laisser un message à la Ville"
+    ),
+    "hotline.address_taken_record.prompt": (
+        "Après le bip, dites votre adresse complète et votre "
+        "nom. Un employé vérifiera votre inscription. "
+        "Ensuite, appuyez sur {end_key}."
+    ),
     "hotline.street_letters.none": "Aucune rue ne commence par ces lettres. Essayez de nouveau.",
-    "hotline.done.keyed": ("Le numéro {number} sera inscrit pour {address} dès que la personne "
-                           "aura confirmé. Conservez votre NIP. Au revoir."),
-
+    "hotline.done.keyed": (
+        "Le numéro {number} sera inscrit pour {address} dès que la personne "
+        "aura confirmé. Conservez votre NIP. Au revoir."
+    ),
     # --- alert call (dialer) -----------------------------------------------------------
     "alert.intro": "Message important de la Ville de Saguenay.",
     "alert.option.repeat": "Pour réécouter le message",
@@ -181,7 +215,6 @@ MESSAGES = {
     "campaign.error.transition": "Impossible de faire « {action} » sur une campagne à l'état « {status} ».",
     "campaign.list.unknown_id": "Aucune résidence ne porte ce numéro de dossier.",
     "campaign.list.unknown_number": "Ce numéro n'est inscrit pour aucune résidence.",
-
     # --- console (ivr/console) ----------------------------------------------------------
     "console.form.choice": "Choisissez une des valeurs proposées.",
     "console.campaign.retry_delay_help": "Vide : {emergency_default} min pour une urgence, {default} min sinon.",
@@ -422,7 +455,6 @@ MESSAGES = {
     "console.alert.water_interruption.message": "En raison de travaux sur le réseau d'aqueduc, l'alimentation en eau sera interrompue dans votre secteur. Prévoyez une réserve d'eau. À la remise en service, laissez couler l'eau froide quelques minutes.",
     "console.alert.evacuation.title": "Évacuation",
     "console.alert.evacuation.message": "Ordre d'évacuation. Pour votre sécurité, quittez immédiatement votre résidence avec vos médicaments et vos documents importants. Suivez les consignes des services d'urgence. Un centre d'accueil est ouvert pour les personnes sinistrées.",
-
     # --- Refusals (models/refusal.py): a number's refusal reasons (were in models/phone.py) ---
     "phone.empty": "Inscrivez un numéro de téléphone.",
     "phone.characters": "Le numéro ne peut contenir que des chiffres, des espaces et des tirets.",
@@ -430,7 +462,6 @@ MESSAGES = {
     "phone.too_long": "Le numéro a trop de chiffres : 10 chiffres, ou 11 avec le 1 devant.",
     "phone.foreign": "Seuls les numéros nord-américains (indicatif +1) peuvent être inscrits.",
     "phone.invalid": "Ce numéro n'existe pas : vérifiez l'indicatif et les trois chiffres suivants.",
-
     # --- SMS alerts and replies (issue 14) ---------------------------------------------
     "console.outcome.sms_delivered": "Texto livré",
     "console.sms.title": "Texto (contacts de type SMS)",
@@ -455,18 +486,23 @@ MESSAGES = {
     "console.contact.description": "Description (ex. : cellulaire de Julie)",
     "console.contact.inactive": "inactif",
     "console.contact.opted_out": "textos arrêtés (ARRÊT)",
-    "import.phone_type": '{column} « {value} » doit être voix ou sms',
-    "import.phone_description": '{column} : 80 caractères au plus',
-    "import.phone_active": '{column} « {value} » doit être 1 ou 0',
-    "sms.reply.stopped": ("Ville de Saguenay : vous ne recevrez plus d'alertes par texto à ce "
-                          "numéro. Pour les recevoir de nouveau, répondez REPRISE. Inscription "
-                          "par téléphone : {hotline}."),
-    "sms.reply.started": ("Ville de Saguenay : vous recevrez de nouveau les alertes par texto "
-                          "à ce numéro. Pour les arrêter, répondez ARRÊT."),
-    "sms.reply.help": ("Ville de Saguenay, alertes d'urgence. Inscription par téléphone : "
-                       "{hotline}. Répondez ARRÊT pour ne plus recevoir de textos, REPRISE "
-                       "pour les recevoir de nouveau."),
-
+    "import.phone_type": "{column} « {value} » doit être voix ou sms",
+    "import.phone_description": "{column} : 80 caractères au plus",
+    "import.phone_active": "{column} « {value} » doit être 1 ou 0",
+    "sms.reply.stopped": (
+        "Ville de Saguenay : vous ne recevrez plus d'alertes par texto à ce "
+        "numéro. Pour les recevoir de nouveau, répondez REPRISE. Inscription "
+        "par téléphone : {hotline}."
+    ),
+    "sms.reply.started": (
+        "Ville de Saguenay : vous recevrez de nouveau les alertes par texto "
+        "à ce numéro. Pour les arrêter, répondez ARRÊT."
+    ),
+    "sms.reply.help": (
+        "Ville de Saguenay, alertes d'urgence. Inscription par téléphone : "
+        "{hotline}. Répondez ARRÊT pour ne plus recevoir de textos, REPRISE "
+        "pour les recevoir de nouveau."
+    ),
     # --- resident portal (portal/) ---------------------------------------------------------
     "portal.site": "Ville de Saguenay · Appels d'urgence",
     "portal.skip": "Aller au contenu",
@@ -601,7 +637,6 @@ MESSAGES = {
     "portal.call.password": "Bonjour, ici la Ville de Saguenay. Votre mot de passe temporaire du portail des appels d'urgence est : {code}. Je répète : {code}. À la connexion, vous en choisirez un nouveau. Au revoir.",
     "portal.sms.registered": "Ville de Saguenay : quelqu'un a demandé d'inscrire ce numéro sur le portail des appels d'urgence, mais il est déjà inscrit. Pour accéder à votre dossier, utilisez « Mot de passe oublié? ».",
     "portal.call.registered": "Bonjour, ici la Ville de Saguenay. Quelqu'un a demandé d'inscrire ce numéro sur le portail des appels d'urgence, mais il est déjà inscrit. Pour accéder à votre dossier, utilisez « Mot de passe oublié? » sur le portail. Au revoir.",
-
     # --- console: kept history, rough edges (issue 18) ----------------------------------
     "console.resident.remove": "Désinscrire",
     "console.resident.remove_confirm": "Désinscrire cette résidence ? Son nom, son adresse et ses numéros seront effacés ; les bilans des campagnes passées restent inchangés, sans ces renseignements.",
@@ -785,7 +820,6 @@ MESSAGES = {
     "console.resident.unlocked": "Blocage levé : le résident peut de nouveau se servir de la ligne.",
     "console.audit.do.console.resident.unlock": "Résident débloqué (ligne)",
     "console.form.control_characters": "Ce champ contient des caractères non permis (caractères de contrôle).",
-
     # --- Running a real alert (issue 15, h7): form settings, scheduling, follow-ups, ETA,
     # approval, the hotline's announcement ---
     "console.h7.priority_required": "Choisissez la priorité : normale ou urgence.",

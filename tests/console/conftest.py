@@ -1,4 +1,5 @@
 """Console tests run RQ jobs inline (the import's progress is still stored in Redis)."""
+
 import pytest
 
 

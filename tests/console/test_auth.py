@@ -1,19 +1,35 @@
 """Sign-in, lockout, CSRF, cookies and language: what a staff member notices at the door."""
+
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from runtime.db import get_session
 from models import AuditEntry, StaffUser, utcnow
+from runtime.db import get_session
 from tests.fixtures.console import PASSWORD, add_staff, csrf_token, post_form, sign_in
 
-PAGES = ["/staff/", "/staff/campaigns", "/staff/campaigns/new", "/staff/campaigns/1",
-         "/staff/campaigns/1/progress.json", "/staff/campaigns/1/export.csv",
-         "/staff/campaigns/1/summary", "/staff/campaigns/1/launch", "/staff/residents",
-         "/staff/residents/1", "/staff/residents/1/edit", "/staff/residents/import",
-         "/staff/residents/review", "/staff/residents/1/review", "/staff/accounts",
-         "/staff/accounts/new", "/staff/accounts/1", "/staff/profile", "/staff/audit"]
+PAGES = [
+    "/staff/",
+    "/staff/campaigns",
+    "/staff/campaigns/new",
+    "/staff/campaigns/1",
+    "/staff/campaigns/1/progress.json",
+    "/staff/campaigns/1/export.csv",
+    "/staff/campaigns/1/summary",
+    "/staff/campaigns/1/launch",
+    "/staff/residents",
+    "/staff/residents/1",
+    "/staff/residents/1/edit",
+    "/staff/residents/import",
+    "/staff/residents/review",
+    "/staff/residents/1/review",
+    "/staff/accounts",
+    "/staff/accounts/new",
+    "/staff/accounts/1",
+    "/staff/profile",
+    "/staff/audit",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -78,12 +94,28 @@ def test_inactive_account_cannot_sign_in(app, client):
     assert sign_in(client, "gone@saguenay.ca").status_code == 400
 
 
-@pytest.mark.parametrize("path", ["/staff/login", "/staff/logout", "/staff/campaigns/new",
-                                  "/staff/accounts/new", "/staff/residents/import",
-                                  "/staff/language"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/staff/login",
+        "/staff/logout",
+        "/staff/campaigns/new",
+        "/staff/accounts/new",
+        "/staff/residents/import",
+        "/staff/language",
+    ],
+)
 def test_post_without_csrf_token_refused(app, admin, path):
-    answer = admin.post(path, data={"email": "admin@saguenay.ca", "password": PASSWORD,
-                                    "title": "x", "message_fr": "y", "lang": "en"})
+    answer = admin.post(
+        path,
+        data={
+            "email": "admin@saguenay.ca",
+            "password": PASSWORD,
+            "title": "x",
+            "message_fr": "y",
+            "lang": "en",
+        },
+    )
     assert answer.status_code == 400
     assert "Formulaire expiré" in answer.text
 
@@ -91,8 +123,10 @@ def test_post_without_csrf_token_refused(app, admin, path):
 def test_post_with_a_forged_token_refused(app, client):
     add_staff(app, "op@saguenay.ca")
     client.get("/staff/login")
-    answer = client.post("/staff/login", data={"email": "op@saguenay.ca", "password": PASSWORD,
-                                               "csrf_token": "forged"})
+    answer = client.post(
+        "/staff/login",
+        data={"email": "op@saguenay.ca", "password": PASSWORD, "csrf_token": "forged"},
+    )
     assert answer.status_code == 400
     assert client.get("/staff/campaigns").status_code == 302
 
@@ -115,8 +149,10 @@ def test_session_cookie_is_httponly_and_samesite_lax(app, client):
 def test_english_toggle(operator):
     page = operator.get("/staff/campaigns")
     assert "Campagnes d&#39;appels" in page.text
-    operator.post("/staff/language", data={"lang": "en", "next": "/staff/campaigns",
-                                           "csrf_token": csrf_token(page.text)})
+    operator.post(
+        "/staff/language",
+        data={"lang": "en", "next": "/staff/campaigns", "csrf_token": csrf_token(page.text)},
+    )
     page = operator.get("/staff/campaigns")
     assert "Call campaigns" in page.text and 'lang="en"' in page.text
 
@@ -124,8 +160,10 @@ def test_english_toggle(operator):
 def test_login_does_not_redirect_off_site(app, client):
     add_staff(app, "op@saguenay.ca")
     page = client.get("/staff/login?next=//evil.example/")
-    answer = client.post("/staff/login?next=//evil.example/", data={
-        "email": "op@saguenay.ca", "password": PASSWORD, "csrf_token": csrf_token(page.text)})
+    answer = client.post(
+        "/staff/login?next=//evil.example/",
+        data={"email": "op@saguenay.ca", "password": PASSWORD, "csrf_token": csrf_token(page.text)},
+    )
     assert answer.location.endswith("/staff/campaigns")
 
 

@@ -4,6 +4,7 @@ simulator, watch the progress reach 100 % without a reload, download the CSV.
 Skipped when /usr/bin/chromium is missing, unless REQUIRE_BROWSER=1 (CI). With
 CONSOLE_SCREENSHOTS=1 the main pages are saved to docs/screenshots/ for the README.
 """
+
 import csv
 import io
 import os
@@ -11,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.console import PASSWORD, add_residence, add_staff
 from tests.fixtures.browser import ARGS, CHROMIUM, skip_without_chromium
+from tests.fixtures.console import PASSWORD, add_residence, add_staff
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -27,10 +28,12 @@ BEHAVIOUR = ["human", "human", "voicemail", "no-answer", "busy", "human", "faile
 @pytest.fixture
 def browser_page():
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="fr-CA",
-                                      accept_downloads=True)
+        context = browser.new_context(
+            viewport={"width": 1200, "height": 900}, locale="fr-CA", accept_downloads=True
+        )
         page = context.new_page()
         page.set_default_timeout(20000)
         yield page
@@ -47,8 +50,13 @@ def city(stack):
         numbers[number] = {"answer": answer}
         add_residence(stack.live.app, f"Résident {i}", [number], civic=str(100 + 2 * i))
     for i in range(2):
-        add_residence(stack.live.app, f"Voisin {i}", [f"+1418555{2100 + i:04d}"],
-                      city="JONQUIÈRE", street="rue Saint-Dominique")
+        add_residence(
+            stack.live.app,
+            f"Voisin {i}",
+            [f"+1418555{2100 + i:04d}"],
+            city="JONQUIÈRE",
+            street="rue Saint-Dominique",
+        )
     stack.sim.set_scenario({"seed": 7, "default": {"answer": "human"}, "numbers": numbers})
     add_staff(stack.live.app, "operateur@saguenay.ca", phone="+14185550199")
     add_staff(stack.live.app, "admin@saguenay.ca", role="admin")
@@ -58,6 +66,7 @@ def city(stack):
 @pytest.fixture
 def worker(stack):
     from dialer.worker import start_embedded_worker
+
     running = start_embedded_worker(stack.live.app)
     yield running
     running.stop()
@@ -95,7 +104,8 @@ def test_launch_an_alert_and_follow_it_to_the_end(stack, city, worker, browser_p
     page.fill("#title", "Avis d'ébullition — Chicoutimi")
     page.fill("#cities", "Chicoutimi")
     page.wait_for_function(
-        "() => document.querySelector('#target-count').textContent.startsWith('8 ')")
+        "() => document.querySelector('#target-count').textContent.startsWith('8 ')"
+    )
     page.click("summary")
     page.fill("#rounds", "1")
     shoot(page, "new-campaign", base + "/staff/campaigns/new?template=boil_water")
@@ -106,24 +116,29 @@ def test_launch_an_alert_and_follow_it_to_the_end(stack, city, worker, browser_p
     page.click("#confirm-launch")  # the confirmation step names the count
     page.evaluate("window.__sameDocument = true")
     try:
-        page.wait_for_function("() => document.querySelector('#percent').textContent === '100 %'",
-                               timeout=60000)
         page.wait_for_function(
-            "() => document.querySelector('#status').dataset.status === 'completed'", timeout=60000)
+            "() => document.querySelector('#percent').textContent === '100 %'", timeout=60000
+        )
+        page.wait_for_function(
+            "() => document.querySelector('#status').dataset.status === 'completed'", timeout=60000
+        )
     except Exception:
         print("page:", page.url, page.text_content("main"))
         print("simulator:", stack.sim.stats())
         raise
     assert page.evaluate("window.__sameDocument") is True  # updated in place, never reloaded
-    counts = {key: int(page.text_content(f"dd[data-key={key}]")) for key in
-              ("human", "voicemail", "no_answer", "busy", "failed", "pending", "in_progress")}
+    counts = {
+        key: int(page.text_content(f"dd[data-key={key}]"))
+        for key in ("human", "voicemail", "no_answer", "busy", "failed", "pending", "in_progress")
+    }
     # people or voicemail: which one is the dialer's answering-machine detection, tested there
     assert counts["human"] + counts["voicemail"] == 5
     assert (counts["no_answer"], counts["busy"], counts["failed"]) == (1, 1, 1)
     assert counts["pending"] == counts["in_progress"] == 0
     assert page.is_visible("#summary-link")
     page.wait_for_function(  # the residences table follows too, still without a reload
-        "() => document.querySelector('#deliveries').textContent.includes('Sans réponse')")
+        "() => document.querySelector('#deliveries').textContent.includes('Sans réponse')"
+    )
     assert page.evaluate("window.__sameDocument") is True
     page.reload()
     shoot(page, "campaign-progress")
@@ -158,11 +173,20 @@ def test_residents_pages(stack, city, browser_page):
     assert "Résident 3" in page.text_content("#results")
     shoot(page, "residents")
     page.click("text=Importer des résidents (CSV)")
-    page.set_input_files("#file", files=[{
-        "name": "residents.csv", "mimeType": "text/csv", "buffer": (
-            "last_name,first_name,language,phone,phone2,phone3,civic_number,street,apartment,"
-            "city,postal_code,active\nLavoie,Marc,fr,418 555-0121,,,10,rue Price,,Jonquière,,1\n"
-            "Simard,,fr,555-0122,,,11,rue Price,,Jonquière,,1\n").encode()}])
+    page.set_input_files(
+        "#file",
+        files=[
+            {
+                "name": "residents.csv",
+                "mimeType": "text/csv",
+                "buffer": (
+                    "last_name,first_name,language,phone,phone2,phone3,civic_number,street,apartment,"
+                    "city,postal_code,active\nLavoie,Marc,fr,418 555-0121,,,10,rue Price,,Jonquière,,1\n"
+                    "Simard,,fr,555-0122,,,11,rue Price,,Jonquière,,1\n"
+                ).encode(),
+            }
+        ],
+    )
     page.click("button.primary")
     page.wait_for_function("() => !document.querySelector('#refused').hidden")
     assert "Lignes importées : 1 · refusées : 1" in page.text_content("#import-state")

@@ -3,7 +3,8 @@ one line at 1366 px and stays small on a 360 px phone, times are local, a criter
 nothing is flagged as staff type, the residences table pages, drafts are edited (issue 18).
 
 Skipped when /usr/bin/chromium is missing, unless REQUIRE_BROWSER=1 (CI)."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -21,6 +22,7 @@ skip_without_chromium()
 @pytest.fixture
 def browser():
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         running = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield running
@@ -44,6 +46,7 @@ def sign_in(page, base, email="admin@saguenay.ca"):
 
 def assert_accessible(page):
     from axe_playwright_python.sync_playwright import Axe
+
     results = Axe().run(page)
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
 
@@ -53,23 +56,44 @@ def registry(live_app):
     """An admin, 130 residences in Chicoutimi, a finished campaign over them."""
     app = live_app.app
     add_staff(app, "admin@saguenay.ca", role="admin", phone="+14185550199")
-    ids = [add_residence(app, f"Résident {i}", [f"+1418555{3000 + i:04d}"], civic=str(100 + i))
-           for i in range(130)]
-    add_residence(app, "", ["+14185550177"], street="rue Price", city="JONQUIÈRE",
-                  address_needs_review=True)
+    ids = [
+        add_residence(app, f"Résident {i}", [f"+1418555{3000 + i:04d}"], civic=str(100 + i))
+        for i in range(130)
+    ]
+    add_residence(
+        app, "", ["+14185550177"], street="rue Price", city="JONQUIÈRE", address_needs_review=True
+    )
     with app.app_context():
         session = get_session()
-        launched = datetime(2026, 7, 2, 13, 5, tzinfo=timezone.utc)  # 09:05 in Saguenay
-        campaign = Campaign(title="Avis d'ébullition", message_fr="Faites bouillir l'eau.",
-                            status="completed", launched_at=launched, finished_at=launched,
-                            target={"cities": ["CHICOUTIMI"]}, created_by="admin@saguenay.ca")
+        launched = datetime(2026, 7, 2, 13, 5, tzinfo=UTC)  # 09:05 in Saguenay
+        campaign = Campaign(
+            title="Avis d'ébullition",
+            message_fr="Faites bouillir l'eau.",
+            status="completed",
+            launched_at=launched,
+            finished_at=launched,
+            target={"cities": ["CHICOUTIMI"]},
+            created_by="admin@saguenay.ca",
+        )
         session.add(campaign)
         session.flush()
-        session.add_all(Delivery(campaign_id=campaign.id, residence_id=rid,
-                                 status="human" if i % 3 else "no_answer",
-                                 last_attempt_at=launched) for i, rid in enumerate(ids))
-        session.add(Campaign(title="Brouillon", message_fr="Essai.", status="draft",
-                             target={"cities": ["CHICOUTIMI", "ARVIDA"]}))
+        session.add_all(
+            Delivery(
+                campaign_id=campaign.id,
+                residence_id=rid,
+                status="human" if i % 3 else "no_answer",
+                last_attempt_at=launched,
+            )
+            for i, rid in enumerate(ids)
+        )
+        session.add(
+            Campaign(
+                title="Brouillon",
+                message_fr="Essai.",
+                status="draft",
+                target={"cities": ["CHICOUTIMI", "ARVIDA"]},
+            )
+        )
         session.commit()
         return campaign.id
 
@@ -80,14 +104,28 @@ def test_every_console_page_passes_axe_with_a_one_line_header(live_app, registry
     assert_accessible(page)
     sign_in(page, base)
     draft = registry + 1
-    urls = ["/staff/campaigns", "/staff/campaigns/new", f"/staff/campaigns/{registry}",
-            f"/staff/campaigns/{draft}", f"/staff/campaigns/{draft}/launch",
-            f"/staff/campaigns/{draft}/edit", "/staff/residents/131/review",
-            f"/staff/campaigns/{registry}/summary", "/staff/residents",
-            "/staff/residents?q=cote", "/staff/residents?q=555-3001", "/staff/residents/1",
-            "/staff/residents/1/edit", "/staff/residents/new", "/staff/residents/import",
-            "/staff/residents/review", "/staff/accounts", "/staff/audit", "/staff/profile",
-            "/staff/profile/password"]
+    urls = [
+        "/staff/campaigns",
+        "/staff/campaigns/new",
+        f"/staff/campaigns/{registry}",
+        f"/staff/campaigns/{draft}",
+        f"/staff/campaigns/{draft}/launch",
+        f"/staff/campaigns/{draft}/edit",
+        "/staff/residents/131/review",
+        f"/staff/campaigns/{registry}/summary",
+        "/staff/residents",
+        "/staff/residents?q=cote",
+        "/staff/residents?q=555-3001",
+        "/staff/residents/1",
+        "/staff/residents/1/edit",
+        "/staff/residents/new",
+        "/staff/residents/import",
+        "/staff/residents/review",
+        "/staff/accounts",
+        "/staff/audit",
+        "/staff/profile",
+        "/staff/profile/password",
+    ]
     for url in urls:
         page.goto(base + url)
         assert page.locator("main").count() == 1, url
@@ -131,9 +169,11 @@ def test_a_criterion_matching_nothing_is_flagged_as_staff_type(live_app, registr
     page.goto(base + "/staff/campaigns/new")
     page.fill("#cities", "Chicoutimi, Jonqière")
     page.wait_for_function(
-        "() => document.querySelector('#target-warnings').textContent.includes('JONQUIÈRE')")
+        "() => document.querySelector('#target-warnings').textContent.includes('JONQUIÈRE')"
+    )
     assert "« JONQIÈRE » ne correspond à aucune résidence active" in page.text_content(
-        "#target-warnings")
+        "#target-warnings"
+    )
     assert page.text_content("#target-count").startswith("130 résidences visées")
     assert_accessible(page)
     page.context.close()

@@ -1,4 +1,5 @@
 """The new-campaign form, the count before launch, launch, pause/resume/cancel, CSV, summary."""
+
 import csv
 import io
 import re
@@ -7,26 +8,50 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
+from models import Campaign, Delivery
 from runtime.db import get_session
 from runtime.i18n import t
-from models import Campaign, Delivery
 from tests.fixtures.console import add_residence, csrf_token, post_form
 
-VALID = {"title": "Bris d'aqueduc", "message_fr": "Faites bouillir l'eau.",
-         "message_en": "Boil your water.", "priority": "emergency", "cities": "Chicoutimi",
-         "streets": "", "postal_prefixes": "", "rounds": "3", "retry_delay_min": "",
-         "ring_timeout_s": "30", "leave_voicemail": "y", "ask_confirmation": "y"}
+VALID = {
+    "title": "Bris d'aqueduc",
+    "message_fr": "Faites bouillir l'eau.",
+    "message_en": "Boil your water.",
+    "priority": "emergency",
+    "cities": "Chicoutimi",
+    "streets": "",
+    "postal_prefixes": "",
+    "rounds": "3",
+    "retry_delay_min": "",
+    "ring_timeout_s": "30",
+    "leave_voicemail": "y",
+    "ask_confirmation": "y",
+}
 
 
 @pytest.fixture
 def residences(app):
     """Three residences in Chicoutimi (one on rue Racine at 500), one in Jonquière."""
-    return [add_residence(app, "Tremblay", ["+14185550101"], civic="100"),
-            add_residence(app, "Gagnon", ["+14185550102", "+14185550103"], civic="500"),
-            add_residence(app, "Côté", ["+14185550104"], street="boulevard Talbot", civic="20",
-                          postal_code="G7J 2B2"),
-            add_residence(app, "Bouchard", ["+14185550105"], city="JONQUIÈRE",
-                          street="rue Saint-Dominique", postal_code="G7X 6K3")]
+    return [
+        add_residence(app, "Tremblay", ["+14185550101"], civic="100"),
+        add_residence(app, "Gagnon", ["+14185550102", "+14185550103"], civic="500"),
+        add_residence(
+            app,
+            "Côté",
+            ["+14185550104"],
+            street="boulevard Talbot",
+            civic="20",
+            postal_code="G7J 2B2",
+        ),
+        add_residence(
+            app,
+            "Bouchard",
+            ["+14185550105"],
+            city="JONQUIÈRE",
+            street="rue Saint-Dominique",
+            postal_code="G7X 6K3",
+        ),
+    ]
 
 
 def campaigns(app):
@@ -38,21 +63,26 @@ def create(client, **changes):
     return post_form(client, "/staff/campaigns/new", {**VALID, **changes})
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"title": ""}, "Ce champ est obligatoire."),
-    ({"message_fr": "   "}, "Ce champ est obligatoire."),
-    ({"message_fr": "x" * 1001}, "Au plus 1000 caractères."),
-    ({"rounds": "0"}, "Inscrivez un nombre de 1 à 10."),
-    ({"rounds": "trois"}, "Inscrivez un nombre entier."),
-    ({"ring_timeout_s": "500"}, "Inscrivez un nombre de 5 à 120."),
-    ({"cities": "", "postal_prefixes": "7GH"}, "« 7GH » n&#39;est pas un début de code postal"),
-    ({"cities": "", "streets": "rue Racine Est"}, "Ligne 1 : écrivez « rue, secteur »"),
-    ({"cities": "", "streets": "rue Racine Est, Chicoutimi, 500-100"},
-     "Ligne 1 : le premier numéro civique doit être plus petit"),
-    ({"cities": ""}, "Choisissez qui appeler"),
-    ({"audio_url_fr": "avis.mp3"}, "« avis.mp3 » doit être une adresse web complète"),
-    ({"audio_url_en": "ftp://ville.example/a.mp3"}, "doit être une adresse web complète"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"title": ""}, "Ce champ est obligatoire."),
+        ({"message_fr": "   "}, "Ce champ est obligatoire."),
+        ({"message_fr": "x" * 1001}, "Au plus 1000 caractères."),
+        ({"rounds": "0"}, "Inscrivez un nombre de 1 à 10."),
+        ({"rounds": "trois"}, "Inscrivez un nombre entier."),
+        ({"ring_timeout_s": "500"}, "Inscrivez un nombre de 5 à 120."),
+        ({"cities": "", "postal_prefixes": "7GH"}, "« 7GH » n&#39;est pas un début de code postal"),
+        ({"cities": "", "streets": "rue Racine Est"}, "Ligne 1 : écrivez « rue, secteur »"),
+        (
+            {"cities": "", "streets": "rue Racine Est, Chicoutimi, 500-100"},
+            "Ligne 1 : le premier numéro civique doit être plus petit",
+        ),
+        ({"cities": ""}, "Choisissez qui appeler"),
+        ({"audio_url_fr": "avis.mp3"}, "« avis.mp3 » doit être une adresse web complète"),
+        ({"audio_url_en": "ftp://ville.example/a.mp3"}, "doit être une adresse web complète"),
+    ],
+)
 def test_campaign_form_refuses_bad_input_and_saves_nothing(app, operator, changes, message):
     answer = create(operator, **changes)
     assert answer.status_code == 400
@@ -69,30 +99,44 @@ def test_refusals_in_english(app, operator):
 
 
 def test_create_campaign_with_every_kind_of_target(app, operator, residences):
-    answer = create(operator, cities="Jonquière",
-                    streets="rue Racine Est, Chicoutimi, 400-600\nboulevard Talbot, Chicoutimi",
-                    postal_prefixes="g7x, G7J 2", retry_delay_min="7", leave_voicemail="")
+    answer = create(
+        operator,
+        cities="Jonquière",
+        streets="rue Racine Est, Chicoutimi, 400-600\nboulevard Talbot, Chicoutimi",
+        postal_prefixes="g7x, G7J 2",
+        retry_delay_min="7",
+        leave_voicemail="",
+    )
     assert answer.status_code == 302
-    campaign, = campaigns(app)
+    (campaign,) = campaigns(app)
     assert answer.location.endswith(f"/staff/campaigns/{campaign.id}")
     assert campaign.status == "draft" and campaign.created_by == "operateur@saguenay.ca"
     assert campaign.target == {
-        "all": False, "cities": ["JONQUIÈRE"],
-        "streets": [{"street": "rue Racine Est", "city": "CHICOUTIMI", "from": 400, "to": 600},
-                    {"street": "boulevard Talbot", "city": "CHICOUTIMI", "from": None,
-                     "to": None}],
-        "postal_prefixes": ["G7X", "G7J 2"], "residence_ids": []}
-    assert (campaign.retry_delay_s, campaign.leave_voicemail, campaign.ask_confirmation) == \
-        (420, False, True)
+        "all": False,
+        "cities": ["JONQUIÈRE"],
+        "streets": [
+            {"street": "rue Racine Est", "city": "CHICOUTIMI", "from": 400, "to": 600},
+            {"street": "boulevard Talbot", "city": "CHICOUTIMI", "from": None, "to": None},
+        ],
+        "postal_prefixes": ["G7X", "G7J 2"],
+        "residence_ids": [],
+    }
+    assert (campaign.retry_delay_s, campaign.leave_voicemail, campaign.ask_confirmation) == (
+        420,
+        False,
+        True,
+    )
     page = operator.get(answer.location)
     assert "3 résidences visées" in page.text  # Gagnon (500 Racine), Côté, Bouchard
 
 
 def test_a_recording_per_language_is_kept_and_shown(app, operator, residences):
     answer = create(operator, audio_url_fr=" https://ville.example/avis-fr.mp3 ", audio_url_en="")
-    campaign, = campaigns(app)
-    assert (campaign.audio_url_fr, campaign.audio_url_en) == \
-        ("https://ville.example/avis-fr.mp3", None)
+    (campaign,) = campaigns(app)
+    assert (campaign.audio_url_fr, campaign.audio_url_en) == (
+        "https://ville.example/avis-fr.mp3",
+        None,
+    )
     page = operator.get(answer.location).text
     assert "Enregistrement en français" in page and "https://ville.example/avis-fr.mp3" in page
     assert "Enregistrement en anglais" not in page
@@ -104,12 +148,13 @@ def test_blank_delay_takes_the_dialers_default_for_the_priority(app, operator, r
     assert [c.retry_delay_s for c in campaigns(app)] == [300, 600]
 
 
-def test_uploaded_list_targets_those_residences_and_reports_refused_lines(app, operator,
-                                                                          residences):
-    upload = io.BytesIO("phone\n418 555-0101\n418-555-0105\n555-1234\n".encode())
+def test_uploaded_list_targets_those_residences_and_reports_refused_lines(
+    app, operator, residences
+):
+    upload = io.BytesIO(b"phone\n418 555-0101\n418-555-0105\n555-1234\n")
     answer = create(operator, cities="", upload=(upload, "list.csv"))
     assert answer.status_code == 302
-    campaign, = campaigns(app)
+    (campaign,) = campaigns(app)
     assert sorted(campaign.target["residence_ids"]) == [residences[0], residences[3]]
     page = operator.get(answer.location)
     assert "2 résidences visées" in page.text
@@ -118,14 +163,19 @@ def test_uploaded_list_targets_those_residences_and_reports_refused_lines(app, o
 
 def test_count_before_launch(app, operator, residences):
     page = operator.get("/staff/campaigns/new")
-    answer = operator.post("/staff/campaigns/count.json", data={
-        "csrf_token": csrf_token(page.text), "cities": "chicoutimi"})
+    answer = operator.post(
+        "/staff/campaigns/count.json",
+        data={"csrf_token": csrf_token(page.text), "cities": "chicoutimi"},
+    )
     assert answer.json["count"] == 3 and answer.json["text"] == "3 résidences visées"
-    answer = operator.post("/staff/campaigns/count.json", data={
-        "csrf_token": csrf_token(page.text), "target_all": "y"})
+    answer = operator.post(
+        "/staff/campaigns/count.json", data={"csrf_token": csrf_token(page.text), "target_all": "y"}
+    )
     assert answer.json["count"] == 4
-    answer = operator.post("/staff/campaigns/count.json", data={
-        "csrf_token": csrf_token(page.text), "postal_prefixes": "123"})
+    answer = operator.post(
+        "/staff/campaigns/count.json",
+        data={"csrf_token": csrf_token(page.text), "postal_prefixes": "123"},
+    )
     assert answer.json["count"] is None and "123" in answer.json["error"]
     assert operator.post("/staff/campaigns/count.json", data={"cities": "x"}).status_code == 400
 
@@ -135,10 +185,15 @@ def textarea(html: str, name: str) -> str:
     return unescape(match.group(1)).strip()
 
 
-@pytest.mark.parametrize("key, priority", [("boil_water", "emergency"),
-                                           ("boil_water_lifted", "normal"),
-                                           ("water_interruption", "normal"),
-                                           ("evacuation", "emergency")])
+@pytest.mark.parametrize(
+    "key, priority",
+    [
+        ("boil_water", "emergency"),
+        ("boil_water_lifted", "normal"),
+        ("water_interruption", "normal"),
+        ("evacuation", "emergency"),
+    ],
+)
 def test_templates_fill_the_form_in_both_languages(operator, key, priority):
     page = operator.get(f"/staff/campaigns/new?template={key}").text
     assert textarea(page, "message_fr") == t("fr", f"console.alert.{key}.message")
@@ -152,8 +207,9 @@ def test_launch_needs_the_confirmation_step(app, operator, residences):
     confirm = operator.get(f"/staff/campaigns/{campaign_id}/launch")
     assert "Oui, appeler 3 résidences maintenant" in confirm.text
     assert campaigns(app)[0].status == "draft"  # looking at the confirmation launches nothing
-    answer = operator.post(f"/staff/campaigns/{campaign_id}/launch",
-                           data={"csrf_token": csrf_token(confirm.text)})
+    answer = operator.post(
+        f"/staff/campaigns/{campaign_id}/launch", data={"csrf_token": csrf_token(confirm.text)}
+    )
     assert answer.status_code == 302
     assert campaigns(app)[0].status == "running"
     with app.app_context():
@@ -218,8 +274,13 @@ def test_campaign_list_shows_status_and_reach(app, operator, residences):
 def test_test_call_refuses_a_bad_number(app, operator, residences):
     campaign_id = create(operator).location.rsplit("/", 1)[1]
     url = f"/staff/campaigns/{campaign_id}"
-    answer = post_form(operator, url + "/test-call", {"number": "555-1234", "language": "fr"},
-                       page=url, follow_redirects=True)
+    answer = post_form(
+        operator,
+        url + "/test-call",
+        {"number": "555-1234", "language": "fr"},
+        page=url,
+        follow_redirects=True,
+    )
     assert "indicatif régional" in answer.text
     assert operator.get(url).text.count('value="+14185550199"') == 1  # own number offered
 
@@ -227,15 +288,21 @@ def test_test_call_refuses_a_bad_number(app, operator, residences):
 def test_test_call_reaches_the_operator_through_the_simulator(app_config, stack, residences_live):
     client = stack.live.app.test_client()
     from tests.fixtures.console import add_staff, sign_in
+
     add_staff(stack.live.app, "op@saguenay.ca", phone="+14185550199")
     sign_in(client, "op@saguenay.ca")
     campaign_id = post_form(client, "/staff/campaigns/new", VALID).location.rsplit("/", 1)[1]
     url = f"/staff/campaigns/{campaign_id}"
-    answer = post_form(client, url + "/test-call", {"number": "418 555-0199", "language": "fr"},
-                       page=url, follow_redirects=True)
+    answer = post_form(
+        client,
+        url + "/test-call",
+        {"number": "418 555-0199", "language": "fr"},
+        page=url,
+        follow_redirects=True,
+    )
     assert "Appel d&#39;essai envoyé au 418 555-0199" in answer.text
     stack.sim.wait_idle(20)
-    call, = [c for c in stack.sim.calls() if c.get("to") == "+14185550199"]
+    (call,) = [c for c in stack.sim.calls() if c.get("to") == "+14185550199"]
     assert "Faites bouillir l'eau." in str(call)
 
 

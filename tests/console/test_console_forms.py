@@ -1,6 +1,7 @@
 """Drafts edited, duplicated, deleted; one resident added; every field error at once; sectors
 checked against the address registry; French Excel's ';' files; the review's registry
 look-up and rejection; channels in words (issue 18)."""
+
 import io
 from html import unescape
 
@@ -11,20 +12,41 @@ from runtime.db import get_session
 from tests.console.test_campaigns import create
 from tests.fixtures.console import add_residence, post_form
 
-RESIDENT = {"last_name": "Lavoie", "first_name": "Marc", "language": "fr", "civic_number": "45",
-            "street": "rue Price", "apartment": "", "city": "jonquiere", "postal_code": "g7x1b1",
-            "phone1": "418 555-0142", "phone2": "", "phone3": "", "active": "y"}
+RESIDENT = {
+    "last_name": "Lavoie",
+    "first_name": "Marc",
+    "language": "fr",
+    "civic_number": "45",
+    "street": "rue Price",
+    "apartment": "",
+    "city": "jonquiere",
+    "postal_code": "g7x1b1",
+    "phone1": "418 555-0142",
+    "phone2": "",
+    "phone3": "",
+    "active": "y",
+}
 
 
 def _registry(app):
     with app.app_context():
         session = get_session()
-        session.add_all([Address(civic_number="45", street="rue Price", city="JONQUIÈRE",
-                                 postal_code="G7X 1B1"),
-                         Address(civic_number="47", street="rue Price", city="JONQUIÈRE",
-                                 postal_code="G7X 1B2"),
-                         Address(civic_number="10", street="rue Racine Est", city="CHICOUTIMI",
-                                 postal_code="G7H 1A1")])
+        session.add_all(
+            [
+                Address(
+                    civic_number="45", street="rue Price", city="JONQUIÈRE", postal_code="G7X 1B1"
+                ),
+                Address(
+                    civic_number="47", street="rue Price", city="JONQUIÈRE", postal_code="G7X 1B2"
+                ),
+                Address(
+                    civic_number="10",
+                    street="rue Racine Est",
+                    city="CHICOUTIMI",
+                    postal_code="G7H 1A1",
+                ),
+            ]
+        )
         session.commit()
 
 
@@ -38,14 +60,26 @@ def test_a_draft_is_edited_in_place_duplicated_and_deleted(app, operator):
     url = create(operator, cities="Chicoutimi").location
     form = operator.get(url + "/edit").text
     assert 'value="CHICOUTIMI"' in form and "Modifier le brouillon" in form
-    answer = post_form(operator, url + "/edit", {
-        "title": "Coupure d'eau", "message_fr": "Demain.", "priority": "normal",
-        "cities": "Chicoutimi", "rounds": "2", "ring_timeout_s": "30"})
+    answer = post_form(
+        operator,
+        url + "/edit",
+        {
+            "title": "Coupure d'eau",
+            "message_fr": "Demain.",
+            "priority": "normal",
+            "cities": "Chicoutimi",
+            "rounds": "2",
+            "ring_timeout_s": "30",
+        },
+    )
     assert answer.status_code == 302 and answer.location == url
     with app.app_context():
         [campaign] = get_session().scalars(select(Campaign)).all()
-        assert (campaign.title, campaign.rounds, campaign.priority) == ("Coupure d'eau", 2,
-                                                                        "normal")
+        assert (campaign.title, campaign.rounds, campaign.priority) == (
+            "Coupure d'eau",
+            2,
+            "normal",
+        )
     copy = post_form(operator, url + "/duplicate", page=url)
     copy_page = unescape(operator.get(copy.location).text)
     assert "Coupure d'eau (copie)" in copy_page and "CHICOUTIMI" in copy_page
@@ -69,7 +103,10 @@ def test_one_resident_is_added_with_the_registry_s_spelling(app, admin):
     with app.app_context():
         residence = get_session().scalar(select(Residence))
         assert (residence.city, residence.postal_code, residence.registered_via) == (
-            "JONQUIÈRE", "G7X 1B1", "staff")
+            "JONQUIÈRE",
+            "G7X 1B1",
+            "staff",
+        )
         assert [p.e164 for p in residence.phones] == ["+14185550142"]
     assert "Personnel" in admin.get(answer.location).text  # the channel in words
 
@@ -77,9 +114,17 @@ def test_one_resident_is_added_with_the_registry_s_spelling(app, admin):
 def test_every_bad_field_is_shown_at_once_and_nothing_is_saved(app, admin):
     _registry(app)
     add_residence(app, "Tremblay", ["+14185550101"])
-    answer = post_form(admin, "/staff/residents/new", {
-        **RESIDENT, "city": "Jonqière", "postal_code": "12345", "phone1": "418 555-0101",
-        "civic_number": ""})
+    answer = post_form(
+        admin,
+        "/staff/residents/new",
+        {
+            **RESIDENT,
+            "city": "Jonqière",
+            "postal_code": "12345",
+            "phone1": "418 555-0101",
+            "civic_number": "",
+        },
+    )
     page = unescape(answer.text)
     assert answer.status_code == 400
     assert "« Jonqière » n'est pas un secteur du registre des adresses" in page
@@ -92,68 +137,108 @@ def test_every_bad_field_is_shown_at_once_and_nothing_is_saved(app, admin):
 
 def test_an_edit_checks_the_sector_and_the_audit_says_what_changed(app, admin):
     _registry(app)
-    rid = add_residence(app, "Tremblay", ["+14185550101"], city="JONQUIÈRE", street="rue Price",
-                        civic="45")
+    rid = add_residence(
+        app, "Tremblay", ["+14185550101"], city="JONQUIÈRE", street="rue Price", civic="45"
+    )
     edit = {**RESIDENT, "last_name": "Tremblay", "phone1": "+14185550101", "city": "Jonqière"}
     assert post_form(admin, f"/staff/residents/{rid}/edit", edit).status_code == 400
-    answer = post_form(admin, f"/staff/residents/{rid}/edit", {**edit, "city": "JONQUIERE",
-                                                               "first_name": "Julie"})
+    answer = post_form(
+        admin, f"/staff/residents/{rid}/edit", {**edit, "city": "JONQUIERE", "first_name": "Julie"}
+    )
     assert answer.status_code == 302
     with app.app_context():
-        entry = get_session().scalar(select(AuditEntry).where(
-            AuditEntry.action == "console.resident.edit"))
+        entry = get_session().scalar(
+            select(AuditEntry).where(AuditEntry.action == "console.resident.edit")
+        )
         assert set(entry.details["changed"]) == {"first_name", "postal_code"}
 
 
 def test_a_semicolon_separated_file_is_imported(app, admin):
-    text = ("last_name;first_name;language;phone;civic_number;street;city;postal_code\n"
-            "Lavoie;Marc;fr;418 555-0121;10;rue Price;Jonquière;G7X 1B1\n")
-    answer = post_form(admin, "/staff/residents/import",
-                       {"file": (io.BytesIO(text.encode("utf-8-sig")), "excel.csv")},
-                       content_type="multipart/form-data")
+    text = (
+        "last_name;first_name;language;phone;civic_number;street;city;postal_code\n"
+        "Lavoie;Marc;fr;418 555-0121;10;rue Price;Jonquière;G7X 1B1\n"
+    )
+    answer = post_form(
+        admin,
+        "/staff/residents/import",
+        {"file": (io.BytesIO(text.encode("utf-8-sig")), "excel.csv")},
+        content_type="multipart/form-data",
+    )
     state = admin.get(answer.location + ".json").json
     assert state["accepted"] == 1 and state["refused"] == []
 
 
 def test_the_review_approves_only_a_registry_address_and_can_reject(app, admin):
     _registry(app)
-    waiting = add_residence(app, "", ["+14185550131"], civic="", street="", city="",
-                            postal_code="", address_needs_review=True, name_needs_review=True)
+    waiting = add_residence(
+        app,
+        "",
+        ["+14185550131"],
+        civic="",
+        street="",
+        city="",
+        postal_code="",
+        address_needs_review=True,
+        name_needs_review=True,
+    )
     url = f"/staff/residents/{waiting}/review"
-    answer = post_form(admin, url, {"last_name": "Bergeron", "civic_number": "99999",
-                                    "street": "rue Inconnue", "city": "Jonquière"})
+    answer = post_form(
+        admin,
+        url,
+        {
+            "last_name": "Bergeron",
+            "civic_number": "99999",
+            "street": "rue Inconnue",
+            "city": "Jonquière",
+        },
+    )
     assert answer.status_code == 400 and "pas au registre" in unescape(answer.text)
-    looked_up = post_form(admin, url, {"last_name": "Bergeron", "civic_number": "46",
-                                       "street": "price", "city": "Jonquière"})
+    looked_up = post_form(
+        admin,
+        url,
+        {"last_name": "Bergeron", "civic_number": "46", "street": "price", "city": "Jonquière"},
+    )
     assert "45 rue Price, JONQUIÈRE" in looked_up.text and "G7X 1B2" in looked_up.text
-    answer = post_form(admin, url, {"last_name": "Bergeron", "civic_number": "45",
-                                    "street": "Rue Price", "city": "jonquière"})
+    answer = post_form(
+        admin,
+        url,
+        {"last_name": "Bergeron", "civic_number": "45", "street": "Rue Price", "city": "jonquière"},
+    )
     assert answer.status_code == 302
     with app.app_context():
         residence = get_session().get(Residence, waiting)
         assert (residence.street, residence.postal_code, residence.address_needs_review) == (
-            "rue Price", "G7X 1B1", False)
+            "rue Price",
+            "G7X 1B1",
+            False,
+        )
         assert residence.address_id is not None
-    spam = add_residence(app, "", ["+14185550139"], civic="", street="", city="",
-                         address_needs_review=True)
-    answer = post_form(admin, f"/staff/residents/{spam}/reject",
-                       page=f"/staff/residents/{spam}/review")
+    spam = add_residence(
+        app, "", ["+14185550139"], civic="", street="", city="", address_needs_review=True
+    )
+    answer = post_form(
+        admin, f"/staff/residents/{spam}/reject", page=f"/staff/residents/{spam}/review"
+    )
     assert answer.status_code == 302
     with app.app_context():
         assert get_session().get(Residence, spam) is None
-        assert get_session().scalar(select(PhoneNumber).where(
-            PhoneNumber.e164 == "+14185550139")) is None
+        assert (
+            get_session().scalar(select(PhoneNumber).where(PhoneNumber.e164 == "+14185550139"))
+            is None
+        )
 
 
 def test_a_resident_s_campaigns_and_phone_lockout_are_shown_and_lifted(app, admin):
     from datetime import timedelta
 
     from models import Delivery, utcnow
+
     rid = add_residence(app, "Tremblay", ["+14185550101"])
     with app.app_context():
         session = get_session()
-        campaign = Campaign(title="Avis d'ébullition", message_fr="…", status="completed",
-                            launched_at=utcnow())
+        campaign = Campaign(
+            title="Avis d'ébullition", message_fr="…", status="completed", launched_at=utcnow()
+        )
         session.add(campaign)
         session.flush()
         session.add(Delivery(campaign_id=campaign.id, residence_id=rid, status="voicemail"))

@@ -1,5 +1,6 @@
 """Issue 15 in the console: scheduling, approval by a second account, follow-ups and their
 links, the expected end as a clock time."""
+
 import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -8,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from dialer import campaigns as dialer_campaigns
-from models import AuditEntry, Campaign, CallAttempt, Delivery, utcnow
+from models import AuditEntry, CallAttempt, Campaign, Delivery, utcnow
 from runtime.db import get_session
 from tests.console.test_campaigns import campaigns, create, residences  # noqa: F401
 from tests.fixtures.console import add_staff, csrf_token, post_form, sign_in
@@ -27,7 +28,7 @@ def test_schedule_then_take_it_back(app, operator, residences):  # noqa: F811
     assert answer.status_code == 302
     page = page_of(operator, campaign_id)
     assert "Lancement programmé : demain à 7 h 00." in page
-    campaign, = campaigns(app)
+    (campaign,) = campaigns(app)
     assert campaign.status == "draft" and campaign.scheduled_by == "operateur@saguenay.ca"
     post_form(operator, f"{url}/unschedule", page=url)
     assert campaigns(app)[0].scheduled_at is None
@@ -37,8 +38,9 @@ def test_schedule_then_take_it_back(app, operator, residences):  # noqa: F811
 def test_a_time_that_is_not_one_is_refused(app, operator, residences):  # noqa: F811
     campaign_id = int(create(operator).location.rsplit("/", 1)[1])
     url = f"/staff/campaigns/{campaign_id}"
-    answer = post_form(operator, f"{url}/schedule", {"at": "demain"}, page=url,
-                       follow_redirects=True)
+    answer = post_form(
+        operator, f"{url}/schedule", {"at": "demain"}, page=url, follow_redirects=True
+    )
     assert "L&#39;heure de lancement doit être dans le futur" in answer.text
     assert campaigns(app)[0].scheduled_at is None
 
@@ -48,8 +50,7 @@ def approval_on(app):
     app.config["CAMPAIGN_APPROVAL"] = True
 
 
-def test_a_normal_campaign_needs_a_second_person(app, client, approval_on,
-                                                 residences):  # noqa: F811
+def test_a_normal_campaign_needs_a_second_person(app, client, approval_on, residences):  # noqa: F811
     add_staff(app, "operateur@saguenay.ca")
     add_staff(app, "second@saguenay.ca")
     sign_in(client, "operateur@saguenay.ca")
@@ -73,8 +74,9 @@ def test_a_normal_campaign_needs_a_second_person(app, client, approval_on,
     assert 'id="summary-approved">second@saguenay.ca' in summary
 
 
-def test_an_emergency_goes_alone_with_a_reason_in_the_audit_log(app, operator, approval_on,
-                                                               residences):  # noqa: F811
+def test_an_emergency_goes_alone_with_a_reason_in_the_audit_log(
+    app, operator, approval_on, residences
+):  # noqa: F811
     campaign_id = int(create(operator, priority="emergency").location.rsplit("/", 1)[1])
     url = f"/staff/campaigns/{campaign_id}/launch"
     assert 'name="reason"' in operator.get(url).text
@@ -83,8 +85,11 @@ def test_an_emergency_goes_alone_with_a_reason_in_the_audit_log(app, operator, a
     post_form(operator, url, {"reason": "Bris majeur, pas d'autre personne disponible"})
     assert campaigns(app)[0].status == "running"
     with app.app_context():
-        entry = get_session().scalars(select(AuditEntry).where(
-            AuditEntry.action == "campaign.launch")).one()
+        entry = (
+            get_session()
+            .scalars(select(AuditEntry).where(AuditEntry.action == "campaign.launch"))
+            .one()
+        )
         assert entry.details["reason"] == "Bris majeur, pas d'autre personne disponible"
 
 
@@ -98,8 +103,11 @@ def finish(app, campaign_id, outcomes):
     """Give the campaign's deliveries these final outcomes, in residence order."""
     with app.app_context():
         db = get_session()
-        rows = db.scalars(select(Delivery).where(Delivery.campaign_id == campaign_id)
-                          .order_by(Delivery.residence_id)).all()
+        rows = db.scalars(
+            select(Delivery)
+            .where(Delivery.campaign_id == campaign_id)
+            .order_by(Delivery.residence_id)
+        ).all()
         for delivery, outcome in zip(rows, outcomes):
             delivery.status = outcome
         db.execute(update(Campaign).values(status="completed"))
@@ -107,16 +115,18 @@ def finish(app, campaign_id, outcomes):
         return [d.residence_id for d in rows]
 
 
-def test_call_again_those_not_reached_and_see_the_link_both_ways(app, operator,
-                                                                 residences):  # noqa: F811
+def test_call_again_those_not_reached_and_see_the_link_both_ways(app, operator, residences):  # noqa: F811
     campaign_id = int(create(operator, cities="", target_all="y").location.rsplit("/", 1)[1])
     post_form(operator, f"/staff/campaigns/{campaign_id}/launch")
     ids = finish(app, campaign_id, ["human", "no_answer", "busy", "voicemail"])
     url = f"/staff/campaigns/{campaign_id}"
     assert "Rappeler les non jointes" in page_of(operator, campaign_id)
-    answer = post_form(operator, f"{url}/follow-up",
-                       {"kind": "unreached", "outcome": ["no_answer", "busy", "failed"]},
-                       page=url)
+    answer = post_form(
+        operator,
+        f"{url}/follow-up",
+        {"kind": "unreached", "outcome": ["no_answer", "busy", "failed"]},
+        page=url,
+    )
     assert answer.status_code == 302
     follow = max(campaigns(app), key=lambda c: c.id)
     assert follow.follows_id == campaign_id and follow.follow_kind == "unreached"
@@ -125,8 +135,9 @@ def test_call_again_those_not_reached_and_see_the_link_both_ways(app, operator,
     assert "Rappel des résidences non jointes de" in page_of(operator, follow.id)
     assert f'/staff/campaigns/{follow.id}"' in page_of(operator, campaign_id)
 
-    answer = post_form(operator, f"{url}/follow-up", {"kind": "lifting", "message_fr": "Levé."},
-                       page=url)
+    answer = post_form(
+        operator, f"{url}/follow-up", {"kind": "lifting", "message_fr": "Levé."}, page=url
+    )
     lifting = max(campaigns(app), key=lambda c: c.id)
     assert lifting.follow_kind == "lifting" and lifting.message_fr == "Levé."
     assert sorted(lifting.target["residence_ids"]) == [ids[0], ids[3]]  # those reached
@@ -137,8 +148,9 @@ def test_a_lifting_notice_needs_its_message(app, operator, residences):  # noqa:
     post_form(operator, f"/staff/campaigns/{campaign_id}/launch")
     finish(app, campaign_id, ["human", "human", "human"])
     url = f"/staff/campaigns/{campaign_id}"
-    answer = post_form(operator, f"{url}/follow-up", {"kind": "lifting"}, page=url,
-                       follow_redirects=True)
+    answer = post_form(
+        operator, f"{url}/follow-up", {"kind": "lifting"}, page=url, follow_redirects=True
+    )
     assert len(campaigns(app)) == 1
     assert "Inscrivez le message en français ou en anglais" in answer.text
 
@@ -150,9 +162,16 @@ def test_the_expected_end_is_a_clock_time(app, operator, residences):  # noqa: F
         db = get_session()
         now = utcnow()
         for i in range(10):  # one call a second over the last 10 s, each one reached
-            db.add(CallAttempt(campaign_id=campaign_id, to_number="+14185550101",
-                               token=f"t{i}", status="completed", outcome="human",
-                               requested_at=now - timedelta(seconds=i + 0.5)))
+            db.add(
+                CallAttempt(
+                    campaign_id=campaign_id,
+                    to_number="+14185550101",
+                    token=f"t{i}",
+                    status="completed",
+                    outcome="human",
+                    requested_at=now - timedelta(seconds=i + 0.5),
+                )
+            )
         db.commit()
         assert dialer_campaigns.status(db, campaign_id)["eta_at"]
     page = page_of(operator, campaign_id)
@@ -161,16 +180,22 @@ def test_the_expected_end_is_a_clock_time(app, operator, residences):  # noqa: F
     assert re.fullmatch(r"fin prévue vers \d{1,2} h \d\d", progress["eta_text"])
 
 
-def test_staff_choose_whether_and_until_when_the_hotline_says_it(app, operator,
-                                                                residences):  # noqa: F811
+def test_staff_choose_whether_and_until_when_the_hotline_says_it(app, operator, residences):  # noqa: F811
     campaign_id = int(create(operator).location.rsplit("/", 1)[1])
     url = f"/staff/campaigns/{campaign_id}"
-    assert "Annoncée à la ligne info pendant la campagne et 24 h après." in page_of(operator,
-                                                                                 campaign_id)
-    post_form(operator, f"{url}/announce", {"announce": "y",
-                                            "announce_until": "2030-01-05T18:00"}, page=url)
-    assert "Annoncée à la ligne info; fin de l&#39;annonce : le 5 janvier 2030 à 18 h 00." \
+    assert "Annoncée à la ligne info pendant la campagne et 24 h après." in page_of(
+        operator, campaign_id
+    )
+    post_form(
+        operator,
+        f"{url}/announce",
+        {"announce": "y", "announce_until": "2030-01-05T18:00"},
+        page=url,
+    )
+    assert (
+        "Annoncée à la ligne info; fin de l&#39;annonce : le 5 janvier 2030 à 18 h 00."
         in page_of(operator, campaign_id)
+    )
     post_form(operator, f"{url}/announce", {}, page=url)
     assert campaigns(app)[0].announce is False
     assert "Non annoncée à la ligne info." in page_of(operator, campaign_id)

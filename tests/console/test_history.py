@@ -1,18 +1,26 @@
 """History does not change: a removed residence leaves its campaign rows anonymised, and its
 id is never given to another (issue 18)."""
+
 import csv
 import io
 import re
-
-import pytest
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import select
 
+from models import (
+    AttemptStatus,
+    AuditEntry,
+    CallAttempt,
+    Campaign,
+    Delivery,
+    OneTimeCode,
+    PhoneNumber,
+    Residence,
+    utcnow,
+)
 from runtime.db import get_session
-
-from models import (AttemptStatus, AuditEntry, CallAttempt, Campaign, Delivery, OneTimeCode,
-                    PhoneNumber, Residence, utcnow)
 from tests.fixtures.console import post_form
 from tests.fixtures.hotline import add_residence as add_hotline_residence
 
@@ -35,28 +43,56 @@ def _finished_campaign(session) -> tuple[int, int]:
     leaver = add_hotline_residence(session, LEAVER, pin="258036")
     residences = [leaver]
     for i, _outcome in enumerate(OUTCOMES[1:]):
-        residence = Residence(last_name=f"Voisin {i}", civic_number=str(200 + i),
-                              street="rue Racine Est", city="CHICOUTIMI")
+        residence = Residence(
+            last_name=f"Voisin {i}",
+            civic_number=str(200 + i),
+            street="rue Racine Est",
+            city="CHICOUTIMI",
+        )
         residence.phones = [PhoneNumber(e164=f"+1418555030{i}", verified_at=utcnow())]
         session.add(residence)
         residences.append(residence)
-    campaign = Campaign(title="Avis d'ébullition", message_fr="Faites bouillir l'eau.",
-                        status="completed", launched_at=utcnow(), finished_at=utcnow())
+    campaign = Campaign(
+        title="Avis d'ébullition",
+        message_fr="Faites bouillir l'eau.",
+        status="completed",
+        launched_at=utcnow(),
+        finished_at=utcnow(),
+    )
     session.add(campaign)
     session.flush()
     for residence, outcome in zip(residences, OUTCOMES):
         number = residence.phones[0].e164
-        delivery = Delivery(campaign_id=campaign.id, residence_id=residence.id, status=outcome,
-                            best_outcome=outcome, confirmed=outcome == "human",
-                            last_number=number, last_attempt_at=utcnow(),
-                            reached_number=number if outcome in ("human", "voicemail") else None)
+        delivery = Delivery(
+            campaign_id=campaign.id,
+            residence_id=residence.id,
+            status=outcome,
+            best_outcome=outcome,
+            confirmed=outcome == "human",
+            last_number=number,
+            last_attempt_at=utcnow(),
+            reached_number=number if outcome in ("human", "voicemail") else None,
+        )
         session.add(delivery)
         session.flush()
-        status = {"human": "completed", "voicemail": "completed", "no_answer": "no-answer",
-                  "busy": "busy", "failed": "failed"}[outcome]
-        session.add(CallAttempt(delivery_id=delivery.id, campaign_id=campaign.id,
-                                to_number=number, token=f"tok-{delivery.id}", status=status,
-                                outcome=outcome, confirmed=outcome == "human"))
+        status = {
+            "human": "completed",
+            "voicemail": "completed",
+            "no_answer": "no-answer",
+            "busy": "busy",
+            "failed": "failed",
+        }[outcome]
+        session.add(
+            CallAttempt(
+                delivery_id=delivery.id,
+                campaign_id=campaign.id,
+                to_number=number,
+                token=f"tok-{delivery.id}",
+                status=status,
+                outcome=outcome,
+                confirmed=outcome == "human",
+            )
+        )
     session.commit()
     return campaign.id, leaver.id
 
@@ -70,14 +106,23 @@ def _counts_on_pages(client, campaign_id: int) -> tuple[dict, list, list, int]:
     facts = re.findall(r"<tr><th>([^<]+)</th><td>(?:<strong>)?([^<]*)", summary)
     counts = re.findall(r'<dd data-key="(\w+)">(\d+)</dd>', summary + page)
     rows = page.split('id="deliveries"')[1].split("<tbody>")[1].split("</tbody>")[0].count("<tr>")
-    return ({k: v for k, v in progress.items() if k not in ("calls_per_second", "eta_seconds")},
-            facts, counts, rows)
+    return (
+        {k: v for k, v in progress.items() if k not in ("calls_per_second", "eta_seconds")},
+        facts,
+        counts,
+        rows,
+    )
 
 
 def _exported(client, campaign_id: int) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(
-        client.get(f"/staff/campaigns/{campaign_id}/export.csv").text.lstrip("\ufeff")),
-        delimiter=";"))
+    return list(
+        csv.reader(
+            io.StringIO(
+                client.get(f"/staff/campaigns/{campaign_id}/export.csv").text.lstrip("\ufeff")
+            ),
+            delimiter=";",
+        )
+    )
 
 
 def _anonymised(session, campaign_id: int) -> None:
@@ -97,11 +142,11 @@ def _anonymised(session, campaign_id: int) -> None:
 
 @pytest.mark.parametrize("path", ["hotline", "console"])
 def test_a_finished_campaign_shows_the_same_counts_after_a_residence_in_it_leaves(
-        path, app, admin, caller):
+    path, app, admin, caller
+):
     with database(app) as session:
         campaign_id, leaver = _finished_campaign(session)
-        session.add(OneTimeCode(phone_e164=LEAVER, purpose="password_reset",
-                                expires_at=utcnow()))
+        session.add(OneTimeCode(phone_e164=LEAVER, purpose="password_reset", expires_at=utcnow()))
         session.commit()
     before = _counts_on_pages(admin, campaign_id)
     assert before[0]["total"] == 6 and before[0]["reached"] == 3 and before[0]["confirmed"] == 2
@@ -113,8 +158,9 @@ def test_a_finished_campaign_shows_the_same_counts_after_a_residence_in_it_leave
         phone.keys("258036", "5")
         assert "désinscrite" in phone.press("1")
     else:
-        answer = post_form(admin, f"/staff/residents/{leaver}/remove",
-                           page=f"/staff/residents/{leaver}")
+        answer = post_form(
+            admin, f"/staff/residents/{leaver}/remove", page=f"/staff/residents/{leaver}"
+        )
         assert answer.status_code == 302
         assert "désinscrite" in admin.get(answer.location).text
     assert _counts_on_pages(admin, campaign_id) == before
@@ -130,8 +176,7 @@ def test_a_finished_campaign_shows_the_same_counts_after_a_residence_in_it_leave
         assert session.scalar(select(OneTimeCode).where(OneTimeCode.phone_e164 == LEAVER)) is None
 
 
-def test_a_new_residence_never_gets_a_removed_id_and_the_audit_names_one_residence(
-        app, admin):
+def test_a_new_residence_never_gets_a_removed_id_and_the_audit_names_one_residence(app, admin):
     with database(app) as session:
         _campaign_id, leaver = _finished_campaign(session)
     post_form(admin, f"/staff/residents/{leaver}/remove", page=f"/staff/residents/{leaver}")
@@ -144,31 +189,47 @@ def _new_after_removals(session, leaver: int) -> None:
     top = session.scalar(select(Residence.id).order_by(Residence.id.desc()).limit(1))
     session.delete(session.get(Residence, top))
     session.commit()
-    newcomer = Residence(last_name="Nouvelle", civic_number="9", street="rue Price",
-                         city="JONQUIÈRE")
+    newcomer = Residence(
+        last_name="Nouvelle", civic_number="9", street="rue Price", city="JONQUIÈRE"
+    )
     session.add(newcomer)
     session.commit()
     assert newcomer.id not in (leaver, top) and newcomer.id > max(leaver, top)
-    entries = session.scalars(select(AuditEntry).where(AuditEntry.entity == "residence",
-                                                       AuditEntry.entity_id == str(leaver))).all()
+    entries = session.scalars(
+        select(AuditEntry).where(
+            AuditEntry.entity == "residence", AuditEntry.entity_id == str(leaver)
+        )
+    ).all()
     assert [e.action for e in entries] == ["console.resident.remove"]
 
 
 def test_removing_a_residence_in_a_running_campaign_ends_its_waiting_call(app, admin):
     with database(app) as session:
         leaver = add_hotline_residence(session, LEAVER)
-        campaign = Campaign(title="Coupure d'eau", message_fr="…", status="running",
-                            launched_at=utcnow())
+        campaign = Campaign(
+            title="Coupure d'eau", message_fr="…", status="running", launched_at=utcnow()
+        )
         session.add(campaign)
         session.flush()
-        session.add(Delivery(campaign_id=campaign.id, residence_id=leaver.id, status="pending",
-                             best_outcome="no_answer", round=2, next_attempt_at=utcnow()))
+        session.add(
+            Delivery(
+                campaign_id=campaign.id,
+                residence_id=leaver.id,
+                status="pending",
+                best_outcome="no_answer",
+                round=2,
+                next_attempt_at=utcnow(),
+            )
+        )
         session.commit()
     post_form(admin, f"/staff/residents/{leaver.id}/remove", page=f"/staff/residents/{leaver.id}")
     with database(app) as session:
         delivery = session.scalar(select(Delivery))
     assert (delivery.status, delivery.residence_id, delivery.next_attempt_at) == (
-        "no_answer", None, None)
+        "no_answer",
+        None,
+        None,
+    )
 
 
 def test_an_operator_cannot_remove_a_residence(app, operator):

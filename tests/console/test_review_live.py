@@ -1,5 +1,6 @@
 """A registration made on the hotline (through the simulator) reaches the review page, where its
 recording plays through the console and an admin approves the typed address."""
+
 from sqlalchemy import select
 
 from models import Residence
@@ -21,9 +22,18 @@ def test_review_a_recording_made_on_the_hotline(stack, session):
     assert f"/staff/residents/{residence.id}/review" in client.get("/staff/residents/review").text
     audio = client.get(f"/staff/residents/{residence.id}/recording/address")
     assert audio.status_code == 200 and audio.data[:4] == b"RIFF"
-    answer = post_form(client, f"/staff/residents/{residence.id}/review", {
-        "last_name": "Bergeron", "first_name": "", "civic_number": "1234",
-        "street": "rue Racine Est", "city": "Chicoutimi", "postal_code": "G7H 1A1"})
+    answer = post_form(
+        client,
+        f"/staff/residents/{residence.id}/review",
+        {
+            "last_name": "Bergeron",
+            "first_name": "",
+            "civic_number": "1234",
+            "street": "rue Racine Est",
+            "city": "Chicoutimi",
+            "postal_code": "G7H 1A1",
+        },
+    )
     assert answer.status_code == 302
     session.expire_all()
     residence = session.get(Residence, residence.id)

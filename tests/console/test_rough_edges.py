@@ -1,7 +1,8 @@
 """The console as a coordinator reads it (issue 18): the city's times, French decimals and
 plurals, the waiting state outside the calling window, the criteria and their warnings,
 residents found without accents or by part of a number."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 from html import unescape
 from zoneinfo import ZoneInfo
 
@@ -18,9 +19,17 @@ TORONTO = ZoneInfo("America/Toronto")
 
 @pytest.fixture
 def residences(app):
-    return [add_residence(app, "Côté", ["+14185550101"], civic="100"),
-            add_residence(app, "Tremblay", ["+14185550102"], city="JONQUIÈRE",
-                          street="rue Saint-Dominique", civic="20")]
+    return [
+        add_residence(app, "Côté", ["+14185550101"], civic="100"),
+        add_residence(
+            app,
+            "Tremblay",
+            ["+14185550102"],
+            city="JONQUIÈRE",
+            street="rue Saint-Dominique",
+            civic="20",
+        ),
+    ]
 
 
 def _campaign_id(answer) -> int:
@@ -37,10 +46,15 @@ def _set(app, campaign_id: int, **fields) -> None:
 
 def test_times_are_shown_in_the_city_s_time_zone(app, operator, residences):
     campaign_id = _campaign_id(create(operator))
-    launched = datetime(2026, 7, 2, 13, 5, 9, tzinfo=timezone.utc)  # 09:05:09 in Saguenay
-    _set(app, campaign_id, status="completed", launched_at=launched,
-         finished_at=launched + timedelta(minutes=20),
-         created_at=datetime(2026, 12, 1, 14, 30, tzinfo=timezone.utc))
+    launched = datetime(2026, 7, 2, 13, 5, 9, tzinfo=UTC)  # 09:05:09 in Saguenay
+    _set(
+        app,
+        campaign_id,
+        status="completed",
+        launched_at=launched,
+        finished_at=launched + timedelta(minutes=20),
+        created_at=datetime(2026, 12, 1, 14, 30, tzinfo=UTC),
+    )
     summary = operator.get(f"/staff/campaigns/{campaign_id}/summary").text
     assert "2026-07-02 09:05:09" in summary and "2026-07-02 09:25:09" in summary
     assert "UTC" not in summary and "13:05" not in summary
@@ -52,16 +66,28 @@ def test_french_decimals_and_plurals(app, operator, residences):
     campaign_id = _campaign_id(create(operator, cities="Chicoutimi"))
     page = unescape(operator.get(f"/staff/campaigns/{campaign_id}").text)
     assert "1 résidence visée" in page and "1 résidences" not in page
-    counted = post_form(operator, "/staff/campaigns/count.json",
-                        {**VALID, "cities": "Laterrière"}, page="/staff/campaigns/new").json
+    counted = post_form(
+        operator,
+        "/staff/campaigns/count.json",
+        {**VALID, "cities": "Laterrière"},
+        page="/staff/campaigns/new",
+    ).json
     assert counted["text"] == "0 résidence visée"  # French: 0 is singular
-    operator.post("/staff/language", data={"lang": "en", "next": "/staff/campaigns",
-                                           "csrf_token": _token(operator)})
-    counted = post_form(operator, "/staff/campaigns/count.json",
-                        {**VALID, "cities": "Laterrière"}, page="/staff/campaigns/new").json
+    operator.post(
+        "/staff/language",
+        data={"lang": "en", "next": "/staff/campaigns", "csrf_token": _token(operator)},
+    )
+    counted = post_form(
+        operator,
+        "/staff/campaigns/count.json",
+        {**VALID, "cities": "Laterrière"},
+        page="/staff/campaigns/new",
+    ).json
     assert counted["text"] == "0 residences targeted"
-    operator.post("/staff/language", data={"lang": "fr", "next": "/staff/campaigns",
-                                           "csrf_token": _token(operator)})
+    operator.post(
+        "/staff/language",
+        data={"lang": "fr", "next": "/staff/campaigns", "csrf_token": _token(operator)},
+    )
     post_form(operator, f"/staff/campaigns/{campaign_id}/launch")
     page = operator.get(f"/staff/campaigns/{campaign_id}").text
     assert '<strong id="cps">0,0</strong>' in page
@@ -69,6 +95,7 @@ def test_french_decimals_and_plurals(app, operator, residences):
 
 def _token(client) -> str:
     from tests.fixtures.console import csrf_token
+
     return csrf_token(client.get("/staff/campaigns").text)
 
 
@@ -80,7 +107,8 @@ def _outside_window() -> tuple[str, str]:
 
 
 def test_a_normal_campaign_launched_outside_its_window_says_it_is_waiting(
-        app, operator, residences):
+    app, operator, residences
+):
     campaign_id = _campaign_id(create(operator, priority="normal"))
     start, end = _outside_window()
     _set(app, campaign_id, window_start=start, window_end=end)
@@ -96,9 +124,13 @@ def test_a_normal_campaign_launched_outside_its_window_says_it_is_waiting(
 
 
 def test_criteria_are_shown_and_one_matching_nothing_is_flagged_with_suggestions(
-        app, operator, residences):
-    answer = create(operator, cities="Jonqière, Chicoutimi",
-                    streets="Saint-Dominique, Jonquière\nrue Racine Est, Arvida")
+    app, operator, residences
+):
+    answer = create(
+        operator,
+        cities="Jonqière, Chicoutimi",
+        streets="Saint-Dominique, Jonquière\nrue Racine Est, Arvida",
+    )
     campaign_id = _campaign_id(answer)
     draft = unescape(operator.get(f"/staff/campaigns/{campaign_id}").text)
     assert "Critères de ciblage" in draft and "JONQIÈRE, CHICOUTIMI" in draft
@@ -109,8 +141,12 @@ def test_criteria_are_shown_and_one_matching_nothing_is_flagged_with_suggestions
     assert "« CHICOUTIMI » ne correspond" not in draft
     confirm = unescape(operator.get(f"/staff/campaigns/{campaign_id}/launch").text)
     assert "JONQIÈRE, CHICOUTIMI" in confirm and "Vouliez-vous dire" in confirm
-    counted = post_form(operator, "/staff/campaigns/count.json",
-                        {**VALID, "cities": "Jonqière"}, page="/staff/campaigns/new").json
+    counted = post_form(
+        operator,
+        "/staff/campaigns/count.json",
+        {**VALID, "cities": "Jonqière"},
+        page="/staff/campaigns/new",
+    ).json
     assert counted["count"] == 0 and "JONQUIÈRE" in counted["warnings"][0]
     post_form(operator, f"/staff/campaigns/{campaign_id}/launch")
     _set(app, campaign_id, status="completed")
@@ -131,8 +167,7 @@ def test_confirmed_never_exceeds_reached_in_the_live_counts(app, operator, resid
     assert progress["confirmed"] == 1 and progress["human"] == 1
 
 
-def test_residents_are_found_without_accents_and_by_part_of_a_number(app, operator,
-                                                                      residences):
+def test_residents_are_found_without_accents_and_by_part_of_a_number(app, operator, residences):
     page = operator.get("/staff/residents?q=cote").text
     assert f"/staff/residents/{residences[0]}" in page
     assert f"/staff/residents/{residences[0]}" in operator.get("/staff/residents?q=COTE").text

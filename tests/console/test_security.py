@@ -1,6 +1,7 @@
 """The console's door under attack (issue 11): atomic lockout, per-client throttling, identical
 refusals, the CLI unlock, revocable sessions, security headers, the audit log's aggregation
 and pages."""
+
 import re
 import threading
 from datetime import timedelta
@@ -10,8 +11,8 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from runtime.db import get_session
 from models import AuditEntry, StaffUser, audit, utcnow
+from runtime.db import get_session
 from tests.fixtures.console import PASSWORD, add_staff, csrf_token, post_form, sign_in
 
 ATTACKERS = 8
@@ -22,6 +23,7 @@ def make_app(app_config):
     """Build the app with settings changed (and Redis's throttling counters emptied)."""
     from ivr import create_app
     from runtime.redis_conn import get_redis
+
     apps = []
 
     def make(**settings):
@@ -29,6 +31,7 @@ def make_app(app_config):
         get_redis(app).flushdb()
         apps.append(app)
         return app
+
     yield make
     for app in apps:
         get_redis(app).flushdb()
@@ -37,8 +40,9 @@ def make_app(app_config):
 
 def _audit_counts(app, action: str) -> int:
     with app.app_context():
-        return get_session().scalar(select(func.coalesce(func.sum(AuditEntry.count), 0))
-                                    .where(AuditEntry.action == action))
+        return get_session().scalar(
+            select(func.coalesce(func.sum(AuditEntry.count), 0)).where(AuditEntry.action == action)
+        )
 
 
 def _live_sign_in(url: str, email: str, password: str, barrier=None) -> requests.Response:
@@ -47,9 +51,12 @@ def _live_sign_in(url: str, email: str, password: str, barrier=None) -> requests
         page = browser.get(url + "/staff/login", timeout=30)
         if barrier is not None:
             barrier.wait(timeout=30)
-        return browser.post(url + "/staff/login", allow_redirects=False, timeout=60,
-                            data={"email": email, "password": password,
-                                  "csrf_token": csrf_token(page.text)})
+        return browser.post(
+            url + "/staff/login",
+            allow_redirects=False,
+            timeout=60,
+            data={"email": email, "password": password, "csrf_token": csrf_token(page.text)},
+        )
 
 
 def test_simultaneous_wrong_passwords_lock_the_account_at_the_limit(app_config, live_app):
@@ -62,8 +69,8 @@ def test_simultaneous_wrong_passwords_lock_the_account_at_the_limit(app_config, 
     answers = [None] * ATTACKERS
 
     def attack(i):
-        answers[i] = _live_sign_in(live_app.url, "op@saguenay.ca", f"guess number {i}!",
-                                   barrier)
+        answers[i] = _live_sign_in(live_app.url, "op@saguenay.ca", f"guess number {i}!", barrier)
+
     threads = [threading.Thread(target=attack, args=(i,)) for i in range(ATTACKERS)]
     for thread in threads:
         thread.start()
@@ -91,9 +98,15 @@ def test_unknown_locked_inactive_and_wrong_answers_are_identical(app, client):
     add_staff(app, "op@saguenay.ca")
     add_staff(app, "locked@saguenay.ca", locked_until=utcnow() + timedelta(minutes=10))
     add_staff(app, "gone@saguenay.ca", active=False)
-    answers = {email: sign_in(client, email, password) for email, password in [
-        ("op@saguenay.ca", "wrong password!!"), ("nobody@saguenay.ca", PASSWORD),
-        ("locked@saguenay.ca", PASSWORD), ("gone@saguenay.ca", PASSWORD)]}
+    answers = {
+        email: sign_in(client, email, password)
+        for email, password in [
+            ("op@saguenay.ca", "wrong password!!"),
+            ("nobody@saguenay.ca", PASSWORD),
+            ("locked@saguenay.ca", PASSWORD),
+            ("gone@saguenay.ca", PASSWORD),
+        ]
+    }
     assert {a.status_code for a in answers.values()} == {400}
     pages = {_refusal(answer, email) for email, answer in answers.items()}
     assert len(pages) == 1
@@ -163,9 +176,18 @@ def test_a_password_reset_by_an_admin_ends_the_accounts_other_sessions(app, admi
     operator = app.test_client()
     assert sign_in(operator, "op@saguenay.ca").status_code == 302
     assert operator.get("/staff/campaigns").status_code == 200
-    answer = post_form(admin, f"/staff/accounts/{user_id}", {
-        "email": "op@saguenay.ca", "role": "operator", "language": "fr", "phone": "",
-        "active": "y", "password": "a brand new passphrase"})
+    answer = post_form(
+        admin,
+        f"/staff/accounts/{user_id}",
+        {
+            "email": "op@saguenay.ca",
+            "role": "operator",
+            "language": "fr",
+            "phone": "",
+            "active": "y",
+            "password": "a brand new passphrase",
+        },
+    )
     assert answer.status_code == 302
     refused = operator.get("/staff/campaigns")
     assert refused.status_code == 302 and "/staff/login" in refused.location
@@ -178,21 +200,40 @@ def test_an_admin_resetting_their_own_password_stays_signed_in(app, admin):
         user_id = get_session().scalar(select(StaffUser.id))
     other_device = app.test_client()
     assert sign_in(other_device, "admin@saguenay.ca").status_code == 302
-    answer = post_form(admin, f"/staff/accounts/{user_id}", {
-        "email": "admin@saguenay.ca", "role": "admin", "language": "fr", "phone": "",
-        "active": "y", "password": "a brand new passphrase"})
+    answer = post_form(
+        admin,
+        f"/staff/accounts/{user_id}",
+        {
+            "email": "admin@saguenay.ca",
+            "role": "admin",
+            "language": "fr",
+            "phone": "",
+            "active": "y",
+            "password": "a brand new passphrase",
+        },
+    )
     assert answer.status_code == 302
     assert admin.get("/staff/accounts").status_code == 200
     assert other_device.get("/staff/accounts").status_code == 302
 
 
-HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
-           "Referrer-Policy": "strict-origin-when-cross-origin"}
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
 
 
-@pytest.mark.parametrize("method,path", [("get", "/staff/login"), ("get", "/staff/campaigns"),
-                                         ("get", "/staff/static/console.js"),
-                                         ("post", "/voice/incoming"), ("get", "/healthz")])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("get", "/staff/login"),
+        ("get", "/staff/campaigns"),
+        ("get", "/staff/static/console.js"),
+        ("post", "/voice/incoming"),
+        ("get", "/healthz"),
+    ],
+)
 def test_security_headers_on_every_response(client, method, path):
     answer = getattr(client, method)(path)
     for name, value in HEADERS.items():
@@ -216,8 +257,14 @@ def test_no_console_template_needs_inline_script_or_style(template):
 
 
 def test_console_pages_carry_no_inline_script(admin):
-    for path in ["/staff/campaigns", "/staff/campaigns/new", "/staff/residents",
-                 "/staff/accounts", "/staff/audit", "/staff/profile"]:
+    for path in [
+        "/staff/campaigns",
+        "/staff/campaigns/new",
+        "/staff/residents",
+        "/staff/accounts",
+        "/staff/audit",
+        "/staff/profile",
+    ]:
         page = admin.get(path).text
         assert not re.search(r"<script(?![^>]*(src=|application/json))", page), path
         assert not re.search(r"\s(on[a-z]+|style)=", page), path
@@ -229,10 +276,12 @@ def test_https_public_address_gives_a_secure_cookie_and_hsts(make_app):
     client = https_app.test_client()
     base = "https://alertes.saguenay.ca"
     page = client.get("/staff/login", base_url=base)
-    answer = client.post("/staff/login", base_url=base,
-                         headers={"Referer": base + "/staff/login"},
-                         data={"email": "op@saguenay.ca", "password": PASSWORD,
-                               "csrf_token": csrf_token(page.text)})
+    answer = client.post(
+        "/staff/login",
+        base_url=base,
+        headers={"Referer": base + "/staff/login"},
+        data={"email": "op@saguenay.ca", "password": PASSWORD, "csrf_token": csrf_token(page.text)},
+    )
     assert answer.status_code == 302
     cookie = next(h for h in answer.headers.getlist("Set-Cookie") if h.startswith("session="))
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -247,10 +296,16 @@ def test_repeated_failures_are_one_audit_row_with_a_count(app, client):
     for _ in range(7):
         sign_in(client, "nobody@saguenay.ca", "wrong password!!")
     with app.app_context():
-        rows = get_session().scalars(select(AuditEntry).where(
-            AuditEntry.action == "console.login.failed").order_by(AuditEntry.id)).all()
-    assert [(r.actor, r.count) for r in rows] == [("op@saguenay.ca", 3),
-                                                   ("nobody@saguenay.ca", 7)]
+        rows = (
+            get_session()
+            .scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action == "console.login.failed")
+                .order_by(AuditEntry.id)
+            )
+            .all()
+        )
+    assert [(r.actor, r.count) for r in rows] == [("op@saguenay.ca", 3), ("nobody@saguenay.ca", 7)]
     assert rows[0].details["ip"] == "127.0.0.1" and rows[0].last_at >= rows[0].at
 
 
@@ -272,8 +327,7 @@ def test_audit_log_is_paged_newest_first(app, admin):
     assert 'rel="prev"' in last.text and 'rel="next"' not in last.text
     for bad in ["0", "abc", "99999999999999999999", "-1", "%00"]:
         assert admin.get(f"/staff/audit?page={bad}").status_code == 200
-    post_form(admin, "/staff/language", {"lang": "en", "next": "/staff/audit"},
-              page="/staff/audit")
+    post_form(admin, "/staff/language", {"lang": "en", "next": "/staff/audit"}, page="/staff/audit")
     assert "Page 1 of 3, newest first." in admin.get("/staff/audit").text
 
 
@@ -295,7 +349,11 @@ def test_repeated_refusals_of_an_admin_page_are_one_audit_row(app, operator):
     for _ in range(6):
         assert operator.get("/staff/audit").status_code == 403
     with app.app_context():
-        rows = get_session().scalars(select(AuditEntry).where(
-            AuditEntry.action == "console.access.denied")).all()
+        rows = (
+            get_session()
+            .scalars(select(AuditEntry).where(AuditEntry.action == "console.access.denied"))
+            .all()
+        )
     assert [(r.actor, r.entity_id, r.count) for r in rows] == [
-        ("operateur@saguenay.ca", "/staff/audit", 6)]
+        ("operateur@saguenay.ca", "/staff/audit", 6)
+    ]

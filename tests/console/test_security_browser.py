@@ -6,11 +6,10 @@ Skipped when /usr/bin/chromium is missing, unless REQUIRE_BROWSER=1 (CI).
 
 import pytest
 
-from runtime.db import get_session
 from models import audit
-from tests.fixtures.console import PASSWORD, add_staff
+from runtime.db import get_session
 from tests.fixtures.browser import ARGS, CHROMIUM, skip_without_chromium
-
+from tests.fixtures.console import PASSWORD, add_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -20,6 +19,7 @@ skip_without_chromium()
 @pytest.fixture
 def browser():
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         running = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield running
@@ -31,8 +31,12 @@ def _page(browser, **options):
     page = context.new_page()
     page.set_default_timeout(20000)
     page.violations = []
-    page.on("console", lambda message: "Content Security Policy" in message.text
-            and page.violations.append(message.text))
+    page.on(
+        "console",
+        lambda message: (
+            "Content Security Policy" in message.text and page.violations.append(message.text)
+        ),
+    )
     return page
 
 
@@ -48,8 +52,14 @@ def test_console_pages_run_under_the_csp(live_app, browser):
     add_staff(live_app.app, "admin@saguenay.ca", role="admin")
     page, base = _page(browser), live_app.url
     _sign_in(page, base)
-    for path in ["/staff/campaigns", "/staff/residents", "/staff/accounts", "/staff/audit",
-                 "/staff/profile", "/staff/campaigns/new"]:
+    for path in [
+        "/staff/campaigns",
+        "/staff/residents",
+        "/staff/accounts",
+        "/staff/audit",
+        "/staff/profile",
+        "/staff/campaigns/new",
+    ]:
         page.goto(base + path)
         assert page.title()
     # console.js runs: a template fills the form in place, the counter counts
@@ -66,8 +76,10 @@ def test_audit_pages_with_the_keyboard_and_on_a_phone(live_app, browser):
         for i in range(120):
             audit(db, "system", f"test.entry{i:03d}", details_text="x" * 80)
         db.commit()
-    page, base = _page(browser, viewport={"width": 375, "height": 740}, is_mobile=True,
-                       has_touch=True), live_app.url
+    page, base = (
+        _page(browser, viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True),
+        live_app.url,
+    )
     _sign_in(page, base)
     page.goto(base + "/staff/audit")
     # the page itself never scrolls sideways on a phone (only the table does)

@@ -1,10 +1,11 @@
 """Jobs the worker tests enqueue (imported by name in the worker process): each uses the
 database the way the hotline's call-back jobs do, through the job app's engine."""
+
 from sqlalchemy import func, select, update
 
+from models import Residence
 from runtime.db import sessionmaker_for
 from runtime.queue import job_app
-from models import Residence
 
 
 def touch_residences(n: int) -> int:
@@ -12,7 +13,8 @@ def touch_residences(n: int) -> int:
     with sessionmaker_for(job_app())() as session:
         count = session.scalar(select(func.count(Residence.id)))
         first = session.scalar(select(Residence.id).order_by(Residence.id).limit(1))
-        session.execute(update(Residence).where(Residence.id == first)
-                        .values(first_name=f"Test {n}"))
+        session.execute(
+            update(Residence).where(Residence.id == first).values(first_name=f"Test {n}")
+        )
         session.commit()
         return count

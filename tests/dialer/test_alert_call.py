@@ -1,5 +1,6 @@
 """The alert call's webhooks and what they do to attempts and residences (no provider needed:
 attempts are claimed directly, callbacks are posted signed, as Twilio would)."""
+
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -32,19 +33,27 @@ def call(app, session, twilio_post):
             return self.job
 
         def status(self, call_status, seq, **extra):
-            params = {"CallSid": self.sid, "CallStatus": call_status,
-                      "SequenceNumber": str(seq), **extra}
+            params = {
+                "CallSid": self.sid,
+                "CallStatus": call_status,
+                "SequenceNumber": str(seq),
+                **extra,
+            }
             return twilio_post(f"/voice/status/alert/{self.job.token}", params)
 
         def amd(self, answered_by):
-            return twilio_post(f"/voice/amd/alert/{self.job.token}",
-                               {"CallSid": self.sid, "AnsweredBy": answered_by},
-                               query=f"lang={self.job.language}")
+            return twilio_post(
+                f"/voice/amd/alert/{self.job.token}",
+                {"CallSid": self.sid, "AnsweredBy": answered_by},
+                query=f"lang={self.job.language}",
+            )
 
         def twiml(self, path="", params=None, query=None):
-            return twilio_post(f"/voice/alert/{self.job.token}{path}",
-                               {"CallSid": self.sid, **(params or {})},
-                               query=query or f"lang={self.job.language}")
+            return twilio_post(
+                f"/voice/alert/{self.job.token}{path}",
+                {"CallSid": self.sid, **(params or {})},
+                query=query or f"lang={self.job.language}",
+            )
 
         def delivery(self):
             session.expire_all()
@@ -59,20 +68,24 @@ def call(app, session, twilio_post):
 
 def test_unsigned_callbacks_are_refused_and_change_nothing(call, client):
     job = call.start()
-    response = client.post(f"/voice/status/alert/{job.token}",
-                           data={"CallSid": "CA1", "CallStatus": "completed"},
-                           headers={"X-Twilio-Signature": "forged"})
+    response = client.post(
+        f"/voice/status/alert/{job.token}",
+        data={"CallSid": "CA1", "CallStatus": "completed"},
+        headers={"X-Twilio-Signature": "forged"},
+    )
     assert response.status_code == 403
     assert call.attempts()[0].outcome is None
 
 
 def test_callbacks_naming_no_call_of_ours_change_nothing(call, twilio_post):
     call.start()
-    for params in ({"CallStatus": "ringing", "SequenceNumber": "1"},
-                   {"CallStatus": "completed", "SequenceNumber": "3", "AnsweredBy": "human"}):
+    for params in (
+        {"CallStatus": "ringing", "SequenceNumber": "1"},
+        {"CallStatus": "completed", "SequenceNumber": "3", "AnsweredBy": "human"},
+    ):
         answer = twilio_post("/voice/status/alert/not-one-of-ours", {"CallSid": "CA9", **params})
         assert answer.status_code == 204
-    attempt, = call.attempts()
+    (attempt,) = call.attempts()
     assert (attempt.status, attempt.sid, attempt.outcome) == ("creating", None, None)
 
 
@@ -106,11 +119,16 @@ def test_a_recording_is_played_instead_of_the_text_of_its_language(call):
     assert voicemail.count("<Play>https://ville.example/avis-fr.mp3</Play>") == 1
 
 
-@pytest.mark.parametrize("fields, heard", [
-    ({"message_en": ""}, 'language="fr-CA" voice="Polly.Chantal">Faites bouillir'),
-    ({"message_en": "", "message_fr": "", "audio_url_fr": "https://ville.example/fr.mp3"},
-     "<Play>https://ville.example/fr.mp3</Play>"),
-])
+@pytest.mark.parametrize(
+    "fields, heard",
+    [
+        ({"message_en": ""}, 'language="fr-CA" voice="Polly.Chantal">Faites bouillir'),
+        (
+            {"message_en": "", "message_fr": "", "audio_url_fr": "https://ville.example/fr.mp3"},
+            "<Play>https://ville.example/fr.mp3</Play>",
+        ),
+    ],
+)
 def test_a_french_only_campaign_calls_english_speakers_in_french(call, fields, heard):
     job = call.start(language="en", **fields)
     assert job.language == "fr"
@@ -135,7 +153,8 @@ def test_pressing_1_repeats_and_silence_repeats_once_then_says_goodbye(call):
     once_more = call.twiml("/keys", {}, query="lang=fr&silences=0&timeout=true")
     assert "Faites bouillir" in once_more.get_data(as_text=True)
     goodbye = call.twiml("/keys", {}, query="lang=fr&silences=1&timeout=true").get_data(
-        as_text=True)
+        as_text=True
+    )
     assert "Au revoir" in goodbye and "<Hangup" in goodbye and "bouillir" not in goodbye
 
 

@@ -2,6 +2,7 @@
 window, in the city's time zone (never at 3 a.m.); an emergency at any hour and before every
 normal campaign; among equals, the oldest launch first; an expired campaign never.
 (Mutation testing found none of this checked by the fast tests: docs/mutants.md.)"""
+
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,13 +18,21 @@ CITY = "America/Toronto"  # Saguenay's clock (Eastern time)
 
 def local(hour: int, minute: int = 0, second: int = 0, zone: str = CITY) -> datetime:
     """A winter day's HOUR:MINUTE in ZONE, as the UTC instant the dialer sees."""
-    return datetime(2026, 12, 1, hour, minute, second,
-                    tzinfo=ZoneInfo(zone)).astimezone(ZoneInfo("UTC"))
+    return datetime(2026, 12, 1, hour, minute, second, tzinfo=ZoneInfo(zone)).astimezone(
+        ZoneInfo("UTC")
+    )
 
 
 def launched(app, session, priority="normal", **fields) -> int:
-    campaign = campaigns.create_campaign(session, "t", title="Avis", message_fr="Avis",
-                                         target={"all": True}, priority=priority, **fields)
+    campaign = campaigns.create_campaign(
+        session,
+        "t",
+        title="Avis",
+        message_fr="Avis",
+        target={"all": True},
+        priority=priority,
+        **fields,
+    )
     campaigns.launch(app, campaign.id, "t")
     return campaign.id
 
@@ -37,11 +46,20 @@ def residence(session):
     return add_residence(session, ["+14185550101"])
 
 
-@pytest.mark.parametrize("hour, minute, second, calls", [
-    (7, 59, 59, False), (8, 0, 0, True), (12, 0, 0, True), (20, 59, 59, True), (21, 0, 0, False),
-    (3, 0, 0, False)])
+@pytest.mark.parametrize(
+    "hour, minute, second, calls",
+    [
+        (7, 59, 59, False),
+        (8, 0, 0, True),
+        (12, 0, 0, True),
+        (20, 59, 59, True),
+        (21, 0, 0, False),
+        (3, 0, 0, False),
+    ],
+)
 def test_a_normal_notice_calls_only_within_its_window_in_the_citys_time(
-        app, session, residence, hour, minute, second, calls):
+    app, session, residence, hour, minute, second, calls
+):
     notice = launched(app, session, window_start="08:00", window_end="21:00")
     assert may_call(session, local(hour, minute, second)) == ([notice] if calls else [])
 
@@ -54,21 +72,19 @@ def test_the_window_is_read_in_the_configured_time_zone(app, session, residence)
 
 
 def test_an_emergency_calls_at_any_hour(app, session, residence):
-    alert = launched(app, session, priority="emergency", window_start="08:00",
-                     window_end="21:00")
+    alert = launched(app, session, priority="emergency", window_start="08:00", window_end="21:00")
     for hour in (3, 12, 23):
         assert may_call(session, local(hour)) == [alert]
 
 
 def test_an_emergency_goes_before_normal_notices_then_the_oldest_launch(app, session, residence):
-    first, second = (launched(app, session, window_start="00:00", window_end="23:59")
-                     for _ in range(2))
+    first, second = (
+        launched(app, session, window_start="00:00", window_end="23:59") for _ in range(2)
+    )
     alert = launched(app, session, priority="emergency")
     # the second notice launched before the first one (ids must not decide)
-    session.execute(update(Campaign).where(Campaign.id == second).values(
-        launched_at=local(6)))
-    session.execute(update(Campaign).where(Campaign.id == first).values(
-        launched_at=local(7)))
+    session.execute(update(Campaign).where(Campaign.id == second).values(launched_at=local(6)))
+    session.execute(update(Campaign).where(Campaign.id == first).values(launched_at=local(7)))
     session.commit()
     assert may_call(session, local(12)) == [alert, second, first]
 

@@ -1,4 +1,5 @@
 """Campaigns: validation, defaults, launch snapshot, state machine, status, export, CLI."""
+
 import io
 import json
 
@@ -11,8 +12,20 @@ from models import Campaign, Delivery
 from runtime.i18n import explain
 from tests.fixtures.dialer import add_residence
 
-STATUS_KEYS = ["id", "status", "total", "pending", "in_progress", "human", "voicemail",
-               "no_answer", "busy", "failed", "cancelled", "confirmed"]
+STATUS_KEYS = [
+    "id",
+    "status",
+    "total",
+    "pending",
+    "in_progress",
+    "human",
+    "voicemail",
+    "no_answer",
+    "busy",
+    "failed",
+    "cancelled",
+    "confirmed",
+]
 
 
 def make(session, **fields):
@@ -30,14 +43,17 @@ def test_defaults_follow_the_spec_and_emergency_retries_sooner(session):
     assert make(session, priority="emergency").retry_delay_s == 300
 
 
-@pytest.mark.parametrize("fields, fragment", [
-    ({"title": " "}, "titre"),
-    ({"message_fr": ""}, "message"),
-    ({"priority": "urgent"}, "urgent"),
-    ({"rounds": 0}, "rounds"),
-    ({"window_start": "25:00"}, "25:00"),
-    ({"target": {"cities": []}}, "Choisissez"),
-])
+@pytest.mark.parametrize(
+    "fields, fragment",
+    [
+        ({"title": " "}, "titre"),
+        ({"message_fr": ""}, "message"),
+        ({"priority": "urgent"}, "urgent"),
+        ({"rounds": 0}, "rounds"),
+        ({"window_start": "25:00"}, "25:00"),
+        ({"target": {"cities": []}}, "Choisissez"),
+    ],
+)
 def test_invalid_campaigns_are_refused_in_both_languages(session, fields, fragment):
     with pytest.raises(CampaignError) as caught:
         make(session, **fields)
@@ -56,8 +72,12 @@ def test_launch_snapshots_one_delivery_per_active_residence(app, session):
     assert rows == {a.id: "pending", b.id: "failed"}
     status = campaigns.status(session, campaign.id)
     assert list(status)[:12] == STATUS_KEYS
-    assert (status["status"], status["total"], status["pending"], status["failed"]) == \
-        ("running", 2, 1, 1)
+    assert (status["status"], status["total"], status["pending"], status["failed"]) == (
+        "running",
+        2,
+        1,
+        1,
+    )
 
 
 def test_state_machine_refuses_invalid_transitions(app, session):
@@ -92,25 +112,58 @@ def test_export_has_one_row_per_residence(app, session):
 
 def test_cli_takes_a_recording_per_language_and_refuses_a_bad_address(app, session, runner):
     add_residence(session, ["+14185550101"])
-    refused = runner.invoke(args=["campaign", "create", "--title", "Avis", "--message-fr", "Eau.",
-                                  "--audio-en", "avis.mp3"])
+    refused = runner.invoke(
+        args=[
+            "campaign",
+            "create",
+            "--title",
+            "Avis",
+            "--message-fr",
+            "Eau.",
+            "--audio-en",
+            "avis.mp3",
+        ]
+    )
     assert refused.exit_code != 0 and "avis.mp3" in refused.output
     assert "https://" in refused.output and session.scalar(select(func.count(Campaign.id))) == 0
-    created = runner.invoke(args=["campaign", "create", "--title", "Avis",
-                                  "--audio-fr", "https://ville.example/fr.mp3",
-                                  "--audio-en", "https://ville.example/en.mp3"])
+    created = runner.invoke(
+        args=[
+            "campaign",
+            "create",
+            "--title",
+            "Avis",
+            "--audio-fr",
+            "https://ville.example/fr.mp3",
+            "--audio-en",
+            "https://ville.example/en.mp3",
+        ]
+    )
     assert created.exit_code == 0, created.output
     campaign = session.get(Campaign, int(created.stdout.split()[0]))
-    assert (campaign.message_fr, campaign.audio_url_fr, campaign.audio_url_en) == \
-        ("", "https://ville.example/fr.mp3", "https://ville.example/en.mp3")
+    assert (campaign.message_fr, campaign.audio_url_fr, campaign.audio_url_en) == (
+        "",
+        "https://ville.example/fr.mp3",
+        "https://ville.example/en.mp3",
+    )
 
 
 def test_cli_creates_launches_and_reports(app, session, runner):
     add_residence(session, ["+14185550101"], city="JONQUIÈRE")
     add_residence(session, ["+14185550102"], city="CHICOUTIMI")
-    created = runner.invoke(args=["campaign", "create", "--title", "Bris d'aqueduc",
-                                  "--message-fr", "Coupure d'eau.", "--city", "Jonquiere",
-                                  "--priority", "emergency"])
+    created = runner.invoke(
+        args=[
+            "campaign",
+            "create",
+            "--title",
+            "Bris d'aqueduc",
+            "--message-fr",
+            "Coupure d'eau.",
+            "--city",
+            "Jonquiere",
+            "--priority",
+            "emergency",
+        ]
+    )
     assert created.exit_code == 0, created.output
     campaign_id = int(created.stdout.strip().splitlines()[0])
     launched = runner.invoke(args=["campaign", "launch", str(campaign_id)])
@@ -130,6 +183,7 @@ def test_progress_gives_the_recent_call_rate_and_the_time_left(app, session):
     from datetime import timedelta
 
     from models import CallAttempt, utcnow
+
     for i in range(20):
         add_residence(session, [f"+1418555{1000 + i:04d}"], civic=str(i))
     campaign = make(session)
@@ -142,9 +196,16 @@ def test_progress_gives_the_recent_call_rate_and_the_time_left(app, session):
     now = utcnow()
     ages = [0.5 + i * 0.25 for i in range(30)] + [30.0] * 7  # 30 within 10 s, 7 older
     for i, age in enumerate(ages):
-        session.add(CallAttempt(campaign_id=campaign.id, to_number="+14185551000", token=f"t{i}",
-                                status="completed", outcome="human",
-                                requested_at=now - timedelta(seconds=age)))
+        session.add(
+            CallAttempt(
+                campaign_id=campaign.id,
+                to_number="+14185551000",
+                token=f"t{i}",
+                status="completed",
+                outcome="human",
+                requested_at=now - timedelta(seconds=age),
+            )
+        )
     session.add(CallAttempt(campaign_id=campaign.id, to_number="+14185551000", token="unsent"))
     session.commit()
     status = campaigns.status(session, campaign.id)
@@ -157,8 +218,9 @@ def test_progress_gives_the_recent_call_rate_and_the_time_left(app, session):
         d.status = "busy"
     session.commit()
     assert campaigns.status(session, campaign.id)["eta_seconds"] == 4 + campaign.ring_timeout_s
-    session.execute(CallAttempt.__table__.update().values(
-        requested_at=now - timedelta(seconds=600)))  # older than dialer/eta.py's own rate
+    session.execute(
+        CallAttempt.__table__.update().values(requested_at=now - timedelta(seconds=600))
+    )  # older than dialer/eta.py's own rate
     session.commit()
     status = campaigns.status(session, campaign.id)
     assert status["calls_per_second"] == 0 and status["eta_seconds"] is None  # no rate yet

@@ -2,11 +2,11 @@
 found them unchecked by the fast tests, docs/mutants.md): the optional cap on calls in
 progress, a create request refused with 429 that is retried then given back, a short lease,
 and normal notices standing back while an emergency waits for a call slot."""
+
 import threading
 from datetime import timedelta
 
 import pytest
-
 from sqlalchemy import select, update
 
 from dialer import campaigns, dispatch, reconcile, settle
@@ -22,8 +22,9 @@ from tests.fixtures.dialer import add_residence
 def _campaign(app, session, residences: int) -> Campaign:
     for i in range(residences):
         add_residence(session, [f"+1418555{i:04d}"], civic=str(100 + i))
-    campaign = campaigns.create_campaign(session, "t", title="Avis", message_fr="Avis",
-                                         target={"all": True})
+    campaign = campaigns.create_campaign(
+        session, "t", title="Avis", message_fr="Avis", target={"all": True}
+    )
     campaigns.launch(app, campaign.id, "t")
     return session.get(Campaign, campaign.id)
 
@@ -41,8 +42,14 @@ def test_the_cap_on_calls_in_progress_holds_the_next_claim_until_a_call_ends(app
     assert first and second
     assert dispatch.claim(session, campaign, lease_s=60, max_in_progress=2) is None
     session.expire_all()
-    assert session.scalar(select(Delivery.status).where(
-        Delivery.id.not_in((first.delivery_id, second.delivery_id)))) == "pending"
+    assert (
+        session.scalar(
+            select(Delivery.status).where(
+                Delivery.id.not_in((first.delivery_id, second.delivery_id))
+            )
+        )
+        == "pending"
+    )
 
     settle.bind_sid(session, first.attempt_id, "CA" + "1" * 32)
     assert settle.record_final(session, first.attempt_id, "busy", sid="CA" + "1" * 32)
@@ -79,8 +86,9 @@ def test_a_request_refused_with_429_is_retried_then_given_back_at_once(e2e, sess
     app.config["DIALER_RATE_LIMIT_BACKOFF_S"] = (0.01, 0.01)
     add_residence(session, ["+14185554321"], civic="200")  # another thread's call, in flight
     campaign = one_residence_campaign(e2e, session)
-    e2e.sim.set_scenario({"seed": 8, "default": {"answer": "human"},
-                          "api": {"max_concurrent_requests": 0}})
+    e2e.sim.set_scenario(
+        {"seed": 8, "default": {"answer": "human"}, "api": {"max_concurrent_requests": 0}}
+    )
     view = session.get(Campaign, campaign.id)
     in_flight, job = dispatch.claim(session, view, 60.0), dispatch.claim(session, view, 60.0)
     assert dispatch.mark_requested(session, in_flight.attempt_id, utcnow())
@@ -124,18 +132,39 @@ def test_a_normal_notice_claims_nobody_while_an_emergency_waits_for_a_slot(app, 
     assert dialer._next_job(session) is not None
 
 
-@pytest.mark.parametrize("fields, home, heard", [
-    ({"message_en": "Boil water."}, "fr", "en"),  # English only: everybody in English
-    ({"message_fr": "Faites bouillir l'eau."}, "en", "fr"),
-    ({"audio_url_fr": "https://ville.example/avis-fr.mp3", "message_en": "Boil water."}, "fr",
-     "fr"),  # a French recording is a French message
-    ({"message_fr": "Faites bouillir l'eau.", "audio_url_en": "https://ville.example/en.mp3"},
-     "en", "en")])
+@pytest.mark.parametrize(
+    "fields, home, heard",
+    [
+        ({"message_en": "Boil water."}, "fr", "en"),  # English only: everybody in English
+        ({"message_fr": "Faites bouillir l'eau."}, "en", "fr"),
+        (
+            {"audio_url_fr": "https://ville.example/avis-fr.mp3", "message_en": "Boil water."},
+            "fr",
+            "fr",
+        ),  # a French recording is a French message
+        (
+            {
+                "message_fr": "Faites bouillir l'eau.",
+                "audio_url_en": "https://ville.example/en.mp3",
+            },
+            "en",
+            "en",
+        ),
+    ],
+)
 def test_each_home_is_called_in_its_language_when_the_campaign_has_it(
-        app, session, fields, home, heard):
+    app, session, fields, home, heard
+):
     add_residence(session, ["+14185550101"], language=home)
-    campaign = campaigns.create_campaign(session, "t", title="Avis", target={"all": True},
-                                         window_start="00:00", window_end="23:59", **fields)
+    campaign = campaigns.create_campaign(
+        session,
+        "t",
+        title="Avis",
+        target={"all": True},
+        window_start="00:00",
+        window_end="23:59",
+        **fields,
+    )
     campaigns.launch(app, campaign.id, "t")
     job = Dialer(app)._next_job(session)  # as a sender thread claims: through the worker
     assert job.language == heard
@@ -144,8 +173,11 @@ def test_each_home_is_called_in_its_language_when_the_campaign_has_it(
 def test_the_most_overdue_residence_is_claimed_first(app, session):
     campaign = _campaign(app, session, 3)
     last = session.scalar(select(Delivery.id).order_by(Delivery.id.desc()).limit(1))
-    session.execute(update(Delivery).where(Delivery.id == last).values(
-        next_attempt_at=utcnow() - timedelta(minutes=5)))  # due again long ago (a retry)
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == last)
+        .values(next_attempt_at=utcnow() - timedelta(minutes=5))
+    )  # due again long ago (a retry)
     session.commit()
     assert dispatch.claim(session, campaign, lease_s=60).delivery_id == last
 
@@ -160,6 +192,7 @@ def test_simultaneous_claims_never_pass_the_cap(app, session):
         with sessionmaker_for(app)() as own:
             barrier.wait(30)
             jobs.append(dispatch.claim(own, campaign, lease_s=60, max_in_progress=1))
+
     threads = [threading.Thread(target=claim) for _ in range(8)]
     for thread in threads:
         thread.start()

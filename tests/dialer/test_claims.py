@@ -4,6 +4,7 @@ emergency campaign pre-empting a normal one, end to end through the carrier simu
 Redis goes down for real on both backends: fakeredis's server is taken offline
 (`FakeServer.connected = False`); a real Redis is reached through a small TCP proxy that the
 test cuts (open connections closed, new ones closed at once) and restores."""
+
 import logging
 import threading
 import time
@@ -14,12 +15,11 @@ import pytest
 from sqlalchemy import func, make_url, select, update
 
 from dialer import dispatch, reconcile
-from runtime.pacing import EMERGENCY_FLAG, redis_for
 from dialer.worker import Dialer, drain, open_work
 from models import CallAttempt, Campaign, Delivery, utcnow
+from runtime.pacing import EMERGENCY_FLAG, redis_for
 from tests.conftest import EXTERNAL_DB, EXTERNAL_REDIS
-from tests.dialer.test_end_to_end import build, outcomes, run_campaign
-from tests.dialer.test_end_to_end import e2e, simulator  # noqa: F401 (fixtures)
+from tests.dialer.test_end_to_end import build, e2e, outcomes, run_campaign, simulator  # noqa: F401 (fixtures)
 from tests.fixtures.dialer import add_residence
 from tests.fixtures.outage import RedisSwitch, TcpProxy, wait_for
 
@@ -40,8 +40,7 @@ def db_switch():
         pytest.skip("a database outage is simulated with PostgreSQL (DATABASE_URL)")
     parts = make_url(EXTERNAL_DB)
     proxy = TcpProxy(parts.host or "127.0.0.1", parts.port or 5432)
-    proxy.url = parts.set(host="127.0.0.1", port=proxy.port).render_as_string(
-        hide_password=False)
+    proxy.url = parts.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     yield proxy
     proxy.close()
 
@@ -50,10 +49,16 @@ def db_switch():
 def app_config(request, app_config, redis_switch):
     if "db_switch" in request.fixturenames:
         app_config["DATABASE_URL"] = request.getfixturevalue("db_switch").url
-    app_config.update(DIALER_THREADS=THREADS, DIALER_POLL_INTERVAL_S=0.05,
-                      DIALER_RECONCILE_INTERVAL_S=0.3, DIALER_AMD_GRACE_S=1.0,
-                      DIALER_FINAL_CALLBACK_GRACE_S=2.0, DIALER_AMBIGUOUS_WAIT_S=1.0,
-                      DIALER_HTTP_TIMEOUT_S=5.0, DIALER_FINAL_CALLBACK_AFTER_S=3.0)
+    app_config.update(
+        DIALER_THREADS=THREADS,
+        DIALER_POLL_INTERVAL_S=0.05,
+        DIALER_RECONCILE_INTERVAL_S=0.3,
+        DIALER_AMD_GRACE_S=1.0,
+        DIALER_FINAL_CALLBACK_GRACE_S=2.0,
+        DIALER_AMBIGUOUS_WAIT_S=1.0,
+        DIALER_HTTP_TIMEOUT_S=5.0,
+        DIALER_FINAL_CALLBACK_AFTER_S=3.0,
+    )
     if redis_switch.url:
         app_config["REDIS_URL"] = redis_switch.url
     return app_config
@@ -68,8 +73,11 @@ class Background:
         self.thread = threading.Thread(target=self._run, args=(app, timeout), daemon=True)
 
     def _run(self, app, timeout):
-        self.result = drain(app, until=lambda: self.abort.is_set() or (
-            self.go.is_set() and not open_work(app)), timeout=timeout)
+        self.result = drain(
+            app,
+            until=lambda: self.abort.is_set() or (self.go.is_set() and not open_work(app)),
+            timeout=timeout,
+        )
 
     def __enter__(self):
         self.thread.start()
@@ -89,12 +97,16 @@ class Background:
 def held_under_lease(session) -> int:
     """Residences claimed by a sender thread whose call has not been requested yet."""
     session.expire_all()
-    return session.scalar(select(func.count(Delivery.id)).where(
-        Delivery.status == "in_progress", Delivery.lease_until.is_not(None)))
+    return session.scalar(
+        select(func.count(Delivery.id)).where(
+            Delivery.status == "in_progress", Delivery.lease_until.is_not(None)
+        )
+    )
 
 
 def test_a_redis_outage_strands_no_claim_and_everyone_is_called_when_it_returns(
-        e2e, session, redis_switch, caplog):
+    e2e, session, redis_switch, caplog
+):
     """10 s of Redis outage made threads claim 300 of 400 residences and strand them until
     their lease ran out. Now a connection error gives the claim back at once and the threads
     back off without claiming more; when Redis returns, every residence is called (with the
@@ -123,13 +135,15 @@ def test_a_redis_outage_strands_no_claim_and_everyone_is_called_when_it_returns(
     assert outcomes(session) == expected
     e2e.sim.wait_idle()
     dialled = Counter((c["to"]) for c in e2e.sim.calls())
-    attempts = Counter(session.scalars(select(CallAttempt.to_number)
-                                       .where(CallAttempt.sid.is_not(None))))
+    attempts = Counter(
+        session.scalars(select(CallAttempt.to_number).where(CallAttempt.sid.is_not(None)))
+    )
     assert dialled == attempts  # every call the provider placed is accounted for
 
 
 def test_a_database_outage_strands_no_claim_and_everyone_is_called_when_it_returns(
-        e2e, session, db_switch, caplog):
+    e2e, session, db_switch, caplog
+):
     """The database drops every connection for a few seconds mid-campaign (PostgreSQL behind
     a proxy the test cuts): claims that could not be given back then are given back as soon
     as it answers, not when their lease runs out; every residence gets its outcome, every call
@@ -148,18 +162,23 @@ def test_a_database_outage_strands_no_claim_and_everyone_is_called_when_it_retur
         db_switch.restore()
         # far less than the 300 s lease: nothing waits for a lease to run out
         assert worker.finished(60)
-        told = [r.getMessage() for r in caplog.records
-                if r.name == "dialer.outage" and r.levelno >= logging.WARNING]
+        told = [
+            r.getMessage()
+            for r in caplog.records
+            if r.name == "dialer.outage" and r.levelno >= logging.WARNING
+        ]
     assert len(told) == 1 and "the database" in told[0], told
     # (an answering machine whose AMD callback failed during the outage counts as a person:
     # reached either way, which is what the dialer owes each residence)
     reached = {"human": "reached", "voicemail": "reached"}
-    assert ({r: reached.get(o, o) for r, o in outcomes(session).items()}
-            == {r: reached.get(o, o) for r, o in expected.items()})
+    assert {r: reached.get(o, o) for r, o in outcomes(session).items()} == {
+        r: reached.get(o, o) for r, o in expected.items()
+    }
     e2e.sim.wait_idle()
     dialled = Counter(c["to"] for c in e2e.sim.calls())
-    placed = session.execute(select(CallAttempt.to_number, CallAttempt.round)
-                             .where(CallAttempt.sid.is_not(None))).all()
+    placed = session.execute(
+        select(CallAttempt.to_number, CallAttempt.round).where(CallAttempt.sid.is_not(None))
+    ).all()
     assert dialled == Counter(to for to, _ in placed)  # every call placed is accounted for
     assert max(Counter(placed).values()) == 1  # one call per number and round
 
@@ -182,16 +201,31 @@ def test_an_emergency_pre_empting_a_normal_campaign_dials_nobody_twice(e2e, sess
     app.config.update(DIALER_CPS=10, DIALER_CLAIM_LEASE_S=2.0)
     normal = add_city(session, "JONQUIÈRE", 5560000, 40)
     emergency = add_city(session, "CHICOUTIMI", 5570000, 60)
-    e2e.sim.set_scenario({"seed": 7, "default": {"answer": "human"},
-                          "numbers": {**normal, **emergency}})
-    run_campaign(e2e, session, normal, priority="normal", rounds=1,
-                 target={"cities": ["Jonquière"]}, window_start="00:00", window_end="23:59")
+    e2e.sim.set_scenario(
+        {"seed": 7, "default": {"answer": "human"}, "numbers": {**normal, **emergency}}
+    )
+    run_campaign(
+        e2e,
+        session,
+        normal,
+        priority="normal",
+        rounds=1,
+        target={"cities": ["Jonquière"]},
+        window_start="00:00",
+        window_end="23:59",
+    )
     with Background(app) as worker:
         # the normal campaign is under way, every sender thread holding a normal claim...
         assert wait_for(lambda: len(e2e.sim.calls()) >= 5, 30)
         # ...when the emergency comes
-        run_campaign(e2e, session, emergency, priority="emergency", rounds=1,
-                     target={"cities": ["Chicoutimi"]})
+        run_campaign(
+            e2e,
+            session,
+            emergency,
+            priority="emergency",
+            rounds=1,
+            target={"cities": ["Chicoutimi"]},
+        )
         assert worker.finished(120)
     e2e.sim.wait_idle()
     dialled = Counter(c["to"] for c in e2e.sim.calls())
@@ -204,8 +238,9 @@ def test_an_emergency_pre_empting_a_normal_campaign_dials_nobody_twice(e2e, sess
 def one_residence_campaign(e2e, session, **fields):
     add_residence(session, ["+14185551234"])
     e2e.sim.set_scenario({"seed": 8, "default": {"answer": "human"}})
-    return run_campaign(e2e, session, {}, rounds=1, window_start="00:00", window_end="23:59",
-                        **fields)
+    return run_campaign(
+        e2e, session, {}, rounds=1, window_start="00:00", window_end="23:59", **fields
+    )
 
 
 def test_a_claim_taken_back_by_the_reconciler_is_never_dialled(e2e, session):
@@ -253,10 +288,12 @@ def test_a_call_placed_before_the_crash_is_adopted_not_dialled_again(e2e, sessio
     it in the provider's list of calls, adopts its SID and settles the residence from it; the
     number is not dialled a second time."""
     from dialer.calls import place_call
+
     app = e2e.live.app
     campaign = one_residence_campaign(e2e, session)
-    e2e.sim.set_scenario({"seed": 8, "default": {"answer": "human"},
-                          "callbacks": {"drop_rate": 1.0}})
+    e2e.sim.set_scenario(
+        {"seed": 8, "default": {"answer": "human"}, "callbacks": {"drop_rate": 1.0}}
+    )
     job = dispatch.claim(session, session.get(Campaign, campaign.id), 60.0)
     assert dispatch.mark_requested(session, job.attempt_id, utcnow())
     sid = place_call(app, job.token, job.to, job.language, job.ring_timeout_s)  # answer lost
@@ -287,6 +324,7 @@ def test_a_normal_claim_held_back_past_its_lease_is_given_back(e2e, session):
     def place():
         with dialer.Session() as own:
             dialer._place(own, job)
+
     thread = threading.Thread(target=place, daemon=True)
     thread.start()
     try:

@@ -1,6 +1,7 @@
 """End to end through the carrier simulator: scenarios whose per-residence outcome is known in
 advance; the simulator's log shows no second call after a residence was reached and no second
 with more calls started than the limit."""
+
 from collections import Counter
 from datetime import datetime
 
@@ -94,11 +95,16 @@ def assert_log_is_clean(sim_calls, session, cps):
         if reaching:
             assert calls[-1] is reaching[0], (
                 f"residence {residence_id} dialled again after {reaching[0]['to']} reached it "
-                f"({reaching[0]['answered_by']})", [(c["to"], c["status"]) for c in calls])
+                f"({reaching[0]['answered_by']})",
+                [(c["to"], c["status"]) for c in calls],
+            )
         delivery = deliveries.get(residence_id)
         if delivery is not None and delivery.status not in ("pending", "in_progress"):
-            assert (delivery.status in ("human", "voicemail")) == bool(reaching), \
-                (residence_id, delivery.status, [(c["to"], c["answered_by"]) for c in calls])
+            assert (delivery.status in ("human", "voicemail")) == bool(reaching), (
+                residence_id,
+                delivery.status,
+                [(c["to"], c["answered_by"]) for c in calls],
+            )
             if reaching:
                 assert delivery.reached_number == reaching[0]["to"]
     checked = assert_rounds_spaced(sim_calls, session)
@@ -109,11 +115,16 @@ def assert_log_is_clean(sim_calls, session, cps):
 def assert_rounds_spaced(sim_calls, session):
     """A residence's round N+1 starts no sooner than the campaign's retry delay after its
     round N's last call ended (times from the simulator's log; 50 ms for clock reading)."""
-    rounds = {sid: (delivery_id, round_, delay) for sid, delivery_id, round_, delay in
-              session.execute(select(CallAttempt.sid, CallAttempt.delivery_id, CallAttempt.round,
-                                     Campaign.retry_delay_s)
-                              .join(Campaign, Campaign.id == CallAttempt.campaign_id)
-                              .where(CallAttempt.sid.is_not(None)))}
+    rounds = {
+        sid: (delivery_id, round_, delay)
+        for sid, delivery_id, round_, delay in session.execute(
+            select(
+                CallAttempt.sid, CallAttempt.delivery_id, CallAttempt.round, Campaign.retry_delay_s
+            )
+            .join(Campaign, Campaign.id == CallAttempt.campaign_id)
+            .where(CallAttempt.sid.is_not(None))
+        )
+    }
     spans = {}  # (delivery, round) -> (first start, last end, delay)
     for c in sim_calls:
         if c["sid"] not in rounds:
@@ -127,7 +138,8 @@ def assert_rounds_spaced(sim_calls, session):
         if previous is not None:
             assert first >= previous[1] + delay - 0.05, (
                 f"delivery {delivery_id}: round {round_} started "
-                f"{first - previous[1]:.3f} s after round {round_ - 1} ended (delay {delay} s)")
+                f"{first - previous[1]:.3f} s after round {round_ - 1} ended (delay {delay} s)"
+            )
             checked += 1
     return checked
 
@@ -147,18 +159,24 @@ def assert_cps_respected(sim_calls, cps, sliding=False):
     for i, t in enumerate(times):
         while j < len(times) and times[j] < t + 1.0 - JITTER_S:
             j += 1
-        assert j - i <= cps, \
-            f"{j - i} calls requested within {times[j - 1] - t:.4f} s from {t}"
+        assert j - i <= cps, f"{j - i} calls requested within {times[j - 1] - t:.4f} s from {t}"
 
 
 def assert_voicemail_got_the_message_once(call, voicemail_fetches):
     """After the beep: the voicemail TwiML was fetched once and said, last, the heading and the
     whole message. (The person's message may still be under way at the beep until AMD's verdict
     redirects the call: how much of it depends on this machine's load at 1/20 of real time.)"""
-    assert voicemail_fetches == 1, (call["answered_by"], call["status"], [(c.get("event"), c.get("status"), c.get("error")) for c in call["callbacks"]], [s["text"][:12] for s in call["said"]])
+    assert voicemail_fetches == 1, (
+        call["answered_by"],
+        call["status"],
+        [(c.get("event"), c.get("status"), c.get("error")) for c in call["callbacks"]],
+        [s["text"][:12] for s in call["said"]],
+    )
     after_beep = [s["text"] for s in call["said"] if s["after_beep"]]
-    assert after_beep[-2:] == ["Message important de la Ville de Saguenay.",
-                               "Faites bouillir l'eau avant de la boire."], after_beep
+    assert after_beep[-2:] == [
+        "Message important de la Ville de Saguenay.",
+        "Faites bouillir l'eau avant de la boire.",
+    ], after_beep
 
 
 @pytest.fixture
@@ -167,6 +185,7 @@ def simulator():
     the redirect) must stay short next to a voicemail greeting, as it is in real life."""
     from simulator import Simulator
     from tests.conftest import ACCOUNT_SID, AUTH_TOKEN
+
     sim = Simulator(ACCOUNT_SID, AUTH_TOKEN, time_scale=0.05, cps=CPS).start()
     yield sim
     sim.stop()
@@ -176,22 +195,31 @@ def simulator():
 def e2e(stack, app_config):
     """The stack, counting how often each call's voicemail TwiML is fetched."""
     from flask import request
+
     stack.voicemail_fetches = Counter()
 
     @stack.live.app.before_request
     def count_voicemail_fetches():
         if request.path.endswith("/voicemail"):
             stack.voicemail_fetches[request.path.split("/")[3]] += 1
+
     return stack
 
 
 @pytest.fixture
 def app_config(app_config):
-    app_config.update(DIALER_CPS=CPS, DIALER_THREADS=8, DIALER_POLL_INTERVAL_S=0.05,
-                      DIALER_RECONCILE_INTERVAL_S=0.3, DIALER_AMD_GRACE_S=1.0,
-                      DIALER_FINAL_CALLBACK_GRACE_S=2.0, DIALER_AMBIGUOUS_WAIT_S=1.0,
-                      DIALER_CLAIM_LEASE_S=8.0, DIALER_HTTP_TIMEOUT_S=5.0,
-                      DIALER_FINAL_CALLBACK_AFTER_S=3.0)
+    app_config.update(
+        DIALER_CPS=CPS,
+        DIALER_THREADS=8,
+        DIALER_POLL_INTERVAL_S=0.05,
+        DIALER_RECONCILE_INTERVAL_S=0.3,
+        DIALER_AMD_GRACE_S=1.0,
+        DIALER_FINAL_CALLBACK_GRACE_S=2.0,
+        DIALER_AMBIGUOUS_WAIT_S=1.0,
+        DIALER_CLAIM_LEASE_S=8.0,
+        DIALER_HTTP_TIMEOUT_S=5.0,
+        DIALER_FINAL_CALLBACK_AFTER_S=3.0,
+    )
     return app_config
 
 
@@ -215,11 +243,21 @@ def test_faults_end_with_the_same_outcomes(e2e, session):
     """API errors, timeouts and 429s, duplicated, reordered and dropped callbacks: the same
     outcomes."""
     expected, numbers = build(session, copies=2)
-    e2e.sim.set_scenario({
-        "seed": 3, "default": {"answer": "human"}, "numbers": numbers,
-        "api": {"error_rate": 0.1, "timeout_rate": 0.05, "timeout_ms": 6000,
-                "latency_ms": 100, "max_concurrent_requests": 3},  # and some 20429s
-        "callbacks": {"duplicate_rate": 0.3, "reorder_rate": 0.3, "drop_rate": 0.15}})
+    e2e.sim.set_scenario(
+        {
+            "seed": 3,
+            "default": {"answer": "human"},
+            "numbers": numbers,
+            "api": {
+                "error_rate": 0.1,
+                "timeout_rate": 0.05,
+                "timeout_ms": 6000,
+                "latency_ms": 100,
+                "max_concurrent_requests": 3,
+            },  # and some 20429s
+            "callbacks": {"duplicate_rate": 0.3, "reorder_rate": 0.3, "drop_rate": 0.15},
+        }
+    )
     run_campaign(e2e, session, numbers)
     assert drain(e2e.live.app, timeout=120)
     assert outcomes(session) == expected
@@ -230,6 +268,7 @@ def test_faults_end_with_the_same_outcomes(e2e, session):
 def test_a_redis_flush_mid_campaign_loses_nobody(e2e, session):
     """Redis carries no truth: flushing it (a restart without persistence) changes nothing."""
     from runtime.redis_conn import get_redis
+
     expected, numbers = build(session, copies=2)
     e2e.sim.set_scenario({"seed": 2, "numbers": numbers})
     app = e2e.live.app
@@ -244,9 +283,14 @@ def test_a_redis_flush_mid_campaign_loses_nobody(e2e, session):
 
 def most_calls_at_once(sim_calls) -> int:
     """The most calls the provider had under way at one instant (requested to ended)."""
-    edges = sorted(edge for c in sim_calls for edge in (
-        (datetime.fromisoformat(c["requested_at"]).timestamp(), 1),
-        (datetime.fromisoformat(c["ended_at"]).timestamp(), -1)))
+    edges = sorted(
+        edge
+        for c in sim_calls
+        for edge in (
+            (datetime.fromisoformat(c["requested_at"]).timestamp(), 1),
+            (datetime.fromisoformat(c["ended_at"]).timestamp(), -1),
+        )
+    )
     running = peak = 0
     for _, step in edges:
         running += step
@@ -273,8 +317,13 @@ def test_a_test_call_says_the_message_to_one_number_before_launch(e2e, session):
     e2e.sim.set_scenario({"seed": 1, "default": {"answer": "human"}})
     e2e.live.app.config["RQ_SYNC"] = True  # the promised job runs at once
     campaign = campaigns.create_campaign(
-        session, "test", title="Avis", message_fr="Faites bouillir l'eau avant de la boire.",
-        message_en="Boil water before drinking it.", target={"all": True})
+        session,
+        "test",
+        title="Avis",
+        message_fr="Faites bouillir l'eau avant de la boire.",
+        message_en="Boil water before drinking it.",
+        target={"all": True},
+    )
     assert campaigns.test_call(e2e.live.app, campaign.id, "418 555-0199", "en")
     e2e.sim.wait_idle()
     [call] = e2e.sim.calls()

@@ -1,5 +1,6 @@
 """Issue 15: a follow-up calls exactly the residences its source did not reach, and a lifting
 notice exactly those it reached (the simulator, with outcomes known in advance)."""
+
 import pytest
 from sqlalchemy import select
 
@@ -7,15 +8,18 @@ from dialer import campaigns, followup
 from dialer.exceptions import CampaignError
 from dialer.worker import drain
 from models import REACHED, CallAttempt, Delivery
-from tests.dialer.test_end_to_end import build, outcomes, run_campaign
-from tests.dialer.test_end_to_end import app_config, e2e, simulator  # noqa: F401 (fixtures)
+from tests.dialer.test_end_to_end import app_config, build, e2e, outcomes, run_campaign, simulator  # noqa: F401 (fixtures)
 
 
 def called(session, campaign_id):
     """The residences the campaign placed at least one call to."""
-    return set(session.scalars(select(Delivery.residence_id).join(
-        CallAttempt, CallAttempt.delivery_id == Delivery.id).where(
-        Delivery.campaign_id == campaign_id, CallAttempt.sid.is_not(None))))
+    return set(
+        session.scalars(
+            select(Delivery.residence_id)
+            .join(CallAttempt, CallAttempt.delivery_id == Delivery.id)
+            .where(Delivery.campaign_id == campaign_id, CallAttempt.sid.is_not(None))
+        )
+    )
 
 
 def test_a_follow_up_calls_exactly_the_unreached_and_the_lifting_the_reached(e2e, session):
@@ -37,8 +41,9 @@ def test_a_follow_up_calls_exactly_the_unreached_and_the_lifting_the_reached(e2e
     session.expire_all()
     assert called(session, again.id) == unreached
 
-    lifting = followup.create_followup(session, "t", source.id, followup.LIFTING,
-                                       message_fr="L'avis est levé.")
+    lifting = followup.create_followup(
+        session, "t", source.id, followup.LIFTING, message_fr="L'avis est levé."
+    )
     campaigns.launch(app, lifting.id, "t")
     assert drain(app, timeout=90)
     session.expire_all()
@@ -48,9 +53,11 @@ def test_a_follow_up_calls_exactly_the_unreached_and_the_lifting_the_reached(e2e
 
 def test_a_draft_has_no_follow_up_and_an_empty_one_is_refused(app, session):
     from tests.fixtures.dialer import add_residence
+
     add_residence(session, ["+14185550101"])
-    draft = campaigns.create_campaign(session, "t", title="Avis", message_fr="Message",
-                                      target={"all": True})
+    draft = campaigns.create_campaign(
+        session, "t", title="Avis", message_fr="Message", target={"all": True}
+    )
     with pytest.raises(CampaignError) as refused:
         followup.create_followup(session, "t", draft.id)
     assert refused.value.key == "campaign.error.h7_followup_draft"

@@ -5,6 +5,7 @@ SQLite without REDIS_URL each has its own Redis stand-in, which is enough for th
 because only one worker runs at a time (the CPS limit is still checked in the simulator's log).
 The kill comes at four points of a call's life (KillAt), with two seeds; and two workers also
 run at once (with a real Redis: they must share the CPS limit)."""
+
 import json
 import os
 import signal
@@ -14,28 +15,45 @@ import threading
 from collections import Counter
 
 import pytest
-
 from sqlalchemy import func, select
 
 from models import CallAttempt, Campaign
-from tests.dialer.test_end_to_end import (CPS, assert_log_is_clean, build, outcomes,
-                                          run_campaign)
-from tests.dialer.test_end_to_end import app_config, e2e, simulator  # noqa: F401 (fixtures)
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, EXTERNAL_REDIS
+from tests.dialer.test_end_to_end import (  # noqa: F401 (fixtures)
+    CPS,
+    app_config,
+    assert_log_is_clean,
+    build,
+    e2e,
+    outcomes,
+    run_campaign,
+    simulator,
+)
 from tests.fixtures.outage import wait_for
 
 
 def start_worker(e2e, app_config, log_path):
-    env = dict(os.environ, DATABASE_URL=app_config["DATABASE_URL"],
-               REDIS_URL=EXTERNAL_REDIS, SECRET_KEY="test-secret-key",
-               PUBLIC_BASE_URL=e2e.live.url, TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-               TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_API_BASE_URL=e2e.sim.url,
-               TWILIO_CALLER_ID=app_config["TWILIO_CALLER_ID"], DIALER_CPS=str(CPS),
-               **{k: str(v) for k, v in app_config.items() if k.startswith("DIALER_")
-                  and k != "DIALER_CPS"})
+    env = dict(
+        os.environ,
+        DATABASE_URL=app_config["DATABASE_URL"],
+        REDIS_URL=EXTERNAL_REDIS,
+        SECRET_KEY="test-secret-key",
+        PUBLIC_BASE_URL=e2e.live.url,
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_API_BASE_URL=e2e.sim.url,
+        TWILIO_CALLER_ID=app_config["TWILIO_CALLER_ID"],
+        DIALER_CPS=str(CPS),
+        **{
+            k: str(v)
+            for k, v in app_config.items()
+            if k.startswith("DIALER_") and k != "DIALER_CPS"
+        },
+    )
     log = open(log_path, "w")
-    process = subprocess.Popen([sys.executable, "-m", "dialer"], env=env, stdout=log,
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dialer"], env=env, stdout=log, stderr=subprocess.STDOUT, text=True
+    )
     log.close()
     assert wait_for(lambda: "dialer ready" in log_path.read_text(), 30), log_path.read_text()
     return process
@@ -87,10 +105,12 @@ class KillAt:
 
 
 @pytest.mark.parametrize("seed", [5, 11])
-@pytest.mark.parametrize("point", ["before_create", "between_create_and_answer",
-                                   "after_answer", "settling"])
-def test_sigkill_mid_campaign_loses_nobody_and_dials_nobody_twice(e2e, app_config, session,
-                                                                   tmp_path, point, seed):
+@pytest.mark.parametrize(
+    "point", ["before_create", "between_create_and_answer", "after_answer", "settling"]
+)
+def test_sigkill_mid_campaign_loses_nobody_and_dials_nobody_twice(
+    e2e, app_config, session, tmp_path, point, seed
+):
     expected, numbers = build(session, copies=3)
     scenario = {"seed": seed, "default": {"answer": "human"}, "numbers": numbers}
     if point == "settling":  # final callbacks lost: the worker's reconciler fetches calls
@@ -106,10 +126,15 @@ def test_sigkill_mid_campaign_loses_nobody_and_dials_nobody_twice(e2e, app_confi
     kill.process = first
     try:
         if point == "after_answer":
+
             def sid_recorded():
                 session.expire_all()
-                return kill.sid is not None and session.scalar(select(CallAttempt.id).where(
-                    CallAttempt.sid == kill.sid)) is not None
+                return (
+                    kill.sid is not None
+                    and session.scalar(select(CallAttempt.id).where(CallAttempt.sid == kill.sid))
+                    is not None
+                )
+
             assert wait_for(sid_recorded, 30)
             kill.kill()
         assert kill.killed.wait(45), f"never reached {point}"
@@ -121,15 +146,28 @@ def test_sigkill_mid_campaign_loses_nobody_and_dials_nobody_twice(e2e, app_confi
     session.expire_all()
     sim_sids = {c["sid"] for c in e2e.sim.calls()}
     if point == "before_create":  # marked requested, never created, no SID
-        assert session.scalar(select(func.count(CallAttempt.id)).where(
-            CallAttempt.requested_at.is_not(None), CallAttempt.sid.is_(None),
-            CallAttempt.outcome.is_(None))) >= 1
+        assert (
+            session.scalar(
+                select(func.count(CallAttempt.id)).where(
+                    CallAttempt.requested_at.is_not(None),
+                    CallAttempt.sid.is_(None),
+                    CallAttempt.outcome.is_(None),
+                )
+            )
+            >= 1
+        )
     elif point == "between_create_and_answer":
         assert kill.sid in sim_sids  # the provider placed the call the worker never heard of
         assert session.scalar(select(CallAttempt.id).where(CallAttempt.sid == kill.sid)) is None
     elif point == "settling":
-        assert session.scalar(select(func.count(CallAttempt.id)).where(
-            CallAttempt.sid.is_not(None), CallAttempt.outcome.is_(None))) >= 1
+        assert (
+            session.scalar(
+                select(func.count(CallAttempt.id)).where(
+                    CallAttempt.sid.is_not(None), CallAttempt.outcome.is_(None)
+                )
+            )
+            >= 1
+        )
 
     second = start_worker(e2e, app_config, tmp_path / "second.log")
     try:
@@ -140,10 +178,10 @@ def test_sigkill_mid_campaign_loses_nobody_and_dials_nobody_twice(e2e, app_confi
     assert_finished_cleanly(e2e, session, expected)
 
 
-
 def completed(session, campaign_id) -> bool:
     session.expire_all()
     return session.get(Campaign, campaign_id).status == "completed"
+
 
 def assert_finished_cleanly(e2e, session, expected):
     """Every residence its expected outcome; the simulator's log clean (no redial after a
@@ -153,16 +191,21 @@ def assert_finished_cleanly(e2e, session, expected):
     e2e.sim.wait_idle()
     calls = e2e.sim.calls()
     assert_log_is_clean(calls, session, CPS)
-    attempts = session.execute(select(CallAttempt.to_number, CallAttempt.round)
-                               .where(CallAttempt.sid.is_not(None))).all()
+    attempts = session.execute(
+        select(CallAttempt.to_number, CallAttempt.round).where(CallAttempt.sid.is_not(None))
+    ).all()
     assert max(Counter(attempts).values()) == 1  # one call per number per round
-    assert {c["sid"] for c in calls} == set(session.scalars(
-        select(CallAttempt.sid).where(CallAttempt.sid.is_not(None))))
+    assert {c["sid"] for c in calls} == set(
+        session.scalars(select(CallAttempt.sid).where(CallAttempt.sid.is_not(None)))
+    )
     assert len(calls) == len(attempts)
 
 
-@pytest.mark.skipif(not EXTERNAL_REDIS, reason="two workers share the CPS limit only through "
-                    "a real Redis (REDIS_URL); each would have its own stand-in")
+@pytest.mark.skipif(
+    not EXTERNAL_REDIS,
+    reason="two workers share the CPS limit only through "
+    "a real Redis (REDIS_URL); each would have its own stand-in",
+)
 def test_two_workers_at_once_share_the_work_and_the_limit(e2e, app_config, session, tmp_path):
     """Two `python -m dialer` processes running together (PostgreSQL: SKIP LOCKED claims)."""
     expected, numbers = build(session, copies=4)

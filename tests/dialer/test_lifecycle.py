@@ -1,5 +1,6 @@
 """Calling window, expiry, pause/resume and cancel."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
@@ -7,20 +8,22 @@ from sqlalchemy import update
 from dialer import campaigns, dispatch, reconcile
 from dialer.worker import drain
 from models import Campaign
-from tests.dialer.test_end_to_end import build, outcomes, run_campaign
-from tests.dialer.test_end_to_end import app_config, e2e, simulator  # noqa: F401 (fixtures)
+from tests.dialer.test_end_to_end import app_config, build, e2e, outcomes, run_campaign, simulator  # noqa: F401 (fixtures)
 from tests.fixtures.dialer import add_residence
 
-NOON = datetime(2026, 11, 26, 17, 0, tzinfo=timezone.utc)  # 12:00 in Saguenay
-NIGHT = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)  # 22:00 in Saguenay
+NOON = datetime(2026, 11, 26, 17, 0, tzinfo=UTC)  # 12:00 in Saguenay
+NIGHT = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)  # 22:00 in Saguenay
 
 
-@pytest.mark.parametrize("priority, at, calls", [
-    ("normal", NOON, True), ("normal", NIGHT, False), ("emergency", NIGHT, True)])
+@pytest.mark.parametrize(
+    "priority, at, calls",
+    [("normal", NOON, True), ("normal", NIGHT, False), ("emergency", NIGHT, True)],
+)
 def test_normal_campaigns_keep_to_the_calling_window(session, priority, at, calls):
     add_residence(session, ["+14185550101"])
-    campaign = campaigns.create_campaign(session, "t", title="Avis", message_fr="Message",
-                                         target={"all": True}, priority=priority)
+    campaign = campaigns.create_campaign(
+        session, "t", title="Avis", message_fr="Message", target={"all": True}, priority=priority
+    )
     session.execute(update(Campaign).values(status="running"))
     session.commit()
     eligible = dispatch.eligible_campaigns(session, "America/Toronto", now=at)
@@ -31,10 +34,15 @@ def test_expiry_ends_the_campaign_and_its_waiting_residences(app, session):
     add_residence(session, ["+14185550101"])
     add_residence(session, ["+14185550102"])
     campaign = campaigns.create_campaign(
-        session, "t", title="Avis", message_fr="Message", target={"all": True},
-        expires_at=datetime.now(timezone.utc) + timedelta(hours=1))
+        session,
+        "t",
+        title="Avis",
+        message_fr="Message",
+        target={"all": True},
+        expires_at=datetime.now(UTC) + timedelta(hours=1),
+    )
     campaigns.launch(app, campaign.id, "t")
-    session.execute(update(Campaign).values(expires_at=datetime.now(timezone.utc)))
+    session.execute(update(Campaign).values(expires_at=datetime.now(UTC)))
     session.commit()
     reconcile.run_once(app, session)
     status = campaigns.status(session, campaign.id)

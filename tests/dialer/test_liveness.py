@@ -4,31 +4,42 @@ worker's own watchdog (which makes `ivr worker` exit for its supervisor to resta
 The stall here is real: the account's pacing schedule in Redis is pushed an hour ahead (as a
 wrong clock or a stuck key would), so the sender threads claim residences but never get a
 call slot: due work, and no call placed."""
+
 import time
 
 import pytest
 
 from dialer import campaigns
-from runtime import pacing
 from dialer.worker import Dialer
+from runtime import pacing
 from runtime.redis_conn import get_redis
-from tests.fixtures.outage import wait_for
 from tests.fixtures.dialer import add_residence
+from tests.fixtures.outage import wait_for
 
 
 @pytest.fixture
 def app_config(app_config):
-    app_config.update(DIALER_STALL_S=1.0, DIALER_HEARTBEAT_S=0.2, DIALER_POLL_INTERVAL_S=0.05,
-                      DIALER_RECONCILE_INTERVAL_S=0.3)
+    app_config.update(
+        DIALER_STALL_S=1.0,
+        DIALER_HEARTBEAT_S=0.2,
+        DIALER_POLL_INTERVAL_S=0.05,
+        DIALER_RECONCILE_INTERVAL_S=0.3,
+    )
     return app_config
 
 
 def launch(app, session, residences=6):
     for i in range(residences):
         add_residence(session, [f"+1418555{2000 + i:04d}"], civic=str(100 + i))
-    campaign = campaigns.create_campaign(session, "test", title="Avis", message_fr="Bouillez.",
-                                         message_en="Boil.", target={"all": True},
-                                         priority="emergency")
+    campaign = campaigns.create_campaign(
+        session,
+        "test",
+        title="Avis",
+        message_fr="Bouillez.",
+        message_en="Boil.",
+        target={"all": True},
+        priority="emergency",
+    )
     campaigns.launch(app, campaign.id, "test")
     return campaign
 
@@ -100,6 +111,9 @@ def test_due_work_and_no_worker_at_all_is_a_stalled_dialer(app, session, client)
     assert "no live dialer worker" in client.get("/healthz").get_json()["dialer"]
     metrics = client.get("/metrics").get_data(as_text=True)
     assert "\nivr_due_deliveries 6.0\n" in metrics
-    age = next(line for line in metrics.splitlines()
-               if line.startswith("ivr_oldest_due_delivery_age_seconds "))
+    age = next(
+        line
+        for line in metrics.splitlines()
+        if line.startswith("ivr_oldest_due_delivery_age_seconds ")
+    )
     assert float(age.split()[1]) > 1.0  # DIALER_STALL_S: /healthz said stalled after it

@@ -1,5 +1,6 @@
 """What an operator sees of a campaign: Prometheus metrics on /metrics (protected), and log
 lines that carry the campaign, delivery, attempt and call ids."""
+
 import json
 import logging
 
@@ -7,10 +8,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 from dialer.worker import drain
-from runtime.logs import JsonFormatter, KeyValueFormatter
 from models import CallAttempt
-from tests.dialer.test_end_to_end import build, outcomes, run_campaign
-from tests.dialer.test_end_to_end import app_config, e2e, simulator  # noqa: F401 (fixtures)
+from runtime.logs import JsonFormatter, KeyValueFormatter
+from tests.dialer.test_end_to_end import app_config, build, e2e, outcomes, run_campaign, simulator  # noqa: F401 (fixtures)
 
 
 def scrape(client, **kwargs) -> dict:
@@ -53,18 +53,30 @@ def test_metrics_and_log_lines_of_a_campaign(e2e, session, caplog):
 
     # each placed call has its line, with its ids; the callbacks' lines name the call too
     attempt = placed[0]
-    lines = [r for r in caplog.records if r.getMessage() == "call placed"
-             and getattr(r, "call", None) == attempt.sid]
+    lines = [
+        r
+        for r in caplog.records
+        if r.getMessage() == "call placed" and getattr(r, "call", None) == attempt.sid
+    ]
     assert len(lines) == 1
     text = KeyValueFormatter().format(lines[0])
-    assert text.endswith(f"call placed campaign={campaign.id} delivery={attempt.delivery_id} "
-                         f"attempt={attempt.id} call={attempt.sid}"), text
+    assert text.endswith(
+        f"call placed campaign={campaign.id} delivery={attempt.delivery_id} "
+        f"attempt={attempt.id} call={attempt.sid}"
+    ), text
     entry = json.loads(JsonFormatter().format(lines[0]))
-    assert (entry["message"], entry["campaign"], entry["delivery"], entry["attempt"],
-            entry["call"]) == ("call placed", campaign.id, attempt.delivery_id, attempt.id,
-                               attempt.sid)
-    settled = [r for r in caplog.records if getattr(r, "call", None) == attempt.sid
-               and getattr(r, "status", None)]
+    assert (
+        entry["message"],
+        entry["campaign"],
+        entry["delivery"],
+        entry["attempt"],
+        entry["call"],
+    ) == ("call placed", campaign.id, attempt.delivery_id, attempt.id, attempt.sid)
+    settled = [
+        r
+        for r in caplog.records
+        if getattr(r, "call", None) == attempt.sid and getattr(r, "status", None)
+    ]
     assert settled and f"attempt={attempt.id}" in KeyValueFormatter().format(settled[0])
 
 
@@ -74,10 +86,14 @@ def test_metrics_are_refused_without_the_token_or_from_afar(app, client):
     refused = client.get("/metrics", **far)
     assert refused.status_code == 403 and b"ivr_" not in refused.data
     app.config["METRICS_TOKEN"] = "s3cret-metrics-token"
-    for headers in ({}, {"Authorization": "Bearer wrong"},
-                    {"Authorization": "s3cret-metrics-token"}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": "s3cret-metrics-token"},
+    ):
         refused = client.get("/metrics", headers=headers)
         assert refused.status_code == 401 and b"ivr_" not in refused.data
-    allowed = client.get("/metrics", headers={"Authorization": "Bearer s3cret-metrics-token"},
-                         **far)
+    allowed = client.get(
+        "/metrics", headers={"Authorization": "Bearer s3cret-metrics-token"}, **far
+    )
     assert allowed.status_code == 200 and b"ivr_due_deliveries" in allowed.data

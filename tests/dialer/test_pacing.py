@@ -1,4 +1,5 @@
 """The account-wide CPS limit, shared through Redis by every thread and process."""
+
 import threading
 import time
 

@@ -2,6 +2,7 @@
 call slot an error, never a hang (the pacing has its own client with socket timeouts, and the
 thread gives its claim back at once); an emergency caller raises the flag that holds normal
 notices back."""
+
 import socket
 import threading
 
@@ -24,15 +25,16 @@ def test_a_redis_that_accepts_but_never_answers_fails_the_slot_instead_of_hangin
                 outcome["waited"] = pacing.acquire(app, "emergency", timeout=30)
             except Exception as error:  # noqa: BLE001 - asserted below
                 outcome["error"] = error
+
         thread = threading.Thread(target=take_a_slot, daemon=True)
         thread.start()
         thread.join(120)  # a hang guard, not a timing: the client's timeouts are 2 s
         assert not thread.is_alive(), "acquire hung on a silent Redis"
-        assert isinstance(outcome.get("error"), (redis.ConnectionError, redis.TimeoutError)), \
+        assert isinstance(outcome.get("error"), (redis.ConnectionError, redis.TimeoutError)), (
             outcome
+        )
     finally:
         silent.close()
-
 
 
 def test_an_emergency_caller_holds_normal_callers_back(app):

@@ -2,6 +2,7 @@
 separate processes (their Redis 5 ms away between read and write), started together, never put more than the limit's calls in one second of
 the simulator's log, and their reservations meet on the shared schedule (the WATCH conflict
 retry runs). On fakeredis each process would have its own server: skipped there."""
+
 import json
 import os
 import subprocess
@@ -58,19 +59,36 @@ print(json.dumps({"calls": len(sids), "conflicts": conflicts[0]}), flush=True)
 """
 
 
-@pytest.mark.skipif(not EXTERNAL_REDIS, reason="fakeredis is one server per process: the "
-                    "limit is shared across processes only through a real Redis (REDIS_URL)")
+@pytest.mark.skipif(
+    not EXTERNAL_REDIS,
+    reason="fakeredis is one server per process: the "
+    "limit is shared across processes only through a real Redis (REDIS_URL)",
+)
 def test_two_processes_share_one_cps_limit_through_redis(app, app_config, simulator):
     conn = pacing.redis_for(app)
     conn.delete(pacing.TAT_KEY, pacing.LOG_KEY, pacing.EMERGENCY_FLAG)
-    env = dict(os.environ, DATABASE_URL=app_config["DATABASE_URL"], REDIS_URL=EXTERNAL_REDIS,
-               SECRET_KEY="test-secret-key", TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-               TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_API_BASE_URL=simulator.url,
-               TWILIO_CALLER_ID="+14185550000", DIALER_CPS=str(CPS))
+    env = dict(
+        os.environ,
+        DATABASE_URL=app_config["DATABASE_URL"],
+        REDIS_URL=EXTERNAL_REDIS,
+        SECRET_KEY="test-secret-key",
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_API_BASE_URL=simulator.url,
+        TWILIO_CALLER_ID="+14185550000",
+        DIALER_CPS=str(CPS),
+    )
     start_at = time.time() + 4  # both imported and ready by then
-    children = [subprocess.Popen([sys.executable, "-c", CHILD, str(THREADS), str(PER_THREAD),
-                                  str(start_at), str(n)], env=env, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True) for n in range(2)]
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(THREADS), str(PER_THREAD), str(start_at), str(n)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(2)
+    ]
     reports = []
     for child in children:
         out, err = child.communicate(timeout=60)

@@ -1,17 +1,26 @@
 """Attempt statuses and outcomes are named once, in models: every value the dialer stores is a
 member of `AttemptStatus` / `Outcome` (the `void` of an attempt given up included)."""
+
 from sqlalchemy import select
 
 from dialer import campaigns, dispatch, settle
-from models import (DELIVERY_STATUSES, REACHED, AttemptStatus, CallAttempt, Campaign, Delivery,
-                    Outcome)
+from models import (
+    DELIVERY_STATUSES,
+    REACHED,
+    AttemptStatus,
+    CallAttempt,
+    Campaign,
+    Delivery,
+    Outcome,
+)
 from tests.fixtures.dialer import add_residence
 
 
 def test_an_attempt_given_up_before_its_call_is_void_in_both_enums(app, session):
     add_residence(session, ["+14185550101"])
-    campaign = campaigns.create_campaign(session, "t", title="Avis", message_fr="Avis",
-                                         target={"all": True})
+    campaign = campaigns.create_campaign(
+        session, "t", title="Avis", message_fr="Avis", target={"all": True}
+    )
     campaigns.launch(app, campaign.id, "t")
     job = dispatch.claim(session, session.get(Campaign, campaign.id), lease_s=60)
     assert AttemptStatus(session.get(CallAttempt, job.attempt_id).status) is AttemptStatus.CREATING
@@ -27,5 +36,8 @@ def test_an_attempt_given_up_before_its_call_is_void_in_both_enums(app, session)
 
 def test_the_console_lists_every_outcome_a_residence_can_have_and_counts_reach_once():
     assert set(DELIVERY_STATUSES) == {o.value for o in Outcome} - {Outcome.VOID.value}
-    assert set(REACHED) == {Outcome.HUMAN.value, Outcome.VOICEMAIL.value,
-                            Outcome.SMS_DELIVERED.value}  # a delivered text (issue 14)
+    assert set(REACHED) == {
+        Outcome.HUMAN.value,
+        Outcome.VOICEMAIL.value,
+        Outcome.SMS_DELIVERED.value,
+    }  # a delivered text (issue 14)

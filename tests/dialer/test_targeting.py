@@ -1,4 +1,5 @@
 """Targeting: which active residences a campaign calls."""
+
 import io
 
 import pytest
@@ -17,12 +18,20 @@ def city(session):
         "racine_100": add_residence(session, ["+14185550101"], civic="100"),
         "racine_250": add_residence(session, ["+14185550102"], civic="250A", postal="G7H 2B2"),
         "racine_400": add_residence(session, ["+14185550103"], civic="400", postal="G7G 1C1"),
-        "harvey": add_residence(session, ["+14185550104"], city="JONQUIÈRE",
-                                street="boulevard Harvey", postal="G7X 1A1"),
-        "baie": add_residence(session, ["+14185550105"], city="LA BAIE", street="rue Victoria",
-                              postal="G7B 3A3"),
-        "inactive": add_residence(session, ["+14185550106"], city="JONQUIÈRE",
-                                  street="boulevard Harvey", active=False, postal="G7X 2A2"),
+        "harvey": add_residence(
+            session, ["+14185550104"], city="JONQUIÈRE", street="boulevard Harvey", postal="G7X 1A1"
+        ),
+        "baie": add_residence(
+            session, ["+14185550105"], city="LA BAIE", street="rue Victoria", postal="G7B 3A3"
+        ),
+        "inactive": add_residence(
+            session,
+            ["+14185550106"],
+            city="JONQUIÈRE",
+            street="boulevard Harvey",
+            active=False,
+            postal="G7X 2A2",
+        ),
     }
     return {k: v.id for k, v in made.items()}
 
@@ -57,10 +66,10 @@ def test_all_means_every_active_residence(session, city):
     assert targeting.count_targets(session, {}) == 0
 
 
-def test_uploaded_list_names_residences_by_number_or_id_and_explains_refusals(app, session,
-                                                                              city):
+def test_uploaded_list_names_residences_by_number_or_id_and_explains_refusals(app, session, city):
     upload = io.BytesIO(
-        f"phone\n418 555-0104\n{city['baie']}\n418-555-0199\nabc\n4185550104\n".encode())
+        f"phone\n418 555-0104\n{city['baie']}\n418-555-0199\nabc\n4185550104\n".encode()
+    )
     with app.app_context():
         found, refused = targeting.parse_uploaded_list(upload)
     assert found == [city["harvey"], city["baie"]]

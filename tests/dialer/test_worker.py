@@ -1,4 +1,5 @@
 """The embedded worker of `ivr run`: the dialer and RQ jobs in background threads."""
+
 import time
 
 from dialer.worker import start_embedded_worker
@@ -10,8 +11,10 @@ def test_embedded_worker_runs_queued_jobs_and_stops(app):
     try:
         job = enqueue(app, "os.getpid")
         deadline = time.monotonic() + 20
-        while job.get_status(refresh=True) not in ("finished", "failed") \
-                and time.monotonic() < deadline:
+        while (
+            job.get_status(refresh=True) not in ("finished", "failed")
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.1)
         assert job.get_status(refresh=True) == "finished"
     finally:

@@ -3,6 +3,7 @@ simulator while a steady stream of jobs that use the database runs in the same w
 residence gets its outcome, every job finishes, and the worker logs no database error (RQ's
 forking work-horses used to inherit the dialer's open connections: they broke, and the sender
 threads froze for good). Needs a real Redis (REDIS_URL): `ivr worker` refuses to run without."""
+
 import os
 import shutil
 import signal
@@ -18,12 +19,20 @@ import pytest
 from rq.job import Job, JobStatus
 from sqlalchemy import func, select
 
+from models import CallAttempt, Campaign, Residence
 from runtime.queue import enqueue, get_queue
 from runtime.redis_conn import get_redis
-from models import CallAttempt, Campaign, Residence
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, EXTERNAL_REDIS
-from tests.dialer.test_end_to_end import CPS, assert_log_is_clean, build, outcomes, run_campaign
-from tests.dialer.test_end_to_end import app_config, e2e, simulator  # noqa: F401 (fixtures)
+from tests.dialer.test_end_to_end import (  # noqa: F401 (fixtures)
+    CPS,
+    app_config,
+    assert_log_is_clean,
+    build,
+    e2e,
+    outcomes,
+    run_campaign,
+    simulator,
+)
 from tests.fixtures.outage import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,13 +40,25 @@ pytestmark = pytest.mark.skipif(not EXTERNAL_REDIS, reason="`ivr worker` needs a
 
 
 def worker_env(e2e, app_config, **extra):
-    return dict(os.environ, DATABASE_URL=app_config["DATABASE_URL"], REDIS_URL=EXTERNAL_REDIS,
-                SECRET_KEY="test-secret-key", PUBLIC_BASE_URL=e2e.live.url,
-                TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-                TWILIO_API_BASE_URL=e2e.sim.url, TWILIO_CALLER_ID=app_config["TWILIO_CALLER_ID"],
-                DIALER_CPS=str(CPS), PYTHONPATH=str(ROOT),
-                **{k: str(v) for k, v in app_config.items() if k.startswith("DIALER_")
-                   and k != "DIALER_CPS"}, **extra)
+    return dict(
+        os.environ,
+        DATABASE_URL=app_config["DATABASE_URL"],
+        REDIS_URL=EXTERNAL_REDIS,
+        SECRET_KEY="test-secret-key",
+        PUBLIC_BASE_URL=e2e.live.url,
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_API_BASE_URL=e2e.sim.url,
+        TWILIO_CALLER_ID=app_config["TWILIO_CALLER_ID"],
+        DIALER_CPS=str(CPS),
+        PYTHONPATH=str(ROOT),
+        **{
+            k: str(v)
+            for k, v in app_config.items()
+            if k.startswith("DIALER_") and k != "DIALER_CPS"
+        },
+        **extra,
+    )
 
 
 def ivr_command() -> list[str]:
@@ -47,8 +68,14 @@ def ivr_command() -> list[str]:
 
 def start_ivr_worker(env, log_path, *args):
     with open(log_path, "w") as log:
-        process = subprocess.Popen(ivr_command() + ["worker", *args], env=env, stdout=log,
-                                   stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+        process = subprocess.Popen(
+            ivr_command() + ["worker", *args],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=ROOT,
+        )
     assert wait_for(lambda: "dialer started" in log_path.read_text(), 30), log_path.read_text()
     return process
 
@@ -74,6 +101,7 @@ def test_campaign_and_database_jobs_share_one_worker(e2e, app_config, session, t
         while not stop_feeding.wait(0.05) and n < 400:
             jobs.append(enqueue(app, "tests.dialer.jobs.touch_residences", n).id)
             n += 1
+
     feeder = threading.Thread(target=feed, daemon=True)
     try:
         feeder.start()
@@ -83,6 +111,7 @@ def test_campaign_and_database_jobs_share_one_worker(e2e, app_config, session, t
         def finished():
             session.expire_all()
             return session.get(Campaign, campaign.id).status == "completed"
+
         completed = wait_for(finished, 120)
         stop_feeding.set()
         feeder.join(10)
@@ -90,10 +119,12 @@ def test_campaign_and_database_jobs_share_one_worker(e2e, app_config, session, t
 
         def statuses():
             return [Job.fetch(job_id, connection=redis).get_status() for job_id in jobs]
+
         jobs_done = wait_for(lambda: all(s == JobStatus.FINISHED for s in statuses()), 60)
         log = log_path.read_text()
-        errors = "\n".join(line for line in log.splitlines()
-                           if "rror" in line or "Traceback" in line)[-4000:]
+        errors = "\n".join(
+            line for line in log.splitlines() if "rror" in line or "Traceback" in line
+        )[-4000:]
         assert completed, errors
         assert jobs_done, (sorted(set(statuses())), errors)
         assert len(jobs) > 50
@@ -101,15 +132,21 @@ def test_campaign_and_database_jobs_share_one_worker(e2e, app_config, session, t
         assert outcomes(session) == expected
         assert get_queue(app, "default").failed_job_registry.count == 0
         # the worker's own metrics: its calls and its jobs
-        placed = session.scalar(select(func.count(CallAttempt.id))
-                                .where(CallAttempt.sid.is_not(None)))
+        placed = session.scalar(
+            select(func.count(CallAttempt.id)).where(CallAttempt.sid.is_not(None))
+        )
         scraped = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read()
         scraped = scraped.decode()
         assert f'ivr_calls_placed_total{{priority="emergency"}} {placed:.1f}' in scraped
-        assert f'ivr_jobs_run_total{{queue="default",result="finished"}} {len(jobs):.1f}' \
-            in scraped
-        for sign in ("OperationalError", "InterfaceError", "DatabaseError", "Traceback",
-                     "server closed the connection", "thread error"):
+        assert f'ivr_jobs_run_total{{queue="default",result="finished"}} {len(jobs):.1f}' in scraped
+        for sign in (
+            "OperationalError",
+            "InterfaceError",
+            "DatabaseError",
+            "Traceback",
+            "server closed the connection",
+            "thread error",
+        ):
             assert sign not in log, errors
     finally:
         stop_feeding.set()
@@ -126,16 +163,18 @@ def test_campaign_and_database_jobs_share_one_worker(e2e, app_config, session, t
 def test_a_stalled_ivr_worker_says_why_and_exits_non_zero(e2e, app_config, session, tmp_path):
     """The account's pacing schedule pushed an hour ahead: the worker claims but never gets a
     call slot; past DIALER_STALL_S it logs why and exits 3, for its supervisor to restart it."""
-    from runtime import pacing
     from dialer.worker import EXIT_STALLED
+    from runtime import pacing
+
     expected, numbers = build(session, copies=1)
     redis = get_redis(e2e.live.app)
     seconds, _ = redis.time()
     redis.set(pacing.TAT_KEY, repr(seconds + 3600.0), ex=600)
     run_campaign(e2e, session, numbers)
     log_path = tmp_path / "worker.log"
-    worker = start_ivr_worker(worker_env(e2e, app_config, DIALER_STALL_S="2",
-                                         DIALER_HEARTBEAT_S="0.2"), log_path)
+    worker = start_ivr_worker(
+        worker_env(e2e, app_config, DIALER_STALL_S="2", DIALER_HEARTBEAT_S="0.2"), log_path
+    )
     try:
         status = worker.wait(60)
     except subprocess.TimeoutExpired:

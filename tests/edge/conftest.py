@@ -1,4 +1,5 @@
 """Edge tests run RQ jobs inline, like the console's."""
+
 import pytest
 
 

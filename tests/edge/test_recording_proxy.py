@@ -1,5 +1,6 @@
 """The recording proxy sends the Twilio account's credentials to Twilio's API only: the same
 scheme, host and port as TWILIO_API_BASE_URL (or api.twilio.com), under its path."""
+
 import threading
 
 import pytest
@@ -17,8 +18,9 @@ class Recorder:
         self.authorizations = []
         self.server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever,
-                                       kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def _wsgi(self, environ, start_response):
         self.authorizations.append(environ.get("HTTP_AUTHORIZATION"))
@@ -35,19 +37,31 @@ def recorder():
 
 
 def fetch(app, admin, url):
-    waiting = add_residence(app, "", ["+14185550131"], civic="", street="", city="",
-                            address_needs_review=True, address_recording_url=url)
+    waiting = add_residence(
+        app,
+        "",
+        ["+14185550131"],
+        civic="",
+        street="",
+        city="",
+        address_needs_review=True,
+        address_recording_url=url,
+    )
     return admin.get(f"/staff/residents/{waiting}/recording/address")
 
 
-@pytest.mark.parametrize("base, path", [
-    ("http://127.0.0.1", "/rec.wav"),              # the same host on another port
-    ("{url}/2010-04-01", "/2010-04-01x/rec.wav"),  # a path that merely starts alike
-    ("https://{host}", "/rec.wav"),                # another scheme
-])
+@pytest.mark.parametrize(
+    "base, path",
+    [
+        ("http://127.0.0.1", "/rec.wav"),  # the same host on another port
+        ("{url}/2010-04-01", "/2010-04-01x/rec.wav"),  # a path that merely starts alike
+        ("https://{host}", "/rec.wav"),  # another scheme
+    ],
+)
 def test_no_credentials_for_a_lookalike_url(app_config, request, recorder, base, path):
-    app_config["TWILIO_API_BASE_URL"] = base.format(url=recorder.url,
-                                                    host=recorder.url.split("//")[1])
+    app_config["TWILIO_API_BASE_URL"] = base.format(
+        url=recorder.url, host=recorder.url.split("//")[1]
+    )
     app = request.getfixturevalue("app")
     answer = fetch(app, request.getfixturevalue("admin"), recorder.url + path)
     assert answer.status_code == 200

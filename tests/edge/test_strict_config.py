@@ -1,12 +1,18 @@
 """Booleans are read strictly (a typo is refused at start, never read as off), and production
 never runs without checking Twilio's signature."""
+
 import pytest
 
 from runtime import config
 
-PRODUCTION = {"IVR_ENV": "production", "DATABASE_URL": "postgresql://x/y", "SECRET_KEY": "s" * 32,
-              "TWILIO_ACCOUNT_SID": "AC" + "2" * 32, "TWILIO_AUTH_TOKEN": "real-token",
-              "PUBLIC_BASE_URL": "https://alertes.saguenay.example"}
+PRODUCTION = {
+    "IVR_ENV": "production",
+    "DATABASE_URL": "postgresql://x/y",
+    "SECRET_KEY": "s" * 32,
+    "TWILIO_ACCOUNT_SID": "AC" + "2" * 32,
+    "TWILIO_AUTH_TOKEN": "real-token",
+    "PUBLIC_BASE_URL": "https://alertes.saguenay.example",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -21,12 +27,25 @@ def test_an_unknown_boolean_is_refused_naming_the_variable_and_value(value):
     assert "WEBHOOK_SIGNATURE_CHECK" in str(refused.value) and repr(value) in str(refused.value)
 
 
-@pytest.mark.parametrize("value, expected", [("1", True), ("TRUE", True), (" yes ", True),
-                                             ("on", True), ("0", False), ("False", False),
-                                             ("no", False), ("OFF", False), ("", True)])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("1", True),
+        ("TRUE", True),
+        (" yes ", True),
+        ("on", True),
+        ("0", False),
+        ("False", False),
+        ("no", False),
+        ("OFF", False),
+        ("", True),
+    ],
+)
 def test_the_accepted_spellings(value, expected):
-    assert config.from_environ({"WEBHOOK_SIGNATURE_CHECK": value})[
-        "WEBHOOK_SIGNATURE_CHECK"] is expected
+    assert (
+        config.from_environ({"WEBHOOK_SIGNATURE_CHECK": value})["WEBHOOK_SIGNATURE_CHECK"]
+        is expected
+    )
 
 
 @pytest.mark.parametrize("value", ["0", "false", "off", "no"])
@@ -45,6 +64,7 @@ def test_a_size_limit_that_is_not_a_number_is_refused(value):
 
 def test_the_app_does_not_start_on_a_typo(monkeypatch):
     from ivr import create_app
+
     monkeypatch.setenv("WEBHOOK_SIGNATURE_CHECK", "enabled")
     with pytest.raises(config.ConfigError):
         create_app()

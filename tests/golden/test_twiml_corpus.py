@@ -6,6 +6,7 @@ refactoring changes no call. Opaque tokens are written as {token}; a drawn tempo
 is made predictable. After a deliberate change of what callers hear, re-record with
 `GOLDEN_RECORD=1 .venv/bin/pytest tests/golden` and review the diff.
 """
+
 import json
 import logging
 import os
@@ -37,10 +38,21 @@ class RestRecorder(HttpClient):
         super().__init__(logging.getLogger(__name__), False)
         self.log = log
 
-    def request(self, method, url, params=None, data=None, headers=None, auth=None,
-                timeout=None, allow_redirects=False):
-        self.log.append(f"REST {method} {url.split('/Accounts/')[-1]} "
-                        + json.dumps(dict(sorted((data or {}).items())), ensure_ascii=False))
+    def request(
+        self,
+        method,
+        url,
+        params=None,
+        data=None,
+        headers=None,
+        auth=None,
+        timeout=None,
+        allow_redirects=False,
+    ):
+        self.log.append(
+            f"REST {method} {url.split('/Accounts/')[-1]} "
+            + json.dumps(dict(sorted((data or {}).items())), ensure_ascii=False)
+        )
         return Response(200, json.dumps({"sid": "CA" + "f" * 32, "status": "queued"}))
 
 
@@ -52,8 +64,11 @@ class Exchange:
         self.lines: list[str] = []
         self.tokens: dict[str, str] = {}
         self.validator = RequestValidator(app.config["TWILIO_AUTH_TOKEN"])
-        rest = Client(app.config["TWILIO_ACCOUNT_SID"], app.config["TWILIO_AUTH_TOKEN"],
-                      http_client=RestRecorder(self.lines))
+        rest = Client(
+            app.config["TWILIO_ACCOUNT_SID"],
+            app.config["TWILIO_AUTH_TOKEN"],
+            http_client=RestRecorder(self.lines),
+        )
         rest.api.base_url = "https://api.twilio.test"
         app.extensions["twilio"] = app.extensions["dialer_twilio"] = rest
 
@@ -65,8 +80,11 @@ class Exchange:
         form = {"AccountSid": "AC" + "1" * 32, "CallStatus": "in-progress", **form}
         target = path + (f"?{query}" if query else "")
         url = self.app.config["PUBLIC_BASE_URL"] + target
-        response = self.client.post(target, data=form, headers={
-            "X-Twilio-Signature": self.validator.compute_signature(url, form)})
+        response = self.client.post(
+            target,
+            data=form,
+            headers={"X-Twilio-Signature": self.validator.compute_signature(url, form)},
+        )
         body = response.get_data(as_text=True)
         shown = {k: v for k, v in form.items() if k not in ("AccountSid",)}
         self.lines.append(f">>> POST {self.hide(target)} {json.dumps(shown, ensure_ascii=False)}")
@@ -92,8 +110,15 @@ class HotlineCall:
         self.x, self.from_, self.sid = exchange, from_, sid
 
     def _post(self, path, query="", **params):
-        return self.x.post(path, query, CallSid=self.sid, From=self.from_,
-                           To=self.x.app.config["HOTLINE_NUMBER"], Direction="inbound", **params)
+        return self.x.post(
+            path,
+            query,
+            CallSid=self.sid,
+            From=self.from_,
+            To=self.x.app.config["HOTLINE_NUMBER"],
+            Direction="inbound",
+            **params,
+        )
 
     def keys(self, *tokens):
         """`ivr phone --keys` tokens: digits (a prompt's entry), '-' silence, 'REC' a recording."""
@@ -103,8 +128,12 @@ class HotlineCall:
             elif token == "-":
                 self._post("/voice/hotline", query="timeout=1")
             elif token == "REC":
-                self._post("/voice/hotline", RecordingUrl="https://api.twilio.com/rec/RE1",
-                           RecordingDuration="4", Digits="#")
+                self._post(
+                    "/voice/hotline",
+                    RecordingUrl="https://api.twilio.com/rec/RE1",
+                    RecordingDuration="4",
+                    Digits="#",
+                )
             else:
                 self._post("/voice/hotline", Digits=token, FinishedOnKey="#")
         return self
@@ -112,8 +141,9 @@ class HotlineCall:
 
 def _callback_token(app, session, func: str) -> str:
     session.expire_all()
-    job = session.scalars(select(OutboxJob).where(OutboxJob.func.endswith(func))
-                          .order_by(OutboxJob.id.desc())).first()
+    job = session.scalars(
+        select(OutboxJob).where(OutboxJob.func.endswith(func)).order_by(OutboxJob.id.desc())
+    ).first()
     assert job is not None, func
     return URLSafeSerializer(app.config["SECRET_KEY"], salt="hotline-callback").dumps(job.args[0])
 
@@ -127,23 +157,87 @@ def exchange(app, client, monkeypatch):
 
 HOTLINE = {
     # a new caller: language menu with silence, a wrong key, 9, then the whole registration
-    "hotline_register_fr": ("+14185550123", [
-        "DIAL", "-", "7", "1", "9", "3", "1", "-", "1", "1234", "", "REC", "REC",
-        "12", "482916", "111111", "482916", "482916"]),
-    "hotline_register_en_registry": ("+15815550177", [
-        "DIAL", "2", "1", "1", "120", "", "RA", "*", "", "BOU", "1", "REC", "739164",
-        "739164"]),
+    "hotline_register_fr": (
+        "+14185550123",
+        [
+            "DIAL",
+            "-",
+            "7",
+            "1",
+            "9",
+            "3",
+            "1",
+            "-",
+            "1",
+            "1234",
+            "",
+            "REC",
+            "REC",
+            "12",
+            "482916",
+            "111111",
+            "482916",
+            "482916",
+        ],
+    ),
+    "hotline_register_en_registry": (
+        "+15815550177",
+        ["DIAL", "2", "1", "1", "120", "", "RA", "*", "", "BOU", "1", "REC", "739164", "739164"],
+    ),
     "hotline_silences_hang_up": ("+14185550124", ["DIAL", "-", "-", "-", "-", "-", "-"]),
     "hotline_wrong_keys_hang_up": ("+14185550125", ["DIAL", "8", "2", "5", "6", "7"]),
-    "hotline_registered_account": ("+14185550188", [
-        "DIAL", "111222", "258036", "9", "7", "1", "1", "3", "4", "2", "*", "5", "2", "2", "12",
-        "654321", "654321", "0", "-", "-", "-"]),
+    "hotline_registered_account": (
+        "+14185550188",
+        [
+            "DIAL",
+            "111222",
+            "258036",
+            "9",
+            "7",
+            "1",
+            "1",
+            "3",
+            "4",
+            "2",
+            "*",
+            "5",
+            "2",
+            "2",
+            "12",
+            "654321",
+            "654321",
+            "0",
+            "-",
+            "-",
+            "-",
+        ],
+    ),
     "hotline_registered_unregisters": ("+14185550188", ["DIAL", "258036", "5", "1"]),
-    "hotline_locked_out": ("+14185550188", ["DIAL", "111111", "222222", "333333", "444444",
-                                            "555555", "666666"]),
-    "hotline_keyed_number": ("anonymous", [
-        "DIAL", "1", "12", "4185550166", "2", "4185550166", "1", "1", "1", "12", "", "REC", "-",
-        "-", "739164", "739164"]),
+    "hotline_locked_out": (
+        "+14185550188",
+        ["DIAL", "111111", "222222", "333333", "444444", "555555", "666666"],
+    ),
+    "hotline_keyed_number": (
+        "anonymous",
+        [
+            "DIAL",
+            "1",
+            "12",
+            "4185550166",
+            "2",
+            "4185550166",
+            "1",
+            "1",
+            "1",
+            "12",
+            "",
+            "REC",
+            "-",
+            "-",
+            "739164",
+            "739164",
+        ],
+    ),
     "hotline_forgotten_password": ("+14185550188", ["DIAL", "*"]),
     "hotline_expired_state": ("+14185550123", ["9"]),
 }
@@ -153,9 +247,21 @@ HOTLINE = {
 def test_hotline_corpus(scenario, exchange, app, session):
     from_, tokens = HOTLINE[scenario]
     if scenario == "hotline_register_en_registry":
-        add_addresses(session, [("120", street, "CHICOUTIMI") for street in (
-            "rue Racine Est", "boulevard Talbot", "rue Bagot", "rue Victoria",
-            "boulevard Harvey", "rue Albert", "rue Riverin")])
+        add_addresses(
+            session,
+            [
+                ("120", street, "CHICOUTIMI")
+                for street in (
+                    "rue Racine Est",
+                    "boulevard Talbot",
+                    "rue Bagot",
+                    "rue Victoria",
+                    "boulevard Harvey",
+                    "rue Albert",
+                    "rue Riverin",
+                )
+            ],
+        )
     if from_ == "+14185550188":
         add_residence(session, language="en" if scenario.endswith("account") else "fr")
     HotlineCall(exchange, from_, "CA" + "a" * 32).keys(*tokens)
@@ -182,27 +288,43 @@ def test_hotline_corpus_with_a_staff_line(app_config, request):
     exchange = request.getfixturevalue("exchange")
     session = request.getfixturevalue("session")
     HotlineCall(exchange, "+14185550123", "CA" + "a" * 32).keys("DIAL", "1", "0")
-    HotlineCall(exchange, "+14185550124", "CA" + "d" * 32).keys(
-        "DIAL", "1", "4", "4", "4", "4")
+    HotlineCall(exchange, "+14185550124", "CA" + "d" * 32).keys("DIAL", "1", "4", "4", "4", "4")
     add_residence(session)
     HotlineCall(exchange, "+14185550188", "CA" + "e" * 32).keys(
-        "DIAL", "1", "2", "3", "4", "5", "6")
+        "DIAL", "1", "2", "3", "4", "5", "6"
+    )
     assert app.config["STAFF_TRANSFER_NUMBER"]
     exchange.compare("hotline_staff_line")
 
 
 ALERTS = {
-    "alert_fr_confirm": ({"language": "fr"}, [
-        ("", {}), ("/keys", {"query": "timeout=true"}), ("/keys", {"Digits": "3"}),
-        ("/keys", {"Digits": "1"}), ("/keys", {"Digits": "2"})]),
-    "alert_en_silences": ({"language": "en"}, [
-        ("", {}), ("/keys", {"query": "silences=0&timeout=true"}),
-        ("/keys", {"query": "silences=1&timeout=true"}), ("/keys", {"query": "silences=1"})]),
-    "alert_no_confirmation": ({"language": "fr", "ask_confirmation": False}, [
-        ("", {}), ("/keys", {"Digits": "2"}), ("/keys", {"Digits": "1"})]),
+    "alert_fr_confirm": (
+        {"language": "fr"},
+        [
+            ("", {}),
+            ("/keys", {"query": "timeout=true"}),
+            ("/keys", {"Digits": "3"}),
+            ("/keys", {"Digits": "1"}),
+            ("/keys", {"Digits": "2"}),
+        ],
+    ),
+    "alert_en_silences": (
+        {"language": "en"},
+        [
+            ("", {}),
+            ("/keys", {"query": "silences=0&timeout=true"}),
+            ("/keys", {"query": "silences=1&timeout=true"}),
+            ("/keys", {"query": "silences=1"}),
+        ],
+    ),
+    "alert_no_confirmation": (
+        {"language": "fr", "ask_confirmation": False},
+        [("", {}), ("/keys", {"Digits": "2"}), ("/keys", {"Digits": "1"})],
+    ),
     "alert_recording_and_voicemail": (
         {"language": "en", "audio_url_en": "https://ville.example/en.mp3"},
-        [("", {}), ("/voicemail", {}), ("/keys", {"Digits": "2"})]),
+        [("", {}), ("/voicemail", {}), ("/keys", {"Digits": "2"})],
+    ),
     "alert_french_only": ({"language": "en", "message_en": ""}, [("", {}), ("/voicemail", {})]),
 }
 
@@ -239,25 +361,53 @@ def test_alert_call_corpus_unknown_token_and_bad_language(exchange, app, session
     exchange.compare("alert_unknown_token")
 
 
-@pytest.mark.parametrize("answered_by, voicemail", [
-    ("machine_end_beep", True), ("machine_end_silence", False), ("fax", True),
-    ("human", True), ("machine_start", True)])
+@pytest.mark.parametrize(
+    "answered_by, voicemail",
+    [
+        ("machine_end_beep", True),
+        ("machine_end_silence", False),
+        ("fax", True),
+        ("human", True),
+        ("machine_start", True),
+    ],
+)
 def test_alert_call_corpus_amd(answered_by, voicemail, exchange, app, session):
     job = _alert(app, session, exchange, language="en", leave_voicemail=voicemail)
     token = exchange.name(job.token, "token")
     place_call(app, token, job.to, job.language, 30)
     for _ in range(2):  # the second verdict is ignored
-        exchange.post(f"/voice/amd/alert/{token}", f"lang={job.language}",
-                      CallSid="CA" + "1" * 32, AnsweredBy=answered_by)
-    exchange.post(f"/voice/status/alert/{token}", "", CallSid="CA" + "1" * 32,
-                  CallStatus="completed", SequenceNumber="4", CallDuration="20")
+        exchange.post(
+            f"/voice/amd/alert/{token}",
+            f"lang={job.language}",
+            CallSid="CA" + "1" * 32,
+            AnsweredBy=answered_by,
+        )
+    exchange.post(
+        f"/voice/status/alert/{token}",
+        "",
+        CallSid="CA" + "1" * 32,
+        CallStatus="completed",
+        SequenceNumber="4",
+        CallDuration="20",
+    )
     exchange.compare(f"alert_amd_{answered_by}_{'voicemail' if voicemail else 'no_voicemail'}")
 
 
 def test_every_recorded_scenario_is_played():
     """A scenario dropped from this file would leave its recording unchecked."""
-    played = set(HOTLINE) | set(ALERTS) | {"hotline_staff_line", "alert_unknown_token"} | {
-        f"alert_amd_{a}_{'voicemail' if v else 'no_voicemail'}" for a, v in [
-            ("machine_end_beep", True), ("machine_end_silence", False), ("fax", True),
-            ("human", True), ("machine_start", True)]}
+    played = (
+        set(HOTLINE)
+        | set(ALERTS)
+        | {"hotline_staff_line", "alert_unknown_token"}
+        | {
+            f"alert_amd_{a}_{'voicemail' if v else 'no_voicemail'}"
+            for a, v in [
+                ("machine_end_beep", True),
+                ("machine_end_silence", False),
+                ("fax", True),
+                ("human", True),
+                ("machine_start", True),
+            ]
+        }
+    )
     assert {p.stem for p in CORPUS.glob("*.txt")} == played

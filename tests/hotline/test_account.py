@@ -1,4 +1,5 @@
 """A registered caller: password, lockout, forgotten password, and the account menu."""
+
 import re
 from datetime import timedelta
 
@@ -7,10 +8,10 @@ from rq import Queue
 from sqlalchemy import select
 
 from hotline.callbacks import token_for
-from runtime.i18n import spoken_digits
-from runtime.redis_conn import get_redis
 from models import AuditEntry, OneTimeCode, PhoneNumber, Residence, utcnow
 from models.passwords import verify_secret
+from runtime.i18n import spoken_digits
+from runtime.redis_conn import get_redis
 from tests.fixtures.hotline import add_residence
 from tests.fixtures.outbox import queued
 
@@ -28,7 +29,8 @@ def registered(session):
 
 
 def test_a_registered_caller_is_greeted_in_their_language_and_asked_the_password(
-        registered, caller, session):
+    registered, caller, session
+):
     session.execute(Residence.__table__.update().values(language="en"))
     session.commit()
     session.expire_all()
@@ -41,7 +43,9 @@ def test_a_registered_caller_is_greeted_in_their_language_and_asked_the_password
 def test_right_password_gives_the_status_and_the_account_menu(registered, caller):
     heard = caller(NUMBER).keys("258036")
     assert "Votre numéro est inscrit. Les appels d'alerte sont activés." in heard
-    assert "Pour désactiver les appels d'alerte, appuyez sur 1." in heard and "appuyez sur 5" in heard
+    assert (
+        "Pour désactiver les appels d'alerte, appuyez sur 1." in heard and "appuyez sur 5" in heard
+    )
 
 
 def test_turning_alerts_off_and_on(registered, caller, session):
@@ -101,7 +105,8 @@ def test_three_wrong_passwords_end_the_call(registered, caller, session):
 
 
 def test_five_failures_lock_the_number_for_15_minutes_then_it_opens_again(
-        registered, caller, session):
+    registered, caller, session
+):
     caller(NUMBER).keys("111222", "111223", "111224")
     phone = caller(NUMBER)
     phone.keys("111225")
@@ -117,8 +122,7 @@ def test_five_failures_lock_the_number_for_15_minutes_then_it_opens_again(
     assert "Les appels d'alerte sont activés" in caller(NUMBER).keys("258036")
 
 
-def test_wrong_passwords_count_against_that_number_and_residence_only(
-        registered, caller, session):
+def test_wrong_passwords_count_against_that_number_and_residence_only(registered, caller, session):
     other = add_residence(session, "+14185550177", pin="369147")
     caller(NUMBER).keys("111222", "111223")
     assert fresh(session, PhoneNumber, e164=NUMBER).failed_auth_count == 2
@@ -184,8 +188,9 @@ def test_forgotten_password_by_callback_then_forced_change(registered, caller, s
     assert "n'est pas le bon" in caller(NUMBER).keys(code)  # used once only
 
 
-def test_temporary_password_still_forces_a_change_on_the_next_call(registered, caller, session,
-                                                                    app):
+def test_temporary_password_still_forces_a_change_on_the_next_call(
+    registered, caller, session, app
+):
     _, _, code = _forgotten(app, caller, session)
     caller(NUMBER).keys(code)  # hangs up without choosing a new one
     heard = caller(NUMBER).keys(code)

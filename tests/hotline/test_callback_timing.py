@@ -1,4 +1,5 @@
 """The password call-back waits for the resident to hang up the hotline (else: busy line)."""
+
 import time
 
 import pytest

@@ -2,14 +2,24 @@
 PIN, the confirmation before alerts off, what to do after too many tries, a taken address, a
 slip in the street letters, the address said as registered, a keyed-in number said pending, and
 hesitant callers (a silent name, * one step back, no preamble repeated after a miss)."""
+
 from sqlalchemy import select
 
 from models import OneTimeCode, PhoneNumber, Residence
 from tests.fixtures.hotline import add_addresses, add_residence
 
 NUMBER = "+14185550188"
-STREETS = ["rue Racine Est", "boulevard Talbot", "rue Bagot", "rue Victoria", "boulevard Harvey",
-           "rue Albert", "rue Riverin", "rue Saint-Dominique", "chemin Sainte-Famille"]
+STREETS = [
+    "rue Racine Est",
+    "boulevard Talbot",
+    "rue Bagot",
+    "rue Victoria",
+    "boulevard Harvey",
+    "rue Albert",
+    "rue Riverin",
+    "rue Saint-Dominique",
+    "chemin Sainte-Famille",
+]
 
 
 def residences(session):
@@ -26,6 +36,7 @@ def imported(session, e164=NUMBER):
 
 
 # --- 1. a registered number without a PIN ------------------------------------------------------
+
 
 def test_a_number_without_a_pin_is_told_so_and_offered_a_temporary_one(caller, session):
     imported(session)
@@ -52,9 +63,9 @@ def test_a_number_without_a_pin_gets_three_temporary_ones_a_day(caller, session)
     assert len(session.scalars(select(OneTimeCode)).all()) == 3
 
 
-def test_once_the_temporary_pin_is_said_the_caller_keys_it_and_chooses_one(
-        caller, session, app):
+def test_once_the_temporary_pin_is_said_the_caller_keys_it_and_chooses_one(caller, session, app):
     from hotline.callbacks import callback_twiml, token_for
+
     imported(session)
     caller(NUMBER).keys("1")
     code = session.scalar(select(OneTimeCode))
@@ -66,6 +77,7 @@ def test_once_the_temporary_pin_is_said_the_caller_keys_it_and_chooses_one(
 
 
 # --- 3. alerts off needs a confirmation; the menu names what it turns off ---------------------
+
 
 def test_alerts_off_waits_for_the_confirmation_and_2_keeps_them(caller, session):
     add_residence(session, NUMBER)
@@ -93,6 +105,7 @@ def test_the_repeated_account_menu_says_what_it_turns_off(caller, session):
 
 # --- 4. what to do after too many tries --------------------------------------------------------
 
+
 def test_three_wrong_pins_say_to_press_star_next_time(caller, session):
     add_residence(session, NUMBER)
     heard = caller(NUMBER).keys("111111", "222222", "333333")
@@ -113,6 +126,7 @@ def test_the_english_goodbye_is_idiomatic(caller):
 
 
 # --- 5. a taken address: a message for staff ---------------------------------------------------
+
 
 def test_a_taken_address_can_be_left_as_a_message_for_review(caller, session):
     [address] = add_addresses(session, [("55", "rue Bagot", "LA BAIE")])
@@ -144,6 +158,7 @@ def test_after_a_miss_at_the_taken_address_only_the_options_are_said_again(calle
 
 # --- 6. street letters: one retry, the usual abbreviations -------------------------------------
 
+
 def test_one_wrong_street_letter_is_asked_again(caller, session):
     add_addresses(session, [("120", street, "CHICOUTIMI") for street in STREETS])
     phone = caller()
@@ -163,17 +178,20 @@ def test_a_second_miss_in_the_street_letters_leads_to_the_recording(caller, sess
 
 def test_abbreviations_find_the_street(caller, session):
     add_addresses(session, [("120", street, "CHICOUTIMI") for street in STREETS])
-    for letters, street in [("78", "rue Saint-Dominique"),       # ST
-                            ("783", "chemin Sainte-Famille"),    # STE
-                            ("268582", "boulevard Talbot"),      # BOUL TA
-                            ("24783", "chemin Sainte-Famille"),  # CH STE
-                            ("7246", "rue Saint-Dominique")]:    # SAIN (written out)
+    for letters, street in [
+        ("78", "rue Saint-Dominique"),  # ST
+        ("783", "chemin Sainte-Famille"),  # STE
+        ("268582", "boulevard Talbot"),  # BOUL TA
+        ("24783", "chemin Sainte-Famille"),  # CH STE
+        ("7246", "rue Saint-Dominique"),
+    ]:  # SAIN (written out)
         heard = caller().keys("1", "1", "1", "120", "", letters)
         assert f"Pour le 120 {street}, Chicoutimi, appuyez sur" in heard, letters
         assert "rue Racine Est" not in heard, letters
 
 
 # --- 7. the address said as at registration ----------------------------------------------------
+
 
 def test_the_information_says_the_address_as_registered(caller, session):
     residence = add_residence(session, NUMBER)
@@ -186,16 +204,20 @@ def test_the_information_says_the_address_as_registered(caller, session):
 
 # --- 9. a keyed-in number is registered once confirmed -----------------------------------------
 
+
 def test_a_keyed_number_is_said_to_be_registered_once_confirmed(caller, session):
-    heard = caller("anonymous").keys("1", "4185550166", "1", "1", "1", "12", "", "REC", "",
-                                     "739164", "739164")
-    assert "sera inscrit pour l'adresse que vous avez dite dès que la personne aura confirmé" \
-        in heard
+    heard = caller("anonymous").keys(
+        "1", "4185550166", "1", "1", "1", "12", "", "REC", "", "739164", "739164"
+    )
+    assert (
+        "sera inscrit pour l'adresse que vous avez dite dès que la personne aura confirmé" in heard
+    )
     assert "est inscrit" not in heard and "C'est fait" not in heard
     assert "Pour confirmer, la personne qui répond devra appuyer sur 1." in heard
 
 
 # --- 10. hesitant callers -----------------------------------------------------------------------
+
 
 def test_a_silent_name_recording_is_asked_again_once_then_skipped(caller, session):
     phone = caller()

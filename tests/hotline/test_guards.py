@@ -3,6 +3,7 @@ residence), the daily caps on temporary passwords and on verification call-backs
 
 Simultaneous calls are real HTTP requests to a threaded live server, each signed as Twilio
 would, released together by a barrier (SQLite by default, PostgreSQL with DATABASE_URL)."""
+
 import threading
 from datetime import timedelta
 
@@ -34,8 +35,9 @@ class HttpClient:
         self.base_url, self.http = base_url, requests.Session()
 
     def post(self, path, data, headers):
-        return _Answer(self.http.post(self.base_url + path, data=data, headers=headers,
-                                      timeout=120))
+        return _Answer(
+            self.http.post(self.base_url + path, data=data, headers=headers, timeout=120)
+        )
 
 
 def live_caller(live, from_):
@@ -53,6 +55,7 @@ def together(actions):
             results[i] = action()
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
+
     threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
     for thread in threads:
         thread.start()
@@ -81,16 +84,17 @@ def _audits(session, action):
 def _residence(session, numbers):
     residence = add_residence(session, numbers[0], pin=PIN)
     for position, e164 in enumerate(numbers[1:], start=1):
-        residence.phones.append(PhoneNumber(e164=e164, position=position,
-                                            verified_at=utcnow()))
+        residence.phones.append(PhoneNumber(e164=e164, position=position, verified_at=utcnow()))
     session.commit()
     return residence
 
 
 # --- the password lockout -------------------------------------------------------------------
 
+
 def test_32_simultaneous_wrong_pins_check_at_most_five_then_even_the_right_one_is_refused(
-        live_app, db):
+    live_app, db
+):
     _residence(db, [NUMBER])
     calls = [live_caller(live_app, NUMBER) for _ in range(33)]
     for call in calls:
@@ -137,6 +141,7 @@ def test_simultaneous_wrong_pins_from_three_numbers_check_at_most_five(live_app,
 
 
 # --- the daily cap on temporary passwords ---------------------------------------------------
+
 
 def test_simultaneous_forgotten_passwords_give_three_a_day(live_app, db):
     _residence(db, [NUMBER])
@@ -208,8 +213,13 @@ def test_a_keyed_number_gets_three_call_backs_a_day_whoever_asks(caller, session
 
 
 def test_withheld_callers_share_one_daily_cap_and_hear_why(caller, session):
-    session.add(HotlineQuota(key="verify-from:withheld", count=accounts.VERIFY_CALLS_WITHHELD,
-                             since=utcnow() - timedelta(hours=1)))
+    session.add(
+        HotlineQuota(
+            key="verify-from:withheld",
+            count=accounts.VERIFY_CALLS_WITHHELD,
+            since=utcnow() - timedelta(hours=1),
+        )
+    )
     session.commit()
     heard = caller("anonymous").keys("2", "4185550166", "1")
     assert "Too many confirmation calls were asked today from withheld numbers" in heard

@@ -1,4 +1,5 @@
 """Issue 15: which alerts the hotline says first (hotline/announcements.py)."""
+
 from datetime import timedelta
 
 from sqlalchemy import update
@@ -10,9 +11,16 @@ from tests.fixtures.dialer import add_residence
 
 
 def launched(app, session, title, target, **fields):
-    campaign = campaigns.create_campaign(session, "t", title=title, message_fr=f"{title} fr",
-                                         message_en=f"{title} en", target=target,
-                                         priority="emergency", **fields)
+    campaign = campaigns.create_campaign(
+        session,
+        "t",
+        title=title,
+        message_fr=f"{title} fr",
+        message_en=f"{title} en",
+        target=target,
+        priority="emergency",
+        **fields,
+    )
     campaigns.launch(app, campaign.id, "t")
     return session.get(Campaign, campaign.id, populate_existing=True)
 
@@ -61,8 +69,9 @@ def test_a_lifting_notice_replaces_the_advisory(app, session):
     advisory = launched(app, session, "Avis", {"all": True})
     session.execute(update(Delivery).values(status="human"))
     session.commit()
-    lifting = followup.create_followup(session, "t", advisory.id, followup.LIFTING,
-                                       message_fr="Levée", title="Levée")
+    lifting = followup.create_followup(
+        session, "t", advisory.id, followup.LIFTING, message_fr="Levée", title="Levée"
+    )
     assert titles(current_alerts(session, residence.id)) == ["Avis"]  # not launched yet
     campaigns.launch(app, lifting.id, "t")
     assert titles(current_alerts(session, residence.id)) == ["Levée"]

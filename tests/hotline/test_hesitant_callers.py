@@ -1,6 +1,7 @@
 """Issue 18's population of hesitant callers: silence on 20 % of prompts, a wrong key on 10 %,
 * on 5 % (seeded); every one of them registers. How long it takes is measured by
 bench/bench_hesitant_callers.py, not asserted here."""
+
 import random
 
 from sqlalchemy import func, select

@@ -1,4 +1,5 @@
 """The rules that hold on every prompt: silence, invalid keys, 3 strikes, 9, *, 0, errors."""
+
 from datetime import timedelta
 
 import pytest
@@ -24,7 +25,9 @@ def test_french_voice_and_english_voice_are_configurable(caller, app):
     app.config.update(VOICE_FR="Google.fr-CA-Standard-A", VOICE_EN="Google.en-CA-Standard-B")
     says = caller().dial().xml.findall("Gather/Say")
     assert [(s.get("language"), s.get("voice")) for s in says] == [
-        ("fr-CA", "Google.fr-CA-Standard-A"), ("en-CA", "Google.en-CA-Standard-B")]
+        ("fr-CA", "Google.fr-CA-Standard-A"),
+        ("en-CA", "Google.en-CA-Standard-B"),
+    ]
 
 
 def test_three_silences_at_the_language_choose_french(caller):
@@ -36,11 +39,14 @@ def test_three_silences_at_the_language_choose_french(caller):
     assert "Le numéro 4 1 8, 5 5 5, 0 1 2 3 n'est pas inscrit." in heard
 
 
-@pytest.mark.parametrize("keys, first_complaint", [
-    (["-", "-", "-"], "Je n'ai rien entendu."),
-    (["7", "8", "#"], "Ce choix n'est pas valide."),
-    (["-", "7", "-"], "Je n'ai rien entendu."),
-])
+@pytest.mark.parametrize(
+    "keys, first_complaint",
+    [
+        (["-", "-", "-"], "Je n'ai rien entendu."),
+        (["7", "8", "#"], "Ce choix n'est pas valide."),
+        (["-", "7", "-"], "Je n'ai rien entendu."),
+    ],
+)
 def test_three_strikes_on_a_prompt_say_goodbye(caller, keys, first_complaint):
     phone = caller()
     phone.keys("1")  # the unregistered menu
@@ -102,15 +108,18 @@ def test_outside_office_hours_staff_is_not_dialled_and_the_hours_are_said(caller
     assert "n'est pas inscrit" in heard and not heard.hangup
 
 
-@pytest.mark.parametrize("pin, refusal", [
-    ("1111", "Un seul chiffre répété n'est pas permis."),
-    ("1234", "Une suite de chiffres, comme 1 2 3 4, n'est pas permise."),
-    ("98765", "Une suite de chiffres"),
-    ("0193", "Les derniers chiffres du numéro de téléphone ne sont pas permis."),
-    ("5550193", "Les derniers chiffres du numéro"),
-    ("482", "de 4 à 8 chiffres"),
-    ("482917305", "de 4 à 8 chiffres"),
-])
+@pytest.mark.parametrize(
+    "pin, refusal",
+    [
+        ("1111", "Un seul chiffre répété n'est pas permis."),
+        ("1234", "Une suite de chiffres, comme 1 2 3 4, n'est pas permise."),
+        ("98765", "Une suite de chiffres"),
+        ("0193", "Les derniers chiffres du numéro de téléphone ne sont pas permis."),
+        ("5550193", "Les derniers chiffres du numéro"),
+        ("482", "de 4 à 8 chiffres"),
+        ("482917305", "de 4 à 8 chiffres"),
+    ],
+)
 def test_pin_rules(caller, session, pin, refusal):
     phone = caller("+14185550193")
     heard = phone.keys(*TO_PIN, pin)
@@ -134,11 +143,14 @@ def test_pins_that_differ_start_again(caller, session):
     assert "C'est fait" in phone.keys("482916", "482916")
 
 
-@pytest.mark.parametrize("digits, said", [
-    ("418555016", "Il manque des chiffres."),
-    ("41855501661", "Il y a trop de chiffres."),
-    ("1234567890", "Ce numéro n'existe pas."),
-])
+@pytest.mark.parametrize(
+    "digits, said",
+    [
+        ("418555016", "Il manque des chiffres."),
+        ("41855501661", "Il y a trop de chiffres."),
+        ("1234567890", "Ce numéro n'existe pas."),
+    ],
+)
 def test_a_keyed_number_is_checked(caller, digits, said):
     phone = caller("anonymous")
     heard = phone.keys("1", digits)
@@ -153,8 +165,11 @@ def test_a_leading_1_is_accepted_and_2_enters_it_again(caller):
 
 def test_a_bad_signature_gets_403_and_changes_nothing(client, session, app):
     caller = Caller(client, app, token="not-the-auth-token")
-    response = client.post("/voice/incoming", data={"CallSid": caller.sid, "From": "+14185550123"},
-                           headers={"X-Twilio-Signature": "bm9wZQ=="})
+    response = client.post(
+        "/voice/incoming",
+        data={"CallSid": caller.sid, "From": "+14185550123"},
+        headers={"X-Twilio-Signature": "bm9wZQ=="},
+    )
     assert response.status_code == 403
     with pytest.raises(AssertionError, match="403"):
         caller.dial()
@@ -168,7 +183,9 @@ def test_an_internal_error_is_an_apology_and_a_hangup_not_a_500(caller, session,
     row.step = "a-step-from-an-older-version"
     session.commit()
     heard = phone.press("1")
-    assert heard.text == "Désolé, une erreur s'est produite. Veuillez rappeler plus tard. Au revoir."
+    assert (
+        heard.text == "Désolé, une erreur s'est produite. Veuillez rappeler plus tard. Au revoir."
+    )
     assert heard.hangup
     assert "hotline error on /voice/hotline" in caplog.text
 

@@ -1,4 +1,5 @@
 """Random keys, silences and hang-ups: always valid TwiML, never a 5xx, never half a residence."""
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -9,8 +10,28 @@ from tests.fixtures.hotline import Caller, add_residence
 
 REGISTERED = "+14185550188"
 TOKENS = st.one_of(
-    st.sampled_from(["0", "1", "2", "3", "4", "5", "9", "*", "", "-", "-", "REC", "HANGUP",
-                     "482916", "258036", "12", "4185550166", "7"]),
+    st.sampled_from(
+        [
+            "0",
+            "1",
+            "2",
+            "3",
+            "4",
+            "5",
+            "9",
+            "*",
+            "",
+            "-",
+            "-",
+            "REC",
+            "HANGUP",
+            "482916",
+            "258036",
+            "12",
+            "4185550166",
+            "7",
+        ]
+    ),
     st.text(alphabet="0123456789*", min_size=1, max_size=9),
 )
 
@@ -27,13 +48,25 @@ def check_whole(session):
         assert number.residence is not None
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(from_=st.sampled_from(["+14185550123", REGISTERED, "anonymous", "+15815550199"]),
-       prefix=st.sampled_from([(), ("1", "1", "1", "12", ""), ("2", "1", "1", "7", "", "REC"),
-                               ("1", "1", "1", "12", "", "REC", "", "482916"),
-                               ("258036",), ("1", "4185550166", "1")]),
-       tokens=st.lists(TOKENS, max_size=25))
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    from_=st.sampled_from(["+14185550123", REGISTERED, "anonymous", "+15815550199"]),
+    prefix=st.sampled_from(
+        [
+            (),
+            ("1", "1", "1", "12", ""),
+            ("2", "1", "1", "7", "", "REC"),
+            ("1", "1", "1", "12", "", "REC", "", "482916"),
+            ("258036",),
+            ("1", "4185550166", "1"),
+        ]
+    ),
+    tokens=st.lists(TOKENS, max_size=25),
+)
 def test_random_calls_leave_nothing_half_done(client, app, session, from_, prefix, tokens):
     if not session.scalar(select(PhoneNumber).where(PhoneNumber.e164 == REGISTERED)):
         add_residence(session, REGISTERED, pin="258036")
@@ -48,6 +81,10 @@ def test_random_calls_leave_nothing_half_done(client, app, session, from_, prefi
         for i, tag in enumerate(children):
             if tag in ("Gather", "Record"):
                 assert children[i + 1] == "Redirect", children
-        assert heard.hangup or heard.dial is not None or heard.gather is not None \
-            or heard.record is not None, heard
+        assert (
+            heard.hangup
+            or heard.dial is not None
+            or heard.gather is not None
+            or heard.record is not None
+        ), heard
     check_whole(session)

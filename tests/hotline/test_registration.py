@@ -1,8 +1,8 @@
 """Registering by telephone, branch by branch, through signed webhook requests."""
+
 from sqlalchemy import select
 
 from hotline.callbacks import token_for
-
 from models import AuditEntry, OneTimeCode, PhoneNumber, Residence, utcnow
 from models.passwords import verify_secret
 from tests.fixtures.hotline import add_addresses, add_residence
@@ -54,8 +54,15 @@ def test_full_registration_in_french_without_registry(caller, session):
 
 
 def test_full_registration_in_english_with_registry_narrowed_by_street_letters(caller, session):
-    streets = ["rue Racine Est", "boulevard Talbot", "rue Bagot", "rue Victoria",
-               "boulevard Harvey", "rue Albert", "rue Riverin"]
+    streets = [
+        "rue Racine Est",
+        "boulevard Talbot",
+        "rue Bagot",
+        "rue Victoria",
+        "boulevard Harvey",
+        "rue Albert",
+        "rue Riverin",
+    ]
     add_addresses(session, [("120", street, "CHICOUTIMI") for street in streets])
     phone = caller("+15815550177")
     phone.dial()
@@ -141,8 +148,9 @@ def test_the_verification_callback_activates_the_number_when_1_is_pressed(caller
     heard = answerer.post(f"/voice/callback/{token}")
     assert "Pour confirmer, appuyez sur 1" in heard
     assert heard.gather.get("action").endswith(f"/voice/callback/{token}/answer")
-    assert "Ce numéro n'est pas confirmé" in answerer.post(f"/voice/callback/{token}/answer",
-                                                            query="timeout=1")
+    assert "Ce numéro n'est pas confirmé" in answerer.post(
+        f"/voice/callback/{token}/answer", query="timeout=1"
+    )
     session.expire_all()
     assert not session.scalar(select(PhoneNumber)).active
     heard = answerer.post(f"/voice/callback/{token}/answer", Digits="1")
@@ -161,10 +169,13 @@ def test_cancelling_the_consent_stores_nothing(caller, session):
 
 def test_an_imported_registry_is_what_the_hotline_offers(caller, runner, tmp_path, session):
     registry = tmp_path / "addresses.csv"
-    registry.write_text("civic_number,street,city,postal_code,latitude,longitude\n"
-                        "2450,boulevard Saint-Paul,CHICOUTIMI,G7H 5H8,,\n"
-                        "2450,rue Racine Est,CHICOUTIMI,G7H 1S1,,\n"
-                        "24x,rue Bagot,LA BAIE,,,\n", encoding="utf-8")
+    registry.write_text(
+        "civic_number,street,city,postal_code,latitude,longitude\n"
+        "2450,boulevard Saint-Paul,CHICOUTIMI,G7H 5H8,,\n"
+        "2450,rue Racine Est,CHICOUTIMI,G7H 1S1,,\n"
+        "24x,rue Bagot,LA BAIE,,,\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(args=["addresses", "import", str(registry)])
     assert result.exit_code == 0, result.output
     heard = caller().keys("1", "1", "1", "2450", "")

@@ -1,12 +1,13 @@
 """No PIN digit sequence in any URL, log line or stored field other than its hash."""
+
 import logging
 import re
 
 from sqlalchemy import select
 
 from hotline.callbacks import token_for
-from runtime.redis_conn import get_redis
 from models import Base, HotlineCall, OneTimeCode
+from runtime.redis_conn import get_redis
 from tests.fixtures.hotline import add_residence
 
 PINS = ("482916", "730418")
@@ -37,8 +38,13 @@ def test_no_pin_in_urls_logs_or_stored_fields(caller, session, app, caplog):
     secrets = (*PINS, PINS[1][::-1], "905172", temporary)
 
     urls = [u for c in (phone, again, forgot) for u in c.urls]
-    urls += [el.get("action") or el.text or "" for c in (phone, again, forgot) for h in c.heard
-             for el in h.xml.iter() if el.tag in ("Gather", "Redirect", "Record")]
+    urls += [
+        el.get("action") or el.text or ""
+        for c in (phone, again, forgot)
+        for h in c.heard
+        for el in h.xml.iter()
+        if el.tag in ("Gather", "Redirect", "Record")
+    ]
     redis_dump = b" ".join(get_redis(app).dump(k) or b"" for k in get_redis(app).keys("*"))
     stored = list(stored_values(session))
     assert stored and urls and caplog.records  # the places searched are not empty

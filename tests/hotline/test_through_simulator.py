@@ -1,4 +1,5 @@
 """The hotline end to end: the carrier simulator calls the live app, presses keys, listens."""
+
 import re
 
 from sqlalchemy import select
@@ -34,8 +35,11 @@ def test_a_first_registration_through_the_simulator(stack, session):
 
 
 def test_english_registration_through_the_simulator(stack, session):
-    sid = stack.sim.place_call("+15815550177", to=HOTLINE,
-                               keys=["2", "1", "1", "88#", "#", "speak#", "-", "40718#", "40718#"])
+    sid = stack.sim.place_call(
+        "+15815550177",
+        to=HOTLINE,
+        keys=["2", "1", "1", "88#", "#", "speak#", "-", "40718#", "40718#"],
+    )
     record = stack.sim.wait_for_call(sid)
     assert "Done. The number 5 8 1, 5 5 5, 0 1 7 7 is registered" in said(record)
     assert fresh(session, Residence)[0].language == "en"
@@ -44,11 +48,30 @@ def test_english_registration_through_the_simulator(stack, session):
 def test_a_keyed_number_is_confirmed_by_the_call_back(stack, session, app_config):
     app_config["RQ_SYNC"] = True
     stack.live.app.config["RQ_SYNC"] = True
-    stack.sim.set_scenario({"default": {"answer": "human"},
-                            "numbers": {"+14185550166": {"answer": "human", "keys": ["1"]}}})
-    sid = stack.sim.place_call("+14185550999", to=HOTLINE, keys=[
-        "1", "2", "4185550166#", "1", "1", "1", "12#", "#", "speak#", "speak#", "739164#",
-        "739164#"])
+    stack.sim.set_scenario(
+        {
+            "default": {"answer": "human"},
+            "numbers": {"+14185550166": {"answer": "human", "keys": ["1"]}},
+        }
+    )
+    sid = stack.sim.place_call(
+        "+14185550999",
+        to=HOTLINE,
+        keys=[
+            "1",
+            "2",
+            "4185550166#",
+            "1",
+            "1",
+            "1",
+            "12#",
+            "#",
+            "speak#",
+            "speak#",
+            "739164#",
+            "739164#",
+        ],
+    )
     record = stack.sim.wait_for_call(sid)
     assert "Nous allons appeler le 4 1 8, 5 5 5, 0 1 6 6" in said(record)
     stack.sim.wait_idle()
@@ -70,8 +93,9 @@ def test_forgotten_password_call_back_then_forced_change(stack, session):
     spoken = re.search(r"temporaire est : ([\d ]+)\.", said(callback)).group(1)
     code = spoken.replace(" ", "")
     assert len(code) == 6
-    sid = stack.sim.place_call("+14185550188", to=HOTLINE,
-                               keys=[code + "#", "730418#", "730418#", "-", "-", "-"])
+    sid = stack.sim.place_call(
+        "+14185550188", to=HOTLINE, keys=[code + "#", "730418#", "730418#", "-", "-", "-"]
+    )
     text = said(stack.sim.wait_for_call(sid))
     assert "Choisissez maintenant un nouveau NIP." in text
     assert "Votre nouveau NIP est enregistré." in text
@@ -80,7 +104,9 @@ def test_forgotten_password_call_back_then_forced_change(stack, session):
 
 def test_turning_alerts_off_through_the_simulator(stack, session):
     add_residence(session, "+14185550188", pin="258036")
-    sid = stack.sim.place_call("+14185550188", to=HOTLINE, keys=["258036#", "1", "1", "-", "-", "-"])
+    sid = stack.sim.place_call(
+        "+14185550188", to=HOTLINE, keys=["258036#", "1", "1", "-", "-", "-"]
+    )
     text = said(stack.sim.wait_for_call(sid))
     assert "Les appels d'alerte sont maintenant désactivés." in text
     assert fresh(session, Residence)[0].active is False
@@ -88,8 +114,15 @@ def test_turning_alerts_off_through_the_simulator(stack, session):
 
 def test_ivr_phone_with_keys_walks_a_registration(stack, session):
     runner = stack.live.app.test_cli_runner()
-    result = runner.invoke(args=["phone", "--from", "418 555-0142",
-                                 "--keys", "1 1 1 1234# # speak# speak# 482916# 482916#"])
+    result = runner.invoke(
+        args=[
+            "phone",
+            "--from",
+            "418 555-0142",
+            "--keys",
+            "1 1 1 1234# # speak# speak# 482916# 482916#",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "Pour le français, appuyez sur 1." in result.output
     assert "C'est fait. Le numéro 4 1 8, 5 5 5, 0 1 4 2 est inscrit" in result.output
@@ -108,4 +141,3 @@ def test_a_mobile_gets_its_temporary_password_by_sms(stack, session):
     sid = stack.sim.place_call("+14185550188", to=HOTLINE, keys=[code + "#", "-", "-", "-"])
     assert "Choisissez maintenant un nouveau NIP." in said(stack.sim.wait_for_call(sid))
     assert not [c for c in stack.sim.calls() if c["direction"] != "inbound"]  # no call-back
-

@@ -1,5 +1,6 @@
 """A keyed-in registration nobody confirmed holds neither a number nor an address against the
 number's owner, and is dropped 24 h after it was made."""
+
 from collections import namedtuple
 from datetime import timedelta
 
@@ -19,8 +20,12 @@ def residences(session):
 
 
 def dropped(session):
-    return [(e.entity_id, e.details["reason"]) for e in session.scalars(
-        select(AuditEntry).where(AuditEntry.action == "hotline.unverified_dropped"))]
+    return [
+        (e.entity_id, e.details["reason"])
+        for e in session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "hotline.unverified_dropped")
+        )
+    ]
 
 
 def stranger_takes(caller, session, number=OWNER[2:]):
@@ -44,15 +49,18 @@ def test_the_owner_calling_from_a_number_keyed_in_by_a_stranger_registers_it(cal
     heard = owner.keys("1", "", "482916")
     assert "déjà un numéro inscrit" not in " ".join(h.text for h in owner.heard)
     heard = owner.press("482916")
-    assert "C'est fait. Le numéro 4 1 8, 5 5 5, 0 1 6 6 est inscrit pour 110 boulevard Harvey" \
-        in heard
+    assert (
+        "C'est fait. Le numéro 4 1 8, 5 5 5, 0 1 6 6 est inscrit pour 110 boulevard Harvey" in heard
+    )
     [res] = residences(session)
     assert res.address_id == taken.address_id and res.password_hash != taken.password_hash
     [number] = res.phones
     assert number.e164 == OWNER and number.verified_at is not None and number.active
     assert dropped(session) == [(str(taken.id), "number_registered_by_its_owner")]
-    assert session.scalar(select(OneTimeCode).where(
-        OneTimeCode.purpose == "number_verification")) is None
+    assert (
+        session.scalar(select(OneTimeCode).where(OneTimeCode.purpose == "number_verification"))
+        is None
+    )
 
 
 def test_an_unconfirmed_registration_does_not_hold_the_address(caller, session, app):
@@ -84,12 +92,16 @@ def test_unconfirmed_registrations_expire_after_24_hours(caller, session):
     add_addresses(session, [("110", "boulevard Harvey", "JONQUIÈRE")])
     stale = stranger_takes(caller, session)
     caller("+14185550177").keys("1", "1", "1", "12", "", "REC", "", "482916", "482916")
-    heard = caller("anonymous").keys("1", "4185550199", "1", "1", "1", "12", "", "REC", "",
-                                     PIN, PIN)
+    heard = caller("anonymous").keys(
+        "1", "4185550199", "1", "1", "1", "12", "", "REC", "", PIN, PIN
+    )
     assert "Nous allons appeler le" in heard
     day_ago = utcnow() - timedelta(hours=24, minutes=1)
-    session.execute(update(Residence).where(Residence.id.in_([stale.id, stale.id + 1]))
-                    .values(created_at=day_ago))  # the stale one and a confirmed one
+    session.execute(
+        update(Residence)
+        .where(Residence.id.in_([stale.id, stale.id + 1]))
+        .values(created_at=day_ago)
+    )  # the stale one and a confirmed one
     session.commit()
     caller("+14185550123").dial()  # any call purges
     left = residences(session)

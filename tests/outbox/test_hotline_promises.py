@@ -1,16 +1,17 @@
 """A hotline caller who heard "we will call you back" is called back, even when Redis was down
 or flushed at that moment: end to end through the carrier simulator."""
+
 import time
 
 import pytest
 from sqlalchemy import select
 
 from dialer.worker import start_embedded_worker
-from runtime.redis_conn import get_redis
 from models import OutboxJob, PhoneNumber
+from runtime.redis_conn import get_redis
 from tests.fixtures.hotline import add_residence
-from tests.hotline.test_through_simulator import HOTLINE, said
 from tests.fixtures.outage import wait_for
+from tests.hotline.test_through_simulator import HOTLINE, said
 
 RESIDENT = "+14185550188"
 KEYED = "+14185550166"
@@ -46,7 +47,8 @@ def the_one_call_back(sim, session):
 
 
 def test_a_password_call_back_promised_while_redis_is_down_is_placed_once_it_is_back(
-        stack, session, redis_switch, worker):
+    stack, session, redis_switch, worker
+):
     add_residence(session, RESIDENT, pin="258036")
     redis_switch.down()
     sid = stack.sim.place_call(RESIDENT, to=HOTLINE, keys=["*#"])
@@ -65,13 +67,30 @@ def test_a_password_call_back_promised_while_redis_is_down_is_placed_once_it_is_
 
 
 def test_a_verification_call_promised_while_redis_is_down_is_placed_once_it_is_back(
-        stack, session, redis_switch, worker):
-    stack.sim.set_scenario({"default": {"answer": "human"},
-                            "numbers": {KEYED: {"answer": "human", "keys": ["1"]}}})
+    stack, session, redis_switch, worker
+):
+    stack.sim.set_scenario(
+        {"default": {"answer": "human"}, "numbers": {KEYED: {"answer": "human", "keys": ["1"]}}}
+    )
     redis_switch.down()
-    sid = stack.sim.place_call("+14185550999", to=HOTLINE, keys=[
-        "1", "2", "4185550166#", "1", "1", "1", "12#", "#", "speak#", "speak#", "739164#",
-        "739164#"])
+    sid = stack.sim.place_call(
+        "+14185550999",
+        to=HOTLINE,
+        keys=[
+            "1",
+            "2",
+            "4185550166#",
+            "1",
+            "1",
+            "1",
+            "12#",
+            "#",
+            "speak#",
+            "speak#",
+            "739164#",
+            "739164#",
+        ],
+    )
     assert "Nous allons appeler le 4 1 8, 5 5 5, 0 1 6 6" in said(stack.sim.wait_for_call(sid))
     [promise] = promises(session)
     assert promise.func == "hotline.callbacks.verify_number" and promise.state == "pending"
@@ -85,7 +104,8 @@ def test_a_verification_call_promised_while_redis_is_down_is_placed_once_it_is_b
 
 
 def test_a_call_back_handed_to_rq_then_flushed_is_handed_again_and_placed_once(
-        stack, session, redis_switch, worker):
+    stack, session, redis_switch, worker
+):
     add_residence(session, RESIDENT, pin="258036")
     sid = stack.sim.place_call(RESIDENT, to=HOTLINE, keys=["*#"])
     assert "Nous allons vous rappeler" in said(stack.sim.wait_for_call(sid))

@@ -1,15 +1,16 @@
 """The relay and the job wrapper: concurrent relays hand each promise once; a promise handed to
 RQ twice runs once; a promise whose run raised is run again, then given up."""
+
 import threading
 from datetime import timedelta
 
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
+from models import OutboxJob, utcnow
 from runtime import outbox, outbox_relay
 from runtime.db import sessionmaker_for
 from runtime.redis_conn import get_redis
-from models import OutboxJob, utcnow
 
 RAN = "test:outbox:ran"
 
@@ -17,6 +18,7 @@ RAN = "test:outbox:ran"
 def note(label: str, fail_first: bool = False) -> str:
     """A promised job: appends LABEL to a Redis list (raising on its first run if asked)."""
     from runtime.queue import current_job_app
+
     redis = get_redis(current_job_app())
     if fail_first and not redis.incr(f"{RAN}:tries:{label}") > 1:
         raise RuntimeError("the provider did not answer")

@@ -1,4 +1,5 @@
 """Portal tests: a cheap ALTCHA, jobs run inline, the simulator taking the SMS and calls."""
+
 import re
 
 import altcha
@@ -22,6 +23,7 @@ def db(app):
     """A database session of its own (no app context held: the test client's requests each
     get theirs, as in production)."""
     from runtime.db import sessionmaker_for
+
     with sessionmaker_for(app)() as session:
         yield session
 
@@ -48,13 +50,16 @@ def post(client, url, data, page=None, human=False):
 
 
 def register(client, typed=TYPED, mode="sms", **data):
-    return post(client, "/portail/nouvel-usager",
-                {"phone": typed, "mode": mode, "conditions": "yes", **data}, human=True)
+    return post(
+        client,
+        "/portail/nouvel-usager",
+        {"phone": typed, "mode": mode, "conditions": "yes", **data},
+        human=True,
+    )
 
 
 def forgot(client, typed=TYPED, mode="sms"):
-    return post(client, "/portail/mot-de-passe-oublie", {"phone": typed, "mode": mode},
-                human=True)
+    return post(client, "/portail/mot-de-passe-oublie", {"phone": typed, "mode": mode}, human=True)
 
 
 def login(client, typed=TYPED, password=PASSWORD):

@@ -7,6 +7,7 @@ log out -> forgotten password -> log in; axe-core finds no violation on any page
 Skipped when /usr/bin/chromium is missing, unless REQUIRE_BROWSER=1 (CI). With
 PORTAL_SCREENSHOTS=1 the pages are saved to docs/screenshots/portal-*.png for the README.
 """
+
 import os
 import re
 from pathlib import Path
@@ -24,23 +25,56 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 skip_without_chromium()
 
-SHOOT = {"portal-fr-home", "portal-fr-new-user-ready", "portal-fr-sent", "portal-fr-password",
-         "portal-fr-dossier", "portal-fr-pin", "portal-fr-forgot", "portal-en-home",
-         "portal-en-dossier", "portal-fr-home-360", "portal-fr-dossier-360"}
+SHOOT = {
+    "portal-fr-home",
+    "portal-fr-new-user-ready",
+    "portal-fr-sent",
+    "portal-fr-password",
+    "portal-fr-dossier",
+    "portal-fr-pin",
+    "portal-fr-forgot",
+    "portal-en-home",
+    "portal-en-dossier",
+    "portal-fr-home-360",
+    "portal-fr-dossier-360",
+}
 """The pages saved for the README (PORTAL_SCREENSHOTS=1)."""
 WORDS = {
-    "fr": {"new": "Nouvel usager", "forgot": "Mot de passe oublié?", "login": "Connexion",
-           "ok": "OK", "send": "Envoyer", "confirm": "Confirmer", "add": "Coordonnées +",
-           "logout": "Se déconnecter", "saved": "Votre dossier est enregistré.",
-           "pin": "NIP de la ligne téléphonique", "on": "En marche", "off": "Arrêté",
-           "hotline": "Votre numéro est inscrit."},
-    "en": {"new": "New user", "forgot": "Forgot your password?", "login": "Log in",
-           "ok": "OK", "send": "Send", "confirm": "Confirm", "add": "Contact details +",
-           "logout": "Log out", "saved": "Your file is saved.", "pin": "Phone line PIN",
-           "on": "On", "off": "Off", "hotline": "Your number is registered."},
+    "fr": {
+        "new": "Nouvel usager",
+        "forgot": "Mot de passe oublié?",
+        "login": "Connexion",
+        "ok": "OK",
+        "send": "Envoyer",
+        "confirm": "Confirmer",
+        "add": "Coordonnées +",
+        "logout": "Se déconnecter",
+        "saved": "Votre dossier est enregistré.",
+        "pin": "NIP de la ligne téléphonique",
+        "on": "En marche",
+        "off": "Arrêté",
+        "hotline": "Votre numéro est inscrit.",
+    },
+    "en": {
+        "new": "New user",
+        "forgot": "Forgot your password?",
+        "login": "Log in",
+        "ok": "OK",
+        "send": "Send",
+        "confirm": "Confirm",
+        "add": "Contact details +",
+        "logout": "Log out",
+        "saved": "Your file is saved.",
+        "pin": "Phone line PIN",
+        "on": "On",
+        "off": "Off",
+        "hotline": "Your number is registered.",
+    },
 }
-NUMBERS = {"fr": ("418 555-0142", "+14185550142", "581 555-0177"),
-           "en": ("1 819 555-0143", "+18195550143", "581 555-0178")}
+NUMBERS = {
+    "fr": ("418 555-0142", "+14185550142", "581 555-0177"),
+    "en": ("1 819 555-0143", "+18195550143", "581 555-0178"),
+}
 
 
 @pytest.fixture
@@ -55,13 +89,28 @@ def chromium():
 def registry(stack):
     with stack.live.app.app_context():
         session = get_session()
-        session.add_all([
-            Address(civic_number="1234", street="Boulevard René-Lévesque", city="JONQUIÈRE",
-                    postal_code="G7S 1A1"),
-            Address(civic_number="1236", street="Boulevard René-Lévesque", city="JONQUIÈRE",
-                    postal_code="G7S 1A2"),
-            Address(civic_number="100", street="Rue Racine Est", city="CHICOUTIMI",
-                    postal_code="G7H 1R1")])
+        session.add_all(
+            [
+                Address(
+                    civic_number="1234",
+                    street="Boulevard René-Lévesque",
+                    city="JONQUIÈRE",
+                    postal_code="G7S 1A1",
+                ),
+                Address(
+                    civic_number="1236",
+                    street="Boulevard René-Lévesque",
+                    city="JONQUIÈRE",
+                    postal_code="G7S 1A2",
+                ),
+                Address(
+                    civic_number="100",
+                    street="Rue Racine Est",
+                    city="CHICOUTIMI",
+                    postal_code="G7H 1R1",
+                ),
+            ]
+        )
         session.commit()
 
 
@@ -69,8 +118,9 @@ class Visit:
     """A browser page on the portal that checks every page it reaches with axe-core."""
 
     def __init__(self, browser, base, lang, width=1200):
-        self.context = browser.new_context(viewport={"width": width, "height": 900},
-                                           locale="fr-CA" if lang == "fr" else "en-CA")
+        self.context = browser.new_context(
+            viewport={"width": width, "height": 900}, locale="fr-CA" if lang == "fr" else "en-CA"
+        )
         self.page = self.context.new_page()
         self.page.set_default_timeout(20000)
         self.base, self.lang, self.checked = base, lang, []
@@ -80,6 +130,7 @@ class Visit:
     def axe(self, name):
         """No axe-core violation on this page (WCAG 2.1 A and AA, and best practices)."""
         from axe_playwright_python.sync_playwright import Axe
+
         results = Axe().run(self.page)
         assert results.violations_count == 0, f"{name}: {results.generate_report()}"
         self.checked.append(name)
@@ -223,6 +274,7 @@ def test_the_seed_procedure_end_to_end(stack, registry, chromium, lang):
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_every_page_passes_axe_on_a_360_px_phone(stack, registry, chromium, lang):
     from tests.portal.test_security import add_resident
+
     add_resident(stack.live.app, "+14185550142")
     v = Visit(chromium, stack.live.url, lang, width=360)
     page = v.page
@@ -231,8 +283,10 @@ def test_every_page_passes_axe_on_a_360_px_phone(stack, registry, chromium, lang
         page.get_by_role("button", name="English").click()
         page.wait_for_selector("text=Access my file")
     v.axe("home")
-    for path, name in (("/portail/nouvel-usager", "new-user"),
-                       ("/portail/mot-de-passe-oublie", "forgot")):
+    for path, name in (
+        ("/portail/nouvel-usager", "new-user"),
+        ("/portail/mot-de-passe-oublie", "forgot"),
+    ):
         page.goto(stack.live.url + path)
         v.axe(name)
     page.goto(stack.live.url + "/portail/")
@@ -250,8 +304,11 @@ def test_every_page_passes_axe_on_a_360_px_phone(stack, registry, chromium, lang
     v.click(WORDS[lang]["confirm"])  # an empty address: the refusals, checked too
     page.wait_for_selector("#errors")
     v.axe("dossier-refused")
-    for path, name in (("/portail/nip", "pin"), ("/portail/mot-de-passe", "password"),
-                       ("/portail/supprimer", "remove")):
+    for path, name in (
+        ("/portail/nip", "pin"),
+        ("/portail/mot-de-passe", "password"),
+        ("/portail/supprimer", "remove"),
+    ):
         page.goto(stack.live.url + path)
         v.axe(name)
     page.check("#confirm")
@@ -263,6 +320,7 @@ def test_every_page_passes_axe_on_a_360_px_phone(stack, registry, chromium, lang
 
 def test_the_login_with_the_keyboard_alone(stack, chromium):
     from tests.portal.test_security import add_resident
+
     add_resident(stack.live.app, "+14185550142")
     v = Visit(chromium, stack.live.url, "fr")
     page = v.page

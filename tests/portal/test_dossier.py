@@ -1,4 +1,5 @@
 """Le dossier (the seed's steps 6-8): names, language, Actif, contacts, the registry address."""
+
 import pytest
 from sqlalchemy import select
 
@@ -13,13 +14,28 @@ from tests.portal.test_sign_up import fresh
 def registry(app):
     with app.app_context():
         session = get_session()
-        session.add_all([
-            Address(civic_number="1234", street="Boulevard René-Lévesque", city="JONQUIÈRE",
-                    postal_code="G7S 1A1"),
-            Address(civic_number="1236", street="Boulevard René-Lévesque", city="JONQUIÈRE",
-                    postal_code="G7S 1A2"),
-            Address(civic_number="100", street="Rue Racine Est", city="CHICOUTIMI",
-                    postal_code="G7H 1R1")])
+        session.add_all(
+            [
+                Address(
+                    civic_number="1234",
+                    street="Boulevard René-Lévesque",
+                    city="JONQUIÈRE",
+                    postal_code="G7S 1A1",
+                ),
+                Address(
+                    civic_number="1236",
+                    street="Boulevard René-Lévesque",
+                    city="JONQUIÈRE",
+                    postal_code="G7S 1A2",
+                ),
+                Address(
+                    civic_number="100",
+                    street="Rue Racine Est",
+                    city="CHICOUTIMI",
+                    postal_code="G7H 1R1",
+                ),
+            ]
+        )
         session.commit()
 
 
@@ -27,16 +43,31 @@ def registry(app):
 def resident(app, client):
     """A client signed in as the resident of +1 418 555-0142."""
     add_resident(app)
-    assert post(client, "/portail/", {"phone": "418 555-0142",
-                                      "password": "une maison sur la riviere"}).status_code == 302
+    assert (
+        post(
+            client, "/portail/", {"phone": "418 555-0142", "password": "une maison sur la riviere"}
+        ).status_code
+        == 302
+    )
     return client
 
 
-FORM = {"last_name": "Tremblay", "first_name": "Éric", "language": "fr", "active": "on",
-        "rows": "1", "contact-0-number": "418 555-0142", "contact-0-active": "on",
-        "contact-0-kind": "voice", "contact-0-description": "Maison",
-        "city": "JONQUIÈRE", "street": "Boulevard René-Lévesque", "civic": "1234",
-        "apartment": "", "postal_code": ""}
+FORM = {
+    "last_name": "Tremblay",
+    "first_name": "Éric",
+    "language": "fr",
+    "active": "on",
+    "rows": "1",
+    "contact-0-number": "418 555-0142",
+    "contact-0-active": "on",
+    "contact-0-kind": "voice",
+    "contact-0-description": "Maison",
+    "city": "JONQUIÈRE",
+    "street": "Boulevard René-Lévesque",
+    "civic": "1234",
+    "apartment": "",
+    "postal_code": "",
+}
 
 
 def save(client, **changes):
@@ -45,18 +76,41 @@ def save(client, **changes):
 
 def test_the_dossier_shows_the_seed_fields(resident):
     page = resident.get("/portail/dossier").text
-    for text in ("Nom/Entreprise", "Prénom/Responsable", "Langue", "Coordonnées +", "Ville",
-                 "Rue", "No civique", "Apt./Local", "Code postal", "Confirmer", "Annuler",
-                 "Actif", 'role="switch"', 'aria-checked="true"', "En marche",
-                 "418 555-0142", "Un seul numéro par résidence"):
+    for text in (
+        "Nom/Entreprise",
+        "Prénom/Responsable",
+        "Langue",
+        "Coordonnées +",
+        "Ville",
+        "Rue",
+        "No civique",
+        "Apt./Local",
+        "Code postal",
+        "Confirmer",
+        "Annuler",
+        "Actif",
+        'role="switch"',
+        'aria-checked="true"',
+        "En marche",
+        "418 555-0142",
+        "Un seul numéro par résidence",
+    ):
         assert text in page, text
 
 
 def test_a_registry_address_with_two_contacts_is_saved(resident, registry, db):
-    answer = save(resident, rows="2", **{"contact-1-number": "581 555-0177",
-                                         "contact-1-kind": "sms", "contact-1-active": "on",
-                                         "contact-1-description": "Cellulaire",
-                                         "city": "jonquière", "street": "boulevard rené-lévesque"})
+    answer = save(
+        resident,
+        rows="2",
+        **{
+            "contact-1-number": "581 555-0177",
+            "contact-1-kind": "sms",
+            "contact-1-active": "on",
+            "contact-1-description": "Cellulaire",
+            "city": "jonquière",
+            "street": "boulevard rené-lévesque",
+        },
+    )
     assert answer.headers["Location"].endswith("/portail/dossier?saved=dossier"), answer.text
     [residence] = fresh(db, Residence)
     assert (residence.last_name, residence.first_name) == ("Tremblay", "Éric")
@@ -64,14 +118,19 @@ def test_a_registry_address_with_two_contacts_is_saved(resident, registry, db):
     assert residence.street == "Boulevard René-Lévesque" and residence.postal_code == "G7S 1A1"
     assert residence.address_needs_review is False
     assert [(p.e164, p.kind, p.description, p.position) for p in residence.phones] == [
-        ("+14185550142", "voice", "Maison", 0), ("+15815550177", "sms", "Cellulaire", 1)]
+        ("+14185550142", "voice", "Maison", 0),
+        ("+15815550177", "sms", "Cellulaire", 1),
+    ]
 
 
 def test_rows_are_added_and_removed_without_saving(resident, registry, db):
     page = post(resident, "/portail/dossier", {**FORM, "action": "add"})
     assert page.status_code == 200 and 'name="contact-1-number"' in page.text
-    page = post(resident, "/portail/dossier", {**FORM, "rows": "2", "action": "remove-1",
-                                               "contact-1-number": "581 555-0177"})
+    page = post(
+        resident,
+        "/portail/dossier",
+        {**FORM, "rows": "2", "action": "remove-1", "contact-1-number": "581 555-0177"},
+    )
     assert 'name="contact-1-number"' not in page.text
     assert page.text.count('value="remove-0"') == 0  # the login number stays
     save(resident, rows="2", **{"contact-1-number": "581 555-0177", "contact-1-kind": "voice"})
@@ -95,14 +154,17 @@ def test_actif_off_and_on(resident, registry, db):
     assert fresh(db, Residence)[0].active is True
 
 
-@pytest.mark.parametrize("changes, words", [
-    ({"contact-1-number": "555-0177"}, "indicatif régional"),
-    ({"contact-1-number": "418 555-0142"}, "déjà dans la liste"),
-    ({"street": "Rue Inconnue"}, "pas dans le registre"),
-    ({"civic": "12a"}, "que des chiffres"),
-    ({"city": ""}, "la ville, la rue et le numéro civique"),
-    ({"last_name": ""}, "Inscrivez le nom"),
-])
+@pytest.mark.parametrize(
+    "changes, words",
+    [
+        ({"contact-1-number": "555-0177"}, "indicatif régional"),
+        ({"contact-1-number": "418 555-0142"}, "déjà dans la liste"),
+        ({"street": "Rue Inconnue"}, "pas dans le registre"),
+        ({"civic": "12a"}, "que des chiffres"),
+        ({"city": ""}, "la ville, la rue et le numéro civique"),
+        ({"last_name": ""}, "Inscrivez le nom"),
+    ],
+)
 def test_refusals_keep_what_was_typed(resident, registry, db, changes, words):
     data = {"rows": "2", "contact-1-number": "581 555-0177", **changes}
     answer = save(resident, **data)
@@ -132,13 +194,17 @@ def test_one_registration_per_address(app, resident, registry, db):
 
 
 def test_a_missing_address_is_kept_for_staff_review(resident, registry, db):
-    answer = save(resident, street="Rang Saint-Isidore", civic="4321", missing="on",
-                  postal_code="g7x 9z9")
+    answer = save(
+        resident, street="Rang Saint-Isidore", civic="4321", missing="on", postal_code="g7x 9z9"
+    )
     assert answer.status_code == 302
     [residence] = fresh(db, Residence)
     assert residence.address_needs_review is True and residence.address_id is None
     assert (residence.street, residence.civic_number, residence.postal_code) == (
-        "Rang Saint-Isidore", "4321", "G7X 9Z9")
+        "Rang Saint-Isidore",
+        "4321",
+        "G7X 9Z9",
+    )
     assert "vérifiée par le personnel" in resident.get("/portail/dossier").text
 
 
@@ -149,14 +215,16 @@ def test_a_postal_code_must_be_a1a_1a1(resident, registry, typed):
 
 
 def test_the_registry_type_ahead(resident, registry):
-    assert resident.get("/portail/adresses/villes.json").get_json() == ["CHICOUTIMI",
-                                                                        "JONQUIÈRE"]
+    assert resident.get("/portail/adresses/villes.json").get_json() == ["CHICOUTIMI", "JONQUIÈRE"]
     streets = resident.get("/portail/adresses/rues.json?ville=JONQUIÈRE&q=rené").get_json()
     assert streets == ["Boulevard René-Lévesque"]
-    numbers = resident.get("/portail/adresses/numeros.json?ville=JONQUIÈRE"
-                           "&rue=Boulevard René-Lévesque&q=123").get_json()
-    assert numbers == [{"civic": "1234", "postal_code": "G7S 1A1"},
-                       {"civic": "1236", "postal_code": "G7S 1A2"}]
+    numbers = resident.get(
+        "/portail/adresses/numeros.json?ville=JONQUIÈRE&rue=Boulevard René-Lévesque&q=123"
+    ).get_json()
+    assert numbers == [
+        {"civic": "1234", "postal_code": "G7S 1A1"},
+        {"civic": "1236", "postal_code": "G7S 1A2"},
+    ]
 
 
 def test_the_language_chosen_is_the_residence_s(resident, registry, db):

@@ -1,5 +1,6 @@
 """The hotline and the portal are one account; the temporary password by a voice call; the
 privacy rights (download, removal)."""
+
 import csv
 import io
 import json
@@ -9,11 +10,21 @@ from hotline.callbacks import token_for
 from models import AuditEntry, OneTimeCode, PhoneNumber, Residence
 from models.passwords import verify_secret
 from runtime.i18n import spoken_digits
-from tests.fixtures.console import add_staff, sign_in as staff_sign_in
+from tests.fixtures.console import add_staff
+from tests.fixtures.console import sign_in as staff_sign_in
 from tests.fixtures.hotline import add_residence
 from tests.fixtures.outbox import queued
-from tests.portal.conftest import (NUMBER, PASSWORD, TYPED, code_in, forgot, login, post,
-                                   register, signed_up)
+from tests.portal.conftest import (
+    NUMBER,
+    PASSWORD,
+    TYPED,
+    code_in,
+    forgot,
+    login,
+    post,
+    register,
+    signed_up,
+)
 from tests.portal.test_dossier import registry, save  # noqa: F401  (fixture)
 from tests.portal.test_sign_up import fresh
 
@@ -39,7 +50,8 @@ def test_the_temporary_password_is_said_twice_in_a_call(app, client, caller, db)
 
 
 def test_a_registered_number_asked_for_by_voice_hears_a_notice_without_password(
-        app, client, caller, db):
+    app, client, caller, db
+):
     add_residence(db, NUMBER, pin="258036")
     app.config["RQ_SYNC"] = False
     assert register(client, mode="voice").status_code == 200
@@ -61,8 +73,12 @@ def test_a_resident_registered_by_phone_logs_in_through_forgotten_password(clien
 
 def test_the_pin_set_on_the_web_is_the_one_the_hotline_asks_for(client, sim, db, caller):
     signed_up(client, sim)
-    for pin, words in (("12", "de 4 à 8 chiffres"), ("1111", "répété"),
-                       ("1234", "suite de chiffres"), ("0142", "derniers chiffres")):
+    for pin, words in (
+        ("12", "de 4 à 8 chiffres"),
+        ("1111", "répété"),
+        ("1234", "suite de chiffres"),
+        ("0142", "derniers chiffres"),
+    ):
         answer = post(client, "/portail/nip", {"pin": pin, "confirm": pin})
         assert answer.status_code == 400 and words in answer.text.replace("&#39;", "'")
     answer = post(client, "/portail/nip", {"pin": "730418", "confirm": "730419"})

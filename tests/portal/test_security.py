@@ -1,5 +1,6 @@
 """The portal's door under attack: a lockout that holds under simultaneous attempts, refused
 forms without a CSRF token, the security headers, no inline script."""
+
 import re
 import threading
 from datetime import timedelta
@@ -21,8 +22,12 @@ ATTACKERS = 8
 def add_resident(app, e164="+14185550142", password=PASSWORD, temporary=False) -> int:
     with app.app_context():
         session = get_session()
-        residence = Residence(last_name="Tremblay", web_password_hash=hash_secret(password),
-                              web_password_temporary=temporary, registered_via="web")
+        residence = Residence(
+            last_name="Tremblay",
+            web_password_hash=hash_secret(password),
+            web_password_temporary=temporary,
+            registered_via="web",
+        )
         residence.phones.append(PhoneNumber(e164=e164, position=0, verified_at=utcnow()))
         session.add(residence)
         session.commit()
@@ -34,9 +39,12 @@ def _live_login(url, password, barrier=None):
         page = browser.get(url + "/portail/", timeout=30)
         if barrier is not None:
             barrier.wait(timeout=30)
-        return browser.post(url + "/portail/", allow_redirects=False, timeout=60,
-                            data={"phone": TYPED, "password": password,
-                                  "csrf_token": csrf_token(page.text)})
+        return browser.post(
+            url + "/portail/",
+            allow_redirects=False,
+            timeout=60,
+            data={"phone": TYPED, "password": password, "csrf_token": csrf_token(page.text)},
+        )
 
 
 def test_simultaneous_wrong_passwords_lock_the_residence_at_the_limit(app_config, live_app):
@@ -49,22 +57,26 @@ def test_simultaneous_wrong_passwords_lock_the_residence_at_the_limit(app_config
 
     def attack(i):
         answers[i] = _live_login(live_app.url, f"guess number {i}!", barrier)
+
     threads = [threading.Thread(target=attack, args=(i,)) for i in range(ATTACKERS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(90)
     assert [a.status_code for a in answers] == [400] * ATTACKERS
-    assert sum("Trop d'essais" in a.text or "Trop d&#39;essais" in a.text
-               for a in answers) == ATTACKERS - 4
+    assert (
+        sum("Trop d'essais" in a.text or "Trop d&#39;essais" in a.text for a in answers)
+        == ATTACKERS - 4
+    )
     right = _live_login(live_app.url, PASSWORD)
     assert right.status_code == 400 and "bloqué pendant 15 minutes" in right.text
     with live_app.app.app_context():
         session = get_session()
         residence = session.get(Residence, residence_id)
         assert residence.web_locked_until > utcnow() + timedelta(minutes=14)
-        failed = session.scalar(select(func.sum(AuditEntry.count)).where(
-            AuditEntry.action == "portal.login_failed"))
+        failed = session.scalar(
+            select(func.sum(AuditEntry.count)).where(AuditEntry.action == "portal.login_failed")
+        )
         assert failed == 5
 
 
@@ -103,8 +115,9 @@ def test_a_form_without_its_csrf_token_is_refused(app, client):
     assert answer.status_code == 400 and "expiré" in answer.text
 
 
-@pytest.mark.parametrize("path", ["/portail/", "/portail/nouvel-usager",
-                                  "/portail/mot-de-passe-oublie"])
+@pytest.mark.parametrize(
+    "path", ["/portail/", "/portail/nouvel-usager", "/portail/mot-de-passe-oublie"]
+)
 def test_security_headers_on_portal_pages(client, path):
     answer = client.get(path)
     assert answer.status_code == 200
@@ -114,8 +127,9 @@ def test_security_headers_on_portal_pages(client, path):
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
 
 
-TEMPLATES = sorted((Path(__file__).resolve().parents[2] / "portal" / "templates" / "portal")
-                   .glob("*.html"))
+TEMPLATES = sorted(
+    (Path(__file__).resolve().parents[2] / "portal" / "templates" / "portal").glob("*.html")
+)
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.name)
@@ -127,14 +141,20 @@ def test_no_portal_template_needs_inline_script_or_style_or_outside_resource(tem
 
 
 def test_pages_sit_behind_the_sign_in(client):
-    for path in ("/portail/dossier", "/portail/nip", "/portail/mot-de-passe",
-                 "/portail/mes-donnees.json", "/portail/supprimer"):
+    for path in (
+        "/portail/dossier",
+        "/portail/nip",
+        "/portail/mot-de-passe",
+        "/portail/mes-donnees.json",
+        "/portail/supprimer",
+    ):
         assert client.get(path).headers["Location"].endswith("/portail/"), path
     assert client.get("/portail/adresses/villes.json").status_code == 401
 
 
 def test_https_gives_a_secure_session_cookie(app_config):
     from ivr import create_app
+
     app = create_app({**app_config, "PUBLIC_BASE_URL": "https://alertes.saguenay.ca"})
     try:
         add_resident(app)

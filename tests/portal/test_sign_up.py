@@ -1,12 +1,22 @@
 """Nouvel usager, the first sign-in and its forced new password (the seed's steps 1-5)."""
+
 import pytest
 from sqlalchemy import select
 
 from models import OneTimeCode, PhoneNumber, Residence
-from runtime.i18n import t
 from portal.defaults import CONSENT_VERSION
-from tests.portal.conftest import (NUMBER, PASSWORD, TYPED, code_in, forgot, login, post,
-                                   register, signed_up)
+from runtime.i18n import t
+from tests.portal.conftest import (
+    NUMBER,
+    PASSWORD,
+    TYPED,
+    code_in,
+    forgot,
+    login,
+    post,
+    register,
+    signed_up,
+)
 
 
 def fresh(db, model):
@@ -17,8 +27,15 @@ def fresh(db, model):
 
 def test_home_offers_sign_in_new_user_and_forgotten_password(client):
     page = client.get("/portail/").text
-    for text in ("Accéder à mon dossier", "Numéro de téléphone", "Mot de passe", "Connexion",
-                 "Nouvel usager", "Mot de passe oublié?", "un seul numéro par résidence"):
+    for text in (
+        "Accéder à mon dossier",
+        "Numéro de téléphone",
+        "Mot de passe",
+        "Connexion",
+        "Nouvel usager",
+        "Mot de passe oublié?",
+        "un seul numéro par résidence",
+    ):
         assert text in page
     assert 'lang="fr-CA"' in page
 
@@ -31,8 +48,9 @@ def test_english_is_one_click_away(client):
     assert "Access my file" in page and "New user" in page and 'lang="en-CA"' in page
 
 
-@pytest.mark.parametrize("typed", ["418 555-0142", "4185550142", "418-555-0142",
-                                   "1 418 555-0142", "(418) 555-0142"])
+@pytest.mark.parametrize(
+    "typed", ["418 555-0142", "4185550142", "418-555-0142", "1 418 555-0142", "(418) 555-0142"]
+)
 def test_a_new_user_gets_a_temporary_password_by_sms(client, sim, db, typed):
     answer = register(client, typed)
     assert answer.status_code == 200
@@ -46,11 +64,17 @@ def test_a_new_user_gets_a_temporary_password_by_sms(client, sim, db, typed):
     assert residence.web_password_hash is None  # the code is the password until first use
 
 
-@pytest.mark.parametrize("typed, code", [("", "empty"), ("418 555 01a2", "characters"),
-                                         ("555-0142", "area_code"),
-                                         ("418 555 0142 12", "too_long"),
-                                         ("+33 1 23 45 67 89", "foreign"),
-                                         ("123 555-0142", "invalid")])
+@pytest.mark.parametrize(
+    "typed, code",
+    [
+        ("", "empty"),
+        ("418 555 01a2", "characters"),
+        ("555-0142", "area_code"),
+        ("418 555 0142 12", "too_long"),
+        ("+33 1 23 45 67 89", "foreign"),
+        ("123 555-0142", "invalid"),
+    ],
+)
 def test_a_number_is_refused_in_the_same_words_as_elsewhere(client, db, typed, code):
     answer = register(client, typed)
     assert answer.status_code == 400
@@ -70,38 +94,58 @@ def test_a_mode_must_be_chosen(client, db):
 
 
 def test_without_the_human_check_nothing_is_sent(client, db):
-    answer = post(client, "/portail/nouvel-usager",
-                  {"phone": TYPED, "mode": "sms", "conditions": "yes", "altcha": "forged"})
+    answer = post(
+        client,
+        "/portail/nouvel-usager",
+        {"phone": TYPED, "mode": "sms", "conditions": "yes", "altcha": "forged"},
+    )
     assert answer.status_code == 400 and "Je ne suis pas un robot" in answer.text
     assert fresh(db, Residence) == [] and fresh(db, OneTimeCode) == []
 
 
-@pytest.mark.parametrize("payload", ["", "e30=", "W10=", "bnVsbA==", "not base64 at all!",
-                                     "eyJjaGFsbGVuZ2UiOiAxfQ==", "x" * 5000])
+@pytest.mark.parametrize(
+    "payload",
+    ["", "e30=", "W10=", "bnVsbA==", "not base64 at all!", "eyJjaGFsbGVuZ2UiOiAxfQ==", "x" * 5000],
+)
 def test_a_malformed_human_check_is_a_clear_refusal(client, db, payload):
-    answer = post(client, "/portail/nouvel-usager",
-                  {"phone": TYPED, "mode": "sms", "conditions": "yes", "altcha": payload})
+    answer = post(
+        client,
+        "/portail/nouvel-usager",
+        {"phone": TYPED, "mode": "sms", "conditions": "yes", "altcha": payload},
+    )
     assert answer.status_code == 400 and "Je ne suis pas un robot" in answer.text
     assert fresh(db, Residence) == []
 
 
 def test_a_challenge_signed_with_another_key_is_refused(client, db):
     import altcha
+
     forged = altcha.create_challenge("PBKDF2/SHA-256", 10, hmac_secret="not the city's key")
     payload = altcha.Payload(forged, altcha.solve_challenge(forged)).to_base64()
-    answer = post(client, "/portail/nouvel-usager",
-                  {"phone": TYPED, "mode": "sms", "conditions": "yes", "altcha": payload})
+    answer = post(
+        client,
+        "/portail/nouvel-usager",
+        {"phone": TYPED, "mode": "sms", "conditions": "yes", "altcha": payload},
+    )
     assert answer.status_code == 400 and fresh(db, Residence) == []
 
 
 def test_a_solved_challenge_is_accepted_once(client, sim, db):
     from tests.portal.conftest import csrf_token, solved
+
     payload = solved(client)
     for number, status in (("418 555-0142", 200), ("418 555-0143", 400)):
         token = csrf_token(client.get("/portail/nouvel-usager").text)
-        answer = client.post("/portail/nouvel-usager", data={
-            "csrf_token": token, "phone": number, "mode": "sms", "conditions": "yes",
-            "altcha": payload})
+        answer = client.post(
+            "/portail/nouvel-usager",
+            data={
+                "csrf_token": token,
+                "phone": number,
+                "mode": "sms",
+                "conditions": "yes",
+                "altcha": payload,
+            },
+        )
         assert answer.status_code == status
     assert [p.e164 for p in fresh(db, PhoneNumber)] == [NUMBER]
 
@@ -110,12 +154,19 @@ def test_a_registered_number_gets_a_notice_and_the_same_page(client, sim, db):
     first = register(client)
     again = register(client)
     assert again.status_code == 200
-    assert again.text.replace(again.text[again.text.find('name="csrf_token"'):][:0], "") \
-        .split("<main")[1] == first.text.split("<main")[1]
+    assert (
+        again.text.replace(again.text[again.text.find('name="csrf_token"') :][:0], "").split(
+            "<main"
+        )[1]
+        == first.text.split("<main")[1]
+    )
     assert len(fresh(db, Residence)) == 1
     bodies = [m["body"] for m in sim.messages()]
-    assert len(bodies) == 2 and "déjà inscrit" in bodies[1] and not any(
-        c.isdigit() for c in bodies[1].split(":", 1)[1])
+    assert (
+        len(bodies) == 2
+        and "déjà inscrit" in bodies[1]
+        and not any(c.isdigit() for c in bodies[1].split(":", 1)[1])
+    )
 
 
 def test_first_login_forces_a_new_password(client, sim, db):
@@ -144,16 +195,19 @@ def test_the_temporary_password_works_once(client, sim, db):
     assert login(client, TYPED, PASSWORD).headers["Location"].endswith("/portail/dossier")
 
 
-@pytest.mark.parametrize("chosen, words", [
-    ("court", "au moins 10 caractères"),
-    ("x" * 129, "128 caractères"),
-    ("1234567890", "trop courant"),
-    ("password123", "trop courant"),
-    ("4185550142", "numéro de téléphone"),
-    ("mon5550142!", "numéro de téléphone"),
-    ("aaaaaaaaaaaa", "répété"),
-    ("Saguenay2026!", "nom du service"),
-])
+@pytest.mark.parametrize(
+    "chosen, words",
+    [
+        ("court", "au moins 10 caractères"),
+        ("x" * 129, "128 caractères"),
+        ("1234567890", "trop courant"),
+        ("password123", "trop courant"),
+        ("4185550142", "numéro de téléphone"),
+        ("mon5550142!", "numéro de téléphone"),
+        ("aaaaaaaaaaaa", "répété"),
+        ("Saguenay2026!", "nom du service"),
+    ],
+)
 def test_password_rules(client, sim, chosen, words):
     register(client)
     login(client, TYPED, code_in(sim))
@@ -175,8 +229,10 @@ def test_a_wrong_password_and_an_unknown_number_get_the_same_answer(client, sim)
     unknown = login(client, "418 555-0199", "pas le bon mot de passe")
     assert wrong.status_code == unknown.status_code == 400
     assert "Le numéro ou le mot de passe n&#39;est pas le bon." in wrong.text
-    assert wrong.text.split("<main")[1].split("csrf_token")[0] == \
-        unknown.text.split("<main")[1].split("csrf_token")[0]
+    assert (
+        wrong.text.split("<main")[1].split("csrf_token")[0]
+        == unknown.text.split("<main")[1].split("csrf_token")[0]
+    )
 
 
 def test_forgotten_password_sends_a_new_temporary_one(client, sim, db):

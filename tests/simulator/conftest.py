@@ -1,14 +1,15 @@
 """A small TwiML app of the tests' own, served on a real port, that logs what it receives."""
+
 import copy
 import json
 import threading
 
 import pytest
 from flask import Flask, request
-from twilio.request_validator import RequestValidator
 from openapi_core import OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 from twilio.http.http_client import TwilioHttpClient
+from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from werkzeug.serving import make_server
 
@@ -36,14 +37,24 @@ class TwimlApp:
 
     def _any(self, path):
         path = "/" + path
-        form = request.form.to_dict(flat=True) if request.method == "POST" \
+        form = (
+            request.form.to_dict(flat=True)
+            if request.method == "POST"
             else request.args.to_dict(flat=True)
+        )
         url = self.url + (request.full_path if request.query_string else request.path)
         signed = self.validator.validate(
-            url, form if request.method == "POST" else {},
-            request.headers.get("X-Twilio-Signature", ""))
-        hit = {"path": path, "method": request.method, "form": form, "signed": signed,
-               "content_type": request.content_type}
+            url,
+            form if request.method == "POST" else {},
+            request.headers.get("X-Twilio-Signature", ""),
+        )
+        hit = {
+            "path": path,
+            "method": request.method,
+            "form": form,
+            "signed": signed,
+            "content_type": request.content_type,
+        }
         with self.lock:
             self.hits.append(hit)
         handler = self.handlers.get(path)

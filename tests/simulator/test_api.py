@@ -1,4 +1,5 @@
 """The REST API: Twilio's shapes both ways (OpenAPI), auth, errors, 429, injected faults."""
+
 import threading
 
 import pytest
@@ -7,15 +8,21 @@ from twilio.base.exceptions import TwilioRestException
 from tests.simulator.conftest import check_exchange, make_twilio
 
 TO, FROM = "+14185550101", "+14185550000"
-SAY = "<Response><Say>Bonjour</Say><Pause length=\"4\"/></Response>"
+SAY = '<Response><Say>Bonjour</Say><Pause length="4"/></Response>'
 
 
 def test_requests_and_answers_match_twilios_openapi(simulator, twilio, openapi):
-    call = twilio.calls.create(to=TO, from_=FROM, twiml=SAY, timeout=20,
-                               status_callback="http://127.0.0.1:9/status",
-                               status_callback_event=["initiated", "answered"],
-                               machine_detection="DetectMessageEnd", async_amd="true",
-                               async_amd_status_callback="http://127.0.0.1:9/amd")
+    call = twilio.calls.create(
+        to=TO,
+        from_=FROM,
+        twiml=SAY,
+        timeout=20,
+        status_callback="http://127.0.0.1:9/status",
+        status_callback_event=["initiated", "answered"],
+        machine_detection="DetectMessageEnd",
+        async_amd="true",
+        async_amd_status_callback="http://127.0.0.1:9/amd",
+    )
     assert call.sid.startswith("CA") and len(call.sid) == 34
     assert call.status == "queued"
     simulator.wait_for_call(call.sid)
@@ -42,11 +49,15 @@ def test_the_openapi_check_catches_a_wrong_answer(simulator, twilio, openapi):
 
 def test_dates_are_rfc_2822_and_queue_time_in_ms(simulator, twilio):
     call = twilio.calls.create(to=TO, from_=FROM, twiml=SAY)
-    assert call.date_created.tzinfo is not None      # the client parsed RFC 2822
+    assert call.date_created.tzinfo is not None  # the client parsed RFC 2822
     assert call.queue_time.isdigit()
     record = simulator.wait_for_call(call.sid)
-    assert record["requested_at"] <= record["dialled_at"] <= record["answered_at"] \
+    assert (
+        record["requested_at"]
+        <= record["dialled_at"]
+        <= record["answered_at"]
         <= record["ended_at"]
+    )
     assert record["requested_at"].endswith("+00:00") and "." in record["requested_at"]
 
 
@@ -58,12 +69,15 @@ def test_wrong_credentials_get_401_code_20003(simulator):
     assert simulator.calls() == []
 
 
-@pytest.mark.parametrize("kwargs, code", [
-    ({"to": "", "from_": FROM, "twiml": SAY}, 21201),
-    ({"to": "12", "from_": FROM, "twiml": SAY}, 21211),
-    ({"to": TO, "from_": "", "twiml": SAY}, 21213),
-    ({"to": TO, "from_": FROM}, 21205),
-])
+@pytest.mark.parametrize(
+    "kwargs, code",
+    [
+        ({"to": "", "from_": FROM, "twiml": SAY}, 21201),
+        ({"to": "12", "from_": FROM, "twiml": SAY}, 21211),
+        ({"to": TO, "from_": "", "twiml": SAY}, 21213),
+        ({"to": TO, "from_": FROM}, 21205),
+    ],
+)
 def test_bad_create_requests_get_twilios_error_codes(simulator, twilio, kwargs, code):
     with pytest.raises(TwilioRestException) as caught:
         twilio.calls.create(**kwargs)
@@ -133,4 +147,4 @@ def test_an_injected_timeout_creates_the_call_but_answers_too_late(simulator):
     with pytest.raises(Exception, match="(?i)timed? ?out"):
         client.calls.create(to=TO, from_=FROM, twiml=SAY)
     calls = simulator.calls()
-    assert len(calls) == 1 and calls[0]["to"] == TO      # the call was placed all the same
+    assert len(calls) == 1 and calls[0]["to"] == TO  # the call was placed all the same

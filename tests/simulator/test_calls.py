@@ -1,4 +1,5 @@
 """Calls: ring time, answers, AMD, status callbacks in Twilio's order, live updates."""
+
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -25,6 +26,7 @@ def waiting(seconds):
         response = VoiceResponse()
         response.pause(length=seconds)
         return response
+
     return handler
 
 
@@ -33,6 +35,7 @@ def saying(text):
         response = VoiceResponse()
         response.say(text)
         return response
+
     return handler
 
 
@@ -42,13 +45,21 @@ def dial(twilio, app, to=TO, **kwargs):
     return twilio.calls.create(to=to, from_=FROM, url=app.url + "/voice", **kwargs)
 
 
-@pytest.mark.parametrize("answer, status, answered", [
-    ("human", "completed", True), ("voicemail", "completed", True),
-    ("fax", "completed", True), ("unknown", "completed", True),
-    ("no-answer", "no-answer", False), ("busy", "busy", False), ("failed", "failed", False),
-])
-def test_each_answer_kind_ends_with_twilios_status(simulator, twilio, twiml_app, answer,
-                                                   status, answered):
+@pytest.mark.parametrize(
+    "answer, status, answered",
+    [
+        ("human", "completed", True),
+        ("voicemail", "completed", True),
+        ("fax", "completed", True),
+        ("unknown", "completed", True),
+        ("no-answer", "no-answer", False),
+        ("busy", "busy", False),
+        ("failed", "failed", False),
+    ],
+)
+def test_each_answer_kind_ends_with_twilios_status(
+    simulator, twilio, twiml_app, answer, status, answered
+):
     twiml_app.route("voice", message)
     simulator.set_scenario({"numbers": {TO: {"answer": answer}}})
     call = dial(twilio, twiml_app)
@@ -96,16 +107,20 @@ def test_ring_time_beyond_timeout_is_no_answer(simulator, twilio, twiml_app):
     assert simulator.wait_for_call(in_time.sid)["status"] == "completed"
 
 
-@pytest.mark.parametrize("answer, detection, expected", [
-    ("human", "Enable", "human"),
-    ("voicemail", "Enable", "machine_start"),
-    ("fax", "Enable", "fax"),
-    ("unknown", "Enable", "unknown"),
-    ("human", "DetectMessageEnd", "human"),
-    ("voicemail", "DetectMessageEnd", "machine_end_beep"),
-])
-def test_synchronous_amd_puts_answered_by_on_the_twiml_request(simulator, twilio, twiml_app,
-                                                               answer, detection, expected):
+@pytest.mark.parametrize(
+    "answer, detection, expected",
+    [
+        ("human", "Enable", "human"),
+        ("voicemail", "Enable", "machine_start"),
+        ("fax", "Enable", "fax"),
+        ("unknown", "Enable", "unknown"),
+        ("human", "DetectMessageEnd", "human"),
+        ("voicemail", "DetectMessageEnd", "machine_end_beep"),
+    ],
+)
+def test_synchronous_amd_puts_answered_by_on_the_twiml_request(
+    simulator, twilio, twiml_app, answer, detection, expected
+):
     twiml_app.route("voice", message)
     simulator.set_scenario({"numbers": {TO: {"answer": answer}}})
     call = dial(twilio, twiml_app, machine_detection=detection)
@@ -115,12 +130,17 @@ def test_synchronous_amd_puts_answered_by_on_the_twiml_request(simulator, twilio
     assert twiml_app.to("status")[-1]["form"]["AnsweredBy"] == expected
 
 
-@pytest.mark.parametrize("greeting_end, expected", [
-    ("beep", "machine_end_beep"), ("silence", "machine_end_silence"),
-    ("other", "machine_end_other"),
-])
-def test_async_amd_posts_the_result_after_the_greeting(simulator, twilio, twiml_app,
-                                                       greeting_end, expected):
+@pytest.mark.parametrize(
+    "greeting_end, expected",
+    [
+        ("beep", "machine_end_beep"),
+        ("silence", "machine_end_silence"),
+        ("other", "machine_end_other"),
+    ],
+)
+def test_async_amd_posts_the_result_after_the_greeting(
+    simulator, twilio, twiml_app, greeting_end, expected
+):
     def voice(form):
         response = message(form)
         response.pause(length=25)
@@ -128,12 +148,18 @@ def test_async_amd_posts_the_result_after_the_greeting(simulator, twilio, twiml_
 
     twiml_app.route("voice", voice)
     # a 20 s greeting (0.2 s here): the message starts well before its end, even on a busy CI
-    simulator.set_scenario({"numbers": {TO: {"answer": "voicemail", "greeting_s": 20,
-                                             "greeting_end": greeting_end}}})
-    call = dial(twilio, twiml_app, machine_detection="DetectMessageEnd", async_amd="true",
-                async_amd_status_callback=twiml_app.url + "/amd")
+    simulator.set_scenario(
+        {"numbers": {TO: {"answer": "voicemail", "greeting_s": 20, "greeting_end": greeting_end}}}
+    )
+    call = dial(
+        twilio,
+        twiml_app,
+        machine_detection="DetectMessageEnd",
+        async_amd="true",
+        async_amd_status_callback=twiml_app.url + "/amd",
+    )
     record = simulator.wait_for_call(call.sid, timeout=10)
-    assert "AnsweredBy" not in twiml_app.to("voice")[0]["form"]   # fetched at answer
+    assert "AnsweredBy" not in twiml_app.to("voice")[0]["form"]  # fetched at answer
     amd = twiml_app.to("amd")
     assert len(amd) == 1 and amd[0]["form"]["AnsweredBy"] == expected
     assert int(amd[0]["form"]["MachineDetectionDuration"]) >= 20000
@@ -152,20 +178,23 @@ def test_a_machine_hears_only_what_is_said_after_the_beep(simulator, twilio, twi
     simulator.set_scenario({"numbers": {TO: {"answer": "voicemail", "greeting_s": 6}}})
     record = simulator.wait_for_call(dial(twilio, twiml_app).sid)
     assert record["said"][0]["after_beep"] is True
-    assert record["heard_seconds"] == pytest.approx(len("Avis important de la Ville de "
-                                                        "Saguenay.") / 14, abs=0.01)
+    assert record["heard_seconds"] == pytest.approx(
+        len("Avis important de la Ville de Saguenay.") / 14, abs=0.01
+    )
 
 
 def test_successive_answers_per_number(simulator, twilio, twiml_app):
     twiml_app.route("voice", message)
     simulator.set_scenario({"numbers": {TO: {"answer": ["no-answer", "busy", "human"]}}})
-    statuses = [simulator.wait_for_call(dial(twilio, twiml_app, timeout=5).sid)["status"]
-                for _ in range(4)]
+    statuses = [
+        simulator.wait_for_call(dial(twilio, twiml_app, timeout=5).sid)["status"] for _ in range(4)
+    ]
     assert statuses == ["no-answer", "busy", "completed", "completed"]
 
 
 def test_a_mix_is_reproducible_and_roughly_its_shares(simulator):
     from simulator import Scenario
+
     data = {"seed": 7, "mix": {"human": 0.6, "voicemail": 0.3, "busy": 0.1}}
     numbers = [f"+1418555{n:04d}" for n in range(1000)]
     first = [Scenario(data).behaviour(n)[0]["answer"] for n in numbers]
@@ -175,8 +204,7 @@ def test_a_mix_is_reproducible_and_roughly_its_shares(simulator):
     assert other != first
 
 
-def test_redirecting_a_live_call_stops_its_twiml_and_runs_the_new(simulator, twilio,
-                                                                  twiml_app):
+def test_redirecting_a_live_call_stops_its_twiml_and_runs_the_new(simulator, twilio, twiml_app):
     def long_wait(form):
         response = VoiceResponse()
         response.say("Veuillez patienter.")
@@ -211,8 +239,7 @@ def test_completed_hangs_up_a_live_call(simulator, twilio, twiml_app):
     assert simulator.wait_for_call(call.sid)["status"] == "completed"
 
 
-def test_canceled_stops_a_queued_or_ringing_call_but_not_a_live_one(simulator, twilio,
-                                                                    twiml_app):
+def test_canceled_stops_a_queued_or_ringing_call_but_not_a_live_one(simulator, twilio, twiml_app):
     twiml_app.route("voice", waiting(30))
     simulator.set_scenario({"numbers": {TO: {"answer": "human", "ring_s": 300}}})
     ringing = dial(twilio, twiml_app, timeout=600)
@@ -237,6 +264,7 @@ def test_status_callbacks_are_signed_for_their_url(simulator, twilio, twiml_app)
 
 def _wait_until(simulator, sid, predicate, timeout=10):
     import time
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         record = simulator.call(sid)
@@ -248,9 +276,15 @@ def _wait_until(simulator, sid, predicate, timeout=10):
 
 def test_the_simulator_signs_and_encodes_as_twilio_does():
     url = "https://ville.example/status?campaign=7&lang=fr"
-    params = {"CallStatus": "in-progress", "From": "+14185550000", "Caller": "+14185550000",
-              "Timestamp": "Thu, 26 Nov 2026 14:11:23 +0000", "Body": "Avis: eau bouillie à 100 °C",
-              "Empty": "", "A&B": "x=y"}
+    params = {
+        "CallStatus": "in-progress",
+        "From": "+14185550000",
+        "Caller": "+14185550000",
+        "Timestamp": "Thu, 26 Nov 2026 14:11:23 +0000",
+        "Body": "Avis: eau bouillie à 100 °C",
+        "Empty": "",
+        "A&B": "x=y",
+    }
     official = RequestValidator(AUTH_TOKEN)
     assert signature(AUTH_TOKEN.encode(), url, params) == official.compute_signature(url, params)
     assert official.validate(url, params, signature(AUTH_TOKEN.encode(), url, params))
@@ -259,14 +293,16 @@ def test_the_simulator_signs_and_encodes_as_twilio_does():
 
 
 def test_a_callee_hanging_up_mid_sentence_did_not_hear_the_rest(simulator, twilio, twiml_app):
-    text = "Avis important de la Ville de Saguenay. " * 10       # about 29 s of speech
+    text = "Avis important de la Ville de Saguenay. " * 10  # about 29 s of speech
     twiml_app.route("voice", saying(text))
     simulator.set_scenario({"numbers": {TO: {"answer": "human", "hangup_after_s": 10}}})
     record = simulator.wait_for_call(dial(twilio, twiml_app).sid)
     assert record["duration"] == 10
     # speech began once the TwiML was fetched (real milliseconds, 100 times longer here)
-    started = (datetime.fromisoformat(record["said"][0]["at"])
-               - datetime.fromisoformat(record["answered_at"])).total_seconds()
+    started = (
+        datetime.fromisoformat(record["said"][0]["at"])
+        - datetime.fromisoformat(record["answered_at"])
+    ).total_seconds()
     expected = 10 - started / simulator.time_scale
     assert record["heard_seconds"] == pytest.approx(expected, abs=0.2)
     assert record["heard_seconds"] < 10

@@ -1,5 +1,6 @@
 """The simulator never holds a production account's token, and its control API (/sim/...)
 needs a token when it listens beyond this machine (loopback stays open for the tests)."""
+
 import socket
 
 import pytest
@@ -10,8 +11,11 @@ from simulator import Simulator, SimulatorRefused, start_for_app
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN
 from tests.simulator.test_phone import HOTLINE, menu
 
-REAL = {"USE_SIMULATOR": False, "TWILIO_ACCOUNT_SID": "AC" + "2" * 32,
-        "TWILIO_AUTH_TOKEN": "the-real-auth-token"}
+REAL = {
+    "USE_SIMULATOR": False,
+    "TWILIO_ACCOUNT_SID": "AC" + "2" * 32,
+    "TWILIO_AUTH_TOKEN": "the-real-auth-token",
+}
 
 
 @pytest.mark.parametrize("changes", [REAL, {"ENV_NAME": "production"}])
@@ -39,19 +43,30 @@ def test_ivr_simulator_refuses_a_real_account_before_listening(app, runner, chan
 def test_beyond_loopback_the_control_api_needs_a_token():
     with pytest.raises(SimulatorRefused, match="SIMULATOR_CONTROL_TOKEN"):
         Simulator(ACCOUNT_SID, AUTH_TOKEN, host="0.0.0.0")
-    sim = Simulator(ACCOUNT_SID, AUTH_TOKEN, time_scale=0.01, cps=50, host="0.0.0.0",
-                    control_token="s3cret").start()
+    sim = Simulator(
+        ACCOUNT_SID, AUTH_TOKEN, time_scale=0.01, cps=50, host="0.0.0.0", control_token="s3cret"
+    ).start()
     try:
         base = f"http://127.0.0.1:{sim.port}"
         hostile = {"number": HOTLINE, "url": "http://evil.example/collect"}
         assert requests.put(base + "/sim/incoming", json=hostile, timeout=5).status_code == 401
-        assert requests.post(base + "/sim/phone/calls", json={"to": HOTLINE},
-                             timeout=5).status_code == 401
-        assert requests.get(base + "/sim/calls", timeout=5,
-                            headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert (
+            requests.post(base + "/sim/phone/calls", json={"to": HOTLINE}, timeout=5).status_code
+            == 401
+        )
+        assert (
+            requests.get(
+                base + "/sim/calls", timeout=5, headers={"Authorization": "Bearer wrong"}
+            ).status_code
+            == 401
+        )
         assert sim.incoming == {} and sim.calls() == []
-        assert requests.get(base + "/sim/calls", timeout=5,
-                            headers={"Authorization": "Bearer s3cret"}).json() == []
+        assert (
+            requests.get(
+                base + "/sim/calls", timeout=5, headers={"Authorization": "Bearer s3cret"}
+            ).json()
+            == []
+        )
         # Twilio's API keeps its own (Basic) authentication
         client = Client(ACCOUNT_SID, AUTH_TOKEN)
         client.api.base_url = base
@@ -61,8 +76,9 @@ def test_beyond_loopback_the_control_api_needs_a_token():
 
 
 def test_a_token_protects_loopback_too_and_ivr_phone_sends_it(twiml_app, app_config, request):
-    sim = Simulator(ACCOUNT_SID, AUTH_TOKEN, time_scale=0.01, cps=50,
-                    control_token="s3cret").start()
+    sim = Simulator(
+        ACCOUNT_SID, AUTH_TOKEN, time_scale=0.01, cps=50, control_token="s3cret"
+    ).start()
     try:
         twiml_app.route("voice", menu)
         sim.set_incoming_url(HOTLINE, twiml_app.url + "/voice")

@@ -1,5 +1,6 @@
 """The simulator's HTTP server keeps connections alive as Twilio's edge does, and frames
 requests however a client sends them."""
+
 import base64
 import http.client
 import json
@@ -31,20 +32,27 @@ def test_one_connection_carries_many_requests(simulator, connect):
     first = conn.getresponse()
     assert first.status == 200 and json.loads(first.read())["calls"] == 0
     sock = conn.sock
-    conn.request("POST", f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls.json",
-                 body="To=%2B14185550101&From=%2B14185550000&Twiml=%3CResponse%2F%3E",
-                 headers={"Authorization": AUTH,
-                          "Content-Type": "application/x-www-form-urlencoded"})
+    conn.request(
+        "POST",
+        f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls.json",
+        body="To=%2B14185550101&From=%2B14185550000&Twiml=%3CResponse%2F%3E",
+        headers={"Authorization": AUTH, "Content-Type": "application/x-www-form-urlencoded"},
+    )
     created = conn.getresponse()
     assert created.status == 201 and json.loads(created.read())["sid"].startswith("CA")
-    assert conn.sock is sock and not created.will_close     # the same TCP connection
+    assert conn.sock is sock and not created.will_close  # the same TCP connection
 
 
 def test_a_chunked_body_is_read_whole(simulator, connect):
     conn = connect()
     body = json.dumps({"default": {"answer": "busy"}}).encode()
-    conn.request("PUT", "/sim/scenario", body=iter([body[:7], body[7:]]),
-                 headers={"Content-Type": "application/json"}, encode_chunked=True)
+    conn.request(
+        "PUT",
+        "/sim/scenario",
+        body=iter([body[:7], body[7:]]),
+        headers={"Content-Type": "application/json"},
+        encode_chunked=True,
+    )
     answer = conn.getresponse()
     assert answer.status == 200, answer.read()
     assert json.loads(answer.read())["default"] == {"answer": "busy"}

@@ -1,4 +1,5 @@
 """Pacing like Twilio: calls above the account's CPS wait in a queue, in real seconds."""
+
 import datetime as dt
 
 import pytest
@@ -25,8 +26,10 @@ def _t(iso):
 def test_no_second_has_more_dialled_calls_than_the_cps(slow_account):
     twilio = make_twilio(slow_account)
     twiml = str(VoiceResponse().say("Avis"))
-    sids = [twilio.calls.create(to=f"+1418555{n:04d}", from_="+14185550000", twiml=twiml).sid
-            for n in range(12)]
+    sids = [
+        twilio.calls.create(to=f"+1418555{n:04d}", from_="+14185550000", twiml=twiml).sid
+        for n in range(12)
+    ]
     slow_account.wait_idle(timeout=30)
     calls = slow_account.calls()
     assert [c["sid"] for c in calls] == sids

@@ -1,4 +1,5 @@
 """`ivr phone` and `ivr simulator`, and the /sim API behind an interactive call."""
+
 import time
 
 import requests
@@ -19,8 +20,9 @@ def menu(form, timeout=5):
     return response
 
 
-def test_ivr_phone_with_scripted_keys_prints_what_is_said(simulator, twiml_app, app_config,
-                                                          request):
+def test_ivr_phone_with_scripted_keys_prints_what_is_said(
+    simulator, twiml_app, app_config, request
+):
     twiml_app.route("voice", menu)
     simulator.set_incoming_url(HOTLINE, twiml_app.url + "/voice")
     app_config["TWILIO_API_BASE_URL"] = simulator.url
@@ -54,8 +56,10 @@ def test_an_interactive_call_waits_for_typed_keys(simulator, twiml_app):
     twiml_app.route("voice", lambda form: menu(form, timeout=600))
     simulator.set_incoming_url(HOTLINE, twiml_app.url + "/voice")
     sim = requests.Session()
-    sid = sim.post(simulator.url + "/sim/phone/calls",
-                   json={"from": "+14185550199", "to": HOTLINE, "interactive": True}).json()["sid"]
+    sid = sim.post(
+        simulator.url + "/sim/phone/calls",
+        json={"from": "+14185550199", "to": HOTLINE, "interactive": True},
+    ).json()["sid"]
     deadline = time.monotonic() + 5
     while not sim.get(f"{simulator.url}/sim/calls/{sid}").json()["waiting_for_keys"]:
         assert time.monotonic() < deadline
@@ -74,6 +78,7 @@ def test_the_sim_api_refuses_a_bad_scenario_and_keeps_the_old(simulator):
 
 def test_start_for_app_listens_where_the_app_points(app_config, app):
     import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -82,13 +87,14 @@ def test_start_for_app_listens_where_the_app_points(app_config, app):
     try:
         assert sim.url == f"http://127.0.0.1:{port}" and sim.cps == app.config["DIALER_CPS"]
         incoming = requests.get(sim.url + "/sim/incoming").json()
-        assert incoming[app.config["HOTLINE_NUMBER"]]["url"] == \
-            app.config["PUBLIC_BASE_URL"] + "/voice/incoming"
+        assert (
+            incoming[app.config["HOTLINE_NUMBER"]]["url"]
+            == app.config["PUBLIC_BASE_URL"] + "/voice/incoming"
+        )
     finally:
         sim.stop()
 
 
 def test_stack_routes_the_hotline_to_the_live_app(stack, app_config):
-    assert stack.sim.incoming[app_config["HOTLINE_NUMBER"]][0] == \
-        stack.live.url + "/voice/incoming"
+    assert stack.sim.incoming[app_config["HOTLINE_NUMBER"]][0] == stack.live.url + "/voice/incoming"
     assert stack.live.app.config["TWILIO_API_BASE_URL"] == stack.sim.url

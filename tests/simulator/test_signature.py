@@ -1,4 +1,5 @@
 """Every webhook carries X-Twilio-Signature for the account's token; forgeries are caught."""
+
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -26,10 +27,16 @@ def place(sim, twiml_app, **extra):
     twiml_app.route("choice", wait)
     sim.set_scenario({"numbers": {TO: {"answer": "human", "keys": ["1"]}}})
     call = make_twilio(sim).calls.create(
-        to=TO, from_=FROM, url=twiml_app.url + "/voice", status_callback=twiml_app.url + "/st",
+        to=TO,
+        from_=FROM,
+        url=twiml_app.url + "/voice",
+        status_callback=twiml_app.url + "/st",
         status_callback_event=["initiated", "ringing", "answered", "completed"],
-        machine_detection="Enable", async_amd="true",
-        async_amd_status_callback=twiml_app.url + "/amd", **extra)
+        machine_detection="Enable",
+        async_amd="true",
+        async_amd_status_callback=twiml_app.url + "/amd",
+        **extra,
+    )
     return sim.wait_for_call(call.sid)
 
 

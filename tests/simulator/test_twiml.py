@@ -1,4 +1,5 @@
 """Each TwiML verb as Twilio runs it, on calls from a resident's phone (inbound)."""
+
 import datetime as dt
 
 import pytest
@@ -48,8 +49,10 @@ def test_say_with_language_voice_and_loop(simulator, twiml_app):
     serve(simulator, twiml_app, voice=voice)
     record = call(simulator)
     assert [(s["text"], s["language"], s["voice"]) for s in record["said"]] == [
-        ("Bonjour", "fr-CA", "Polly.Chantal"), ("Bonjour", "fr-CA", "Polly.Chantal"),
-        ("Hello", "en-US", "man")]
+        ("Bonjour", "fr-CA", "Polly.Chantal"),
+        ("Bonjour", "fr-CA", "Polly.Chantal"),
+        ("Hello", "en-US", "man"),
+    ]
     assert record["direction"] == "inbound" and record["status"] == "completed"
     assert record["heard_seconds"] == pytest.approx(2 * 0.5 + 0.5)
 
@@ -65,8 +68,10 @@ def test_play_and_pause_take_their_time(simulator, twiml_app):
     serve(simulator, twiml_app, voice=voice)
     record = call(simulator)
     assert record["plays"][0]["url"] == "https://example.org/avis.mp3"
-    gap = (dt.datetime.fromisoformat(record["said"][0]["at"])
-           - dt.datetime.fromisoformat(record["plays"][0]["at"])).total_seconds()
+    gap = (
+        dt.datetime.fromisoformat(record["said"][0]["at"])
+        - dt.datetime.fromisoformat(record["plays"][0]["at"])
+    ).total_seconds()
     assert gap >= (3 + 20) * simulator.time_scale
     assert record["duration"] >= 23
 
@@ -93,7 +98,7 @@ def test_gather_with_action_on_empty_result_posts_empty_digits(simulator, twiml_
         return response
 
     serve(simulator, twiml_app, voice=voice, choice=choice)
-    record = call(simulator)                       # no keys at all: silence
+    record = call(simulator)  # no keys at all: silence
     assert twiml_app.to("choice")[0]["form"]["Digits"] == ""
     assert texts(record) == ["Choix"]
 
@@ -136,8 +141,7 @@ def test_redirect_fetches_the_next_document(simulator, twiml_app):
         response.say("never")
         return response
 
-    serve(simulator, twiml_app, voice=voice,
-          next=lambda form: _say("Étape deux"))
+    serve(simulator, twiml_app, voice=voice, next=lambda form: _say("Étape deux"))
     record = call(simulator)
     assert texts(record) == ["Étape deux"]
     assert twiml_app.to("next")[0]["signed"]
@@ -168,6 +172,7 @@ def test_record_posts_the_recording_and_the_key_that_ended_it(simulator, twiml_a
 def test_pound_at_once_records_nothing_and_goes_on_to_the_next_verb(simulator, twiml_app):
     """Like Twilio with an empty recording: no request to the action URL, the next verb runs
     at once (not after 4 s of speech)."""
+
     def voice(form):
         response = VoiceResponse()
         response.say("Dites votre nom après le bip.")
@@ -182,8 +187,9 @@ def test_pound_at_once_records_nothing_and_goes_on_to_the_next_verb(simulator, t
     assert record["keys"] == ["#"]
 
 
-@pytest.mark.parametrize("answer, status", [("human", "completed"), ("busy", "busy"),
-                                            ("no-answer", "no-answer")])
+@pytest.mark.parametrize(
+    "answer, status", [("human", "completed"), ("busy", "busy"), ("no-answer", "no-answer")]
+)
 def test_dial_posts_the_dialled_calls_outcome(simulator, twiml_app, answer, status):
     def voice(form):
         response = VoiceResponse()
@@ -226,8 +232,11 @@ def test_reject_leaves_the_call_unanswered(simulator, twiml_app, reason, status)
 
 
 def test_invalid_twiml_ends_the_call_like_twilio_and_logs_12100(simulator, twiml_app):
-    serve(simulator, twiml_app, voice=lambda form: ("<Response><Say>oops</Respons>", 200,
-                                                    {"Content-Type": "text/xml"}))
+    serve(
+        simulator,
+        twiml_app,
+        voice=lambda form: ("<Response><Say>oops</Respons>", 200, {"Content-Type": "text/xml"}),
+    )
     record = call(simulator)
     assert record["twiml_errors"][0]["code"] == 12100
     assert texts(record) == ["We are sorry, an application error has occurred. Goodbye."]
@@ -262,8 +271,9 @@ def _say(text):
 
 def test_an_inbound_call_posts_completed_to_the_numbers_status_callback(simulator, twiml_app):
     serve(simulator, twiml_app, voice=lambda form: _say("Bonjour"))
-    simulator.set_incoming_url(HOTLINE, twiml_app.url + "/voice",
-                               status_callback=twiml_app.url + "/ended")
+    simulator.set_incoming_url(
+        HOTLINE, twiml_app.url + "/voice", status_callback=twiml_app.url + "/ended"
+    )
     record = call(simulator)
     [ended] = twiml_app.to("ended")
     assert ended["signed"] and ended["form"]["CallStatus"] == "completed"

@@ -1,6 +1,7 @@
 """In headless Chromium: the SMS counter follows the text as it is typed (encoding, segments,
 cost), the accent option moves it to GSM-7, a template fills the short texts; a 360 px phone
 shows the form without sideways scrolling."""
+
 import pytest
 
 from tests.console.test_browser import browser_page, sign_in  # noqa: F401 (fixture)
@@ -23,21 +24,26 @@ def test_the_sms_counter_follows_the_text(stack, browser_page):
     page.goto(base + "/staff/campaigns/new")
     page.click("[data-template=boil_water]")
     assert page.input_value("#sms_fr").startswith("Ville de Saguenay : avis d'ébullition.")
-    page.wait_for_function("() => document.querySelector('#sms_fr-counter').textContent"
-                           ".startsWith('GSM-7 · 136 caractères · 1 segment(s)')")
+    page.wait_for_function(
+        "() => document.querySelector('#sms_fr-counter').textContent"
+        ".startsWith('GSM-7 · 136 caractères · 1 segment(s)')"
+    )
     page.fill("#sms_fr", "")
     page.type("#sms_fr", "Même filtrée, faites bouillir l'eau.")
-    page.wait_for_function("() => document.querySelector('#sms_fr-counter').dataset.encoding"
-                           " === 'UCS-2'")
+    page.wait_for_function(
+        "() => document.querySelector('#sms_fr-counter').dataset.encoding === 'UCS-2'"
+    )
     assert counter(page).startswith("UCS-2 · 36 caractères · 1 segment(s) · coût ×1")
     assert counter(page).endswith("Hors GSM-7 : ê")
     page.fill("#sms_fr", "Même " + "x" * 70)
-    page.wait_for_function("() => document.querySelector('#sms_fr-counter').dataset.segments"
-                           " === '2'")
+    page.wait_for_function(
+        "() => document.querySelector('#sms_fr-counter').dataset.segments === '2'"
+    )
     assert "coût ×2" in counter(page)
     page.check("#sms_gsm7")
-    page.wait_for_function("() => document.querySelector('#sms_fr-counter').dataset.encoding"
-                           " === 'GSM-7'")
+    page.wait_for_function(
+        "() => document.querySelector('#sms_fr-counter').dataset.encoding === 'GSM-7'"
+    )
     assert counter(page).startswith("GSM-7 · 75 caractères · 1 segment(s) · coût ×1")
 
 

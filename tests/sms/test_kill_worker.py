@@ -1,6 +1,7 @@
 """kill -9 of a worker mid-campaign with SMS contacts: another worker finishes with the same
 outcomes; no contact is texted twice in a round, and every text the provider accepted is owned
 by one attempt (the same outbox / claim / lease / reconcile machinery as the calls)."""
+
 import json
 import os
 import signal
@@ -20,17 +21,28 @@ from tests.sms.test_sms_campaigns import assert_log_is_clean, build, launch, out
 
 
 def start_worker(stack, app_config, log_path):
-    env = dict(os.environ, DATABASE_URL=app_config["DATABASE_URL"],
-               REDIS_URL=EXTERNAL_REDIS, SECRET_KEY="test-secret-key",
-               PUBLIC_BASE_URL=stack.live.url, TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-               TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_API_BASE_URL=stack.sim.url,
-               TWILIO_CALLER_ID=app_config["TWILIO_CALLER_ID"], DIALER_CPS=str(CPS),
-               DIALER_MPS=str(MPS),
-               **{k: str(v) for k, v in app_config.items() if k.startswith("DIALER_")
-                  and k not in ("DIALER_CPS", "DIALER_MPS")})
+    env = dict(
+        os.environ,
+        DATABASE_URL=app_config["DATABASE_URL"],
+        REDIS_URL=EXTERNAL_REDIS,
+        SECRET_KEY="test-secret-key",
+        PUBLIC_BASE_URL=stack.live.url,
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_API_BASE_URL=stack.sim.url,
+        TWILIO_CALLER_ID=app_config["TWILIO_CALLER_ID"],
+        DIALER_CPS=str(CPS),
+        DIALER_MPS=str(MPS),
+        **{
+            k: str(v)
+            for k, v in app_config.items()
+            if k.startswith("DIALER_") and k not in ("DIALER_CPS", "DIALER_MPS")
+        },
+    )
     log = open(log_path, "w")
-    process = subprocess.Popen([sys.executable, "-m", "dialer"], env=env, stdout=log,
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dialer"], env=env, stdout=log, stderr=subprocess.STDOUT, text=True
+    )
     log.close()
     assert wait_for(lambda: "dialer ready" in log_path.read_text(), 30), log_path.read_text()
     return process
@@ -85,8 +97,7 @@ def completed(session, campaign_id) -> bool:
 
 
 @pytest.mark.parametrize("point", ["before_create", "between_create_and_answer", "settling"])
-def test_sigkill_mid_campaign_texts_nobody_twice(sms_stack, app_config, session, tmp_path,
-                                                 point):
+def test_sigkill_mid_campaign_texts_nobody_twice(sms_stack, app_config, session, tmp_path, point):
     expected, behaviours, kinds = build(session)
     scenario = {"seed": 5, "default": {"answer": "human"}, "numbers": behaviours}
     if point == "settling":
@@ -108,9 +119,17 @@ def test_sigkill_mid_campaign_texts_nobody_twice(sms_stack, app_config, session,
     sms_stack.sim.api_hook = None
     session.expire_all()
     if point == "before_create":
-        assert session.scalar(select(func.count(CallAttempt.id)).where(
-            CallAttempt.channel == "sms", CallAttempt.requested_at.is_not(None),
-            CallAttempt.sid.is_(None), CallAttempt.outcome.is_(None))) >= 1
+        assert (
+            session.scalar(
+                select(func.count(CallAttempt.id)).where(
+                    CallAttempt.channel == "sms",
+                    CallAttempt.requested_at.is_not(None),
+                    CallAttempt.sid.is_(None),
+                    CallAttempt.outcome.is_(None),
+                )
+            )
+            >= 1
+        )
     elif point == "between_create_and_answer":
         assert kill.sid in {m["sid"] for m in sms_stack.sim.messages()}
         assert session.scalar(select(CallAttempt.id).where(CallAttempt.sid == kill.sid)) is None
@@ -124,11 +143,19 @@ def test_sigkill_mid_campaign_texts_nobody_twice(sms_stack, app_config, session,
     sms_stack.sim.wait_idle()
     assert_log_is_clean(sms_stack.sim, session, behaviours, kinds)
     texts = [m for m in sms_stack.sim.messages() if m["direction"] == "outbound-api"]
-    owned = set(session.scalars(select(CallAttempt.sid).where(CallAttempt.channel == "sms",
-                                                              CallAttempt.sid.is_not(None))))
+    owned = set(
+        session.scalars(
+            select(CallAttempt.sid).where(
+                CallAttempt.channel == "sms", CallAttempt.sid.is_not(None)
+            )
+        )
+    )
     assert {m["sid"] for m in texts} == owned
-    attempts = session.execute(select(CallAttempt.to_number, CallAttempt.round).where(
-        CallAttempt.channel == "sms", CallAttempt.sid.is_not(None))).all()
+    attempts = session.execute(
+        select(CallAttempt.to_number, CallAttempt.round).where(
+            CallAttempt.channel == "sms", CallAttempt.sid.is_not(None)
+        )
+    ).all()
     assert max(Counter(attempts).values()) == 1 and len(attempts) == len(texts)
     if point == "between_create_and_answer":
         assert session.scalar(select(CallAttempt.id).where(CallAttempt.sid == kill.sid))

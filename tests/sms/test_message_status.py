@@ -1,5 +1,6 @@
 """A text's status reports are idempotent and safe in any order (dialer.settle.record_message),
 and the messages limiter is separate from the calls' (runtime.pacing)."""
+
 import threading
 import time
 
@@ -14,19 +15,28 @@ from runtime import pacing
 @pytest.fixture
 def text_attempt(session):
     """A running campaign, one residence with an SMS contact then a voice one, its text sent."""
-    residence = Residence(last_name="Roy", civic_number="1", street="rue Racine Est",
-                          city="CHICOUTIMI")
-    residence.phones = [PhoneNumber(e164="+14185550111", kind="sms", position=0),
-                        PhoneNumber(e164="+14185550112", kind="voice", position=1)]
+    residence = Residence(
+        last_name="Roy", civic_number="1", street="rue Racine Est", city="CHICOUTIMI"
+    )
+    residence.phones = [
+        PhoneNumber(e164="+14185550111", kind="sms", position=0),
+        PhoneNumber(e164="+14185550112", kind="voice", position=1),
+    ]
     campaign = Campaign(title="t", message_fr="m", status="running", rounds=1)
     session.add_all([residence, campaign])
     session.flush()
     delivery = Delivery(campaign_id=campaign.id, residence_id=residence.id, status="in_progress")
     session.add(delivery)
     session.flush()
-    attempt = CallAttempt(delivery_id=delivery.id, campaign_id=campaign.id, channel="sms",
-                          to_number="+14185550111", token="tok", status="queued",
-                          sid="SM" + "1" * 32)
+    attempt = CallAttempt(
+        delivery_id=delivery.id,
+        campaign_id=campaign.id,
+        channel="sms",
+        to_number="+14185550111",
+        token="tok",
+        status="queued",
+        sid="SM" + "1" * 32,
+    )
     session.add(attempt)
     session.commit()
     return attempt.id, delivery.id
@@ -42,11 +52,16 @@ def test_reports_in_any_order_and_repeated_settle_once(session, text_attempt):
     attempt_id, delivery_id = text_attempt
     assert settle.record_message(session, "tok", "delivered") == "sms_delivered"
     assert settle.record_message(session, "tok", "delivered") is None  # duplicate
-    assert settle.record_message(session, "tok", "sent") is None       # late, older
+    assert settle.record_message(session, "tok", "sent") is None  # late, older
     assert settle.record_message(session, "tok", "undelivered", error_code=30003) is None
     session.commit()
-    assert state(session, attempt_id, delivery_id) == \
-        ("delivered", "sms_delivered", "sms_delivered", 0, False)
+    assert state(session, attempt_id, delivery_id) == (
+        "delivered",
+        "sms_delivered",
+        "sms_delivered",
+        0,
+        False,
+    )
 
 
 def test_an_older_progress_report_never_overwrites_a_newer_one(session, text_attempt):
@@ -61,16 +76,14 @@ def test_undelivered_moves_to_the_next_contact(session, text_attempt):
     attempt_id, delivery_id = text_attempt
     assert settle.record_message(session, "tok", "undelivered", error_code=30003) == "failed"
     session.commit()
-    assert state(session, attempt_id, delivery_id) == ("undelivered", "failed", "pending", 1,
-                                                       False)
+    assert state(session, attempt_id, delivery_id) == ("undelivered", "failed", "pending", 1, False)
 
 
 def test_a_landline_gets_a_voice_call_on_the_same_number(session, text_attempt):
     attempt_id, delivery_id = text_attempt
     settle.record_message(session, "tok", "undelivered", error_code=30006)
     session.commit()
-    assert state(session, attempt_id, delivery_id) == ("undelivered", "failed", "pending", 0,
-                                                       True)
+    assert state(session, attempt_id, delivery_id) == ("undelivered", "failed", "pending", 0, True)
 
 
 def test_21610_opts_the_contact_out_and_moves_on(session, text_attempt):
@@ -78,8 +91,12 @@ def test_21610_opts_the_contact_out_and_moves_on(session, text_attempt):
     settle.record_message(session, "tok", "failed", error_code=21610)
     session.commit()
     assert state(session, attempt_id, delivery_id)[2:4] == ("pending", 1)
-    assert session.scalar(select(PhoneNumber.sms_opted_out_at).where(
-        PhoneNumber.e164 == "+14185550111")) is not None
+    assert (
+        session.scalar(
+            select(PhoneNumber.sms_opted_out_at).where(PhoneNumber.e164 == "+14185550111")
+        )
+        is not None
+    )
 
 
 def test_the_messages_limiter_is_separate_from_the_calls(app):
@@ -93,8 +110,10 @@ def test_the_messages_limiter_is_separate_from_the_calls(app):
             take(app, "normal", timeout=30)
             out.append(time.monotonic())
 
-    threads = [threading.Thread(target=send, args=(pacing.acquire_message, texts, 30)),
-               threading.Thread(target=send, args=(pacing.acquire, calls, 4))]
+    threads = [
+        threading.Thread(target=send, args=(pacing.acquire_message, texts, 30)),
+        threading.Thread(target=send, args=(pacing.acquire, calls, 4)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -1,6 +1,7 @@
 """The simulator's Messages API (Twilio's OpenAPI both ways), its status callbacks (Twilio's
 parameter names, signed, faults), per-number behaviour, the MPS queue, opt-out and inbound
 texts."""
+
 from datetime import datetime
 
 import pytest
@@ -11,8 +12,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from simulator import Simulator
 from simulator.scenario import ScenarioError
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN
-from tests.simulator.conftest import check_exchange, make_twilio
-from tests.simulator.conftest import openapi, twilio_spec, twiml_app  # noqa: F401 (fixtures)
+from tests.simulator.conftest import check_exchange, make_twilio, openapi, twilio_spec, twiml_app  # noqa: F401 (fixtures)
 
 TO, FROM = "+14185550101", "+14185550000"
 
@@ -35,15 +35,22 @@ def statuses(twiml_app, path):
 
 def test_create_list_fetch_match_twilios_openapi(simulator, twilio, openapi, twiml_app):
     url = twiml_app.route("/status/1", lambda form: ("", 204))
-    message = twilio.messages.create(to=TO, from_=FROM, body="Avis d'ébullition",
-                                     status_callback=url)
+    message = twilio.messages.create(
+        to=TO, from_=FROM, body="Avis d'ébullition", status_callback=url
+    )
     assert message.sid.startswith("SM") and len(message.sid) == 34
-    assert (message.status, message.num_segments, message.direction) == \
-        ("queued", "1", "outbound-api")
+    assert (message.status, message.num_segments, message.direction) == (
+        "queued",
+        "1",
+        "outbound-api",
+    )
     simulator.wait_idle()
     fetched = twilio.messages(message.sid).fetch()
-    assert (fetched.status, fetched.error_code, fetched.body) == \
-        ("delivered", None, "Avis d'ébullition")
+    assert (fetched.status, fetched.error_code, fetched.body) == (
+        "delivered",
+        None,
+        "Avis d'ébullition",
+    )
     assert fetched.date_sent is not None
     assert [m.sid for m in twilio.messages.list(to=TO, limit=5)] == [message.sid]
     assert twilio.messages.list(to="+14185550199", limit=5) == []
@@ -52,19 +59,34 @@ def test_create_list_fetch_match_twilios_openapi(simulator, twilio, openapi, twi
     hits = twiml_app.to("/status/1")
     assert all(h["signed"] for h in hits)
     assert [h["form"]["MessageStatus"] for h in hits] == ["queued", "sent", "delivered"]
-    assert set(hits[-1]["form"]) >= {"MessageSid", "SmsSid", "AccountSid", "From", "To",
-                                     "MessageStatus", "SmsStatus", "ApiVersion"}
+    assert set(hits[-1]["form"]) >= {
+        "MessageSid",
+        "SmsSid",
+        "AccountSid",
+        "From",
+        "To",
+        "MessageStatus",
+        "SmsStatus",
+        "ApiVersion",
+    }
     assert hits[-1]["form"]["MessageSid"] == message.sid
 
 
-@pytest.mark.parametrize("behaviour, expected", [
-    ("undelivered", [("queued", None), ("sent", None), ("undelivered", "30003")]),
-    ("landline", [("queued", None), ("sent", None), ("undelivered", "30006")]),
-    ("failed", [("queued", None), ("failed", "30008")]),
-    (["undelivered", "delivered"], [("queued", None), ("sent", None), ("undelivered", "30003")]),
-])
-def test_each_number_behaves_as_its_scenario_says(simulator, twilio, twiml_app, behaviour,
-                                                   expected):
+@pytest.mark.parametrize(
+    "behaviour, expected",
+    [
+        ("undelivered", [("queued", None), ("sent", None), ("undelivered", "30003")]),
+        ("landline", [("queued", None), ("sent", None), ("undelivered", "30006")]),
+        ("failed", [("queued", None), ("failed", "30008")]),
+        (
+            ["undelivered", "delivered"],
+            [("queued", None), ("sent", None), ("undelivered", "30003")],
+        ),
+    ],
+)
+def test_each_number_behaves_as_its_scenario_says(
+    simulator, twilio, twiml_app, behaviour, expected
+):
     simulator.set_scenario({"numbers": {TO: {"sms": behaviour, "sms_delay_s": 2}}})
     url = twiml_app.route("/status/2", lambda form: ("", 204))
     message = twilio.messages.create(to=TO, from_=FROM, body="Test", status_callback=url)
@@ -90,11 +112,12 @@ def test_an_opted_out_number_is_refused_with_21610(simulator, twilio):
 
 
 def test_texts_leave_the_queue_at_the_mps_limit(simulator, twilio):
-    sids = [twilio.messages.create(to=f"+1418555{i:04d}", from_=FROM, body="Test").sid
-            for i in range(25)]
+    sids = [
+        twilio.messages.create(to=f"+1418555{i:04d}", from_=FROM, body="Test").sid
+        for i in range(25)
+    ]
     simulator.wait_idle()
-    sent = sorted(datetime.fromisoformat(m["sent_at"]).timestamp()
-                  for m in simulator.messages())
+    sent = sorted(datetime.fromisoformat(m["sent_at"]).timestamp() for m in simulator.messages())
     assert len(sent) == len(sids)
     # never more than MPS (10) texts sent within one second of the carrier's clock
     for i, t in enumerate(sent):
@@ -106,8 +129,14 @@ def test_callback_faults_apply_to_texts(simulator, twilio, twiml_app):
     url = twiml_app.route("/status/4", lambda form: ("", 204))
     twilio.messages.create(to=TO, from_=FROM, body="Test", status_callback=url)
     simulator.wait_idle()
-    assert [s for s, _ in statuses(twiml_app, "/status/4")] == \
-        ["queued", "queued", "sent", "sent", "delivered", "delivered"]
+    assert [s for s, _ in statuses(twiml_app, "/status/4")] == [
+        "queued",
+        "queued",
+        "sent",
+        "sent",
+        "delivered",
+        "delivered",
+    ]
     simulator.set_scenario({"callbacks": {"drop_rate": 1.0}})
     url = twiml_app.route("/status/5", lambda form: ("", 204))
     message = twilio.messages.create(to=TO, from_=FROM, body="Test", status_callback=url)
@@ -123,9 +152,11 @@ def test_a_text_in_reaches_the_numbers_webhook_and_its_reply_goes_back(simulator
         response = MessagingResponse()
         response.message(f"Reçu : {form['Body']}")
         return response
+
     simulator.set_incoming_sms_url(FROM, twiml_app.route("/sms", answer))
-    result = requests.post(simulator.url + "/sim/messages",
-                           json={"from": TO, "to": FROM, "body": "ARRÊT"}, timeout=10)
+    result = requests.post(
+        simulator.url + "/sim/messages", json={"from": TO, "to": FROM, "body": "ARRÊT"}, timeout=10
+    )
     assert result.status_code == 201
     assert [r["body"] for r in result.json()["replies"]] == ["Reçu : ARRÊT"]
     [hit] = twiml_app.to("/sms")
@@ -134,7 +165,9 @@ def test_a_text_in_reaches_the_numbers_webhook_and_its_reply_goes_back(simulator
     simulator.wait_idle(timeout=10)  # texts in and replies hold nothing up
     log = requests.get(simulator.url + "/sim/messages", timeout=10).json()
     assert [(m["direction"], m["from"], m["body"]) for m in log] == [
-        ("inbound", TO, "ARRÊT"), ("outbound-reply", FROM, "Reçu : ARRÊT")]
+        ("inbound", TO, "ARRÊT"),
+        ("outbound-reply", FROM, "Reçu : ARRÊT"),
+    ]
 
 
 def test_stop_and_start_words_block_and_unblock_the_number(simulator, twilio):
@@ -146,13 +179,15 @@ def test_stop_and_start_words_block_and_unblock_the_number(simulator, twilio):
     assert twilio.messages.create(to=TO, from_=FROM, body="Test").status == "queued"
 
 
-@pytest.mark.parametrize("spec, message", [
-    ({"sms": "lost"}, "numbers.+14185550101.sms: unknown behaviour 'lost'"),
-    ({"sms_delay_s": -1}, "numbers.+14185550101.sms_delay_s must be a non-negative number"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ({"sms": "lost"}, "numbers.+14185550101.sms: unknown behaviour 'lost'"),
+        ({"sms_delay_s": -1}, "numbers.+14185550101.sms_delay_s must be a non-negative number"),
+    ],
+)
 def test_a_wrong_sms_scenario_is_refused_and_says_why(simulator, spec, message):
     with pytest.raises(ScenarioError, match=message.replace("+", r"\+")):
         simulator.set_scenario({"numbers": {TO: spec}})
-    answer = requests.put(simulator.url + "/sim/scenario", json={"numbers": {TO: spec}},
-                          timeout=10)
+    answer = requests.put(simulator.url + "/sim/scenario", json={"numbers": {TO: spec}}, timeout=10)
     assert answer.status_code == 400 and "sms" in answer.json()["error"]
