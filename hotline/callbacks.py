@@ -131,6 +131,7 @@ def password_reset(code_id: int, hotline_call_sid: str | None = None) -> str | N
             return sid
         values = {"code": _draw(session, code)} if code.purpose in DRAWN else _spend(session, code)
         body = t(_language(session, code.phone_e164), MESSAGES[code.purpose][0], **values)
+        pacing.acquire_message(app, priority="service")  # the account's texts a second
         message = get_client(app).messages.create(
             to=code.phone_e164, from_=app.config["TWILIO_CALLER_ID"], body=body
         )

@@ -5,6 +5,7 @@ import re
 from sqlalchemy import select
 
 from models import PhoneNumber, Residence
+from runtime import pacing
 from tests.fixtures.hotline import add_residence
 
 HOTLINE = "+14185550001"
@@ -137,6 +138,9 @@ def test_a_mobile_gets_its_temporary_password_by_sms(stack, session):
     assert "par texto" in said(stack.sim.wait_for_call(sid))
     [message] = stack.sim.messages()
     assert message["to"] == "+14185550188" and "NIP temporaire" in message["body"]
+    # it took a slot of the account's texts-a-second limit (DIALER_MPS), not of the calls'
+    with stack.live.app.app_context():
+        assert pacing.redis_for(stack.live.app).zcard(pacing.MESSAGES.log_key) == 1
     code = re.search(r"\b(\d{6})\b", message["body"]).group(1)
     sid = stack.sim.place_call("+14185550188", to=HOTLINE, keys=[code + "#", "-", "-", "-"])
     assert "Choisissez maintenant un nouveau NIP." in said(stack.sim.wait_for_call(sid))
