@@ -95,7 +95,7 @@ def ready_lines(
     scenario_line: tuple[str, str] | None,
 ) -> list[str]:
     """What the box at the end of start-up says: where to go, how to sign in."""
-    lines = ["Ready.", f"Staff console   {base_url}/staff/"]
+    lines = ["Ready.", f"Resident portal {base_url}/portail/", f"Staff console   {base_url}/staff/"]
     if login:
         lines.append(f"Staff login     {login}")
     else:
