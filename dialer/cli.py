@@ -2,11 +2,12 @@
 
 import json
 import sys
-from datetime import timedelta
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import IO, Any, NoReturn, cast
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
@@ -22,7 +23,7 @@ from .exceptions import CampaignError
 
 
 @click.group(cls=AppGroup)
-def campaign():
+def campaign() -> None:
     """Alert campaigns: create, launch, pause, resume, cancel, status, export."""
 
 
@@ -31,7 +32,7 @@ def _both(refusal: Refusal) -> str:
     return f"{explain(refusal, 'fr')} / {explain(refusal, 'en')}"
 
 
-def _fail(error: CampaignError):
+def _fail(error: CampaignError) -> NoReturn:
     raise click.ClickException(_both(error))
 
 
@@ -43,7 +44,7 @@ def _bounds(setting: Setting, what: str) -> str:
     return f"{what}: {setting.low} to {setting.high} (default {default})."
 
 
-def _street(text: str) -> dict:
+def _street(text: str) -> dict[str, Any]:
     """'rue Racine Est' or 'rue Racine Est,CHICOUTIMI,100-300'."""
     parts = [p.strip() for p in text.split(",")]
     spec: dict[str, Any] = {
@@ -105,29 +106,29 @@ def _street(text: str) -> dict:
 )
 @with_appcontext
 def create_command(
-    title,
-    message_fr,
-    message_en,
-    audio_fr,
-    audio_en,
-    sms_fr,
-    sms_en,
-    priority,
-    cities,
-    streets,
-    postal_prefixes,
-    list_file,
-    rounds,
-    retry_delay,
-    ring_timeout,
-    no_voicemail,
-    no_confirmation,
-    window,
-    expires_in,
-):
+    title: str,
+    message_fr: str,
+    message_en: str,
+    audio_fr: str | None,
+    audio_en: str | None,
+    sms_fr: str,
+    sms_en: str,
+    priority: str,
+    cities: tuple[str, ...],
+    streets: tuple[str, ...],
+    postal_prefixes: tuple[str, ...],
+    list_file: IO[bytes] | None,
+    rounds: int | None,
+    retry_delay: int | None,
+    ring_timeout: int | None,
+    no_voicemail: bool,
+    no_confirmation: bool,
+    window: str | None,
+    expires_in: int | None,
+) -> None:
     """Create a draft campaign (all active residences unless a target is given); prints its id."""
     session = get_session()
-    target = {
+    target: dict[str, Any] = {
         "cities": list(cities),
         "streets": [_street(s) for s in streets],
         "postal_prefixes": list(postal_prefixes),
@@ -140,7 +141,7 @@ def create_command(
         target["residence_ids"] = ids
     if targeting.is_empty(target) and list_file is None:
         target["all"] = True
-    fields = dict(
+    fields: dict[str, Any] = dict(
         title=title,
         message_fr=message_fr,
         message_en=message_en,
@@ -169,13 +170,14 @@ def create_command(
     click.echo(f"{targeting.count_targets(session, created.target)} residences targeted", err=True)
 
 
-def _action(name, func, done):
+def _action(name: str, func: Callable[[Flask, int, str], object], done: str) -> click.Command:
     @campaign.command(name)
     @click.argument("campaign_id", type=int)
     @with_appcontext
-    def command(campaign_id):
+    def command(campaign_id: int) -> None:
         try:
-            result = func(current_app._get_current_object(), campaign_id, "cli")
+            # current_app is a LocalProxy that Flask types as the Flask it stands for
+            result = func(current_app._get_current_object(), campaign_id, "cli")  # type: ignore[attr-defined]
         except CampaignError as error:
             _fail(error)
         click.echo(done.format(id=campaign_id, result=result))
@@ -193,7 +195,7 @@ _action("cancel", campaigns.cancel, "campaign {id} cancelled ({result} queued ca
 @click.argument("campaign_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable.")
 @with_appcontext
-def status_command(campaign_id, as_json):
+def status_command(campaign_id: int, as_json: bool) -> None:
     """Counts per outcome, share reached, calls per second, time left."""
     try:
         result = campaigns.status(get_session(), campaign_id)
@@ -209,7 +211,7 @@ def status_command(campaign_id, as_json):
 @campaign.command("export")
 @click.argument("campaign_id", type=int)
 @with_appcontext
-def export_command(campaign_id):
+def export_command(campaign_id: int) -> None:
     """The per-residence CSV on standard output."""
     try:
         campaigns.status(get_session(), campaign_id)  # refuses an unknown id clearly
@@ -223,11 +225,17 @@ def export_command(campaign_id):
 @click.argument("number")
 @click.option("--language", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
 @with_appcontext
-def test_call_command(campaign_id, number, language):
+def test_call_command(campaign_id: int, number: str, language: str) -> None:
     """Say the campaign's message to one number before launch; prints the call SID."""
     try:
         click.echo(
-            campaigns.test_call(current_app._get_current_object(), campaign_id, number, language)
+            campaigns.test_call(
+                # current_app is a LocalProxy that Flask types as the Flask it stands for
+                current_app._get_current_object(),  # type: ignore[attr-defined]
+                campaign_id,
+                number,
+                language,
+            )
         )
     except CampaignError as error:
         _fail(error)
@@ -248,9 +256,10 @@ def test_call_command(campaign_id, number, language):
     "approval (CAMPAIGN_APPROVAL=1); written to the audit log.",
 )
 @with_appcontext
-def launch_command(campaign_id, at, reason):
+def launch_command(campaign_id: int, at: str | None, reason: str | None) -> None:
     """Launch campaign CAMPAIGN_ID now, or schedule it with --at."""
-    app = current_app._get_current_object()
+    # current_app is a LocalProxy that Flask types as the Flask it stands for
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
         if at is None:
             count = campaigns.launch(app, campaign_id, "cli", reason=reason)
@@ -265,17 +274,18 @@ def launch_command(campaign_id, at, reason):
         scheduled = schedule.schedule(app, get_session(), campaign_id, "cli", when, reason)
     except CampaignError as error:
         _fail(error)
-    said = moment(scheduled.scheduled_at, utcnow(), app.config["TIMEZONE"], "fr")
+    # schedule.schedule set it (to WHEN): a scheduled campaign has its time
+    said = moment(cast(datetime, scheduled.scheduled_at), utcnow(), app.config["TIMEZONE"], "fr")
     click.echo(
         f"campaign {campaign_id} scheduled: {said} "
-        f"({local(scheduled.scheduled_at, app.config['TIMEZONE']):%Y-%m-%d %H:%M})"
+        f"({local(cast(datetime, scheduled.scheduled_at), app.config['TIMEZONE']):%Y-%m-%d %H:%M})"
     )
 
 
 @campaign.command("unschedule")
 @click.argument("campaign_id", type=int)
 @with_appcontext
-def unschedule_command(campaign_id):
+def unschedule_command(campaign_id: int) -> None:
     """Cancel the scheduled launch of CAMPAIGN_ID (it stays a draft)."""
     try:
         schedule.unschedule(get_session(), campaign_id, "cli")
@@ -288,7 +298,7 @@ def unschedule_command(campaign_id):
 @click.argument("campaign_id", type=int)
 @click.option("--by", "by", required=True, help="The approving staff member's email.")
 @with_appcontext
-def approve_command(campaign_id, by):
+def approve_command(campaign_id: int, by: str) -> None:
     """Approve CAMPAIGN_ID as a second staff member (CAMPAIGN_APPROVAL=1)."""
     by = by.strip().lower()
     if (
@@ -326,7 +336,14 @@ def approve_command(campaign_id, by):
 @click.option("--message-fr", help="A new French message (default: the same message).")
 @click.option("--message-en", help="A new English message.")
 @with_appcontext
-def follow_up_command(campaign_id, lifting, outcomes, title, message_fr, message_en):
+def follow_up_command(
+    campaign_id: int,
+    lifting: bool,
+    outcomes: tuple[str, ...],
+    title: str | None,
+    message_fr: str | None,
+    message_en: str | None,
+) -> None:
     """Create a draft follow-up of CAMPAIGN_ID; prints its id."""
     session = get_session()
     try:

@@ -11,7 +11,7 @@ redirected to the voicemail TwiML: the whole message once, then hang up. A fax i
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,7 +40,7 @@ def language(raw: str | None) -> str:
     return raw if raw in LANGUAGES else "fr"
 
 
-def _load(session: Session, token: str):
+def _load(session: Session, token: str) -> tuple[CallAttempt | None, Campaign | None]:
     row = session.execute(
         select(CallAttempt, Campaign)
         .join(Campaign, Campaign.id == CallAttempt.campaign_id)
@@ -104,7 +104,8 @@ def answer(session: Session, config: Mapping[str, Any], token: str, lang: str) -
     if attempt is None:
         log.warning("alert TwiML asked for an unknown token")
         return apology(config, lang)
-    return _message_and_menu(config, token, campaign, lang, silences=0)
+    # _load finds both or neither: the campaign is there when the attempt is
+    return _message_and_menu(config, token, cast(Campaign, campaign), lang, silences=0)
 
 
 def keys(
@@ -126,14 +127,15 @@ def keys(
     if timeout or not digit:
         if met >= 1:
             return _say_and_hang_up(config, lang, "alert.goodbye")
-        return _message_and_menu(config, token, campaign, lang, silences=met + 1)
-    option = by_key(offered(campaign)).get(digit)
+        # _load finds both or neither: the campaign is there when the attempt is
+        return _message_and_menu(config, token, cast(Campaign, campaign), lang, silences=met + 1)
+    option = by_key(offered(cast(Campaign, campaign))).get(digit)
     if option is not None and option.target == "confirm":
         settle.record_confirmation(session, attempt.id)
         session.commit()
         log.info("alert call %s: receipt confirmed", attempt.sid)
         return _say_and_hang_up(config, lang, "alert.confirmed")
-    return _message_and_menu(config, token, campaign, lang, silences=met)
+    return _message_and_menu(config, token, cast(Campaign, campaign), lang, silences=met)
 
 
 def voicemail(session: Session, config: Mapping[str, Any], token: str, lang: str) -> VoiceResponse:
@@ -141,7 +143,8 @@ def voicemail(session: Session, config: Mapping[str, Any], token: str, lang: str
     attempt, campaign = _load(session, token)
     response = VoiceResponse()
     if attempt is not None:
-        _say_message(response, config, campaign, lang)
+        # _load finds both or neither: the campaign is there when the attempt is
+        _say_message(response, config, cast(Campaign, campaign), lang)
     response.hangup()
     return response
 

@@ -8,9 +8,10 @@ forward (`SequenceNumber`) and never over a final one. The caller commits.
 
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, Row, Update, and_, func, select, update
+from sqlalchemy.orm import Session
 
 from models import (
     FINAL_CALL_STATUSES,
@@ -34,44 +35,47 @@ log = logging.getLogger(__name__)
 ACTIVE = (CampaignStatus.RUNNING.value, CampaignStatus.PAUSED.value)
 
 
-def numbers_of(session, residence_id: int) -> list[str]:
+def numbers_of(session: Session, residence_id: int) -> list[str]:
     """The residence's contacts' numbers (voice and SMS), in calling order."""
     return [c.e164 for c in contacts_of(session, residence_id)]
 
 
-def _update(*where, table=CallAttempt):
+def _update(*where: Any, table: Any = CallAttempt) -> Update:
     """An UPDATE of call attempts (or of TABLE) that leaves the session's objects alone
     (nothing here reads them back: the statements return what they need)."""
     return update(table).where(*where).execution_options(synchronize_session=False)
 
 
-def _attempt(attempt: int | str):
+def _attempt(attempt: int | str) -> ColumnElement[bool]:
     """An attempt by its id, or by the opaque token its callback URLs carry."""
     return CallAttempt.id == attempt if isinstance(attempt, int) else CallAttempt.token == attempt
 
 
-def bind_sid(session, attempt: int | str, sid: str) -> None:
+def bind_sid(session: Session, attempt: int | str, sid: str) -> None:
     session.execute(_update(_attempt(attempt), CallAttempt.sid.is_(None)).values(sid=sid))
 
 
 def record_progress(
-    session, attempt: int | str, call_status: str, sequence: int, sid: str | None = None
+    session: Session, attempt: int | str, call_status: str, sequence: int, sid: str | None = None
 ) -> bool:
     """A non-final status (queued, initiated, ringing, in-progress), if newer than the last.
     One statement: the SID is bound in it too (separately only when the status is stale).
     False if no such attempt exists."""
-    values = {"status": call_status, "sequence_number": sequence}
+    values: dict[str, Any] = {"status": call_status, "sequence_number": sequence}
     if sid:
         values["sid"] = func.coalesce(CallAttempt.sid, sid)
     if call_status == AttemptStatus.IN_PROGRESS.value:
         values["answered_at"] = utcnow()
-    moved = session.execute(
-        _update(
-            _attempt(attempt),
-            CallAttempt.outcome.is_(None),
-            CallAttempt.status.not_in(FINAL_CALL_STATUSES + (AttemptStatus.VOID.value,)),
-            CallAttempt.sequence_number < sequence,
-        ).values(**values)
+    moved = cast(
+        "CursorResult[Any]",
+        session.execute(
+            _update(
+                _attempt(attempt),
+                CallAttempt.outcome.is_(None),
+                CallAttempt.status.not_in(FINAL_CALL_STATUSES + (AttemptStatus.VOID.value,)),
+                CallAttempt.sequence_number < sequence,
+            ).values(**values)
+        ),
     )
     if moved.rowcount == 1:
         return True
@@ -81,7 +85,7 @@ def record_progress(
 
 
 def record_final(
-    session,
+    session: Session,
     attempt_id: int,
     call_status: str,
     sid: str | None = None,
@@ -93,7 +97,7 @@ def record_final(
     """A final status; settles the attempt unless an answered call still awaits AMD's verdict.
 
     Returns the outcome when this report settled the attempt."""
-    values = {"status": call_status, "ended_at": utcnow()}
+    values: dict[str, Any] = {"status": call_status, "ended_at": utcnow()}
     if duration is not None:
         values["duration_s"] = duration
     if sequence is not None:
@@ -133,7 +137,7 @@ def record_final(
 
 
 def record_amd(
-    session, attempt_id: int, answered_by: str, sid: str | None = None
+    session: Session, attempt_id: int, answered_by: str, sid: str | None = None
 ) -> tuple[bool, str | None]:
     """AMD's verdict, once (binding SID if not yet known): (first report?, outcome if this
     settled a call that had ended).
@@ -174,7 +178,7 @@ def record_amd(
     return True, None
 
 
-def record_confirmation(session, attempt_id: int) -> None:
+def record_confirmation(session: Session, attempt_id: int) -> None:
     """The person pressed 2: the attempt and its residence are confirmed."""
     delivery_id = session.execute(
         _update(CallAttempt.id == attempt_id)
@@ -190,7 +194,7 @@ def record_confirmation(session, attempt_id: int) -> None:
 
 
 def record_message(
-    session,
+    session: Session,
     attempt: int | str,
     message_status: str,
     sid: str | None = None,
@@ -208,13 +212,16 @@ def record_message(
         values: dict[str, Any] = {"status": message_status, "sequence_number": rank}
         if sid:
             values["sid"] = func.coalesce(CallAttempt.sid, sid)
-        moved = session.execute(
-            _update(
-                _attempt(attempt),
-                CallAttempt.outcome.is_(None),
-                CallAttempt.status.not_in(FINAL_MESSAGE_STATUSES + (AttemptStatus.VOID.value,)),
-                CallAttempt.sequence_number < rank,
-            ).values(**values)
+        moved = cast(
+            "CursorResult[Any]",
+            session.execute(
+                _update(
+                    _attempt(attempt),
+                    CallAttempt.outcome.is_(None),
+                    CallAttempt.status.not_in(FINAL_MESSAGE_STATUSES + (AttemptStatus.VOID.value,)),
+                    CallAttempt.sequence_number < rank,
+                ).values(**values)
+            ),
         )
         if moved.rowcount != 1 and sid:
             bind_sid(session, attempt, sid)
@@ -246,22 +253,34 @@ def record_message(
     )
 
 
-def opt_out(session, e164: str, out: bool = True) -> int:
+def opt_out(session: Session, e164: str, out: bool = True) -> int:
     """Turn that contact's SMS off (ARRÊT, STOP, 21610) or back on; the rows changed."""
     if out:
-        return session.execute(
-            _update(
-                PhoneNumber.e164 == e164, PhoneNumber.sms_opted_out_at.is_(None), table=PhoneNumber
-            ).values(sms_opted_out_at=utcnow())
+        return cast(
+            "CursorResult[Any]",
+            session.execute(
+                _update(
+                    PhoneNumber.e164 == e164,
+                    PhoneNumber.sms_opted_out_at.is_(None),
+                    table=PhoneNumber,
+                ).values(sms_opted_out_at=utcnow())
+            ),
         ).rowcount
-    return session.execute(
-        _update(
-            PhoneNumber.e164 == e164, PhoneNumber.sms_opted_out_at.is_not(None), table=PhoneNumber
-        ).values(sms_opted_out_at=None)
+    return cast(
+        "CursorResult[Any]",
+        session.execute(
+            _update(
+                PhoneNumber.e164 == e164,
+                PhoneNumber.sms_opted_out_at.is_not(None),
+                table=PhoneNumber,
+            ).values(sms_opted_out_at=None)
+        ),
     ).rowcount
 
 
-def settle(session, attempt_id: int, outcome: str, voice_fallback: bool = False) -> str | None:
+def settle(
+    session: Session, attempt_id: int, outcome: str, voice_fallback: bool = False
+) -> str | None:
     """Give the attempt its OUTCOME (once) and move its residence on; the outcome or None.
     VOICE_FALLBACK: a text that a landline could not take: the same number is called next."""
     attempt = session.execute(
@@ -285,7 +304,7 @@ def settle(session, attempt_id: int, outcome: str, voice_fallback: bool = False)
     return outcome
 
 
-def void_attempt(session, attempt_id: int, reason: str, unrequested: bool = False) -> bool:
+def void_attempt(session: Session, attempt_id: int, reason: str, unrequested: bool = False) -> bool:
     """The call was never placed: the residence goes back to the same number, at once and in
     its place in the queue (its `next_attempt_at` is kept: it has been due since then, which
     the stall watch reads), and the attempt does not count. UNREQUESTED: only if its create
@@ -314,7 +333,9 @@ def void_attempt(session, attempt_id: int, reason: str, unrequested: bool = Fals
     return True
 
 
-def _advance(session, attempt, outcome: str, voice_fallback: bool = False) -> None:
+def _advance(
+    session: Session, attempt: Row[*tuple[Any, ...]], outcome: str, voice_fallback: bool = False
+) -> None:
     """Move the residence of ATTEMPT (a row of settle's RETURNING) on after OUTCOME."""
     now = utcnow()
     delivery = session.execute(
@@ -328,7 +349,7 @@ def _advance(session, attempt, outcome: str, voice_fallback: bool = False) -> No
         .join(Campaign, Campaign.id == Delivery.campaign_id)
         .where(Delivery.id == attempt.delivery_id)
     ).one()
-    values = {
+    values: dict[str, Any] = {
         "best_outcome": best(delivery.best_outcome, outcome),
         "updated_at": now,
         "last_number": attempt.to_number,
@@ -366,7 +387,9 @@ def _advance(session, attempt, outcome: str, voice_fallback: bool = False) -> No
             )
         else:
             values["status"] = values["best_outcome"]
-    result = session.execute(_update(current, table=Delivery).values(**values))
+    result = cast(
+        "CursorResult[Any]", session.execute(_update(current, table=Delivery).values(**values))
+    )
     if result.rowcount != 1:
         # not the residence's current call any more (e.g. campaign finalized meanwhile)
         session.execute(

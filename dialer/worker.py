@@ -20,11 +20,16 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from rq import SimpleWorker
+from flask import Flask
+from rq import Queue, SimpleWorker
+from rq.job import Job as RQJob
 from rq.timeouts import TimerDeathPenalty
 from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import Session
 
 from models import (
     UNCONFIRMED,
@@ -54,7 +59,7 @@ from runtime.queue import QUEUES, get_queue, set_job_app
 
 from . import defaults, dispatch, heartbeat, outage, reconcile, settle
 from .calls import client_for, hang_up_or_redirect, is_definite_refusal, is_rate_limited, place_call
-from .dispatch import CampaignView
+from .dispatch import CampaignView, Job
 from .gauges import StateCollector
 from .texts import LANDLINE_ERRORS, OPTED_OUT_ERROR, error_code, send_text
 
@@ -66,11 +71,11 @@ class Dialer:
 
     def __init__(
         self,
-        app,
+        app: Flask,
         threads: int | None = None,
         reconcile_interval: float | None = None,
-        on_failure=None,
-    ):
+        on_failure: Callable[[str], object] | None = None,
+    ) -> None:
         self.app = app
         cps = max(pacing_cps(app), mps(app))
         self.threads = threads or defaults.setting(
@@ -126,7 +131,7 @@ class Dialer:
         )
         return self
 
-    def _spawn(self, target, name):
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
         thread.start()
         self._threads.append(thread)
@@ -198,7 +203,7 @@ class Dialer:
                 self._fail(reason)
                 return
 
-    def _note_placed(self, job, sid: str) -> None:
+    def _note_placed(self, job: Job, sid: str) -> None:
         self.last_placed_at = utcnow()
         metrics.call_placed(job.priority)
         log.info(
@@ -220,7 +225,7 @@ class Dialer:
             self.on_failure(reason)
 
     # -- sending --------------------------------------------------------------------------
-    def _eligible(self, session) -> list[CampaignView]:
+    def _eligible(self, session: Session) -> list[CampaignView]:
         with self._lock:
             if time.monotonic() - self._campaigns_at > min(self.poll, 0.5):
                 self._campaigns = dispatch.eligible_campaigns(session, self.app.config["TIMEZONE"])
@@ -231,7 +236,8 @@ class Dialer:
     def _send_loop(self) -> None:
         session = self.Session()
         failures = 0  # connection errors in a row, for this thread's backoff
-        unreleased = None  # a claim not given back yet: the database did not answer
+        # a claim not given back yet: the database did not answer
+        unreleased: tuple[Job, str] | None = None
         try:
             while not self.stopping.is_set():
                 job = None
@@ -266,20 +272,20 @@ class Dialer:
         finally:
             session.close()
 
-    def _probe(self, session) -> None:
+    def _probe(self, session: Session) -> None:
         """Raise unless Redis (the pacing's) and the database both answer."""
         redis_for(self.app).ping()
         session.execute(select(1))
         session.rollback()
 
     @staticmethod
-    def _rollback(session) -> None:
+    def _rollback(session: Session) -> None:
         try:
             session.rollback()
         except Exception:  # the connection is gone; the pool replaces it
             log.debug("rollback failed", exc_info=True)
 
-    def _release(self, session, job, reason: str) -> None:
+    def _release(self, session: Session, job: Job, reason: str) -> None:
         """The claim ends without a call: its attempt does not count and the residence is due
         again at once, on the same number (unless the call was requested meanwhile, or the
         claim was already taken back). Raises if the database cannot be reached."""
@@ -288,7 +294,7 @@ class Dialer:
             log.debug("claim of delivery %s given back: %s", job.delivery_id, reason)
         session.commit()
 
-    def _give_back(self, session, job, reason: str) -> bool:
+    def _give_back(self, session: Session, job: Job, reason: str) -> bool:
         """`_release`; False if the database did not answer (the thread tries again before
         it claims anything; were it to die, the claim's lease frees the residence)."""
         try:
@@ -299,7 +305,7 @@ class Dialer:
             log.debug("claim of delivery %s not given back yet", job.delivery_id, exc_info=True)
             return False
 
-    def _next_job(self, session):
+    def _next_job(self, session: Session) -> Job | None:
         campaigns = self._eligible(session)
         if not campaigns:
             return None
@@ -312,7 +318,7 @@ class Dialer:
                 return job
         return None
 
-    def _wait_for_slot(self, job) -> str | None:
+    def _wait_for_slot(self, job: Job) -> str | None:
         """Take a slot of the account's CPS (MPS for a text), right before the request (so the
         provider sees the same spacing); None when taken, else why not (stopping, or no slot
         before the claim's deadline). Redis's connection errors go up to the caller."""
@@ -330,16 +336,16 @@ class Dialer:
                 continue
         return "worker stopping"
 
-    def _running(self, session, job) -> bool:
+    def _running(self, session: Session, job: Job) -> bool:
         return job.campaign_id in {c.id for c in self._eligible(session)}
 
-    def _create(self, job) -> str:
+    def _create(self, job: Job) -> str:
         """The provider's create request for JOB (a call, or a text); the SID."""
         if job.texts:
             return send_text(self.app, job.token, job.to, job.body)
         return place_call(self.app, job.token, job.to, job.language, job.ring_timeout_s)
 
-    def _refused(self, session, job, error, sent) -> None:
+    def _refused(self, session: Session, job: Job, error: Exception, sent: datetime) -> None:
         """A definite 4xx refusal: that contact failed (a text refused as to a landline: the
         same number is called instead; 21610: the contact is opted out). Not committed."""
         code = error_code(error)
@@ -357,7 +363,7 @@ class Dialer:
             voice_fallback=job.texts and code in LANDLINE_ERRORS,
         )
 
-    def _place(self, session, job) -> None:
+    def _place(self, session: Session, job: Job) -> None:
         if not self._running(session, job):
             self._release(session, job, "campaign no longer running")
             return
@@ -426,7 +432,7 @@ class Dialer:
                 return
         self._record_sid(session, job, sid, sent)
 
-    def _record_sid(self, session, job, sid: str, sent) -> None:
+    def _record_sid(self, session: Session, job: Job, sid: str, sent: datetime) -> None:
         outcome = session.execute(
             update(CallAttempt)
             .where(CallAttempt.id == job.attempt_id)
@@ -472,7 +478,7 @@ class Dialer:
             session.close()
 
 
-def open_work(app) -> bool:
+def open_work(app: Flask) -> bool:
     """True while a running campaign has residences to call or calls not yet settled."""
     with sessionmaker_for(app)() as session:
         running = session.scalar(
@@ -486,7 +492,12 @@ def open_work(app) -> bool:
         return running is not None or unsettled is not None
 
 
-def drain(app, until=None, timeout: float = 120.0, threads: int | None = None) -> bool:
+def drain(
+    app: Flask,
+    until: Callable[[], bool] | None = None,
+    timeout: float = 120.0,
+    threads: int | None = None,
+) -> bool:
     """Run a dialer in this process until UNTIL() (default: no open work) or TIMEOUT; True if
     it finished. For tests and `ivr worker --burst`."""
     until = until or (lambda: not open_work(app))
@@ -502,14 +513,15 @@ def drain(app, until=None, timeout: float = 120.0, threads: int | None = None) -
         dialer.stop()
 
 
-def _job_worker(app, in_thread: bool = False):
+def _job_worker(app: Flask, in_thread: bool = False) -> SimpleWorker:
     """An RQ worker on the project's queues that runs each job in this process (RQ's
     SimpleWorker): never a forked work-horse, which would inherit the dialer threads' open
     database connections (and locks other threads hold at the fork). IN_THREAD: for a
     background thread, where signals (and so SIGALRM job timeouts) are not available."""
 
     class JobWorker(SimpleWorker):
-        def execute_job(self, job, queue):
+        # Any: rq's SimpleWorker.execute_job leaves its return unannotated
+        def execute_job(self, job: RQJob, queue: Queue) -> Any:
             try:
                 return super().execute_job(job, queue)
             finally:
@@ -518,7 +530,7 @@ def _job_worker(app, in_thread: bool = False):
     class ThreadWorker(JobWorker):
         death_penalty_class = TimerDeathPenalty  # SIGALRM only works in the main thread
 
-        def _install_signal_handlers(self):  # signals belong to the main thread
+        def _install_signal_handlers(self) -> None:  # signals belong to the main thread
             pass
 
     set_job_app(app)
@@ -530,7 +542,7 @@ def _job_worker(app, in_thread: bool = False):
 class EmbeddedWorker:
     """The dialer and an RQ job loop in background threads (for `ivr run`)."""
 
-    def __init__(self, app):
+    def __init__(self, app: Flask) -> None:
         self.app = app
         self.dialer = Dialer(app)
         self.stopping = threading.Event()
@@ -558,7 +570,7 @@ class EmbeddedWorker:
         self.thread.join(5)
 
 
-def start_embedded_worker(app) -> EmbeddedWorker:
+def start_embedded_worker(app: Flask) -> EmbeddedWorker:
     """Start the dialer and an RQ job loop in this process; returns an object with `.stop()`."""
     return EmbeddedWorker(app).start()
 
@@ -570,7 +582,7 @@ FORCED_EXIT_S = 30.0
 """After a failure, how long the job in progress may take before the process exits anyway."""
 
 
-def run_worker(app, burst: bool = False) -> int:
+def run_worker(app: Flask, burst: bool = False) -> int:
     """`ivr worker`: the dialer threads plus an RQ worker on the project's queues, whose jobs
     run in this process's main thread (no fork: see _job_worker). Returns the exit status:
     0 after SIGTERM / SIGINT or a burst, EXIT_STALLED when the dialer's watchdog fired."""
