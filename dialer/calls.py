@@ -67,25 +67,36 @@ def is_definite_refusal(error: Exception) -> bool:
     )
 
 
+def fetch_resource(resources: Any, kind: str, sid: str) -> Any:
+    """`resources(sid).fetch()` (calls or messages): what the REST API sees now, or None when
+    it cannot be fetched."""
+    try:
+        return resources(sid).fetch()
+    except (TwilioException, OSError) as error:
+        log.warning("could not fetch %s %s: %s", kind, sid, error)
+        return None
+
+
+def first_unowned(listed: list[Any], since: datetime, taken_sids: set[str]) -> Any:
+    """The first of LISTED (calls or messages to one number) created at or after SINCE (2 s of
+    clock slack) that no attempt owns: the answer we lost; None when there is none."""
+    lower = since - timedelta(seconds=2)
+    for item in sorted(listed, key=lambda i: i.date_created or since):
+        created = item.date_created
+        if item.sid in taken_sids or (created is not None and created < lower):
+            continue
+        return item
+    return None
+
+
 def fetch_call(app: Flask, sid: str) -> Any:
     """The call as the REST API sees it now, or None when it cannot be fetched."""
-    try:
-        return client_for(app).calls(sid).fetch()
-    except (TwilioException, OSError) as error:
-        log.warning("could not fetch call %s: %s", sid, error)
-        return None
+    return fetch_resource(client_for(app).calls, "call", sid)
 
 
 def find_lost_call(app: Flask, to: str, since: datetime, taken_sids: set[str]) -> Any:
     """A call to TO created at or after SINCE that no attempt owns: the answer we lost."""
-    calls = client_for(app).calls.list(to=to, limit=50)
-    lower = since - timedelta(seconds=2)
-    for call in sorted(calls, key=lambda c: c.date_created or since):
-        created = call.date_created
-        if call.sid in taken_sids or (created is not None and created < lower):
-            continue
-        return call
-    return None
+    return first_unowned(client_for(app).calls.list(to=to, limit=50), since, taken_sids)
 
 
 def hang_up_or_redirect(app: Flask, sid: str, url: str | None = None) -> bool:

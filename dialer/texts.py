@@ -11,15 +11,15 @@ Rules (dialer/settle.py applies them):
 """
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
 from flask import Flask
-from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.base.exceptions import TwilioRestException
 
 from runtime import urls
 
-from .calls import client_for
+from .calls import client_for, fetch_resource, first_unowned
 
 log = logging.getLogger(__name__)
 
@@ -50,20 +50,9 @@ def send_text(app: Flask, token: str, to: str, body: str) -> str:
 
 def fetch_text(app: Flask, sid: str) -> Any:
     """The message as the REST API sees it now, or None when it cannot be fetched."""
-    try:
-        return client_for(app).messages(sid).fetch()
-    except (TwilioException, OSError) as error:
-        log.warning("could not fetch message %s: %s", sid, error)
-        return None
+    return fetch_resource(client_for(app).messages, "message", sid)
 
 
 def find_lost_text(app: Flask, to: str, since: datetime, taken_sids: set[str]) -> Any:
     """A message to TO created at or after SINCE that no attempt owns: the answer we lost."""
-    messages = client_for(app).messages.list(to=to, limit=50)
-    lower = since - timedelta(seconds=2)
-    for message in sorted(messages, key=lambda m: m.date_created or since):
-        created = message.date_created
-        if message.sid in taken_sids or (created is not None and created < lower):
-            continue
-        return message
-    return None
+    return first_unowned(client_for(app).messages.list(to=to, limit=50), since, taken_sids)
