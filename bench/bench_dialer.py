@@ -23,12 +23,7 @@ import time
 from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import func, select
-
-from dialer import campaigns
 from ivr import create_app
-from models import Delivery
-from runtime.db import sessionmaker_for
 from runtime.redis_conn import get_redis
 from runtime.twilio_client import make_client
 from simulator import Simulator
@@ -112,48 +107,9 @@ def campaign_run(residences: int, workers: int, stub: bool, naive_s: float = 0) 
     web, web_url, env = start_web(sim, stub)
     app = create_app(common.app_config(web_url, sim.url, DIALER_CPS=CPS))
     get_redis(app).flushdb()
-    with sessionmaker_for(app)() as session:
-        campaign = campaigns.create_campaign(
-            session,
-            "bench",
-            title="Bench",
-            message_fr="Faites bouillir l'eau.",
-            message_en="Boil water.",
-            target={"all": True},
-            priority="emergency",
-            rounds=1,
-        )
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "dialer"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(workers)
-    ]
-    try:
-        time.sleep(2)
-        campaigns.launch(app, campaign.id, "bench")
-        with sessionmaker_for(app)() as session:
-            while session.scalar(
-                select(func.count()).where(
-                    Delivery.campaign_id == campaign.id, Delivery.status == "pending"
-                )
-            ):
-                session.rollback()
-                time.sleep(1)
-        time.sleep(2)
-        result = {
-            "worker_mb": max(common.peak_rss_mb(p.pid) for p in procs),
-            "worker_cpu": sum(common.cpu_seconds(p.pid) for p in procs),
-            "load": os.getloadavg()[0],
-        }
-    finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.wait(20)
+    result = common.run_campaign(
+        app, env, workers, message_fr="Faites bouillir l'eau.", message_en="Boil water."
+    )
     times = requested_times(sim)
     if os.environ.get("BENCH_TIMES_FILE"):
         with open(os.environ["BENCH_TIMES_FILE"] + ("" if stub else ".stack"), "w") as out:

@@ -17,12 +17,7 @@ import time
 from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import func, select
-
-from dialer import campaigns
 from ivr import create_app
-from models import Delivery
-from runtime.db import sessionmaker_for
 from runtime.redis_conn import get_redis
 from runtime.twilio_client import make_client
 from simulator import Simulator
@@ -72,45 +67,14 @@ def main():
     )
     app = create_app(common.app_config(web_url, sim.url, DIALER_MPS=mps, DIALER_CPS=mps))
     get_redis(app).flushdb()
-    with sessionmaker_for(app)() as session:
-        campaign = campaigns.create_campaign(
-            session,
-            "bench",
-            title="Bench",
-            message_fr="Faites bouillir l'eau.",
-            sms_fr="Ville de Saguenay : faites bouillir l'eau.",
-            sms_en="Boil water.",
-            target={"all": True},
-            priority="emergency",
-            rounds=1,
-        )
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "dialer"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(workers)
-    ]
-    try:
-        time.sleep(2)
-        campaigns.launch(app, campaign.id, "bench")
-        with sessionmaker_for(app)() as session:
-            while session.scalar(
-                select(func.count()).where(
-                    Delivery.campaign_id == campaign.id, Delivery.status == "pending"
-                )
-            ):
-                session.rollback()
-                time.sleep(1)
-        time.sleep(2)
-        worker_mb = max(common.peak_rss_mb(p.pid) for p in procs)
-    finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.wait(20)
+    worker_mb = common.run_campaign(
+        app,
+        env,
+        workers,
+        message_fr="Faites bouillir l'eau.",
+        sms_fr="Ville de Saguenay : faites bouillir l'eau.",
+        sms_en="Boil water.",
+    )["worker_mb"]
     times = sorted(
         datetime.fromisoformat(m["created_at"]).timestamp()
         for m in sim.messages()

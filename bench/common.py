@@ -10,9 +10,11 @@ import subprocess
 import sys
 import time
 
-from sqlalchemy import insert, text
+from sqlalchemy import func, insert, select, text
 
-from models import PhoneNumber, Residence, make_engine, migrate
+from dialer import campaigns
+from models import Delivery, PhoneNumber, Residence, make_engine, migrate
+from runtime.db import sessionmaker_for
 
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/dialer_bench"
@@ -185,3 +187,50 @@ def cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_campaign(app, env: dict, workers: int, **messages) -> dict:
+    """One emergency campaign to every residence (MESSAGES: message_fr, sms_fr, ...), run by
+    WORKERS `python -m dialer` processes until no delivery is pending; the workers' peak memory
+    (MB), CPU seconds and the load average at the end."""
+    with sessionmaker_for(app)() as session:
+        campaign = campaigns.create_campaign(
+            session,
+            "bench",
+            title="Bench",
+            target={"all": True},
+            priority="emergency",
+            rounds=1,
+            **messages,
+        )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "dialer"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(workers)
+    ]
+    try:
+        time.sleep(2)
+        campaigns.launch(app, campaign.id, "bench")
+        with sessionmaker_for(app)() as session:
+            while session.scalar(
+                select(func.count()).where(
+                    Delivery.campaign_id == campaign.id, Delivery.status == "pending"
+                )
+            ):
+                session.rollback()
+                time.sleep(1)
+        time.sleep(2)
+        return {
+            "worker_mb": max(peak_rss_mb(p.pid) for p in procs),
+            "worker_cpu": sum(cpu_seconds(p.pid) for p in procs),
+            "load": os.getloadavg()[0],
+        }
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(20)
