@@ -7,14 +7,19 @@ residence, no number (`residence_id`, `reached_number`, `last_number` set to NUL
 attempt keeps its status, outcome and times with its number blanked. A finished campaign's
 counts, page and summary are therefore the same before and after. Ids are never reused
 (AUTOINCREMENT on SQLite, sequences on PostgreSQL), so an audit entry names one residence.
+
+The audit log keeps what happened and when, but not the removed numbers: wherever one of them
+stands in an entry (its actor "hotline:+1418...", the entity id, a detail) it becomes `removed_number_token(residence id)`, "removed#12", which the console says in words
+("numéro supprimé (résidence 12)"); an aggregated entry's key is cleared (its count stays).
+Who did what stays traceable to one residence.
 """
 
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import String, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from .audit import audit
+from .audit import AuditEntry, audit
 from .campaign import FINAL_CALL_STATUSES, AttemptStatus, CallAttempt, Delivery, Outcome, SmsReply
 from .hotline import OneTimeCode
 from .residence import Residence
@@ -22,6 +27,61 @@ from .residence import Residence
 SETTLED_ATTEMPTS = FINAL_CALL_STATUSES + (AttemptStatus.VOID.value,)
 """An attempt in one of these statuses is over: its number may be blanked at once (a live one
 keeps its number until it ends: the dialer still needs it to settle or reconcile the call)."""
+
+
+REMOVED_NUMBER = "removed#"
+"""What stands for a removed residence's number in the audit log, before the residence's id."""
+
+
+def removed_number_token(residence_id: int) -> str:
+    return f"{REMOVED_NUMBER}{residence_id}"
+
+
+def _scrub(value: Any, numbers: list[str], token: str) -> Any:
+    """VALUE (text, or JSON: lists and dicts) with every one of NUMBERS replaced by TOKEN."""
+    if isinstance(value, str):
+        for number in numbers:
+            value = value.replace(number, token)
+        return value
+    if isinstance(value, list):
+        return [_scrub(v, numbers, token) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub(v, numbers, token) for k, v in value.items()}
+    return value
+
+
+def forget_numbers_in_audit(session: Session, residence_id: int, numbers: list[str]) -> int:
+    """Replace NUMBERS (E.164) by the residence's removed-number token in every audit entry
+    that holds one (actor, entity id, details, aggregation key); how many entries changed."""
+    if not numbers:
+        return 0
+    token = removed_number_token(residence_id)
+    details_text = cast(AuditEntry.details, String)
+    entries = session.scalars(
+        select(AuditEntry).where(
+            or_(
+                *(
+                    column.contains(number)
+                    for number in numbers
+                    for column in (
+                        AuditEntry.actor,
+                        AuditEntry.entity_id,
+                        AuditEntry.aggregate_key,
+                        details_text,
+                    )
+                )
+            )
+        )
+    ).all()
+    for entry in entries:
+        entry.actor = _scrub(entry.actor, numbers, token)
+        entry.entity_id = _scrub(entry.entity_id, numbers, token)
+        entry.details = _scrub(entry.details, numbers, token)
+        if entry.aggregate_key is not None and entry.aggregate_key != _scrub(
+            entry.aggregate_key, numbers, token
+        ):
+            entry.aggregate_key = None  # its window closes: two numbers would make one key
+    return len(entries)
 
 
 def remove_residence(
@@ -73,6 +133,8 @@ def remove_residence(
                 or_(SmsReply.residence_id == residence.id, SmsReply.from_number.in_(numbers))
             )
         )
+    forget_numbers_in_audit(session, residence.id, numbers)
+    actor = _scrub(actor, numbers, removed_number_token(residence.id))
     audit(session, actor, action, "residence", residence.id, **details)
     session.delete(residence)
     session.flush()  # before a new row takes its number or address

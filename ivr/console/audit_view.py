@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from models import AuditEntry
 from models.phone import display
+from models.removal import REMOVED_NUMBER
 from runtime.i18n import CATALOGUES
 
 from .criteria import describe
@@ -62,6 +63,8 @@ def _value(key: str, value) -> str:
     text = str(value)
     if text.startswith("+1") and text[1:].isdigit() and len(text) == 12:
         return display(text)
+    if text.startswith(REMOVED_NUMBER) and text[len(REMOVED_NUMBER) :].isdigit():
+        return _("console.audit.removed_number", residence=text[len(REMOVED_NUMBER) :])
     return text
 
 
@@ -81,9 +84,10 @@ def details(entry: AuditEntry) -> list[tuple[str, str]]:
 
 def actor_label(actor: str) -> str:
     """'hotline:+14185550101' -> 'Ligne téléphonique (418 555-0101)'."""
-    if actor.startswith("hotline:"):
-        number = actor.split(":", 1)[1]
-        return f"{_('console.channel.hotline')} ({_value('', number)})"
+    for prefix, channel in (("hotline:", "hotline"), ("portal:", "web")):
+        if actor.startswith(prefix):
+            number = actor.split(":", 1)[1]
+            return f"{_('console.channel.' + channel)} ({_value('', number)})"
     if actor in ("system", "cli"):
         return _(f"console.audit.actor.{actor}")
     return actor

@@ -886,4 +886,6 @@ MESSAGES = {
     "console.h7.announce_off": "Not announced on the info line.",
     "console.h7.announce_default": "Announced on the info line during the campaign and 24 h after.",
     "console.h7.announce_until_text": "Announced on the info line; the announcement ends {when}.",
+    # --- h0: removed numbers in the audit log ---
+    "console.audit.removed_number": "removed number (residence {residence})",
 }

@@ -894,4 +894,6 @@ MESSAGES = {
     "console.h7.announce_off": "Non annoncée à la ligne info.",
     "console.h7.announce_default": "Annoncée à la ligne info pendant la campagne et 24 h après.",
     "console.h7.announce_until_text": "Annoncée à la ligne info; fin de l'annonce : {when}.",
+    # --- h0: removed numbers in the audit log ---
+    "console.audit.removed_number": "numéro supprimé (résidence {residence})",
 }

@@ -5,6 +5,7 @@ import csv
 import io
 import re
 from contextlib import contextmanager
+from html import unescape
 
 import pytest
 from sqlalchemy import select
@@ -239,3 +240,28 @@ def test_an_operator_cannot_remove_a_residence(app, operator):
     assert answer.status_code == 403
     with database(app) as session:
         assert session.get(Residence, leaver) is not None
+
+
+def test_a_removed_number_leaves_the_audit_log_which_keeps_every_entry(app, admin, caller, session):
+    add_hotline_residence(session, LEAVER, pin="258036")
+    caller(LEAVER).keys("111222")  # a wrong NIP: an entry that names the number
+    phone = caller(LEAVER)
+    phone.keys("258036", "1")
+    assert "maintenant désactivés" in phone.press("1")  # alerts off, confirmed
+    heard = caller(LEAVER).keys("258036", "5", "1")  # unregistered by phone
+    assert "Votre résidence est désinscrite." in heard
+    session.expire_all()
+    entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    actions = [e.action for e in entries]
+    assert "hotline.login_failed" in actions and "hotline.alerts_off" in actions
+    assert actions[-1] == "hotline.unregistered"
+    removed = entries[-1].entity_id
+    for entry in entries:
+        kept = f"{entry.actor} {entry.entity_id} {entry.details} {entry.aggregate_key}"
+        assert LEAVER not in kept and "5550188" not in kept
+    assert {e.actor for e in entries if e.action.startswith("hotline.")} == {
+        f"hotline:removed#{removed}"
+    }
+    page = unescape(admin.get("/staff/audit").text)
+    assert f"Ligne téléphonique (numéro supprimé (résidence {removed}))" in page
+    assert "418 555-0188" not in page
