@@ -8,20 +8,23 @@ from flask import g, redirect, request, session, url_for
 from sqlalchemy import update
 
 from models import Residence
+from runtime.app import fresh_session
 from runtime.db import get_session
 
 from . import bp
 
 KEY = "resident"
+PHONE_KEY = "resident_phone"
+OWN_KEYS = (KEY, PHONE_KEY)
+"""What the portal keeps in the browser's session; the console's sign-in leaves them alone."""
+STAFF_KEYS = ("_user_id", "_fresh", "_id")
+"""Flask-Login's keys: a staff member signed in to the console in the same browser."""
 
 
 def sign_in(residence: Residence, e164: str) -> None:
-    lang = session.get("lang")
-    session.clear()  # a fresh session: nothing of the anonymous one carries over
-    if lang:
-        session["lang"] = lang
+    fresh_session("lang", *STAFF_KEYS)
     session[KEY] = f"{residence.id}.{residence.web_session_version}"
-    session["resident_phone"] = e164
+    session[PHONE_KEY] = e164
 
 
 def end_sessions(db, residence_id: int) -> None:
@@ -37,7 +40,7 @@ def end_sessions(db, residence_id: int) -> None:
 
 def sign_out() -> None:
     session.pop(KEY, None)
-    session.pop("resident_phone", None)
+    session.pop(PHONE_KEY, None)
 
 
 @bp.before_request

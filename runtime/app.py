@@ -7,7 +7,7 @@ blueprints, limits, console and commands to it; `python -m dialer` runs on it as
 import logging
 from typing import Any
 
-from flask import Flask
+from flask import Flask, session
 
 from . import config, db, logs
 
@@ -27,3 +27,12 @@ def base_app(import_name: str, test_config: dict[str, Any] | None = None) -> Fla
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     db.init_app(app)
     return app
+
+
+def fresh_session(*keep: str) -> None:
+    """At a sign-in: nothing of the anonymous session carries over (its CSRF token, half-done
+    forms), except the keys in KEEP: the console and the portal share the one session cookie
+    of a browser, and signing in on one must not sign the other's user out."""
+    kept = {key: session[key] for key in keep if key in session}
+    session.clear()
+    session.update(kept)

@@ -14,6 +14,8 @@ from models import Role, StaffUser, audit, utcnow
 from models.audit import audit_repeated
 from models.passwords import hash_secret, verify_secret
 from models.phone import display
+from portal import resident
+from runtime.app import fresh_session
 from runtime.db import get_session
 from runtime.i18n import LANGUAGES, t
 
@@ -241,7 +243,7 @@ def login():
             audit(db, user.email, "console.login", "staff", user.id, ip=request.remote_addr)
             db.commit()
             db.refresh(user)
-            session.clear()
+            fresh_session(*resident.OWN_KEYS)  # a resident of the portal in this browser
             login_user(Staff.of(user))
             return redirect(_safe_next(request.args.get("next")))
         if locked_now:
