@@ -410,19 +410,18 @@ def resident_deactivate(residence_id):
 def resident_remove(residence_id):
     """Unregister at the resident's request: gone from the registry, its campaign history kept
     anonymised (models/removal.py)."""
+    return _removed(residence_id, "console.resident.remove", "console.resident.removed")
+
+
+def _removed(residence_id: int, action: str, said: str, then: str = "console.resident_search"):
+    """Remove the residence (confirmed by the form), audited as ACTION; flash SAID, go to THEN."""
     residence = residence_or_404(residence_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    remove_residence(
-        get_session(),
-        residence,
-        current_user.email,
-        "console.resident.remove",
-        ip=request.remote_addr,
-    )
+    remove_residence(get_session(), residence, current_user.email, action, ip=request.remote_addr)
     get_session().commit()
-    flash(_("console.resident.removed"), "success")
-    return redirect(url_for("console.resident_search"))
+    flash(_(said), "success")
+    return redirect(url_for(then))
 
 
 @bp.route("/residents/import", methods=["GET", "POST"])
@@ -573,19 +572,12 @@ def resident_review(residence_id):
 @role_required(Role.ADMIN.value)
 def resident_reject(residence_id):
     """A hoax or spam registration: removed (as unregistering does), audited."""
-    residence = residence_or_404(residence_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    remove_residence(
-        get_session(),
-        residence,
-        current_user.email,
+    return _removed(
+        residence_id,
         "console.resident.reject",
-        ip=request.remote_addr,
+        "console.review.rejected",
+        "console.resident_review_list",
     )
-    get_session().commit()
-    flash(_("console.review.rejected"), "success")
-    return redirect(url_for("console.resident_review_list"))
 
 
 @bp.get("/residents/<int:residence_id>/recording/<any(address, name):kind>")
