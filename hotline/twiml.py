@@ -47,7 +47,11 @@ def menu_text(
 def prompt_texts(call, values, offered=None, preamble=True) -> list[tuple[str, str]]:
     menu = MENUS[call.step]
     if menu.bilingual:  # the caller has not chosen a language yet
-        return [(language, menu_text(language, menu, values, offered)) for language in LANGUAGES]
+        said = [REPEAT_OPTION] if menu.repeat else []
+        return [
+            (language, menu_text(language, menu, values, offered, said, preamble))
+            for language in LANGUAGES
+        ]
     extra = [STAFF_OPTION] if menu.staff and staff.configured(call.config) else []
     if menu.repeat:
         extra.append(REPEAT_OPTION)
