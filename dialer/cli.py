@@ -403,10 +403,11 @@ def announce_command(campaign_id: int, until: str | None, off: bool, default: bo
             raise CampaignError("campaign.error.not_found", id=campaign_id)
     except CampaignError as error:
         _fail(error)
+    said: dict[str, str] = {}
     if not found.announce:
-        key, said = "campaign.h1_announce.off", {}
+        key = "campaign.h1_announce.off"
     elif found.announce_until is None:
-        key, said = "campaign.h1_announce.default", {}
+        key = "campaign.h1_announce.default"
     else:
         past = found.announce_until <= utcnow()
         key = "campaign.h1_announce.past" if past else "campaign.h1_announce.until"

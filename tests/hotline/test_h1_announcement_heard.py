@@ -7,7 +7,7 @@ Heard through signed webhook requests, the carrier simulator and `ivr phone`; th
 through `ivr campaign announce`."""
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
@@ -112,7 +112,7 @@ def test_the_time_it_was_sent_is_said_in_city_time(app, session, caller):
     campaign = launched(app, session, {"all": True})
     session.execute(
         update(Campaign).values(
-            launched_at=datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc),  # 7 h 00 in Saguenay
+            launched_at=datetime(2026, 3, 1, 12, 0, tzinfo=UTC),  # 7 h 00 in Saguenay
             announce_until=utcnow() + timedelta(hours=1),
         )
     )
