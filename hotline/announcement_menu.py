@@ -19,6 +19,7 @@ from runtime.when import moment
 from . import identify
 from .announcements import LIFTING, current_alerts, message_for
 from .handlers import action, prompt_values
+from .twiml import PerLanguage
 
 REGISTERED, UNKNOWN = "announcement", "announcement_language"
 
@@ -67,8 +68,11 @@ def alerts_text(call, language: str) -> str:
 @prompt_values(REGISTERED)
 @prompt_values(UNKNOWN)
 def announcement_values(call):
-    """The prompt of both menus: each language says its own text ("{alerts_fr}")."""
-    return {f"alerts_{language}": alerts_text(call, language) for language in LANGUAGES}
+    """The prompt of both menus: the alerts, in each language the menu is said in."""
+    languages = LANGUAGES if call.step == UNKNOWN else (call.language,)
+    return {
+        "alerts": PerLanguage({language: alerts_text(call, language) for language in languages})
+    }
 
 
 @action("announce_go_on")

@@ -18,6 +18,11 @@ def say_all(response, config, said) -> None:
         response.say(text, **voice(config, language))
 
 
+class PerLanguage(dict):
+    """A prompt value said differently in each language (language -> text): the values of a
+    menu said in both languages (Menu.bilingual)."""
+
+
 def menu_text(
     language: str,
     menu: Menu,
@@ -29,6 +34,7 @@ def menu_text(
     """MENU said in LANGUAGE: its prompt (a `preamble` prompt only when PREAMBLE), the options
     OFFERED (key -> label values; all of them by default, with VALUES), its outro, then the
     EXTRA options (staff, repeat)."""
+    values = {k: v[language] if isinstance(v, PerLanguage) else v for k, v in values.items()}
     if offered is None:
         offered = {option.key: values for option in menu.options}
     said_prompt = menu.prompt and (preamble or not menu.preamble)

@@ -887,8 +887,8 @@ MESSAGES = {
     "console.h7.announce_default": "Announced on the info line during the campaign and 24 h after.",
     "console.h7.announce_until_text": "Announced on the info line; the announcement ends {when}.",
     # --- h1: the hotline says the alerts in force first (issue 15) ---------------------------
-    # the announcement's prompt: each language says its own text (hotline/announcement_menu.py)
-    "hotline.h1_announce.prompt": "{alerts_en}",
+    # the announcement's prompt: the alerts, each in the language said (announcement_menu.py)
+    "hotline.h1_announce.prompt": "{alerts}",
     "hotline.h1_announce.several": "{count} City notices are in effect.",
     "hotline.h1_announce.alert": "City of Saguenay notice in effect, issued {when}:",
     "hotline.h1_announce.lifting": "End of the City of Saguenay's notice, issued {when}:",

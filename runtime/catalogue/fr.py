@@ -895,8 +895,8 @@ MESSAGES = {
     "console.h7.announce_default": "Annoncée à la ligne info pendant la campagne et 24 h après.",
     "console.h7.announce_until_text": "Annoncée à la ligne info; fin de l'annonce : {when}.",
     # --- h1: the hotline says the alerts in force first (issue 15) ---------------------------
-    # the announcement's prompt: each language says its own text (hotline/announcement_menu.py)
-    "hotline.h1_announce.prompt": "{alerts_fr}",
+    # the announcement's prompt: the alerts, each in the language said (announcement_menu.py)
+    "hotline.h1_announce.prompt": "{alerts}",
     "hotline.h1_announce.several": "{count} avis de la Ville sont en vigueur.",
     "hotline.h1_announce.alert": "Avis en vigueur de la Ville de Saguenay, diffusé {when} :",
     "hotline.h1_announce.lifting": "Fin de l'avis de la Ville de Saguenay, diffusée {when} :",
