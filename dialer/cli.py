@@ -11,14 +11,14 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from models import StaffUser, utcnow
+from models import Campaign, StaffUser, utcnow
 from models.campaign_settings import EXPIRES_IN_MIN, RETRY_DELAY_S, RING_TIMEOUT_S, ROUNDS, Setting
 from models.refusal import Refusal
 from runtime.db import get_session
-from runtime.i18n import explain
+from runtime.i18n import explain, t
 from runtime.when import local, moment, parse_local
 
-from . import approval, campaigns, export, followup, schedule, targeting
+from . import announce, approval, campaigns, export, followup, schedule, targeting
 from .exceptions import CampaignError
 
 
@@ -361,3 +361,60 @@ def follow_up_command(
         _fail(error)
     click.echo(created.id)
     click.echo(f"{len(created.target['residence_ids'])} residences", err=True)
+
+
+# -- issue 15 (h1): whether, and until when, the hotline says a campaign ------------------------
+@campaign.command("announce")
+@click.argument("campaign_id", type=int)
+@click.option(
+    "--until",
+    "until",
+    metavar="'YYYY-MM-DD HH:MM'",
+    help="Say it to hotline callers until this time (the city's time zone).",
+)
+@click.option("--off", is_flag=True, help="Do not say it to hotline callers.")
+@click.option(
+    "--default",
+    "default",
+    is_flag=True,
+    help="Say it while the campaign runs and 24 h after it ends (a new campaign's setting).",
+)
+@with_appcontext
+def announce_command(campaign_id: int, until: str | None, off: bool, default: bool) -> None:
+    """Whether the hotline says CAMPAIGN_ID to its callers first; without an option, print it."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    zone = app.config["TIMEZONE"]
+    if sum((until is not None, off, default)) > 1:
+        raise click.UsageError("choose one of --until, --off and --default")
+    session = get_session()
+    when = None
+    if until is not None:
+        try:
+            when = parse_local(until, zone)
+        except ValueError:
+            raise click.BadParameter(
+                f"{until!r} must look like 2026-12-03 18:00", param_hint="--until"
+            ) from None
+    try:
+        if until is not None or off or default:
+            announce.set_announcement(session, campaign_id, "cli", not off, when)
+        found = session.get(Campaign, campaign_id, populate_existing=True)
+        if found is None:
+            raise CampaignError("campaign.error.not_found", id=campaign_id)
+    except CampaignError as error:
+        _fail(error)
+    said: dict[str, str] = {}
+    if not found.announce:
+        key = "campaign.h1_announce.off"
+    elif found.announce_until is None:
+        key = "campaign.h1_announce.default"
+    else:
+        past = found.announce_until <= utcnow()
+        key = "campaign.h1_announce.past" if past else "campaign.h1_announce.until"
+        said = {
+            language: moment(found.announce_until, utcnow(), zone, language)
+            + f" ({local(found.announce_until, zone):%Y-%m-%d %H:%M})"
+            for language in ("fr", "en")
+        }
+    for language in ("fr", "en"):
+        click.echo(t(language, key, id=campaign_id, when=said.get(language, "")))

@@ -1,16 +1,18 @@
-"""Which alerts the hotline says first to a caller (issue 15): pure selection, no TwiML.
+"""Which alerts the hotline says first to a caller (issue 15): pure selection, no TwiML (the
+menu that says them is hotline/announcement_menu.py).
 
 A campaign is announced when staff left `announce` on, it was launched, and now is before its
 `announce_until` or, when that is blank, while it runs and for ANNOUNCE_AFTER after it ended.
 A caller whose number belongs to a residence hears the campaigns that targeted that residence
-(its deliveries); an unknown caller hears the city-wide ones (`target["all"]`). A launched
-lifting notice ("levée de l'avis", dialer/followup.py) replaces the advisory it lifts.
-The hook that says them at the start of a hotline call is not written yet (see the notes).
+(its deliveries) and the city-wide ones (`target["all"]`); an unknown caller the city-wide ones.
+A launched lifting notice ("levée de l'avis", dialer/followup.py) replaces the advisory it lifts,
+for everyone: its own target is only the residences the advisory reached, so it is said to
+whoever would have heard the advisory (a city-wide advisory's lifting to any caller).
 """
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import and_, or_, select
 
 from models import Campaign, CampaignStatus, Delivery, utcnow
 
@@ -36,21 +38,61 @@ def current_alerts(
 ) -> list[Campaign]:
     """The campaigns to say to a caller of RESIDENCE_ID (None: unknown), newest first."""
     now = now or utcnow()
-    query = select(Campaign).where(Campaign.announce.is_(True), Campaign.launched_at.is_not(None))
-    if residence_id is not None:
-        query = query.where(
-            exists().where(
-                Delivery.campaign_id == Campaign.id, Delivery.residence_id == residence_id
+    query = (
+        select(Campaign)
+        .where(
+            Campaign.announce.is_(True),
+            Campaign.launched_at.is_not(None),
+            Campaign.status != CampaignStatus.DRAFT.value,
+            or_(
+                Campaign.announce_until > now,
+                and_(
+                    Campaign.announce_until.is_(None),
+                    or_(
+                        Campaign.finished_at.is_(None),
+                        Campaign.finished_at > now - ANNOUNCE_AFTER,
+                    ),
+                ),
+            ),
+        )
+        .order_by(Campaign.launched_at.desc(), Campaign.id.desc())
+        .execution_options(populate_existing=True)
+    )
+    in_force = [c for c in session.scalars(query) if _in_force(c, now)]
+    if not in_force:
+        return []
+    lifted = set(
+        session.scalars(
+            select(Campaign.follows_id).where(
+                Campaign.follow_kind == LIFTING,
+                Campaign.launched_at.is_not(None),
+                Campaign.status != CampaignStatus.DRAFT.value,
+                Campaign.follows_id.in_([c.id for c in in_force]),
             )
         )
-    query = query.order_by(Campaign.launched_at.desc(), Campaign.id.desc()).execution_options(
-        populate_existing=True
     )
-    candidates = [
-        c for c in session.scalars(query) if residence_id is not None or (c.target or {}).get("all")
-    ]
-    lifted = {c.follows_id for c in candidates if c.follow_kind == LIFTING and c.follows_id}
-    return [c for c in candidates if c.id not in lifted and _in_force(c, now)]
+    reached: set[int] = set()
+    if residence_id is not None:
+        ids = {c.id for c in in_force} | {c.follows_id for c in in_force if c.follows_id}
+        reached = set(
+            session.scalars(
+                select(Delivery.campaign_id).where(
+                    Delivery.residence_id == residence_id, Delivery.campaign_id.in_(ids)
+                )
+            )
+        )
+
+    def concerns(campaign: Campaign | None, depth: int = 0) -> bool:
+        """Whether CAMPAIGN is for this caller (a lifting notice: when its advisory is)."""
+        if campaign is None:
+            return False
+        if (campaign.target or {}).get("all") or campaign.id in reached:
+            return True
+        if campaign.follow_kind == LIFTING and campaign.follows_id and depth < 3:
+            return concerns(session.get(Campaign, campaign.follows_id), depth + 1)
+        return False
+
+    return [c for c in in_force if c.id not in lifted and concerns(c)]
 
 
 def message_for(campaign: Campaign, language: str) -> str:

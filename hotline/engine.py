@@ -7,7 +7,7 @@ from runtime import outbox
 from runtime.i18n import t
 from runtime.keypad import Option
 
-from . import account_menu, accounts, handlers, identify, registration, staff  # noqa: F401 - register their handlers
+from . import account_menu, accounts, announcement_menu, handlers, identify, registration, staff  # noqa: F401 - register their handlers
 from . import call as calls
 from .call import Call
 from .menus import BACK_KEY, END_KEY, MENUS, REPEAT_KEY, STAFF_KEY
@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 
 
 def incoming(session, config, form, app=None):
-    """A new call: a registered caller goes to the password, anyone else picks a language."""
+    """A new call: the alerts in force first, when there are any (announcement_menu.py); then
+    a registered caller goes to the password, anyone else picks a language."""
     calls.purge_expired(session)
     accounts.purge_unverified(session)
     row = calls.start(session, form.get("CallSid", ""), form.get("From", ""))
@@ -29,9 +30,10 @@ def incoming(session, config, form, app=None):
     if known is not None:
         call.language = known.residence.language
         call.data.update(phone=phone, keyed=False)
-        call.say("hotline.welcome")
-        call.goto("auth")
-    else:
+        if not announcement_menu.start(call, known.residence_id):
+            call.say("hotline.welcome")
+            call.goto("auth")
+    elif not announcement_menu.start(call, None):
         call.said.append(("fr", t("fr", "hotline.welcome")))
         call.goto("language")
     log.info("hotline call %s started: %s", row.call_sid, "registered" if known else "new")
@@ -105,6 +107,8 @@ def _prompt_values(call) -> dict:
 def _out_of_strikes(call):
     if call.step == "language":
         identify.set_french(call)
+    elif call.step in (announcement_menu.REGISTERED, announcement_menu.UNKNOWN):
+        announcement_menu.out_of_misses(call)
     elif staff.configured(call.config) and staff.open_now(call.config):
         handlers.to_staff(call)
     else:

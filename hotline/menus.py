@@ -171,6 +171,27 @@ MENUS: dict[str, Menu] = {
     "name_record": Menu("hotline.name_record.prompt", record=10, staff=False),
     "set_pin": Menu("hotline.set_pin.prompt", entry=True, staff=False),
     "confirm_pin": Menu("hotline.confirm_pin.prompt", entry=True, back="set_pin", staff=False),
+    # --- h1: the alerts in force, said before anything else (hotline/announcement_menu.py) ---
+    # a registered caller, in the residence's language: 1 goes on to the password, 9 repeats
+    "announcement": Menu(
+        "hotline.h1_announce.prompt",
+        _options(("1", "hotline.h1_announce.go_on", "announce_go_on")),
+        staff=False,
+        repeat=True,
+        preamble=True,
+    ),
+    # anyone else, in French then in English: the key that goes on chooses the language
+    "announcement_language": Menu(
+        "hotline.h1_announce.prompt",
+        (
+            Option("1", "hotline.h1_announce.go_on_french", "announce_french", "fr"),
+            Option("2", "hotline.h1_announce.go_on_english", "announce_english", "en"),
+        ),
+        staff=False,
+        repeat=True,
+        preamble=True,
+        bilingual=True,
+    ),
 }
 
 CALLBACK_MENU = Menu(

@@ -18,6 +18,11 @@ def say_all(response, config, said) -> None:
         response.say(text, **voice(config, language))
 
 
+class PerLanguage(dict):
+    """A prompt value said differently in each language (language -> text): the values of a
+    menu said in both languages (Menu.bilingual)."""
+
+
 def menu_text(
     language: str,
     menu: Menu,
@@ -29,6 +34,7 @@ def menu_text(
     """MENU said in LANGUAGE: its prompt (a `preamble` prompt only when PREAMBLE), the options
     OFFERED (key -> label values; all of them by default, with VALUES), its outro, then the
     EXTRA options (staff, repeat)."""
+    values = {k: v[language] if isinstance(v, PerLanguage) else v for k, v in values.items()}
     if offered is None:
         offered = {option.key: values for option in menu.options}
     said_prompt = menu.prompt and (preamble or not menu.preamble)
@@ -47,7 +53,11 @@ def menu_text(
 def prompt_texts(call, values, offered=None, preamble=True) -> list[tuple[str, str]]:
     menu = MENUS[call.step]
     if menu.bilingual:  # the caller has not chosen a language yet
-        return [(language, menu_text(language, menu, values, offered)) for language in LANGUAGES]
+        said = [REPEAT_OPTION] if menu.repeat else []
+        return [
+            (language, menu_text(language, menu, values, offered, said, preamble))
+            for language in LANGUAGES
+        ]
     extra = [STAFF_OPTION] if menu.staff and staff.configured(call.config) else []
     if menu.repeat:
         extra.append(REPEAT_OPTION)

@@ -22,13 +22,15 @@ def clock(when: datetime, language: str) -> str:
 
 
 def day(on: date, today: date, language: str) -> str:
-    """ "aujourd'hui", "demain", or "le 2 décembre" (the year added when it is not this one)."""
+    """ "aujourd'hui", "demain", or "le 2 décembre", "le 1er décembre" (the year added when it is
+    not this one)."""
     if on == today:
         return t(language, "when.today")
     if (on - today).days == 1:
         return t(language, "when.tomorrow")
     month = t(language, f"when.month.{on.month}")
-    text = t(language, "when.on_date", day=on.day, month=month)
+    number = t(language, "when.first_of_month") if on.day == 1 else on.day  # "le 1er"
+    text = t(language, "when.on_date", day=number, month=month)
     return text if on.year == today.year else f"{text} {on.year}"
 
 

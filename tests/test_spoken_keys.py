@@ -72,6 +72,17 @@ def _residence(session, language) -> Residence:
 def _state(session, menu, language) -> tuple[str, dict]:
     """A caller's number and the call's data that put a call at MENU."""
     e164 = f"+1{next(_numbers)}"
+    if menu in ("announcement", "announcement_language"):  # the alerts in force said first
+        alert = campaigns.create_campaign(
+            session,
+            "t",
+            title="Avis",
+            message_fr="Avis.",
+            message_en="Notice.",
+            target={"all": True},
+        )
+        e164, data = _state(session, "auth" if menu == "announcement" else "unregistered", language)
+        return e164, {**data, "alerts": [alert.id]}
     if menu in (
         "auth",
         "account",
@@ -205,7 +216,14 @@ def _gather_text(heard) -> str:
 def test_every_menu_of_the_hotline_is_walked():
     """A menu added without being walked above would escape the check."""
     assert set(OPTION_MENUS) | set(ENTRY_MENUS) == set(MENUS)
-    assert set(OPTION_MENUS) >= {"language", "account", "address_choice", "locked"}
+    assert set(OPTION_MENUS) >= {
+        "language",
+        "account",
+        "address_choice",
+        "locked",
+        "announcement",
+        "announcement_language",
+    }
 
 
 # --- the hotline's call-backs -------------------------------------------------------------

@@ -888,4 +888,19 @@ MESSAGES = {
     "console.h7.announce_until_text": "Announced on the info line; the announcement ends {when}.",
     # --- h0: removed numbers in the audit log ---
     "console.audit.removed_number": "removed number (residence {residence})",
+    # --- h1: the hotline says the alerts in force first (issue 15) ---------------------------
+    # the announcement's prompt: the alerts, each in the language said (announcement_menu.py)
+    "hotline.h1_announce.prompt": "{alerts}",
+    "hotline.h1_announce.several": "{count} City notices are in effect.",
+    "hotline.h1_announce.alert": "City of Saguenay notice in effect, issued {when}:",
+    "hotline.h1_announce.lifting": "End of the City of Saguenay's notice, issued {when}:",
+    "hotline.h1_announce.recorded": "This notice was sent as a recorded message, which cannot be played here.",
+    "hotline.h1_announce.go_on": "To continue",
+    "hotline.h1_announce.go_on_french": "To continue in French",
+    "hotline.h1_announce.go_on_english": "To continue in English",
+    "when.first_of_month": "1",
+    "campaign.h1_announce.off": "Campaign {id}: not announced on the info line.",
+    "campaign.h1_announce.default": "Campaign {id}: announced on the info line during the campaign and 24 h after.",
+    "campaign.h1_announce.until": "Campaign {id}: announced on the info line until {when}.",
+    "campaign.h1_announce.past": "Campaign {id}: the announcement's end ({when}) has passed; it is no longer announced on the info line.",
 }

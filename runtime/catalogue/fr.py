@@ -896,4 +896,19 @@ MESSAGES = {
     "console.h7.announce_until_text": "Annoncée à la ligne info; fin de l'annonce : {when}.",
     # --- h0: removed numbers in the audit log ---
     "console.audit.removed_number": "numéro supprimé (résidence {residence})",
+    # --- h1: the hotline says the alerts in force first (issue 15) ---------------------------
+    # the announcement's prompt: the alerts, each in the language said (announcement_menu.py)
+    "hotline.h1_announce.prompt": "{alerts}",
+    "hotline.h1_announce.several": "{count} avis de la Ville sont en vigueur.",
+    "hotline.h1_announce.alert": "Avis en vigueur de la Ville de Saguenay, diffusé {when} :",
+    "hotline.h1_announce.lifting": "Fin de l'avis de la Ville de Saguenay, diffusée {when} :",
+    "hotline.h1_announce.recorded": "Cet avis a été diffusé par un message enregistré, qu'on ne peut pas faire entendre ici.",
+    "hotline.h1_announce.go_on": "Pour continuer",
+    "hotline.h1_announce.go_on_french": "Pour continuer en français",
+    "hotline.h1_announce.go_on_english": "Pour continuer en anglais",
+    "when.first_of_month": "1er",
+    "campaign.h1_announce.off": "Campagne {id} : non annoncée à la ligne info.",
+    "campaign.h1_announce.default": "Campagne {id} : annoncée à la ligne info pendant la campagne et 24 h après.",
+    "campaign.h1_announce.until": "Campagne {id} : annoncée à la ligne info jusqu'à {when}.",
+    "campaign.h1_announce.past": "Campagne {id} : la date de fin de l'annonce ({when}) est passée; elle n'est plus annoncée à la ligne info.",
 }
