@@ -156,7 +156,8 @@ def test_a_finished_campaign_shows_the_same_counts_after_a_residence_in_it_leave
     exported = _exported(admin, campaign_id)
     if path == "hotline":
         phone = caller(LEAVER)
-        phone.keys("258036", "5")
+        assert "Avis en vigueur" in phone.dial()  # the campaign ended today: still announced
+        phone.keys("1", "258036", "5")
         assert "désinscrite" in phone.press("1")
     else:
         answer = post_form(
