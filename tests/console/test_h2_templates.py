@@ -10,7 +10,7 @@ import pytest
 from babel.dates import format_date
 from sqlalchemy import select
 
-from models import AuditEntry, Campaign, CampaignTemplate
+from models import AuditEntry, Campaign, CampaignTemplate, make_engine, migrate
 from runtime.db import get_session
 from tests.fixtures.console import add_residence, post_form
 
@@ -51,6 +51,17 @@ def buttons(client) -> str:
 def today(language: str) -> str:
     now = datetime.now(ZoneInfo("America/Toronto")).date()
     return format_date(now, format="long", locale={"fr": "fr_CA", "en": "en_CA"}[language])
+
+
+def test_a_fresh_database_gets_the_four_builtins(tmp_path):
+    """`ivr db upgrade` on an empty database (SQLite here, whatever the suite runs on)."""
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(select(CampaignTemplate.key, CampaignTemplate.active)).all()
+    engine.dispose()
+    assert sorted(rows) == sorted((key, True) for key in BUILTIN_KEYS)
 
 
 def test_the_migration_seeds_the_four_builtins(app):
@@ -238,3 +249,20 @@ def test_a_text_the_sector_makes_too_long_is_refused(app, admin):
     assert "Au plus 1000 caractères." in unescape(answer.text)
     with app.app_context():
         assert get_session().scalars(select(Campaign)).all() == []
+
+
+def test_ivr_templates_list_shows_them(app, runner):
+    with app.app_context():
+        row = (
+            get_session()
+            .scalars(select(CampaignTemplate).where(CampaignTemplate.key == "evacuation"))
+            .one()
+        )
+        row.active = False
+        get_session().commit()
+    result = runner.invoke(args=["templates", "list"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 4
+    assert lines[0].endswith("emergency\toffered\tAvis d'ébullition de l'eau\tBoil-water advisory")
+    assert lines[3].endswith("emergency\tretired\tÉvacuation\tEvacuation")
