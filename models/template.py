@@ -122,6 +122,6 @@ BUILTINS: tuple[dict[str, str | int], ...] = (
 )
 
 
-def builtin_rows() -> list[dict]:
+def builtin_rows() -> list[dict[str, object]]:
     """BUILTINS as rows of the table (active, not yet changed by anyone)."""
     return [{**row, "active": True, "updated_by": "", "updated_at": utcnow()} for row in BUILTINS]
