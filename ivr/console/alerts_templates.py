@@ -6,17 +6,14 @@ filled when staff pick a template; the sector (the campaign's target in words) w
 campaign is saved, since the target is chosen after the template."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from dialer import defaults as dialer_defaults
 from models import Role
 from models.template import (
     MAX_NAME_LENGTH,
@@ -27,11 +24,12 @@ from models.template import (
 )
 from runtime.db import get_session
 from runtime.i18n import t
+from runtime.when import long_date
 
 from . import bp
 from .auth import audit_action, role_required
 from .criteria import street_text
-from .formats import LOCALES
+from .formats import city_zone
 from .forms import (
     MAX_MESSAGE_LENGTH,
     MAX_SMS_LENGTH,
@@ -81,8 +79,7 @@ class TemplateForm(FlaskForm):
 
 def today_words(language: str) -> str:
     """Today in the city's time zone, in words: '1 décembre 2026', 'December 1, 2026'."""
-    zone = ZoneInfo(current_app.config.get("TIMEZONE") or dialer_defaults.TIMEZONE)
-    return format_date(datetime.now(zone).date(), format="long", locale=LOCALES[language])
+    return long_date(datetime.now(city_zone()).date(), language)
 
 
 def sector_words(target: dict | None, language: str) -> str:
