@@ -72,8 +72,8 @@ def fill(text: str, values: dict[str, str]) -> str:
     )
 
 
-# The four built-ins, as the migration seeds them (their words were the catalogues'
-# console.alert.<key>.* texts).
+# The four built-ins, as the migration seeds them (their words were the catalogues' until
+# issue 15).
 BUILTINS: tuple[dict[str, str | int], ...] = (
     {
         "key": "boil_water",
