@@ -5,6 +5,7 @@ Placeholders `{secteur}` (or `{sector}`) and `{date}`: the date (today, city tim
 filled when staff pick a template; the sector (the campaign's target in words) when the
 campaign is saved, since the target is chosen after the template."""
 
+import re
 from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -64,16 +65,26 @@ def known_placeholders(form, field):
         )
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def no_control(value):
+    """Text without control characters (PostgreSQL refuses NUL bytes; none is meant)."""
+    return _CONTROL.sub("", value) if isinstance(value, str) else value
+
+
+def _text(*validators):
+    return {"validators": [*validators, known_placeholders], "filters": [no_control]}
+
+
 class TemplateForm(FlaskForm):
-    name_fr = StringField(validators=[required, max_length(MAX_NAME_LENGTH), known_placeholders])
-    name_en = StringField(validators=[required, max_length(MAX_NAME_LENGTH), known_placeholders])
+    name_fr = StringField(**_text(required, max_length(MAX_NAME_LENGTH)))
+    name_en = StringField(**_text(required, max_length(MAX_NAME_LENGTH)))
     priority = PriorityField(choices=["emergency", "normal"], default=None)
-    message_fr = TextAreaField(
-        validators=[required, max_length(MAX_MESSAGE_LENGTH), known_placeholders]
-    )
-    message_en = TextAreaField(validators=[max_length(MAX_MESSAGE_LENGTH), known_placeholders])
-    sms_fr = TextAreaField(validators=[max_length(MAX_SMS_LENGTH), known_placeholders])
-    sms_en = TextAreaField(validators=[max_length(MAX_SMS_LENGTH), known_placeholders])
+    message_fr = TextAreaField(**_text(required, max_length(MAX_MESSAGE_LENGTH)))
+    message_en = TextAreaField(**_text(max_length(MAX_MESSAGE_LENGTH)))
+    sms_fr = TextAreaField(**_text(max_length(MAX_SMS_LENGTH)))
+    sms_en = TextAreaField(**_text(max_length(MAX_SMS_LENGTH)))
     active = BooleanField(default=True)
 
 

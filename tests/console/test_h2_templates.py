@@ -266,3 +266,11 @@ def test_ivr_templates_list_shows_them(app, runner):
     assert len(lines) == 4
     assert lines[0].endswith("emergency\toffered\tAvis d'ébullition de l'eau\tBoil-water advisory")
     assert lines[3].endswith("emergency\tretired\tÉvacuation\tEvacuation")
+
+
+def test_control_characters_are_dropped_not_a_server_error(app, admin):
+    answer = post_form(
+        admin, "/staff/templates/new", {**NEW, "name_fr": "Coupure\x00 de courant\x07"}
+    )
+    assert answer.status_code == 302
+    assert any(row.name_fr == "Coupure de courant" for row in templates(app))
