@@ -5,15 +5,11 @@ Placeholders `{secteur}` (or `{sector}`) and `{date}`: the date (today, city tim
 filled when staff pick a template; the sector (the campaign's target in words) when the
 campaign is saved, since the target is chosen after the template."""
 
-import re
 from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, StringField, TextAreaField
-from wtforms.validators import ValidationError
 
 from models import Role
 from models.template import (
@@ -21,7 +17,6 @@ from models.template import (
     PLACEHOLDERS,
     CampaignTemplate,
     fill,
-    unknown_placeholders,
 )
 from runtime.db import get_session
 from runtime.i18n import t
@@ -31,14 +26,7 @@ from . import bp
 from .auth import audit_action, role_required
 from .criteria import street_text
 from .formats import city_zone
-from .forms import (
-    MAX_MESSAGE_LENGTH,
-    MAX_SMS_LENGTH,
-    ConfirmForm,
-    PriorityField,
-    max_length,
-    required,
-)
+from .forms import MAX_MESSAGE_LENGTH, MAX_SMS_LENGTH, ConfirmForm, TemplateForm
 from .language import _, lang
 from .targeting import TargetError
 
@@ -50,42 +38,6 @@ LIMITS = {
     "sms_fr": MAX_SMS_LENGTH,
     "sms_en": MAX_SMS_LENGTH,
 }
-
-
-def known_placeholders(form, field):
-    """Only {secteur}, {sector} and {date}; anything else in braces is refused by name."""
-    unknown = unknown_placeholders(field.data or "")
-    if unknown:
-        raise ValidationError(
-            _(
-                "console.h2.placeholder_unknown",
-                found=" ".join(unknown[:5]),
-                allowed=" ".join("{" + name + "}" for name in PLACEHOLDERS),
-            )
-        )
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def no_control(value):
-    """Text without control characters (PostgreSQL refuses NUL bytes; none is meant)."""
-    return _CONTROL.sub("", value) if isinstance(value, str) else value
-
-
-def _text(*validators):
-    return {"validators": [*validators, known_placeholders], "filters": [no_control]}
-
-
-class TemplateForm(FlaskForm):
-    name_fr = StringField(**_text(required, max_length(MAX_NAME_LENGTH)))
-    name_en = StringField(**_text(required, max_length(MAX_NAME_LENGTH)))
-    priority = PriorityField(choices=["emergency", "normal"], default=None)
-    message_fr = TextAreaField(**_text(required, max_length(MAX_MESSAGE_LENGTH)))
-    message_en = TextAreaField(**_text(max_length(MAX_MESSAGE_LENGTH)))
-    sms_fr = TextAreaField(**_text(max_length(MAX_SMS_LENGTH)))
-    sms_en = TextAreaField(**_text(max_length(MAX_SMS_LENGTH)))
-    active = BooleanField(default=True)
 
 
 def today_words(language: str) -> str:
