@@ -1,5 +1,5 @@
 """The `ivr` command groups (db, staff, residents, addresses, campaign, run, worker,
-simulator, phone), attached to the app's CLI by the factory."""
+simulator, phone, templates), attached to the app's CLI by the factory."""
 
 import secrets
 import sys
@@ -7,10 +7,10 @@ import sys
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import func
+from sqlalchemy import func, select
 
 from dialer.cli import campaign
-from models import Role, StaffUser, audit, migrate
+from models import CampaignTemplate, Role, StaffUser, audit, migrate
 from models.passwords import MIN_STAFF_PASSWORD_LENGTH, hash_secret
 from runtime.db import get_session
 from simulator.cli import phone_command, simulator_command
@@ -97,6 +97,23 @@ def staff_unlock(email):
     click.echo(f"unlocked {email}")
 
 
+@click.group(cls=AppGroup)
+def templates():
+    """Campaign templates (edited by admins in the console, /staff/templates)."""
+
+
+@templates.command("list")
+@with_appcontext
+def templates_list():
+    """Each template: id, priority, offered or retired, French and English names."""
+    rows = get_session().scalars(
+        select(CampaignTemplate).order_by(CampaignTemplate.position, CampaignTemplate.id)
+    )
+    for row in rows:
+        state = "offered" if row.active else "retired"
+        click.echo(f"{row.id}\t{row.priority}\t{state}\t{row.name_fr}\t{row.name_en}")
+
+
 def register_commands(app) -> None:
     """Attach every command group to the app's CLI."""
     for command in (
@@ -109,5 +126,6 @@ def register_commands(app) -> None:
         worker_command,
         simulator_command,
         phone_command,
+        templates,
     ):
         app.cli.add_command(command)

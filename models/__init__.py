@@ -33,6 +33,7 @@ from .removal import remove_residence
 from .residence import Channel, Language, NumberKind, PhoneNumber, Residence
 from .session import make_engine, make_sessionmaker
 from .staff import Role, StaffUser
+from .template import CampaignTemplate
 
 __all__ = [
     "Address",
@@ -58,6 +59,7 @@ __all__ = [
     "make_sessionmaker",
     "Role",
     "StaffUser",
+    "CampaignTemplate",
     "WorkerHeartbeat",
     "AttemptStatus",
     "REACHED",

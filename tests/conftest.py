@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import text
 
 from ivr import create_app
-from models import Base, make_engine, migrate
+from models import Base, CampaignTemplate, make_engine, migrate
+from models.template import builtin_rows
 from runtime.db import get_session
 from runtime.redis_conn import get_redis
 
@@ -59,6 +60,8 @@ def db_url(_migrated_template, tmp_path):
         tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         with engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            # as a fresh migration leaves it: the built-in campaign templates (issue 15)
+            conn.execute(CampaignTemplate.__table__.insert(), builtin_rows())
         engine.dispose()
         return EXTERNAL_DB
     path = tmp_path / "test.sqlite3"

@@ -74,6 +74,7 @@ def init_app(app, csrf_exempt=()) -> None:
 
 
 from . import (  # noqa: E402,F401  (routes on bp)
+    alerts_templates,  # issue 15 (h2): the templates admins edit
     auth,
     campaign_flow,  # noqa: E402,F401  (issue 15: schedule, approval, follow-ups)
     campaigns,

@@ -20,6 +20,7 @@ ENTITY_VIEWS = {
     "residence": ("console.resident_view", "residence_id"),
     "campaign": ("console.campaign_page", "campaign_id"),
     "staff": ("console.staff_edit", "user_id"),
+    "template": ("console.template_edit", "template_id"),
 }
 
 

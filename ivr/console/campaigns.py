@@ -27,7 +27,7 @@ from runtime.db import get_session
 from runtime.i18n import explain
 
 from . import bp
-from .alerts_templates import ALERTS, alert_templates
+from .alerts_templates import alert_templates, chosen_template, fill_campaign_form
 from .auth import audit_action, role_required
 from .criteria import describe, street_text, warnings
 from .formats import hour, n_
@@ -115,14 +115,14 @@ def campaign_list():
 @role_required(Role.OPERATOR.value)
 def campaign_new():
     form = CampaignForm(data=_defaults() if request.method == "GET" else None)
-    chosen = request.args.get("template")
-    if request.method == "GET" and chosen in ALERTS:
-        template = next(a for a in alert_templates(lang()) if a["key"] == chosen)
+    template = chosen_template(lang(), request.args.get("template"))
+    if request.method == "GET" and template:
         for name in ("title", "message_fr", "message_en", "sms_fr", "sms_en", "priority"):
             getattr(form, name).data = template[name]
     if form.validate_on_submit():
         try:
             target, refused = build_target(form)
+            fill_campaign_form(form, target)
         except TargetError as exc:
             getattr(form, exc.field).errors.append(explain(exc, lang()))
         else:
@@ -218,6 +218,7 @@ def campaign_edit(campaign_id):
     if form.validate_on_submit():
         try:
             target, refused = _edited_target(form, kept_ids)
+            fill_campaign_form(form, target)
         except TargetError as exc:
             getattr(form, exc.field).errors.append(explain(exc, lang()))
         else:

@@ -1,60 +1,41 @@
 """How the console writes times, numbers and counts: in the city's time zone (TIMEZONE), with
-the page language's decimals, plurals and phone numbers (Babel's CLDR data)."""
+the page language's decimals, plurals and phone numbers (Babel's CLDR data). Times are
+formatted by runtime/when.py; this adds the page language and the app's time zone."""
 
-from datetime import datetime, time
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_datetime, format_time
 from babel.numbers import format_decimal
 from flask import current_app
 
 from dialer import defaults as dialer_defaults
+from runtime import when
 from runtime.i18n import t
+from runtime.when import LOCALES
 
 from . import bp
 from .language import lang
 
-LOCALES = {"fr": "fr_CA", "en": "en_CA"}
-PATTERNS = {
-    "fr": {
-        "datetime": "yyyy-MM-dd HH 'h' mm",
-        "seconds": "yyyy-MM-dd HH:mm:ss",
-        "time": "HH:mm:ss",
-        "hour": "H 'h' mm",
-        "date": "yyyy-MM-dd",
-    },
-    "en": {
-        "datetime": "yyyy-MM-dd h:mm a",
-        "seconds": "yyyy-MM-dd HH:mm:ss",
-        "time": "HH:mm:ss",
-        "hour": "h:mm a",
-        "date": "yyyy-MM-dd",
-    },
-}
-
 
 def city_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("TIMEZONE") or dialer_defaults.TIMEZONE)
+    return ZoneInfo(timezone())
+
+
+def timezone() -> str:
+    """The city's time zone (TIMEZONE), 'America/Toronto' by default."""
+    return current_app.config.get("TIMEZONE") or dialer_defaults.TIMEZONE
 
 
 def local(moment: datetime | None, kind: str = "datetime") -> str:
     """MOMENT (stored in UTC) as the city's clock shows it, the page language's way; '' for
     None. KIND: datetime, seconds, time, hour, date."""
-    if moment is None:
-        return ""
-    language = lang()
-    return format_datetime(
-        moment, PATTERNS[language][kind], tzinfo=city_zone(), locale=LOCALES[language]
-    )
+    return when.written(moment, kind, lang(), timezone())
 
 
 def hour(hhmm: str) -> str:
-    """'08:00' (a calling window's bound) as '8 h 00' in French, '8:00 AM' in English."""
-    language = lang()
-    return format_time(
-        time.fromisoformat(hhmm), PATTERNS[language]["hour"], locale=LOCALES[language]
-    )
+    """'08:00' (a calling window's bound) as '8 h 00' in French, '8:00 a.m.' in English."""
+    return when.hour(hhmm, lang())
 
 
 def decimal(value: float | int | None, digits: int = 1) -> str:

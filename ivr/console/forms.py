@@ -19,6 +19,7 @@ from models import campaign_settings
 from models.campaign_settings import Setting
 from models.passwords import MIN_STAFF_PASSWORD_LENGTH
 from models.phone import InvalidPhone, to_e164
+from models.template import MAX_NAME_LENGTH, PLACEHOLDERS, unknown_placeholders
 from runtime.i18n import explain
 
 from .language import _ as _text
@@ -269,3 +270,42 @@ class PasswordForm(FlaskForm):
 class ProfileForm(FlaskForm):
     phone = StringField(validators=[phone_number])
     language = ChoiceField(choices=["fr", "en"])
+
+
+# --- h2: campaign templates admins edit (issue 15) ---
+
+
+def known_placeholders(form, field):
+    """Only {secteur}, {sector} and {date}; anything else in braces is refused by name."""
+    unknown = unknown_placeholders(field.data or "")
+    if unknown:
+        raise ValidationError(
+            _text(
+                "console.h2.placeholder_unknown",
+                found=" ".join(unknown[:5]),
+                allowed=" ".join("{" + name + "}" for name in PLACEHOLDERS),
+            )
+        )
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def no_control(value):
+    """Text without control characters (PostgreSQL refuses NUL bytes; none is meant)."""
+    return _CONTROL.sub("", value) if isinstance(value, str) else value
+
+
+def _template_text(*validators):
+    return {"validators": [*validators, known_placeholders], "filters": [no_control]}
+
+
+class TemplateForm(FlaskForm):
+    name_fr = StringField(**_template_text(required, max_length(MAX_NAME_LENGTH)))
+    name_en = StringField(**_template_text(required, max_length(MAX_NAME_LENGTH)))
+    priority = PriorityField(choices=["emergency", "normal"], default=None)
+    message_fr = TextAreaField(**_template_text(required, max_length(MAX_MESSAGE_LENGTH)))
+    message_en = TextAreaField(**_template_text(max_length(MAX_MESSAGE_LENGTH)))
+    sms_fr = TextAreaField(**_template_text(max_length(MAX_SMS_LENGTH)))
+    sms_en = TextAreaField(**_template_text(max_length(MAX_SMS_LENGTH)))
+    active = BooleanField(default=True)

@@ -97,7 +97,7 @@ def test_launch_an_alert_and_follow_it_to_the_end(stack, city, worker, browser_p
     sign_in(page, base, "operateur@saguenay.ca")
 
     page.click("text=Nouvelle alerte")
-    page.click("[data-template=boil_water]")  # fills both messages without a reload
+    page.click("[data-builtin=boil_water]")  # fills both messages without a reload
     assert "bouillir" in page.input_value("#message_fr")
     assert "boil" in page.input_value("#message_en")
     assert "caractères" in page.text_content("#message_fr-counter")

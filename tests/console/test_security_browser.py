@@ -63,7 +63,7 @@ def test_console_pages_run_under_the_csp(live_app, browser):
         page.goto(base + path)
         assert page.title()
     # console.js runs: a template fills the form in place, the counter counts
-    page.click("[data-template=boil_water]")
+    page.click("[data-builtin=boil_water]")
     assert "bouillir" in page.input_value("#message_fr")
     assert "caractères" in page.text_content("#message_fr-counter")
     assert page.violations == []

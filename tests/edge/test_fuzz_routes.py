@@ -209,6 +209,7 @@ def test_no_route_answers_500_to_hostile_values(fuzz, rule, method):
         "residence_id": real["int"],
         "campaign_id": "1",
         "user_id": "1",
+        "template_id": "1",
         "token": real["token"],
         "import_id": "x",
         "filename": "console.css",
