@@ -25,6 +25,7 @@ from .campaigns import SPOKEN_CHARS_PER_SECOND, campaign_or_404, waiting_for_win
 from .criteria import describe, warnings
 from .formats import local
 from .forms import ConfirmForm, TestCallForm
+from .maps import campaign_picture
 from .language import _, lang
 
 PAGE_SIZE = 100
@@ -143,6 +144,7 @@ def campaign_page(campaign_id):
         target_count=target_count,
         criteria=describe(campaign.target),
         criteria_warnings=criteria_warnings,
+        zone_picture=campaign_picture(db, campaign),
         replies=_replies(db, campaign.id),
     )
 
@@ -231,4 +233,5 @@ def campaign_summary(campaign_id):
         duration=duration,
         outcomes=DELIVERY_STATUSES,
         criteria=describe(campaign.target),
+        zone_picture=campaign_picture(get_session(), campaign),
     )
