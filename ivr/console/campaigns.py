@@ -206,9 +206,6 @@ def _edited_target(form, kept_ids: list[int]) -> tuple[dict, list]:
                 "streets": [],
                 "postal_prefixes": [],
                 "residence_ids": [],
-                "zones": [],
-                "near": [],
-                "sectors": [],
             },
             [],
         )

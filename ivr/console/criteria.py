@@ -54,7 +54,10 @@ def circle_text(circle: dict) -> str:
 def sector_names(ids) -> list[str]:
     """The named sectors' names, in the order given; a deleted one is said so."""
     wanted = [int(i) for i in ids]
-    names = dict(get_session().execute(select(Sector.id, Sector.name).where(Sector.id.in_(wanted))))
+    if not wanted:
+        return []
+    rows = get_session().execute(select(Sector.id, Sector.name).where(Sector.id.in_(wanted)))
+    names = {i: name for i, name in rows}
     return [names.get(i) or _("console.map.sector_gone", id=i) for i in wanted]
 
 

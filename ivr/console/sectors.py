@@ -23,9 +23,7 @@ def drafts_using(session, sector_id: int) -> list[Campaign]:
         select(Campaign).where(Campaign.status == CampaignStatus.DRAFT.value).order_by(Campaign.id)
     )
     return [
-        c
-        for c in drafts
-        if sector_id in {int(i) for i in (c.target or {}).get("sectors") or []}
+        c for c in drafts if sector_id in {int(i) for i in (c.target or {}).get("sectors") or []}
     ]
 
 

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 
 from dialer.targeting import MAX_CIVIC, parse_uploaded_list
-from dialer.zones import MAX_BYTES, ZoneError, check_near, parse_geometry
+from dialer.zones import GEOMETRIC, MAX_BYTES, ZoneError, check_near, parse_geometry
 from models.refusal import Refusal
 from models.sector import Sector
 from runtime.db import get_session
@@ -140,14 +140,16 @@ def parse_sectors(ids) -> list[int]:
 
 
 def zone_criteria(form) -> dict:
-    """The map's criteria of a CampaignForm: drawn or uploaded zones, the circle, named zones."""
+    """The map's criteria of a CampaignForm (drawn or uploaded zones, the circle, named
+    sectors), each one only when given."""
     zones = [] if form.zone_clear.data else parse_zone_text(form.zone.data)
     zones += parse_zone_file(form.zone_file.data)
-    return {
+    criteria = {
         "zones": zones,
         "near": parse_near(form.near_lat.data, form.near_lon.data, form.near_metres.data),
         "sectors": parse_sectors(form.sectors.data),
     }
+    return {name: value for name, value in criteria.items() if value}  # stored when used
 
 
 def build_target(form) -> tuple[dict, list[tuple[int, str]]]:
@@ -174,9 +176,7 @@ def build_target(form) -> tuple[dict, list[tuple[int, str]]]:
         or target["streets"]
         or target["postal_prefixes"]
         or target["residence_ids"]
-        or target["zones"]
-        or target["near"]
-        or target["sectors"]
+        or any(target.get(name) for name in GEOMETRIC)
     ):
         raise TargetError("cities", "console.target.none")
     return target, refused
