@@ -30,7 +30,7 @@
   document.querySelectorAll(".map-only").forEach(function (el) { el.hidden = false; });
   document.querySelectorAll(".no-map").forEach(function (el) { el.hidden = true; });
 
-  var map = L.map(box, {zoomControl: false, attributionControl: false});
+  var map = L.map(box, {zoomControl: false, attributionControl: false, maxZoom: 19});
   box.map = map;  // for the browser tests and the console's other scripts
   L.control.zoom({zoomInTitle: strings.zoom_in, zoomOutTitle: strings.zoom_out}).addTo(map);
   var tileUrl = box.getAttribute("data-tile-url");
