@@ -25,8 +25,8 @@ from .campaigns import SPOKEN_CHARS_PER_SECOND, campaign_or_404, waiting_for_win
 from .criteria import describe, warnings
 from .formats import local
 from .forms import ConfirmForm, TestCallForm
-from .maps import campaign_picture
 from .language import _, lang
+from .maps import campaign_picture
 
 PAGE_SIZE = 100
 

@@ -12,8 +12,8 @@ from runtime.i18n import explain
 
 from . import bp
 from .auth import role_required
-from .forms import ConfirmForm, SectorForm
 from .formats import n_
+from .forms import ConfirmForm, SectorForm
 from .language import _, lang
 
 
