@@ -32,7 +32,7 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import and_, bindparam, false, func, select
+from sqlalchemy import and_, bindparam, false, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -353,6 +353,35 @@ def points(
     return [(int(i), float(lat or 0), float(lon or 0)) for i, lat, lon in session.execute(query)]
 
 
+def link_residences(session: Session) -> int:
+    """Link each residence without a registry address to the registry's address of the same
+    civic number, street and city (ignoring case, accents and hyphens): its coordinates then
+    place it on the map. Returns how many were linked; not committed. Both CSV imports
+    (ivr/addresses.py, ivr/residents.py) call it, whichever comes second."""
+    from .targeting import fold  # targeting imports this module
+
+    registry = {
+        (civic, fold(street), fold(city)): address_id
+        for address_id, civic, street, city in session.execute(
+            select(Address.id, Address.civic_number, Address.street, Address.city)
+        )
+    }
+    if not registry:
+        return 0
+    links = [
+        {"id": residence_id, "address_id": registry[key]}
+        for residence_id, civic, street, city in session.execute(
+            select(Residence.id, Residence.civic_number, Residence.street, Residence.city).where(
+                Residence.address_id.is_(None)
+            )
+        )
+        if (key := (civic.strip(), fold(street), fold(city))) in registry
+    ]
+    if links:
+        session.execute(update(Residence), links)
+    return len(links)
+
+
 # --- sectors -------------------------------------------------------------------------------
 
 
@@ -445,5 +474,6 @@ __all__ = [
     "import_sectors",
     "find_sector",
     "delete_sector",
+    "link_residences",
     "has_geometry",
 ]
