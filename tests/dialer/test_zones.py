@@ -279,3 +279,63 @@ def test_a_large_result_goes_through_sql_on_both_databases(session):
     )
     session.commit()
     assert targeting.count_targets(session, {"zones": [SQUARE]}) == 33_000
+
+
+def test_the_sql_shortcut_agrees_with_testing_every_residence(session):
+    """Cells a zone covers whole are selected by their box in SQL, the rest point by point:
+    both must agree with one plain Shapely/haversine test per residence."""
+    import random
+
+    from shapely.geometry import Point, shape
+
+    rng = random.Random(16)
+    lat0, lon0 = CENTRE
+    rows = [
+        {
+            "civic_number": str(i),
+            "street": "rue Test",
+            "street_key": "",
+            "city": "CHICOUTIMI",
+            "postal_code": "",
+            "latitude": lat0 + rng.uniform(-0.02, 0.02),
+            "longitude": lon0 + rng.uniform(-0.03, 0.03),
+        }
+        for i in range(1, 3001)
+    ]
+    session.execute(insert(Address), rows)
+    session.execute(
+        insert(Residence).from_select(
+            ["civic_number", "street", "city", "address_id", "active"],
+            select(Address.civic_number, Address.street, Address.city, Address.id, true()),
+        )
+    )
+    session.commit()
+    placed = {
+        i: (lon, lat)
+        for i, lon, lat in session.execute(
+            select(Residence.id, Address.longitude, Address.latitude).join(
+                Address, Address.id == Residence.address_id
+            )
+        )
+    }
+    star = [  # a concave star with a hole
+        [
+            lon0 + (0.02 if k % 2 else 0.008) * math.cos(math.pi * k / 7),
+            lat0 + (0.014 if k % 2 else 0.005) * math.sin(math.pi * k / 7),
+        ]
+        for k in range(14)
+    ]
+    hole = ring(lon0 - 0.002, lat0 - 0.001, lon0 + 0.002, lat0 + 0.001)[::-1]
+    zone = zones.parse_geometry(polygon([*star, star[0]], hole))
+    shaped = shape(zone)
+    expected = {i for i, (lon, lat) in placed.items() if shaped.covers(Point(lon, lat))}
+    assert 100 < len(expected) < 2500
+    assert ids(session, {"zones": [zone]}) == expected
+    metres = 1200.0
+    expected = {
+        i
+        for i, (lon, lat) in placed.items()
+        if zones.distances_m(lat0, lon0, [lat], [lon])[0] <= metres
+    }
+    assert 100 < len(expected) < 2500
+    assert ids(session, {"near": [{"lat": lat0, "lon": lon0, "metres": metres}]}) == expected
