@@ -36,7 +36,7 @@ from sqlalchemy import and_, bindparam, false, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from models import Address, Residence, Sector, audit
+from models import Address, Campaign, CampaignStatus, Residence, Sector, audit
 from models.refusal import Refusal
 
 GEOMETRIC = ("zones", "near", "sectors")
@@ -547,10 +547,26 @@ def find_sector(session: Session, text: str) -> Sector:
 
 
 def delete_sector(session: Session, sector_id: int, actor: str) -> str:
-    """Delete a sector (campaigns already launched keep their calls); returns its name."""
+    """Delete a sector no draft campaign targets (launched ones keep their calls); returns
+    its name."""
     sector = session.get(Sector, sector_id)
     if sector is None:
         raise ZoneError("zone.error.unknown_sector", value=str(sector_id))
+    drafts = [
+        campaign_id
+        for campaign_id, target in session.execute(
+            select(Campaign.id, Campaign.target).where(
+                Campaign.status == CampaignStatus.DRAFT.value
+            )
+        )
+        if sector_id in {int(i) for i in (target or {}).get("sectors") or [] if str(i).isdigit()}
+    ]
+    if drafts:  # they would launch to nobody in it
+        raise ZoneError(
+            "zone.error.sector_in_use",
+            name=sector.name,
+            campaigns=", ".join(f"#{i}" for i in sorted(drafts)),
+        )
     name = sector.name
     session.delete(sector)
     audit(session, actor, "sectors.delete", "sector", sector_id, name=name)

@@ -906,4 +906,5 @@ MESSAGES = {
     "zone.error.sector_twice": "Feature {number}: the sector “{name}” is already in this file.",
     "zone.error.in_feature": "Feature {number} ({name}): {why}",
     "zone.error.unknown_sector": "No sector “{value}”.",
+    "zone.error.sector_in_use": "The sector “{name}” is targeted by draft campaigns ({campaigns}). Remove it from them first.",
 }

@@ -914,4 +914,5 @@ MESSAGES = {
     "zone.error.sector_twice": "Entité {number} : le secteur « {name} » est déjà dans ce fichier.",
     "zone.error.in_feature": "Entité {number} ({name}) : {why}",
     "zone.error.unknown_sector": "Aucun secteur « {value} ».",
+    "zone.error.sector_in_use": "Le secteur « {name} » est visé par des campagnes en brouillon ({campaigns}). Retirez-le d'abord de ces campagnes.",
 }

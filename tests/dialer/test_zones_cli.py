@@ -165,3 +165,31 @@ def test_a_campaign_launched_with_a_zone_calls_exactly_those_residences(e2e, ses
     session.expire_all()
     assert called(session, campaign_id) == inside
     assert not called(session, campaign_id) & (outside | {unplaced})
+
+
+def test_campaign_count_previews_a_zone_without_creating_anything(runner, session, tmp_path):
+    place(session, 48.42, -71.06)
+    place(session, 48.3301, -70.8801, city="LA BAIE")
+    unplaced = place(session, None, None)
+    zone = write(tmp_path, "zone.geojson", SQUARE)
+    done = runner.invoke(args=["campaign", "count", "--zone", zone])
+    assert done.exit_code == 0, done.output
+    assert done.stdout.strip() == "1"
+    assert f"#{unplaced} " in done.stderr
+    both = runner.invoke(args=["campaign", "count", "--zone", zone, "--city", "La Baie"])
+    assert both.stdout.strip() == "2"
+    assert session.scalar(select(Campaign)) is None
+
+
+def test_a_sector_a_draft_targets_cannot_be_deleted(runner, session):
+    place(session, 48.405, -71.18, city="JONQUIÈRE")
+    (sector,) = zones.import_sectors(session, MULTI, "NOM", "a")
+    draft = campaigns.create_campaign(
+        session, "t", title="Crue", message_fr="Crue.", target={"sectors": [sector.id]}
+    )
+    refused = runner.invoke(args=["sectors", "delete", str(sector.id)])
+    assert refused.exit_code != 0
+    assert f"#{draft.id}" in refused.output and "brouillon" in refused.output
+    assert session.get(Sector, sector.id) is not None
+    campaigns.cancel(runner.app, draft.id, "t")
+    assert runner.invoke(args=["sectors", "delete", str(sector.id)]).exit_code == 0
