@@ -37,7 +37,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from models import Address, Campaign, CampaignStatus, Residence, Sector, audit
-from models.refusal import Refusal
+
+from .exceptions import CampaignError
 
 GEOMETRIC = ("zones", "near", "sectors")
 """The criteria of a target this module answers (dialer/targeting.py CRITERIA has them too)."""
@@ -56,8 +57,9 @@ UNPLACED_LISTED = 500
 """How many unplaced residences `unplaced` lists (it counts them all)."""
 
 
-class ZoneError(Refusal):
-    """A zone, circle or sector file refused: a catalogue key (zone.error.*) and its values."""
+class ZoneError(CampaignError):
+    """A zone, circle or sector file refused: a catalogue key (zone.error.*) and its values.
+    A CampaignError (a Refusal): a campaign with a bad zone is refused like any other."""
 
 
 # --- parsing -------------------------------------------------------------------------------
@@ -354,6 +356,22 @@ def sector_geometries(session: Session, sector_ids: Iterable[Any]) -> list[dict[
     return list(session.scalars(select(Sector.geometry).where(Sector.id.in_(wanted))))
 
 
+def checked(target: dict[str, Any]) -> dict[str, Any]:
+    """TARGET with its zones, circles and sectors checked and normalised (what a campaign
+    stores); ZoneError naming the first bad one."""
+    sectors = []
+    for value in target.get("sectors") or []:
+        if not str(value).strip().isdigit() or not 0 < int(value) <= 2**31 - 1:
+            raise ZoneError("zone.error.unknown_sector", value=str(value))
+        sectors.append(int(value))
+    return {
+        **target,
+        "zones": [parse_geometry(z) for z in target.get("zones") or []],
+        "near": [check_near(c) for c in target.get("near") or []],
+        "sectors": sectors,
+    }
+
+
 def has_geometry(target: dict[str, Any] | None) -> bool:
     return any((target or {}).get(k) for k in GEOMETRIC)
 
@@ -589,4 +607,5 @@ __all__ = [
     "delete_sector",
     "link_residences",
     "has_geometry",
+    "checked",
 ]

@@ -339,3 +339,24 @@ def test_the_sql_shortcut_agrees_with_testing_every_residence(session):
     }
     assert 100 < len(expected) < 2500
     assert ids(session, {"near": [{"lat": lat0, "lon": lon0, "metres": metres}]}) == expected
+
+
+def test_a_campaign_with_a_bad_zone_is_refused_and_a_good_one_stored_normalised(session):
+    from dialer import campaigns
+    from dialer.exceptions import CampaignError
+
+    fields = dict(title="Avis", message_fr="Message")
+    open_ring = polygon(SQUARE["coordinates"][0][:-1])
+    for target, key in [
+        ({"zones": [open_ring]}, "zone.error.open_ring"),
+        ({"near": [{"lat": -71.06, "lon": 48.42, "metres": 300}]}, "zone.error.near_swapped"),
+        ({"sectors": ["abc"]}, "zone.error.unknown_sector"),
+    ]:
+        with pytest.raises(CampaignError) as refused:
+            campaigns.create_campaign(session, "t", target=target, **fields)
+        assert refused.value.key == key
+    feature = {"type": "Feature", "properties": {}, "geometry": SQUARE}
+    made = campaigns.create_campaign(
+        session, "t", target={"zones": [feature], "near": [], "sectors": ["4"]}, **fields
+    )
+    assert made.target["zones"] == [SQUARE] and made.target["sectors"] == [4]
