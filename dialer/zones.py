@@ -26,18 +26,19 @@ a zone: `unplaced` counts and lists them so that the map page says so.
 import json
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import and_, bindparam, false, func, select
+from sqlalchemy import and_, bindparam, false, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from models import Address, Residence, Sector, audit
-from models.refusal import Refusal
+from models import Address, Campaign, CampaignStatus, Residence, Sector, audit
+
+from .exceptions import CampaignError
 
 GEOMETRIC = ("zones", "near", "sectors")
 """The criteria of a target this module answers (dialer/targeting.py CRITERIA has them too)."""
@@ -56,8 +57,9 @@ UNPLACED_LISTED = 500
 """How many unplaced residences `unplaced` lists (it counts them all)."""
 
 
-class ZoneError(Refusal):
-    """A zone, circle or sector file refused: a catalogue key (zone.error.*) and its values."""
+class ZoneError(CampaignError):
+    """A zone, circle or sector file refused: a catalogue key (zone.error.*) and its values.
+    A CampaignError (a Refusal): a campaign with a bad zone is refused like any other."""
 
 
 # --- parsing -------------------------------------------------------------------------------
@@ -200,42 +202,77 @@ def check_near(circle: dict[str, Any]) -> dict[str, float]:
 
 # --- matching ------------------------------------------------------------------------------
 
+Box = tuple[float, float, float, float]
+"""(west lon, south lat, east lon, north lat), degrees."""
+GRID = 32
+"""A zone's bounding box is cut into GRID x GRID cells: the cells it covers whole are selected
+in SQL by their box alone, only the residences of the cells its outline crosses are tested
+one by one in Python."""
+MARGIN_M = 0.01
+"""How far inside (outside) a circle a cell must be to count whole (to be skipped), metres."""
 
-def _placed(
-    session: Session, box: tuple[float, float, float, float]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Ids, longitudes and latitudes of the active residences placed inside BOX (SQL)."""
-    west, south, east, north = box
-    rows = session.execute(
-        select(Residence.id, Address.longitude, Address.latitude)
-        .join(Address, Address.id == Residence.address_id)
-        .where(
-            Residence.active.is_(True),
-            Address.latitude.between(south, north),
-            Address.longitude.between(west, east),
+
+class Shape:
+    """A polygon or a circle: its bounding box, which cells it covers or misses, and the
+    exact test of points."""
+
+    box: Box
+
+    def cells(
+        self, west: np.ndarray, south: np.ndarray, east: np.ndarray, north: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(covered whole, missed whole) masks of the cells."""
+        raise NotImplementedError
+
+    def holds(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+        """Which points are inside, their edge included."""
+        raise NotImplementedError
+
+
+class Polygon(Shape):
+    """Shapely, prepared: `covers` (a point on the edge is inside; one in a hole is not)."""
+
+    def __init__(self, geometry: dict[str, Any] | BaseGeometry):
+        self.shaped = geometry if isinstance(geometry, BaseGeometry) else shape(geometry)
+        shapely.prepare(self.shaped)
+        self.box = cast(Box, tuple(self.shaped.bounds))
+
+    def cells(
+        self, west: np.ndarray, south: np.ndarray, east: np.ndarray, north: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        boxes = shapely.box(west, south, east, north)
+        return shapely.covers(self.shaped, boxes), ~shapely.intersects(self.shaped, boxes)
+
+    def holds(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+        return np.asarray(shapely.covers(self.shaped, shapely.points(lons, lats)))
+
+
+class Circle(Shape):
+    """Distances on the ground: haversine on a sphere of EARTH_RADIUS_M."""
+
+    def __init__(self, lat: float, lon: float, metres: float):
+        self.lat, self.lon, self.metres = lat, lon, metres
+        self.box = circle_box(lat, lon, metres)
+
+    def cells(
+        self, west: np.ndarray, south: np.ndarray, east: np.ndarray, north: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        corners = [
+            distances_m(self.lat, self.lon, lat, lon)
+            for lat in (south, north)
+            for lon in (west, east)
+        ]
+        farthest = np.maximum.reduce(corners)
+        nearest = distances_m(
+            self.lat, self.lon, np.clip(self.lat, south, north), np.clip(self.lon, west, east)
         )
-    ).all()
-    if not rows:
-        empty = np.empty(0)
-        return empty.astype(np.int64), empty, empty
-    ids, lons, lats = zip(*rows)
-    return np.array(ids, dtype=np.int64), np.array(lons, dtype=float), np.array(lats, dtype=float)
+        return farthest <= self.metres - MARGIN_M, nearest > self.metres + MARGIN_M
+
+    def holds(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+        return distances_m(self.lat, self.lon, lats, lons) <= self.metres
 
 
-def ids_in_geometry(session: Session, geometry: dict[str, Any] | BaseGeometry) -> set[int]:
-    """Active residences whose place the polygon COVERS (its edge included, its holes not)."""
-    shaped = geometry if isinstance(geometry, BaseGeometry) else shape(geometry)
-    if shaped.is_empty:
-        return set()
-    ids, lons, lats = _placed(session, shaped.bounds)
-    if not len(ids):
-        return set()
-    shapely.prepare(shaped)
-    inside = shapely.covers(shaped, shapely.points(lons, lats))
-    return set(ids[inside].tolist())
-
-
-def circle_box(lat: float, lon: float, metres: float) -> tuple[float, float, float, float]:
+def circle_box(lat: float, lon: float, metres: float) -> Box:
     """The circle's extent in degrees (west, south, east, north), a little generous."""
     dlat = math.degrees(metres / EARTH_RADIUS_M) * 1.001
     cos_lat = math.cos(math.radians(min(abs(lat) + dlat, 90.0)))
@@ -252,12 +289,63 @@ def distances_m(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> n
     return np.asarray(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))))
 
 
-def ids_near(session: Session, lat: float, lon: float, metres: float) -> set[int]:
-    """Active residences placed at most METRES from (LAT, LON) on the ground (edge included)."""
-    ids, lons, lats = _placed(session, circle_box(lat, lon, metres))
-    if not len(ids):
-        return set()
-    return set(ids[distances_m(lat, lon, lats, lons) <= metres].tolist())
+def _in(box: Box) -> ColumnElement[bool]:
+    west, south, east, north = box
+    return and_(Address.latitude.between(south, north), Address.longitude.between(west, east))
+
+
+def _covered_boxes(zone: Shape) -> list[Box]:
+    """The cells ZONE covers whole, merged along each row of the grid."""
+    west, south, east, north = zone.box
+    xs, ys = np.linspace(west, east, GRID + 1), np.linspace(south, north, GRID + 1)
+    x0, y0 = np.meshgrid(xs[:-1], ys[:-1])
+    x1, y1 = np.meshgrid(xs[1:], ys[1:])
+    covered, _missed = zone.cells(x0.ravel(), y0.ravel(), x1.ravel(), y1.ravel())
+    covered = covered.reshape(GRID, GRID)
+    boxes: list[Box] = []
+    for row in range(GRID):
+        col = 0
+        while col < GRID:
+            if not covered[row, col]:
+                col += 1
+                continue
+            first = col
+            while col < GRID and covered[row, col]:
+                col += 1
+            boxes.append((float(xs[first]), float(ys[row]), float(xs[col]), float(ys[row + 1])))
+    return boxes
+
+
+def zone_condition(session: Session, zone: Shape) -> ColumnElement[bool]:
+    """The SQL condition on Residence for the residences placed in ZONE: those in the boxes
+    it covers whole (by their addresses' coordinates, in SQL), or, for the others in its
+    bounding box (fetched, prefiltered in SQL), tested one by one in Python."""
+    covered = _covered_boxes(zone)
+    prefilter = [Residence.active.is_(True), _in(zone.box)]
+    if covered:
+        prefilter.append(~or_(*(_in(b) for b in covered)))
+    rows = session.execute(
+        select(Residence.id, Address.longitude, Address.latitude)
+        .join(Address, Address.id == Residence.address_id)
+        .where(*prefilter)
+    ).all()
+    clauses: list[ColumnElement[bool]] = []
+    if covered:
+        inside_boxes = select(Address.id).where(  # the whole box first: the index serves
+            _in(zone.box), or_(*(_in(b) for b in covered))
+        )
+        clauses.append(
+            and_(Residence.address_id.is_not(None), Residence.address_id.in_(inside_boxes))
+        )
+    if rows:
+        ids, lons, lats = (np.array(column) for column in zip(*rows))
+        matched = sorted(int(i) for i in ids[zone.holds(lons.astype(float), lats.astype(float))])
+        if matched:
+            # rendered into the statement: no bound parameter per id (SQLite caps those)
+            clauses.append(
+                Residence.id.in_(bindparam(None, matched, expanding=True, literal_execute=True))
+            )
+    return or_(*clauses) if clauses else false()
 
 
 def sector_geometries(session: Session, sector_ids: Iterable[Any]) -> list[dict[str, Any]]:
@@ -268,40 +356,65 @@ def sector_geometries(session: Session, sector_ids: Iterable[Any]) -> list[dict[
     return list(session.scalars(select(Sector.geometry).where(Sector.id.in_(wanted))))
 
 
+def checked(target: dict[str, Any]) -> dict[str, Any]:
+    """TARGET with its zones, circles and sectors checked and normalised (what a campaign
+    stores); ZoneError naming the first bad one."""
+    sectors = []
+    for value in target.get("sectors") or []:
+        if not str(value).strip().isdigit() or not 0 < int(value) <= 2**31 - 1:
+            raise ZoneError("zone.error.unknown_sector", value=str(value))
+        sectors.append(int(value))
+    return {
+        **target,
+        "zones": [parse_geometry(z) for z in target.get("zones") or []],
+        "near": [check_near(c) for c in target.get("near") or []],
+        "sectors": sectors,
+    }
+
+
 def has_geometry(target: dict[str, Any] | None) -> bool:
     return any((target or {}).get(k) for k in GEOMETRIC)
 
 
-def residence_ids_in(session: Session, target: dict[str, Any] | None) -> set[int]:
-    """The active residences TARGET's zones, circles and sectors hold (its other criteria
-    aside). Malformed criteria name nobody: a stored target was checked when it was saved."""
+def shapes(session: Session, target: dict[str, Any] | None) -> list[Shape]:
+    """TARGET's zones, sectors and circles. Malformed ones name nobody: a stored target was
+    checked when it was saved."""
     target = target or {}
-    found: set[int] = set()
+    found: list[Shape] = []
     geometries = list(target.get("zones") or [])
     geometries += sector_geometries(session, target.get("sectors") or [])
     for geometry in geometries:
         try:
-            found |= ids_in_geometry(session, geometry)
+            polygon = Polygon(geometry)
         except (AttributeError, TypeError, ValueError, KeyError, shapely.errors.ShapelyError):
             continue
+        if not polygon.shaped.is_empty:
+            found.append(polygon)
     for circle in target.get("near") or []:
         try:
             checked = check_near(circle)
         except ZoneError:
             continue
-        found |= ids_near(session, checked["lat"], checked["lon"], checked["metres"])
+        found.append(Circle(checked["lat"], checked["lon"], checked["metres"]))
     return found
 
 
 def condition(session: Session, target: dict[str, Any] | None) -> ColumnElement[bool] | None:
-    """The SQL condition on Residence for TARGET's geometric criteria; None when it has none.
-    The ids are rendered into the statement (`literal_execute`): no limit of bound parameters."""
+    """The SQL condition on Residence for TARGET's zones, circles and sectors (its other
+    criteria aside; not `active`: targeting.condition adds it); None when it has none."""
     if not has_geometry(target):
         return None
-    ids = sorted(residence_ids_in(session, target))
-    if not ids:
-        return false()
-    return Residence.id.in_(bindparam("zone_ids", ids, expanding=True, literal_execute=True))
+    clauses = [zone_condition(session, zone) for zone in shapes(session, target)]
+    return or_(*clauses) if clauses else false()
+
+
+def residence_ids_in(session: Session, target: dict[str, Any] | None) -> set[int]:
+    """The active residences TARGET's zones, circles and sectors hold (its other criteria
+    aside)."""
+    placed = condition(session, target)
+    if placed is None:
+        return set()
+    return set(session.scalars(select(Residence.id).where(Residence.active.is_(True), placed)))
 
 
 def is_placed() -> ColumnElement[bool]:
@@ -319,7 +432,9 @@ def unplaced(
 
     where: list[ColumnElement[bool]] = [Residence.active.is_(True), ~is_placed()]
     if target and not targeting.is_empty(target):
-        where.append(~targeting.condition(session, target))
+        # NULL (a NULL address_id or civic number) is "not reached", not "unknown"
+        reached = func.coalesce(targeting.condition(session, target), false())
+        where.append(~reached.is_(True))
     base = (
         select(Residence).outerjoin(Address, Address.id == Residence.address_id).where(and_(*where))
     )
@@ -351,6 +466,35 @@ def points(
             Address.latitude.between(south, north), Address.longitude.between(west, east)
         )
     return [(int(i), float(lat or 0), float(lon or 0)) for i, lat, lon in session.execute(query)]
+
+
+def link_residences(session: Session) -> int:
+    """Link each residence without a registry address to the registry's address of the same
+    civic number, street and city (ignoring case, accents and hyphens): its coordinates then
+    place it on the map. Returns how many were linked; not committed. Both CSV imports
+    (ivr/addresses.py, ivr/residents.py) call it, whichever comes second."""
+    from .targeting import fold  # targeting imports this module
+
+    registry = {
+        (civic, fold(street), fold(city)): address_id
+        for address_id, civic, street, city in session.execute(
+            select(Address.id, Address.civic_number, Address.street, Address.city)
+        )
+    }
+    if not registry:
+        return 0
+    links = [
+        {"id": residence_id, "address_id": registry[key]}
+        for residence_id, civic, street, city in session.execute(
+            select(Residence.id, Residence.civic_number, Residence.street, Residence.city).where(
+                Residence.address_id.is_(None)
+            )
+        )
+        if (key := (civic.strip(), fold(street), fold(city))) in registry
+    ]
+    if links:
+        session.execute(update(Residence), links)
+    return len(links)
 
 
 # --- sectors -------------------------------------------------------------------------------
@@ -421,10 +565,26 @@ def find_sector(session: Session, text: str) -> Sector:
 
 
 def delete_sector(session: Session, sector_id: int, actor: str) -> str:
-    """Delete a sector (campaigns already launched keep their calls); returns its name."""
+    """Delete a sector no draft campaign targets (launched ones keep their calls); returns
+    its name."""
     sector = session.get(Sector, sector_id)
     if sector is None:
         raise ZoneError("zone.error.unknown_sector", value=str(sector_id))
+    drafts = [
+        campaign_id
+        for campaign_id, target in session.execute(
+            select(Campaign.id, Campaign.target).where(
+                Campaign.status == CampaignStatus.DRAFT.value
+            )
+        )
+        if sector_id in {int(i) for i in (target or {}).get("sectors") or [] if str(i).isdigit()}
+    ]
+    if drafts:  # they would launch to nobody in it
+        raise ZoneError(
+            "zone.error.sector_in_use",
+            name=sector.name,
+            campaigns=", ".join(f"#{i}" for i in sorted(drafts)),
+        )
     name = sector.name
     session.delete(sector)
     audit(session, actor, "sectors.delete", "sector", sector_id, name=name)
@@ -445,5 +605,7 @@ __all__ = [
     "import_sectors",
     "find_sector",
     "delete_sector",
+    "link_residences",
     "has_geometry",
+    "checked",
 ]

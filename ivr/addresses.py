@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dialer.zones import link_residences
 from models import Address, audit
 from runtime.db import get_session
 
@@ -115,6 +116,8 @@ def import_addresses(session: Session, stream, actor: str = "cli", progress=None
         address.latitude, address.longitude = coords
 
     report = run_import(rows, handle, progress)
+    session.flush()
+    link_residences(session)
     audit(session, actor, "addresses.import", accepted=report.accepted, refused=len(report.refused))
     session.commit()
     return report

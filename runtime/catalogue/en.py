@@ -906,6 +906,7 @@ MESSAGES = {
     "zone.error.sector_twice": "Feature {number}: the sector “{name}” is already in this file.",
     "zone.error.in_feature": "Feature {number} ({name}): {why}",
     "zone.error.unknown_sector": "No sector “{value}”.",
+    "zone.error.sector_in_use": "The sector “{name}” is targeted by draft campaigns ({campaigns}). Remove it from them first.",
     # --- h4: map ---
     "console.map.title": "Zone on the map",
     "console.map.help": "Draw a polygon, a rectangle or a circle on the map, or tick named sectors. The residences in the zone add to the other criteria.",

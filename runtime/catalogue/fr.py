@@ -914,6 +914,7 @@ MESSAGES = {
     "zone.error.sector_twice": "Entité {number} : le secteur « {name} » est déjà dans ce fichier.",
     "zone.error.in_feature": "Entité {number} ({name}) : {why}",
     "zone.error.unknown_sector": "Aucun secteur « {value} ».",
+    "zone.error.sector_in_use": "Le secteur « {name} » est visé par des campagnes en brouillon ({campaigns}). Retirez-le d'abord de ces campagnes.",
     # --- h4: map ---
     "console.map.title": "Zone sur la carte",
     "console.map.help": "Tracez un polygone, un rectangle ou un cercle sur la carte, ou cochez des secteurs nommés. Les résidences de la zone s'ajoutent aux autres critères.",
