@@ -978,7 +978,6 @@ MESSAGES = {
     "console.map.sector_delete_named": "Delete the sector {name}",
     "console.map.sector_delete_confirm": "Delete the sector “{name}”? Campaigns already launched keep their calls.",
     "console.map.sector_deleted": "Sector “{name}” deleted.",
-    "console.map.sector_in_use": "This sector is in the targeting of drafts: {titles}. Remove it from these drafts first.",
     "console.map.draw.polygon": "Draw a polygon",
     "console.map.draw.rectangle": "Draw a rectangle",
     "console.map.draw.circle": "Draw a circle",

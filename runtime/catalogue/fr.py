@@ -986,7 +986,6 @@ MESSAGES = {
     "console.map.sector_delete_named": "Supprimer le secteur {name}",
     "console.map.sector_delete_confirm": "Supprimer le secteur « {name} »? Les campagnes déjà lancées gardent leurs appels.",
     "console.map.sector_deleted": "Secteur « {name} » supprimé.",
-    "console.map.sector_in_use": "Ce secteur est dans le ciblage de brouillons : {titles}. Retirez-le de ces brouillons d'abord.",
     "console.map.draw.polygon": "Tracer un polygone",
     "console.map.draw.rectangle": "Tracer un rectangle",
     "console.map.draw.circle": "Tracer un cercle",
