@@ -6,6 +6,8 @@ axe-core finds no violation on the map's pages.
 Skipped when /usr/bin/chromium is missing, unless REQUIRE_BROWSER=1 (CI)."""
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +17,8 @@ from runtime.db import get_session
 from tests.console.test_map import place, sectors_file
 from tests.fixtures.browser import ARGS, CHROMIUM, skip_without_chromium
 from tests.fixtures.console import PASSWORD, add_residence, add_staff
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -94,6 +98,13 @@ def worker(stack):
     running.stop()
 
 
+def shoot(page, name, selector="main"):
+    """With CONSOLE_SCREENSHOTS=1, save the page's SELECTOR to docs/screenshots/ (README)."""
+    if os.environ.get("CONSOLE_SCREENSHOTS") == "1":
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator(selector).screenshot(path=str(SHOTS / f"{name}.png"))
+
+
 def to_pixel(page, lat, lon):
     """Where (LAT, LON) is on the page, from the map's own projection."""
     return page.evaluate(
@@ -105,6 +116,20 @@ def to_pixel(page, lat, lon):
         }""",
         [lat, lon],
     )
+
+
+def click_map(page, lat, lon):
+    """Click the map at (LAT, LON) while drawing, as a hand does: the pointer comes to the
+    place, Leaflet.draw's marker follows it there, then the button is pressed."""
+    x, y = to_pixel(page, lat, lon)
+    under = "([x, y]) => document.elementFromPoint(x, y).classList.contains('leaflet-mouse-marker')"
+    for step in range(20):
+        page.mouse.move(x + 8, y + 8, steps=2)
+        page.mouse.move(x, y, steps=4)
+        if page.evaluate(under, [x, y]):
+            break
+        page.wait_for_timeout(100)
+    page.mouse.click(x, y)
 
 
 def map_ready(page):
@@ -123,16 +148,16 @@ def test_draw_a_polygon_count_it_launch_it_and_call_exactly_those(stack, city, w
         "#unplaced"
     )
     # centre the map on the block, close enough for the residences to stand apart
-    page.evaluate("document.getElementById('zone-map').map.setView([48.428, -71.068], 15)")
+    page.evaluate(
+        "document.getElementById('zone-map').map.setView([48.428, -71.068], 15, {animate: false})"
+    )
     page.click(".leaflet-draw-draw-polygon")
-    for lat, lon in POLYGON:
-        x, y = to_pixel(page, lat, lon)
-        page.mouse.move(x, y, steps=4)  # as a hand does: the pointer comes, then clicks
-        page.mouse.click(x, y)
-        page.wait_for_timeout(150)
-    x, y = to_pixel(page, *POLYGON[0])
-    page.mouse.move(x, y, steps=4)
-    page.mouse.click(x, y)  # on the first point again: the polygon closes
+    for number, (lat, lon) in enumerate(POLYGON, start=1):
+        click_map(page, lat, lon)
+        page.wait_for_function(  # the corner is placed (Leaflet.draw's vertex marker)
+            f"() => document.querySelectorAll('.leaflet-editing-icon').length === {number}"
+        )
+    click_map(page, *POLYGON[0])  # on the first point again: the polygon closes
     page.wait_for_function(
         "() => document.querySelector('#target-count').textContent.startsWith('4 ')"
     )
@@ -147,6 +172,7 @@ def test_draw_a_polygon_count_it_launch_it_and_call_exactly_those(stack, city, w
         " + [...document.querySelectorAll('#zone-map .residence-cluster.hit')].length > 0"
     )
     assert_accessible(page)
+    shoot(page, "campaign-map", "#target-section")
 
     page.fill("#title", "Bris d'aqueduc — rue Racine")
     page.fill("#message_fr", "Faites bouillir l'eau.")
@@ -158,6 +184,7 @@ def test_draw_a_polygon_count_it_launch_it_and_call_exactly_those(stack, city, w
     assert page.text_content("#target-count").strip() == "4 résidences visées"
     assert page.locator("svg.zone-picture circle.zone-dot").count() == 4
     assert_accessible(page)
+    shoot(page, "campaign-zone", "#zone-figure")
     page.click("#launch")
     page.click("#confirm-launch")
     page.wait_for_function(
