@@ -123,7 +123,7 @@ def click_map(page, lat, lon):
     place, Leaflet.draw's marker follows it there, then the button is pressed."""
     x, y = to_pixel(page, lat, lon)
     under = "([x, y]) => document.elementFromPoint(x, y).classList.contains('leaflet-mouse-marker')"
-    for step in range(20):
+    for _attempt in range(20):
         page.mouse.move(x + 8, y + 8, steps=2)
         page.mouse.move(x, y, steps=4)
         if page.evaluate(under, [x, y]):
