@@ -33,7 +33,14 @@ from .criteria import describe, street_text, warnings
 from .formats import hour, n_
 from .forms import CampaignForm, ConfirmForm, TestCallForm
 from .language import _, lang
-from .maps import campaign_picture, count_details, sector_choices, zone_form_data, zone_section
+from .maps import (
+    campaign_picture,
+    count_details,
+    picture_caption,
+    sector_choices,
+    zone_form_data,
+    zone_section,
+)
 from .targeting import TargetError, build_target
 
 SPOKEN_CHARS_PER_SECOND = 14  # Polly voices read about 14 characters a second, in both languages
@@ -443,4 +450,5 @@ def campaign_launch(campaign_id):
         criteria=describe(campaign.target),
         criteria_warnings=warnings(db, campaign.target),
         zone_picture=campaign_picture(db, campaign),
+        zone_caption=picture_caption(campaign.target),
     )

@@ -136,6 +136,18 @@ def campaign_picture(session, campaign: Campaign) -> Markup | None:
     return draw(zones, circles, sectors, dots, title, picture_id=f"zone-picture-{campaign.id}")
 
 
+def picture_caption(target: dict | None) -> str:
+    """What the zone picture of TARGET shows, in words: only what is drawn."""
+    target = target or {}
+    parts = []
+    if target.get("zones") or target.get("near"):
+        parts.append(_("console.map.caption_zone"))
+    if target.get("sectors"):
+        parts.append(_("console.map.caption_sectors"))
+    parts.append(_("console.map.caption_dots"))
+    return " ".join(parts)
+
+
 @bp.get("/map/points.json")
 @login_required
 def map_points():

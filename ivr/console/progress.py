@@ -26,7 +26,7 @@ from .criteria import describe, warnings
 from .formats import local
 from .forms import ConfirmForm, TestCallForm
 from .language import _, lang
-from .maps import campaign_picture
+from .maps import campaign_picture, picture_caption
 
 PAGE_SIZE = 100
 
@@ -145,6 +145,7 @@ def campaign_page(campaign_id):
         criteria=describe(campaign.target),
         criteria_warnings=criteria_warnings,
         zone_picture=campaign_picture(db, campaign),
+        zone_caption=picture_caption(campaign.target),
         replies=_replies(db, campaign.id),
     )
 
@@ -234,4 +235,5 @@ def campaign_summary(campaign_id):
         outcomes=DELIVERY_STATUSES,
         criteria=describe(campaign.target),
         zone_picture=campaign_picture(get_session(), campaign),
+        zone_caption=picture_caption(campaign.target),
     )

@@ -170,6 +170,7 @@ def test_a_zone_file_without_the_script_is_stored_and_drawn(app, operator, block
     assert picture.count('class="zone-shape"') == 1
     assert "Carte de la zone : 2 résidences visées" in picture  # what a screen reader says
     assert "1 forme sur la carte" in unescape(page)  # the criterion in words
+    assert "En rouge : la zone tracée. Points : les résidences visées." in unescape(page)
     summary = operator.get(f"/staff/campaigns/{campaign.id}/summary").text
     assert 'class="zone-picture"' in summary and summary.count('class="zone-dot"') == 2
 
@@ -310,6 +311,7 @@ def test_admins_upload_list_and_delete_named_sectors(app, admin, block):
     page = unescape(admin.get(answer.location).text)
     assert "Secteurs nommés" in page and "Centre-ville" in page
     assert page.count('class="zone-sector"') == 1
+    assert "En bleu pointillé : les secteurs nommés. Points" in page  # no zone drawn: unsaid
     # a draft uses it: deleting it is refused, with the draft named
     answer = post_form(admin, f"/staff/sectors/{centre_id}/delete", page="/staff/sectors")
     page = unescape(admin.get(answer.location).text)
