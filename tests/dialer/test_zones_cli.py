@@ -48,6 +48,15 @@ def test_imported_residences_take_their_registry_coordinates(runner, session, tm
     assert count == 2 and {r.civic_number for r in listed} == {"140", "150"}
 
 
+def test_residences_imported_after_the_registry_are_placed_too(runner, session, tmp_path):
+    assert runner.invoke(args=["addresses", "import", write(tmp_path, "a.csv", ADDRESSES_CSV)])
+    done = runner.invoke(args=["residents", "import", write(tmp_path, "r.csv", RESIDENTS_CSV)])
+    assert done.exit_code == 0, done.output
+    civic = by_civic(session)
+    assert [i for i, _lat, _lon in zones.points(session)] == [civic["120"], civic["130"]]
+    assert zones.unplaced(session)[0] == 2
+
+
 def test_campaign_create_with_a_zone_a_circle_and_a_sector(runner, session, tmp_path):
     inside = place(session, 48.42, -71.06)
     near_baie = place(session, 48.3301, -70.8801, city="LA BAIE")
