@@ -9,18 +9,22 @@ and lists, and combining with them by OR:
 - `"sectors"`: ids of the named sectors an admin uploaded (`import_sectors`, models/sector.py).
 
 A residence's place is its registry address's latitude/longitude (`Residence.address_id` ->
-`Address`). Matching is done in two steps: a bounding-box prefilter in SQL (`BETWEEN` on the
-indexed coordinates), then the exact test in Python, vectorised:
+`Address`; `link_residences` makes the links after a CSV import). Matching a zone:
 
-- polygons by Shapely: `shapely.covers(polygon, points)`, so a point on the edge is inside
-  (covers, not contains), and a point in a hole is outside;
-- circles on the ground: the haversine distance on a sphere of radius 6,371,008.8 m (the
-  mean Earth radius of IUGG), with numpy; the prefilter box is the circle's extent in degrees.
+1. SQL prefilter: the zone's bounding box (`BETWEEN` on the indexed coordinates), cut into
+   GRID x GRID cells. The cells the zone covers whole are selected in SQL by their boxes alone
+   (merged along each row): their residences are never read into Python.
+2. Exact test in Python, vectorised, for the residences of the other cells of the box:
+   - polygons by Shapely: `shapely.covers(polygon, points)`, so a point on the edge is inside
+     (covers, not contains), and a point in a hole is outside;
+   - circles on the ground: the haversine distance on a sphere of radius 6,371,008.8 m (the
+     mean Earth radius of IUGG), with numpy; the box is the circle's extent in degrees.
 
-The matched residence ids reach SQL as an `IN` list rendered into the statement (no bound
-parameter per id: SQLite caps those), so the rest of the query (count, launch) stays one
-statement on SQLite and PostgreSQL alike. Residences without coordinates are never matched by
-a zone: `unplaced` counts and lists them so that the map page says so.
+The ids matched in step 2 reach SQL as an `IN` list rendered into the statement (no bound
+parameter per id: SQLite caps those), OR-ed with the covered cells' boxes: a target stays one
+SQL condition (`targeting.condition`) for the count and the launch's INSERT ... SELECT, on
+SQLite and PostgreSQL alike. Residences without coordinates are never matched by a zone:
+`unplaced` counts and lists them so that the map page and the CLI say so. docs/map.md.
 """
 
 import json
@@ -294,41 +298,39 @@ def _in(box: Box) -> ColumnElement[bool]:
     return and_(Address.latitude.between(south, north), Address.longitude.between(west, east))
 
 
-def _covered_boxes(zone: Shape) -> list[Box]:
-    """The cells ZONE covers whole, merged along each row of the grid."""
-    west, south, east, north = zone.box
-    xs, ys = np.linspace(west, east, GRID + 1), np.linspace(south, north, GRID + 1)
-    x0, y0 = np.meshgrid(xs[:-1], ys[:-1])
-    x1, y1 = np.meshgrid(xs[1:], ys[1:])
-    covered, _missed = zone.cells(x0.ravel(), y0.ravel(), x1.ravel(), y1.ravel())
-    covered = covered.reshape(GRID, GRID)
+def _runs(mask: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> list[Box]:
+    """The cells of MASK (GRID x GRID, row = latitude) as boxes merged along each row."""
     boxes: list[Box] = []
     for row in range(GRID):
         col = 0
         while col < GRID:
-            if not covered[row, col]:
+            if not mask[row, col]:
                 col += 1
                 continue
             first = col
-            while col < GRID and covered[row, col]:
+            while col < GRID and mask[row, col]:
                 col += 1
             boxes.append((float(xs[first]), float(ys[row]), float(xs[col]), float(ys[row + 1])))
     return boxes
 
 
+def _grid(zone: Shape) -> tuple[list[Box], list[Box]]:
+    """The boxes of the cells ZONE covers whole, and of those its outline crosses (the cells
+    it misses whole are neither)."""
+    west, south, east, north = zone.box
+    xs, ys = np.linspace(west, east, GRID + 1), np.linspace(south, north, GRID + 1)
+    x0, y0 = np.meshgrid(xs[:-1], ys[:-1])
+    x1, y1 = np.meshgrid(xs[1:], ys[1:])
+    covered, missed = zone.cells(x0.ravel(), y0.ravel(), x1.ravel(), y1.ravel())
+    covered, missed = covered.reshape(GRID, GRID), missed.reshape(GRID, GRID)
+    return _runs(covered, xs, ys), _runs(~covered & ~missed, xs, ys)
+
+
 def zone_condition(session: Session, zone: Shape) -> ColumnElement[bool]:
-    """The SQL condition on Residence for the residences placed in ZONE: those in the boxes
-    it covers whole (by their addresses' coordinates, in SQL), or, for the others in its
-    bounding box (fetched, prefiltered in SQL), tested one by one in Python."""
-    covered = _covered_boxes(zone)
-    prefilter = [Residence.active.is_(True), _in(zone.box)]
-    if covered:
-        prefilter.append(~or_(*(_in(b) for b in covered)))
-    rows = session.execute(
-        select(Residence.id, Address.longitude, Address.latitude)
-        .join(Address, Address.id == Residence.address_id)
-        .where(*prefilter)
-    ).all()
+    """The SQL condition on Residence for the residences placed in ZONE: those in the cells
+    it covers whole (by their addresses' coordinates, in SQL), or those of the cells its
+    outline crosses (fetched, prefiltered in SQL) that the exact test in Python holds."""
+    covered, crossed = _grid(zone)
     clauses: list[ColumnElement[bool]] = []
     if covered:
         inside_boxes = select(Address.id).where(  # the whole box first: the index serves
@@ -337,6 +339,14 @@ def zone_condition(session: Session, zone: Shape) -> ColumnElement[bool]:
         clauses.append(
             and_(Residence.address_id.is_not(None), Residence.address_id.in_(inside_boxes))
         )
+    rows: Sequence[Any] = []
+    if crossed:
+        # a point on the side shared with a covered cell is in both: it is selected twice
+        rows = session.execute(
+            select(Residence.id, Address.longitude, Address.latitude)
+            .join(Address, Address.id == Residence.address_id)
+            .where(Residence.active.is_(True), _in(zone.box), or_(*(_in(b) for b in crossed)))
+        ).all()
     if rows:
         ids, lons, lats = (np.array(column) for column in zip(*rows))
         matched = sorted(int(i) for i in ids[zone.holds(lons.astype(float), lats.astype(float))])
