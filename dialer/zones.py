@@ -74,6 +74,11 @@ def _in_box(lon: float, lat: float) -> bool:
     return west <= lon <= east and south <= lat <= north
 
 
+def swapped(lat: float, lon: float) -> bool:
+    """A point outside the city that would be in it with latitude and longitude swapped."""
+    return not _in_box(lon, lat) and _in_box(lat, lon)
+
+
 def _polygons(data: Any) -> list[list[list[list[float]]]]:
     """The polygons (lists of rings of [lon, lat]) of a Geometry, Feature or FeatureCollection."""
     if not isinstance(data, dict):
@@ -195,7 +200,7 @@ def check_near(circle: dict[str, Any]) -> dict[str, float]:
         raise ZoneError("zone.error.near", value=str(circle)) from None
     if not all(math.isfinite(v) for v in (lat, lon, metres)):
         raise ZoneError("zone.error.near", value=str(circle))
-    if not _in_box(lon, lat) and _in_box(lat, lon):
+    if swapped(lat, lon):
         raise ZoneError("zone.error.near_swapped", lat=f"{lat:g}", lon=f"{lon:g}")
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise ZoneError("zone.error.out_of_bounds", point=_said([lon, lat]))

@@ -202,3 +202,22 @@ def test_a_sector_a_draft_targets_cannot_be_deleted(runner, session):
     assert session.get(Sector, sector.id) is not None
     campaigns.cancel(runner.app, draft.id, "t")
     assert runner.invoke(args=["sectors", "delete", str(sector.id)]).exit_code == 0
+
+
+def test_registry_rows_with_impossible_or_swapped_coordinates_are_refused(
+    runner, session, tmp_path
+):
+    csv = (
+        "civic_number,street,city,latitude,longitude\n"
+        "10,rue Racine Est,Chicoutimi,48.42,-71.06\n"
+        "20,rue Racine Est,Chicoutimi,-71.06,48.42\n"
+        "30,rue Racine Est,Chicoutimi,148.42,-71.06\n"
+        "40,rue Racine Est,Chicoutimi,48.42,\n"
+    )
+    done = runner.invoke(args=["addresses", "import", write(tmp_path, "a.csv", csv)])
+    assert done.exit_code == 0, done.output
+    assert "3 rows refused" in done.output
+    lines = done.output.splitlines()
+    assert any("line 3" in line and "swapped" in line for line in lines), done.output
+    assert any("line 4" in line and "WGS 84" in line for line in lines), done.output
+    assert any("line 5" in line and "together" in line for line in lines), done.output
