@@ -9,18 +9,22 @@ and lists, and combining with them by OR:
 - `"sectors"`: ids of the named sectors an admin uploaded (`import_sectors`, models/sector.py).
 
 A residence's place is its registry address's latitude/longitude (`Residence.address_id` ->
-`Address`). Matching is done in two steps: a bounding-box prefilter in SQL (`BETWEEN` on the
-indexed coordinates), then the exact test in Python, vectorised:
+`Address`; `link_residences` makes the links after a CSV import). Matching a zone:
 
-- polygons by Shapely: `shapely.covers(polygon, points)`, so a point on the edge is inside
-  (covers, not contains), and a point in a hole is outside;
-- circles on the ground: the haversine distance on a sphere of radius 6,371,008.8 m (the
-  mean Earth radius of IUGG), with numpy; the prefilter box is the circle's extent in degrees.
+1. SQL prefilter: the zone's bounding box (`BETWEEN` on the indexed coordinates), cut into
+   GRID x GRID cells. The cells the zone covers whole are selected in SQL by their boxes alone
+   (merged along each row): their residences are never read into Python.
+2. Exact test in Python, vectorised, for the residences of the other cells of the box:
+   - polygons by Shapely: `shapely.covers(polygon, points)`, so a point on the edge is inside
+     (covers, not contains), and a point in a hole is outside;
+   - circles on the ground: the haversine distance on a sphere of radius 6,371,008.8 m (the
+     mean Earth radius of IUGG), with numpy; the box is the circle's extent in degrees.
 
-The matched residence ids reach SQL as an `IN` list rendered into the statement (no bound
-parameter per id: SQLite caps those), so the rest of the query (count, launch) stays one
-statement on SQLite and PostgreSQL alike. Residences without coordinates are never matched by
-a zone: `unplaced` counts and lists them so that the map page says so.
+The ids matched in step 2 reach SQL as an `IN` list rendered into the statement (no bound
+parameter per id: SQLite caps those), OR-ed with the covered cells' boxes: a target stays one
+SQL condition (`targeting.condition`) for the count and the launch's INSERT ... SELECT, on
+SQLite and PostgreSQL alike. Residences without coordinates are never matched by a zone:
+`unplaced` counts and lists them so that the map page and the CLI say so. docs/map.md.
 """
 
 import json
@@ -47,7 +51,7 @@ EARTH_RADIUS_M = 6_371_008.8
 MAX_BYTES = 1_000_000
 """The largest GeoJSON upload read (1 MB)."""
 MAX_VERTICES = 10_000
-"""The most vertices a zone or a sector file may have, all rings together."""
+"""The most vertices a zone (or each sector of a file) may have, all its rings together."""
 MAX_RADIUS_M = 50_000.0
 """The largest circle (50 km: the whole city and more)."""
 CITY_BOX = (-71.6, 48.2, -70.3, 48.75)
@@ -68,6 +72,11 @@ class ZoneError(CampaignError):
 def _in_box(lon: float, lat: float) -> bool:
     west, south, east, north = CITY_BOX
     return west <= lon <= east and south <= lat <= north
+
+
+def swapped(lat: float, lon: float) -> bool:
+    """A point outside the city that would be in it with latitude and longitude swapped."""
+    return not _in_box(lon, lat) and _in_box(lat, lon)
 
 
 def _polygons(data: Any) -> list[list[list[list[float]]]]:
@@ -130,7 +139,7 @@ def _said(point: Sequence[float]) -> str:
 def _check_order(polygons: list[list[list[list[float]]]]) -> None:
     """Coordinates within WGS 84, in [lon, lat] order (a [lat, lon] zone of the city is said)."""
     points = [p for polygon in polygons for ring in polygon for p in ring]
-    if sum(1 for _ in points) > MAX_VERTICES:
+    if len(points) > MAX_VERTICES:
         raise ZoneError("zone.error.too_many_vertices", count=len(points), max=MAX_VERTICES)
     if any(not _in_box(lon, lat) for lon, lat in points) and all(
         _in_box(lat, lon) for lon, lat in points
@@ -191,7 +200,7 @@ def check_near(circle: dict[str, Any]) -> dict[str, float]:
         raise ZoneError("zone.error.near", value=str(circle)) from None
     if not all(math.isfinite(v) for v in (lat, lon, metres)):
         raise ZoneError("zone.error.near", value=str(circle))
-    if not _in_box(lon, lat) and _in_box(lat, lon):
+    if swapped(lat, lon):
         raise ZoneError("zone.error.near_swapped", lat=f"{lat:g}", lon=f"{lon:g}")
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise ZoneError("zone.error.out_of_bounds", point=_said([lon, lat]))
@@ -294,41 +303,39 @@ def _in(box: Box) -> ColumnElement[bool]:
     return and_(Address.latitude.between(south, north), Address.longitude.between(west, east))
 
 
-def _covered_boxes(zone: Shape) -> list[Box]:
-    """The cells ZONE covers whole, merged along each row of the grid."""
-    west, south, east, north = zone.box
-    xs, ys = np.linspace(west, east, GRID + 1), np.linspace(south, north, GRID + 1)
-    x0, y0 = np.meshgrid(xs[:-1], ys[:-1])
-    x1, y1 = np.meshgrid(xs[1:], ys[1:])
-    covered, _missed = zone.cells(x0.ravel(), y0.ravel(), x1.ravel(), y1.ravel())
-    covered = covered.reshape(GRID, GRID)
+def _runs(mask: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> list[Box]:
+    """The cells of MASK (GRID x GRID, row = latitude) as boxes merged along each row."""
     boxes: list[Box] = []
     for row in range(GRID):
         col = 0
         while col < GRID:
-            if not covered[row, col]:
+            if not mask[row, col]:
                 col += 1
                 continue
             first = col
-            while col < GRID and covered[row, col]:
+            while col < GRID and mask[row, col]:
                 col += 1
             boxes.append((float(xs[first]), float(ys[row]), float(xs[col]), float(ys[row + 1])))
     return boxes
 
 
+def _grid(zone: Shape) -> tuple[list[Box], list[Box]]:
+    """The boxes of the cells ZONE covers whole, and of those its outline crosses (the cells
+    it misses whole are neither)."""
+    west, south, east, north = zone.box
+    xs, ys = np.linspace(west, east, GRID + 1), np.linspace(south, north, GRID + 1)
+    x0, y0 = np.meshgrid(xs[:-1], ys[:-1])
+    x1, y1 = np.meshgrid(xs[1:], ys[1:])
+    covered, missed = zone.cells(x0.ravel(), y0.ravel(), x1.ravel(), y1.ravel())
+    covered, missed = covered.reshape(GRID, GRID), missed.reshape(GRID, GRID)
+    return _runs(covered, xs, ys), _runs(~covered & ~missed, xs, ys)
+
+
 def zone_condition(session: Session, zone: Shape) -> ColumnElement[bool]:
-    """The SQL condition on Residence for the residences placed in ZONE: those in the boxes
-    it covers whole (by their addresses' coordinates, in SQL), or, for the others in its
-    bounding box (fetched, prefiltered in SQL), tested one by one in Python."""
-    covered = _covered_boxes(zone)
-    prefilter = [Residence.active.is_(True), _in(zone.box)]
-    if covered:
-        prefilter.append(~or_(*(_in(b) for b in covered)))
-    rows = session.execute(
-        select(Residence.id, Address.longitude, Address.latitude)
-        .join(Address, Address.id == Residence.address_id)
-        .where(*prefilter)
-    ).all()
+    """The SQL condition on Residence for the residences placed in ZONE: those in the cells
+    it covers whole (by their addresses' coordinates, in SQL), or those of the cells its
+    outline crosses (fetched, prefiltered in SQL) that the exact test in Python holds."""
+    covered, crossed = _grid(zone)
     clauses: list[ColumnElement[bool]] = []
     if covered:
         inside_boxes = select(Address.id).where(  # the whole box first: the index serves
@@ -337,6 +344,14 @@ def zone_condition(session: Session, zone: Shape) -> ColumnElement[bool]:
         clauses.append(
             and_(Residence.address_id.is_not(None), Residence.address_id.in_(inside_boxes))
         )
+    rows: Sequence[Any] = []
+    if crossed:
+        # a point on the side shared with a covered cell is in both: it is selected twice
+        rows = session.execute(
+            select(Residence.id, Address.longitude, Address.latitude)
+            .join(Address, Address.id == Residence.address_id)
+            .where(Residence.active.is_(True), _in(zone.box), or_(*(_in(b) for b in crossed)))
+        ).all()
     if rows:
         ids, lons, lats = (np.array(column) for column in zip(*rows))
         matched = sorted(int(i) for i in ids[zone.holds(lons.astype(float), lats.astype(float))])
@@ -518,9 +533,10 @@ def import_sectors(
     if not isinstance(features, list) or not features:
         raise ZoneError("zone.error.no_feature")
     named: dict[str, dict[str, Any]] = {}
-    total = 0
     for number, feature in enumerate(features, start=1):
-        properties = (feature.get("properties") if isinstance(feature, dict) else None) or {}
+        properties = feature.get("properties") if isinstance(feature, dict) else None
+        if not isinstance(properties, dict):
+            properties = {}
         name = " ".join(str(properties.get(name_property) or "").split())[:120]
         if not name:
             raise ZoneError("zone.error.sector_name", number=number, property=name_property)
@@ -528,9 +544,6 @@ def import_sectors(
             raise ZoneError("zone.error.sector_twice", number=number, name=name)
         try:
             polygons = _polygons(feature)
-            total += sum(len(ring) for polygon in polygons for ring in polygon)
-            if total > MAX_VERTICES:
-                raise ZoneError("zone.error.too_many_vertices", count=total, max=MAX_VERTICES)
             _check_order(polygons)
             named[name] = _geometry(polygons)
         except ZoneError as error:

@@ -907,6 +907,9 @@ MESSAGES = {
     "zone.error.in_feature": "Feature {number} ({name}): {why}",
     "zone.error.unknown_sector": "No sector “{value}”.",
     "zone.error.sector_in_use": "The sector “{name}” is targeted by draft campaigns ({campaigns}). Remove it from them first.",
+    "import.h3_coordinate_missing": "latitude and longitude go together: only one is given",
+    "import.h3_coordinate_range": "coordinates outside WGS 84 bounds (latitude {latitude}, longitude {longitude}): latitude runs from -90 to 90, longitude from -180 to 180",
+    "import.h3_coordinate_swapped": "latitude and longitude swapped (latitude {latitude}, longitude {longitude}): in Saguenay the latitude is near 48.4 and the longitude near -71.0",
     # --- h4: map ---
     "console.map.title": "Zone on the map",
     "console.map.help": "Draw a polygon, a rectangle or a circle on the map, or tick named sectors. The residences in the zone add to the other criteria.",

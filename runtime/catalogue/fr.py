@@ -915,6 +915,9 @@ MESSAGES = {
     "zone.error.in_feature": "Entité {number} ({name}) : {why}",
     "zone.error.unknown_sector": "Aucun secteur « {value} ».",
     "zone.error.sector_in_use": "Le secteur « {name} » est visé par des campagnes en brouillon ({campaigns}). Retirez-le d'abord de ces campagnes.",
+    "import.h3_coordinate_missing": "latitude et longitude vont ensemble : une seule est donnée",
+    "import.h3_coordinate_range": "coordonnées hors des bornes WGS 84 (latitude {latitude}, longitude {longitude}) : la latitude va de -90 à 90, la longitude de -180 à 180",
+    "import.h3_coordinate_swapped": "latitude et longitude inversées (latitude {latitude}, longitude {longitude}) : à Saguenay, la latitude est près de 48,4 et la longitude près de -71,0",
     # --- h4: map ---
     "console.map.title": "Zone sur la carte",
     "console.map.help": "Tracez un polygone, un rectangle ou un cercle sur la carte, ou cochez des secteurs nommés. Les résidences de la zone s'ajoutent aux autres critères.",

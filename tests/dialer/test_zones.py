@@ -360,3 +360,29 @@ def test_a_campaign_with_a_bad_zone_is_refused_and_a_good_one_stored_normalised(
         session, "t", target={"zones": [feature], "near": [], "sectors": ["4"]}, **fields
     )
     assert made.target["zones"] == [SQUARE] and made.target["sectors"] == [4]
+
+
+def test_each_sector_of_a_file_may_have_its_own_ten_thousand_vertices(session):
+    lat, lon = CENTRE
+    n = 6000
+
+    def circle(dlon):
+        points = [
+            [
+                lon + dlon + 0.01 * math.cos(2 * math.pi * i / n),
+                lat + 0.01 * math.sin(2 * math.pi * i / n),
+            ]
+            for i in range(n)
+        ]
+        return {"type": "Polygon", "coordinates": [[*points, points[0]]]}
+
+    features = [
+        {"type": "Feature", "properties": {"NOM": name}, "geometry": circle(dlon)}
+        for name, dlon in (("Est", 0.05), ("Ouest", -0.05), ("Liste", 0.0))
+    ]
+    features[2]["properties"] = ["pas", "un", "objet"]
+    data = {"type": "FeatureCollection", "features": features}
+    with pytest.raises(zones.ZoneError) as refused:
+        zones.import_sectors(session, data, "NOM", "a")
+    assert refused.value.key == "zone.error.sector_name"  # not a 500
+    assert len(zones.import_sectors(session, {**data, "features": features[:2]}, "NOM", "a")) == 2

@@ -48,6 +48,15 @@ def test_imported_residences_take_their_registry_coordinates(runner, session, tm
     assert count == 2 and {r.civic_number for r in listed} == {"140", "150"}
 
 
+def test_residences_imported_after_the_registry_are_placed_too(runner, session, tmp_path):
+    assert runner.invoke(args=["addresses", "import", write(tmp_path, "a.csv", ADDRESSES_CSV)])
+    done = runner.invoke(args=["residents", "import", write(tmp_path, "r.csv", RESIDENTS_CSV)])
+    assert done.exit_code == 0, done.output
+    civic = by_civic(session)
+    assert [i for i, _lat, _lon in zones.points(session)] == [civic["120"], civic["130"]]
+    assert zones.unplaced(session)[0] == 2
+
+
 def test_campaign_create_with_a_zone_a_circle_and_a_sector(runner, session, tmp_path):
     inside = place(session, 48.42, -71.06)
     near_baie = place(session, 48.3301, -70.8801, city="LA BAIE")
@@ -193,3 +202,22 @@ def test_a_sector_a_draft_targets_cannot_be_deleted(runner, session):
     assert session.get(Sector, sector.id) is not None
     campaigns.cancel(runner.app, draft.id, "t")
     assert runner.invoke(args=["sectors", "delete", str(sector.id)]).exit_code == 0
+
+
+def test_registry_rows_with_impossible_or_swapped_coordinates_are_refused(
+    runner, session, tmp_path
+):
+    csv = (
+        "civic_number,street,city,latitude,longitude\n"
+        "10,rue Racine Est,Chicoutimi,48.42,-71.06\n"
+        "20,rue Racine Est,Chicoutimi,-71.06,48.42\n"
+        "30,rue Racine Est,Chicoutimi,148.42,-71.06\n"
+        "40,rue Racine Est,Chicoutimi,48.42,\n"
+    )
+    done = runner.invoke(args=["addresses", "import", write(tmp_path, "a.csv", csv)])
+    assert done.exit_code == 0, done.output
+    assert "3 rows refused" in done.output
+    lines = done.output.splitlines()
+    assert any("line 3" in line and "swapped" in line for line in lines), done.output
+    assert any("line 4" in line and "WGS 84" in line for line in lines), done.output
+    assert any("line 5" in line and "together" in line for line in lines), done.output
