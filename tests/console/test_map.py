@@ -395,3 +395,26 @@ def test_the_tile_layer_is_a_setting_and_the_policy_allows_it(app_config, db_url
             assert script.status_code == 200
     for app in (plain, tiled):
         app.extensions["db_engine"].dispose()
+
+
+def test_a_refused_drawing_is_said_above_the_map_and_kept(app, operator, block):
+    crossing = {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [-71.072, 48.426],
+                [-71.065, 48.430],
+                [-71.065, 48.426],
+                [-71.072, 48.430],
+                [-71.072, 48.426],
+            ]
+        ],
+    }
+    answer = post_form(operator, "/staff/campaigns/new", {**FORM, "zone": json.dumps([crossing])})
+    assert answer.status_code == 400
+    text = unescape(answer.text)
+    error = re.search(r'<p class="error" role="alert" id="zone-error">([^<]*)</p>', text)
+    assert error and error.group(1).startswith("Le contour se croise lui-même")
+    hidden = re.search(r'<input id="zone" name="zone" type="hidden" value="([^"]*)"', answer.text)
+    assert json.loads(unescape(hidden.group(1))) == [crossing]  # on the map again, to fix
+    assert stored(app) == []
