@@ -42,7 +42,7 @@ from runtime.db import sessionmaker_for
 from runtime.pacing import acquire
 from runtime.queue import current_job_app
 
-from . import approval, defaults, eta, targeting
+from . import approval, defaults, eta, targeting, zones
 from .calls import cancel_queued_calls, place_call
 from .exceptions import CampaignError
 
@@ -162,6 +162,8 @@ def _validate(fields: dict[str, Any]) -> dict[str, Any]:
     target = fields.get("target") or {}
     if targeting.is_empty(target):
         raise CampaignError("campaign.error.target")
+    if zones.has_geometry(target):
+        target = zones.checked(target)  # ZoneError, a CampaignError, names a bad zone
     fields["target"] = target
     return fields
 

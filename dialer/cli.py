@@ -10,15 +10,16 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from models import Campaign, StaffUser, utcnow
+from models import Campaign, Sector, StaffUser, utcnow
 from models.campaign_settings import EXPIRES_IN_MIN, RETRY_DELAY_S, RING_TIMEOUT_S, ROUNDS, Setting
 from models.refusal import Refusal
 from runtime.db import get_session
 from runtime.i18n import explain, t
 from runtime.when import local, moment, parse_local
 
-from . import announce, approval, campaigns, export, followup, schedule, targeting
+from . import announce, approval, campaigns, export, followup, schedule, targeting, zones
 from .exceptions import CampaignError
 
 
@@ -65,6 +66,87 @@ def _street(text: str) -> dict[str, Any]:
     return spec
 
 
+_TARGET_OPTIONS = [
+    click.option("--city", "cities", multiple=True, help="City or sector (repeatable)."),
+    click.option(
+        "--street",
+        "streets",
+        multiple=True,
+        help="'STREET[,CITY[,FROM-TO]]', e.g. 'rue Racine Est,CHICOUTIMI,100-300'.",
+    ),
+    click.option(
+        "--postal-prefix", "postal_prefixes", multiple=True, help="e.g. G7H (repeatable)."
+    ),
+    click.option(
+        "--list",
+        "list_file",
+        type=click.File("rb"),
+        help="A CSV/text file of phone numbers or residence ids.",
+    ),
+    click.option(
+        "--zone",
+        "zone_files",
+        multiple=True,
+        type=click.File("rb"),
+        help="A GeoJSON file of a polygon or multipolygon, [lon, lat] in WGS 84 (repeatable).",
+    ),
+    click.option(
+        "--near",
+        "near",
+        multiple=True,
+        metavar="LAT,LON,METRES",
+        help="Residences within METRES on the ground, e.g. 48.428,-71.069,300 (repeatable).",
+    ),
+    click.option(
+        "--sector",
+        "sectors",
+        multiple=True,
+        metavar="ID|NAME",
+        help="An uploaded sector (ivr sectors list), by id or name (repeatable).",
+    ),
+]
+
+
+def _target_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options naming whom to call (`campaign create` and `campaign count` share them)."""
+    for option in reversed(_TARGET_OPTIONS):  # as stacked decorators: the first on top
+        command = option(command)
+    return command
+
+
+def _target(
+    session: Session,
+    cities: tuple[str, ...],
+    streets: tuple[str, ...],
+    postal_prefixes: tuple[str, ...],
+    list_file: IO[bytes] | None,
+    zone_files: tuple[IO[bytes], ...],
+    near: tuple[str, ...],
+    sectors: tuple[str, ...],
+) -> dict[str, Any]:
+    """The campaign's target from the options (all active residences when none is given)."""
+    target: dict[str, Any] = {
+        "cities": list(cities),
+        "streets": [_street(s) for s in streets],
+        "postal_prefixes": list(postal_prefixes),
+        "residence_ids": [],
+    }
+    if list_file is not None:
+        ids, refused = targeting.parse_uploaded_list(list_file)
+        for line in refused:
+            click.echo(f"line {line.line}: {line.text}: {_both(line.why)}", err=True)
+        target["residence_ids"] = ids
+    try:
+        target["zones"] = [zones.parse_geometry(f.read(zones.MAX_BYTES + 1)) for f in zone_files]
+        target["near"] = [zones.parse_near(n) for n in near]
+        target["sectors"] = [zones.find_sector(session, s).id for s in sectors]
+    except zones.ZoneError as error:
+        raise click.ClickException(_both(error)) from None
+    if targeting.is_empty(target) and list_file is None:
+        target["all"] = True
+    return target
+
+
 @campaign.command("create")
 @click.option("--title", required=True)
 @click.option("--message-fr", default="", help="Text said to French-speaking residences.")
@@ -78,20 +160,7 @@ def _street(text: str) -> dict[str, Any]:
 @click.option(
     "--priority", type=click.Choice(["emergency", "normal"]), default="normal", show_default=True
 )
-@click.option("--city", "cities", multiple=True, help="City or sector (repeatable).")
-@click.option(
-    "--street",
-    "streets",
-    multiple=True,
-    help="'STREET[,CITY[,FROM-TO]]', e.g. 'rue Racine Est,CHICOUTIMI,100-300'.",
-)
-@click.option("--postal-prefix", "postal_prefixes", multiple=True, help="e.g. G7H (repeatable).")
-@click.option(
-    "--list",
-    "list_file",
-    type=click.File("rb"),
-    help="A CSV/text file of phone numbers or residence ids.",
-)
+@_target_options
 @click.option("--rounds", type=int, help=_bounds(ROUNDS, "Times each residence is tried"))
 @click.option("--retry-delay", type=int, help=_bounds(RETRY_DELAY_S, "Seconds between rounds"))
 @click.option("--ring-timeout", type=int, help=_bounds(RING_TIMEOUT_S, "Seconds a number rings"))
@@ -118,6 +187,9 @@ def create_command(
     streets: tuple[str, ...],
     postal_prefixes: tuple[str, ...],
     list_file: IO[bytes] | None,
+    zone_files: tuple[IO[bytes], ...],
+    near: tuple[str, ...],
+    sectors: tuple[str, ...],
     rounds: int | None,
     retry_delay: int | None,
     ring_timeout: int | None,
@@ -128,19 +200,9 @@ def create_command(
 ) -> None:
     """Create a draft campaign (all active residences unless a target is given); prints its id."""
     session = get_session()
-    target: dict[str, Any] = {
-        "cities": list(cities),
-        "streets": [_street(s) for s in streets],
-        "postal_prefixes": list(postal_prefixes),
-        "residence_ids": [],
-    }
-    if list_file is not None:
-        ids, refused = targeting.parse_uploaded_list(list_file)
-        for line in refused:
-            click.echo(f"line {line.line}: {line.text}: {_both(line.why)}", err=True)
-        target["residence_ids"] = ids
-    if targeting.is_empty(target) and list_file is None:
-        target["all"] = True
+    target = _target(
+        session, cities, streets, postal_prefixes, list_file, zone_files, near, sectors
+    )
     fields: dict[str, Any] = dict(
         title=title,
         message_fr=message_fr,
@@ -168,6 +230,47 @@ def create_command(
         _fail(error)
     click.echo(created.id)
     click.echo(f"{targeting.count_targets(session, created.target)} residences targeted", err=True)
+    if zones.has_geometry(created.target):
+        _say_unplaced(session, created.target)
+
+
+@campaign.command("count")
+@_target_options
+@with_appcontext
+def count_command(
+    cities: tuple[str, ...],
+    streets: tuple[str, ...],
+    postal_prefixes: tuple[str, ...],
+    list_file: IO[bytes] | None,
+    zone_files: tuple[IO[bytes], ...],
+    near: tuple[str, ...],
+    sectors: tuple[str, ...],
+) -> None:
+    """How many residences these options target (nothing is created), and those without
+    coordinates that a zone could not place."""
+    session = get_session()
+    target = _target(
+        session, cities, streets, postal_prefixes, list_file, zone_files, near, sectors
+    )
+    click.echo(targeting.count_targets(session, target))
+    if zones.has_geometry(target):
+        _say_unplaced(session, target)
+
+
+def _say_unplaced(session: Session, target: dict[str, Any] | None) -> None:
+    """Residences a zone cannot place (no coordinates): counted and listed, never silent."""
+    count, listed = zones.unplaced(session, target)
+    if not count:
+        return
+    click.echo(
+        f"{count} active residences have no coordinates and are outside every zone "
+        "(add them by another criterion if they are in it):",
+        err=True,
+    )
+    for residence in listed:
+        click.echo(f"  #{residence.id} {residence.address_line}", err=True)
+    if count > len(listed):
+        click.echo(f"  ... and {count - len(listed)} more", err=True)
 
 
 def _action(name: str, func: Callable[[Flask, int, str], object], done: str) -> click.Command:
@@ -418,3 +521,55 @@ def announce_command(campaign_id: int, until: str | None, off: bool, default: bo
         }
     for language in ("fr", "en"):
         click.echo(t(language, key, id=campaign_id, when=said.get(language, "")))
+
+
+# -- issue 16: named sectors uploaded as GeoJSON ------------------------------------------------
+@click.group(cls=AppGroup)
+def sectors() -> None:
+    """Named sectors (districts, flood zones) a campaign may target: import, list, delete."""
+
+
+@sectors.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option(
+    "--name-property",
+    default="name",
+    show_default=True,
+    help="The feature property holding each sector's name.",
+)
+@click.option("--by", "actor", default="cli", help="Who imports (written to the audit log).")
+@with_appcontext
+def sectors_import(file: IO[bytes], name_property: str, actor: str) -> None:
+    """Import a GeoJSON FeatureCollection: one sector per feature (a same name is replaced)."""
+    try:
+        imported = zones.import_sectors(
+            get_session(), file.read(zones.MAX_BYTES + 1), name_property, actor
+        )
+    except zones.ZoneError as error:
+        raise click.ClickException(_both(error)) from None
+    for sector in imported:
+        click.echo(f"{sector.id}\t{sector.name}")
+    click.echo(f"{len(imported)} sectors imported", err=True)
+
+
+@sectors.command("list")
+@with_appcontext
+def sectors_list() -> None:
+    """Id, name and residences inside, one sector a line."""
+    session = get_session()
+    for sector in session.scalars(select(Sector).order_by(Sector.name)):
+        inside = len(zones.residence_ids_in(session, {"sectors": [sector.id]}))
+        click.echo(f"{sector.id}\t{sector.name}\t{inside} residences")
+
+
+@sectors.command("delete")
+@click.argument("sector_id", type=int)
+@click.option("--by", "actor", default="cli", help="Who deletes (written to the audit log).")
+@with_appcontext
+def sectors_delete(sector_id: int, actor: str) -> None:
+    """Delete sector SECTOR_ID."""
+    try:
+        name = zones.delete_sector(get_session(), sector_id, actor)
+    except zones.ZoneError as error:
+        raise click.ClickException(_both(error)) from None
+    click.echo(f"sector {sector_id} ({name}) deleted")

@@ -1,7 +1,9 @@
 """Which residences a campaign calls: its `target` as one SQL condition, counts, uploaded lists.
 
 `Campaign.target` is JSON: {"all": bool, "cities": [...], "streets": [{"street", "city",
-"from", "to"}], "postal_prefixes": [...], "residence_ids": [...]}. Criteria combine with OR;
+"from", "to"}], "postal_prefixes": [...], "residence_ids": [...], "zones": [GeoJSON Polygon or
+MultiPolygon, WGS 84, [lon, lat]], "near": [{"lat", "lon", "metres"}], "sectors": [sector id]}
+(the last three: dialer/zones.py, issue 16). Criteria combine with OR;
 only active residences are ever targeted. City and street names match ignoring case, accents,
 hyphens and repeated spaces: the distinct names in the database are compared in Python, then
 the query uses `IN` on the stored spellings (portable, and the indexes still serve).
@@ -23,7 +25,9 @@ from models.phone import InvalidPhone, to_e164
 from models.refusal import Refusal
 from runtime.db import get_session
 
-CRITERIA = ("cities", "streets", "postal_prefixes", "residence_ids")
+from . import zones
+
+CRITERIA = ("cities", "streets", "postal_prefixes", "residence_ids", *zones.GEOMETRIC)
 MAX_CIVIC = 999_999
 """The largest civic number a range may name (six digits); a bound past it never matches."""
 MAX_ID = 2**31 - 1
@@ -106,6 +110,9 @@ def condition(session: Session, target: dict[str, Any] | None) -> ColumnElement[
     ids = [int(i) for i in target.get("residence_ids") or [] if 0 < int(i) <= MAX_ID]
     if ids:
         clauses.append(Residence.id.in_(ids))
+    placed = zones.condition(session, target)
+    if placed is not None:
+        clauses.append(placed)
     if not clauses:
         return false()
     return and_(Residence.active.is_(True), or_(*clauses))

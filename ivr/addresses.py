@@ -7,6 +7,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dialer import zones
+from dialer.zones import link_residences
 from models import Address, audit
 from runtime.db import get_session
 
@@ -104,6 +106,14 @@ def import_addresses(session: Session, stream, actor: str = "cli", progress=None
                 coords.append(float(value) if value else None)
             except ValueError:
                 raise RowError("coordinate", column=column, value=value) from None
+        latitude, longitude = coords
+        if (latitude is None) != (longitude is None):
+            raise RowError("h3_coordinate_missing")
+        if latitude is not None and longitude is not None:
+            if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+                raise RowError("h3_coordinate_range", latitude=latitude, longitude=longitude)
+            if zones.swapped(latitude, longitude):
+                raise RowError("h3_coordinate_swapped", latitude=latitude, longitude=longitude)
         key = (row["civic_number"], row["street"].upper(), row["city"].upper())
         address = existing.get(key)
         if address is None:
@@ -115,6 +125,8 @@ def import_addresses(session: Session, stream, actor: str = "cli", progress=None
         address.latitude, address.longitude = coords
 
     report = run_import(rows, handle, progress)
+    session.flush()
+    link_residences(session)
     audit(session, actor, "addresses.import", accepted=report.accepted, refused=len(report.refused))
     session.commit()
     return report

@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
-from dialer.cli import campaign
+from dialer.cli import campaign, sectors
 from models import CampaignTemplate, Role, StaffUser, audit, migrate
 from models.passwords import MIN_STAFF_PASSWORD_LENGTH, hash_secret
 from runtime.db import get_session
@@ -122,6 +122,7 @@ def register_commands(app) -> None:
         residents,
         addresses,
         campaign,
+        sectors,
         run_command,
         worker_command,
         simulator_command,

@@ -1,4 +1,5 @@
-"""Fictitious demo data: residences of Saguenay's sectors with 555-01xx numbers, and addresses."""
+"""Fictitious demo data: residences of Saguenay's sectors with 555-01xx numbers, and addresses
+(placed along their streets: the map of issue 16)."""
 
 import random
 
@@ -28,6 +29,22 @@ SECTORS = {
         ["G7B"],
     ),
 }
+STREET_LINES = {
+    # (latitude, longitude) of civic 100 and of civic 390, WGS 84: plausible, not surveyed
+    "rue Racine Est": ((48.4272, -71.0735), (48.4289, -71.0608)),
+    "boulevard Talbot": ((48.4170, -71.0780), (48.3985, -71.0845)),
+    "rue Jacques-Cartier Est": ((48.4236, -71.0705), (48.4262, -71.0560)),
+    "boulevard Saint-Paul": ((48.4205, -71.0865), (48.4060, -71.0920)),
+    "boulevard Harvey": ((48.4185, -71.2440), (48.4065, -71.2330)),
+    "rue Saint-Dominique": ((48.4210, -71.2530), (48.4150, -71.2445)),
+    "boulevard René-Lévesque": ((48.4240, -71.2320), (48.4180, -71.2150)),
+    "rue du Roi-Georges": ((48.4225, -71.2485), (48.4170, -71.2575)),
+    "rue Victoria": ((48.3365, -70.8860), (48.3330, -70.8745)),
+    "boulevard de la Grande-Baie Nord": ((48.3420, -70.8790), (48.3495, -70.8620)),
+    "rue Bagot": ((48.3395, -70.8835), (48.3350, -70.8905)),
+    "rue Albert": ((48.3380, -70.8770), (48.3430, -70.8715)),
+}
+"""Each demo street as a straight line along which its civic numbers 100 to 390 are spread."""
 LAST = [
     "Tremblay",
     "Gagnon",
@@ -70,6 +87,13 @@ def demo_numbers() -> list[str]:
     return [f"+1{ac}55501{i:02d}" for ac in AREA_CODES for i in range(100)]
 
 
+def demo_place(street: str, civic: int) -> tuple[float, float]:
+    """(latitude, longitude) of a demo address: along its street's line, by civic number."""
+    (lat0, lon0), (lat1, lon1) = STREET_LINES[street]
+    t = (civic - 100) / 290
+    return round(lat0 + t * (lat1 - lat0), 6), round(lon0 + t * (lon1 - lon0), 6)
+
+
 def load_demo(session: Session, count: int = 250, seed: int = 2026) -> int:
     """Add COUNT demo residences and a registry of their streets; returns residences added."""
     if session.scalar(select(func.count(Residence.id))):
@@ -80,6 +104,7 @@ def load_demo(session: Session, count: int = 250, seed: int = 2026) -> int:
     for city, (streets, prefixes) in SECTORS.items():
         for street in streets:
             for civic in range(100, 400, 10):
+                latitude, longitude = demo_place(street, civic)
                 postal = (
                     f"{rng.choice(prefixes)} {rng.randint(1, 9)}"
                     f"{rng.choice('ABCEGHJKLMN')}{rng.randint(1, 9)}"
@@ -91,6 +116,8 @@ def load_demo(session: Session, count: int = 250, seed: int = 2026) -> int:
                         city=city,
                         postal_code=postal,
                         street_key=street_key(street),
+                        latitude=latitude,
+                        longitude=longitude,
                     )
                 )
     session.add_all(addresses)

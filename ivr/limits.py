@@ -22,7 +22,13 @@ class BoundedIntegerConverter(IntegerConverter):
 
 
 WEBHOOK_BLUEPRINTS = {"hotline", "alerts"}
-UPLOAD_ENDPOINTS = {"console.resident_import", "console.campaign_new", "console.campaign_count"}
+UPLOAD_ENDPOINTS = {
+    "console.resident_import",
+    "console.campaign_new",
+    "console.campaign_edit",
+    "console.campaign_count",
+    "console.sector_list",  # named sectors as GeoJSON (issue 16)
+}
 
 
 def limit_for(app: Flask, blueprint: str | None, endpoint: str | None) -> int:

@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dialer.zones import link_residences
 from models import Channel, PhoneNumber, Residence, audit, utcnow
 from models.phone import InvalidPhone, to_e164
 from models.residence import parse_kind
@@ -119,6 +120,8 @@ def import_residents(session: Session, stream, actor: str = "cli", progress=None
             session.flush()
 
     report = run_import(rows, handle, progress)
+    session.flush()
+    link_residences(session)  # their registry coordinates place them on the map
     audit(session, actor, "residents.import", accepted=report.accepted, refused=len(report.refused))
     session.commit()
     return report

@@ -31,6 +31,7 @@ from .hotline import HotlineCall, OneTimeCode
 from .outbox import OutboxJob
 from .removal import remove_residence
 from .residence import Channel, Language, NumberKind, PhoneNumber, Residence
+from .sector import Sector
 from .session import make_engine, make_sessionmaker
 from .staff import Role, StaffUser
 from .template import CampaignTemplate
@@ -55,6 +56,7 @@ __all__ = [
     "NumberKind",
     "PhoneNumber",
     "Residence",
+    "Sector",
     "make_engine",
     "make_sessionmaker",
     "Role",

@@ -75,6 +75,10 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXIES": 0,
     "WEBHOOK_SIGNATURE_CHECK": True,
     "CAMPAIGN_APPROVAL": False,  # issue 15: a normal campaign needs a second staff member's OK
+    # issue 16: the console map's tile layer, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png
+    # (empty: residences and sectors on a plain background), and the credit its owner asks for
+    "MAP_TILE_URL": "",
+    "MAP_TILE_ATTRIBUTION": "",
     **OUTBOX_DEFAULTS,
     **{name: "" for name in DIALER_TUNING},
     **{name: "" for name in PORTAL_SETTINGS},

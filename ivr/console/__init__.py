@@ -39,6 +39,14 @@ CONTENT_SECURITY_POLICY = {
 }
 
 
+def content_security_policy(config) -> dict:
+    """The policy, with the map's tile server (MAP_TILE_URL) allowed as an image source."""
+    policy = dict(CONTENT_SECURITY_POLICY)
+    if source := maps.tile_source(config):
+        policy["img-src"] += " " + source
+    return policy
+
+
 def init_app(app, csrf_exempt=()) -> None:
     """Bind login, CSRF, throttling and security headers to APP; call after the blueprints
     are registered. CSRF_EXEMPT: blueprints whose posts carry no CSRF token (Twilio's)."""
@@ -60,7 +68,7 @@ def init_app(app, csrf_exempt=()) -> None:
     app.extensions["talisman"] = Talisman(
         app,
         force_https=False,
-        content_security_policy=CONTENT_SECURITY_POLICY,
+        content_security_policy=content_security_policy(app.config),
         frame_options="DENY",
         referrer_policy="strict-origin-when-cross-origin",
         strict_transport_security=https,
@@ -79,7 +87,9 @@ from . import (  # noqa: E402,F401  (routes on bp)
     campaign_flow,  # noqa: E402,F401  (issue 15: schedule, approval, follow-ups)
     campaigns,
     formats,
+    maps,  # noqa: E402,F401  (issue 16: the map, named sectors)
     progress,
     residents,
+    sectors,
     staff,
 )

@@ -33,6 +33,14 @@ from .criteria import describe, street_text, warnings
 from .formats import hour, n_
 from .forms import CampaignForm, ConfirmForm, TestCallForm
 from .language import _, lang
+from .maps import (
+    campaign_picture,
+    count_details,
+    picture_caption,
+    sector_choices,
+    zone_form_data,
+    zone_section,
+)
 from .targeting import TargetError, build_target
 
 SPOKEN_CHARS_PER_SECOND = 14  # Polly voices read about 14 characters a second, in both languages
@@ -114,7 +122,7 @@ def campaign_list():
 @bp.route("/campaigns/new", methods=["GET", "POST"])
 @role_required(Role.OPERATOR.value)
 def campaign_new():
-    form = CampaignForm(data=_defaults() if request.method == "GET" else None)
+    form = sector_choices(CampaignForm(data=_defaults() if request.method == "GET" else None))
     template = chosen_template(lang(), request.args.get("template"))
     if request.method == "GET" and template:
         for name in ("title", "message_fr", "message_en", "sms_fr", "sms_en", "priority"):
@@ -152,6 +160,7 @@ def campaign_new():
         templates=alert_templates(lang()),
         sms_counters=sms_counters(form),
         chars_per_second=SPOKEN_CHARS_PER_SECOND,
+        map=zone_section(),
     ), status_code
 
 
@@ -181,6 +190,7 @@ def form_data_of(campaign: Campaign) -> dict:
         "cities": ", ".join(target.get("cities") or []),
         "streets": "\n".join(street_text(s) for s in target.get("streets") or []),
         "postal_prefixes": ", ".join(target.get("postal_prefixes") or []),
+        **zone_form_data(target),
         "rounds": campaign.rounds,
         "retry_delay_min": campaign.retry_delay_s // RETRY_DELAY_S.shown_per,
         "ring_timeout_s": campaign.ring_timeout_s,
@@ -197,7 +207,13 @@ def _edited_target(form, kept_ids: list[int]) -> tuple[dict, list]:
         if exc.key != "console.target.none" or not kept_ids:
             raise
         target, refused = (
-            {"all": False, "cities": [], "streets": [], "postal_prefixes": [], "residence_ids": []},
+            {
+                "all": False,
+                "cities": [],
+                "streets": [],
+                "postal_prefixes": [],
+                "residence_ids": [],
+            },
             [],
         )
     if not target["residence_ids"]:
@@ -213,7 +229,9 @@ def campaign_edit(campaign_id):
     if campaign.status != "draft":
         flash(_("console.draft.not_editable"), "error")
         return redirect(url_for("console.campaign_page", campaign_id=campaign.id))
-    form = CampaignForm(data=form_data_of(campaign) if request.method == "GET" else None)
+    form = sector_choices(
+        CampaignForm(data=form_data_of(campaign) if request.method == "GET" else None)
+    )
     kept_ids = list((campaign.target or {}).get("residence_ids") or [])
     if form.validate_on_submit():
         try:
@@ -249,6 +267,7 @@ def campaign_edit(campaign_id):
         templates=alert_templates(lang()),
         sms_counters=sms_counters(form),
         chars_per_second=SPOKEN_CHARS_PER_SECOND,
+        map=zone_section(),
     ), status_code
 
 
@@ -313,7 +332,7 @@ def campaign_delete(campaign_id):
 @role_required(Role.OPERATOR.value)
 def campaign_count():
     """How many residences the targeting fields of the form select (shown before launch)."""
-    form = CampaignForm()
+    form = sector_choices(CampaignForm())
     try:
         target, refused = build_target(form)
     except TargetError as exc:
@@ -325,6 +344,7 @@ def campaign_count():
         "text": n_("console.campaign.count", count),
         "refused": len(refused),
         "warnings": warnings(db, target),
+        **count_details(db, target, count),
     }
 
 
@@ -430,4 +450,6 @@ def campaign_launch(campaign_id):
         form=form,
         criteria=describe(campaign.target),
         criteria_warnings=warnings(db, campaign.target),
+        zone_picture=campaign_picture(db, campaign),
+        zone_caption=picture_caption(campaign.target),
     )

@@ -7,10 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dialer.targeting import count_targets, fold
-from models import Address, Residence
+from models import Address, Residence, Sector
+from runtime.db import get_session
 
 from .formats import n_
 from .language import _
+from .maps import decimal
 
 MAX_SUGGESTIONS = 3
 
@@ -31,7 +33,32 @@ def describe(target: dict | None) -> list[tuple[str, str]]:
         rows.append(
             (_("console.target.upload"), n_("console.criteria.list", len(target["residence_ids"])))
         )
+    if target.get("zones"):
+        rows.append((_("console.map.zones"), n_("console.map.zones_text", len(target["zones"]))))
+    for circle in target.get("near") or []:
+        rows.append((_("console.map.circle"), circle_text(circle)))
+    if target.get("sectors"):
+        rows.append((_("console.map.sectors"), ", ".join(sector_names(target["sectors"]))))
     return rows
+
+
+def circle_text(circle: dict) -> str:
+    return _(
+        "console.map.circle_text",
+        metres=f"{float(circle['metres']):g}",
+        lat=decimal(float(circle["lat"])),
+        lon=decimal(float(circle["lon"])),
+    )
+
+
+def sector_names(ids) -> list[str]:
+    """The named sectors' names, in the order given; a deleted one is said so."""
+    wanted = [int(i) for i in ids]
+    if not wanted:
+        return []
+    rows = get_session().execute(select(Sector.id, Sector.name).where(Sector.id.in_(wanted)))
+    names = {i: name for i, name in rows}
+    return [names.get(i) or _("console.map.sector_gone", id=i) for i in wanted]
 
 
 def street_text(spec: dict) -> str:
@@ -84,6 +111,16 @@ def warnings(session: Session, target: dict | None) -> list[str]:
     for prefix in target.get("postal_prefixes") or []:
         if count_targets(session, {"postal_prefixes": [prefix]}) == 0:
             out.append(_sentence("console.criteria.no_prefix", prefix, []))
+    for number, zone in enumerate(target.get("zones") or [], start=1):
+        if count_targets(session, {"zones": [zone]}) == 0:
+            out.append(_("console.map.no_zone", number=number))
+    for circle in target.get("near") or []:
+        if count_targets(session, {"near": [circle]}) == 0:
+            out.append(_("console.map.no_circle", circle=circle_text(circle)))
+    sectors = [int(i) for i in target.get("sectors") or []]
+    for sector_id, name in zip(sectors, sector_names(sectors), strict=True):
+        if count_targets(session, {"sectors": [sector_id]}) == 0:
+            out.append(_("console.map.no_sector", name=name))
     return out
 
 

@@ -6,9 +6,11 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -119,6 +121,19 @@ class StaffPasswordField(PasswordField):
     min_length = MIN_STAFF_PASSWORD_LENGTH
 
 
+class SectorsField(SelectMultipleField):
+    """Named zones ticked (Sector ids): whole numbers only, each checked by the targeting code
+    against the zones that exist when the form is read (one may have been deleted meanwhile)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(coerce=int, choices=[], validate_choice=False, **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.data = [int(v) for v in valuelist if str(v).isdigit()]
+        if len(self.data) != len(valuelist):
+            raise ValueError(_text("console.map.unknown_sector"))
+
+
 class ChoiceField(SelectField):
     """A select whose refusal of an unknown value is translated too."""
 
@@ -165,6 +180,15 @@ class CampaignForm(FlaskForm):
     streets = TextAreaField(validators=[max_length(5000)])
     postal_prefixes = StringField(validators=[max_length(500)])
     upload = FileField()
+    # the map (issue 16): drawn zones as a JSON list of GeoJSON geometries (hidden, written by
+    # the map's script), a GeoJSON file, the circle as numbers, named zones (Sector ids)
+    zone = HiddenField()
+    zone_file = FileField()
+    zone_clear = BooleanField(default=False)
+    near_lat = StringField(validators=[max_length(32)])
+    near_lon = StringField(validators=[max_length(32)])
+    near_metres = StringField(validators=[max_length(16)])
+    sectors = SectorsField()
     rounds = SettingField(campaign_settings.ROUNDS)
     retry_delay_min = SettingField(campaign_settings.RETRY_DELAY_S)
     ring_timeout_s = SettingField(campaign_settings.RING_TIMEOUT_S)
@@ -228,6 +252,14 @@ class ReviewForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(validators=[required])
+
+
+class SectorForm(FlaskForm):
+    """Named sectors to upload (admins): a GeoJSON FeatureCollection, one feature a sector,
+    named by the property NAME_PROPERTY."""
+
+    file = FileField(validators=[required])
+    name_property = StringField(validators=[required, max_length(64)], default="nom")
 
 
 class StaffForm(FlaskForm):

@@ -26,6 +26,7 @@ from .criteria import describe, warnings
 from .formats import local
 from .forms import ConfirmForm, TestCallForm
 from .language import _, lang
+from .maps import campaign_picture, picture_caption
 
 PAGE_SIZE = 100
 
@@ -143,6 +144,8 @@ def campaign_page(campaign_id):
         target_count=target_count,
         criteria=describe(campaign.target),
         criteria_warnings=criteria_warnings,
+        zone_picture=campaign_picture(db, campaign),
+        zone_caption=picture_caption(campaign.target),
         replies=_replies(db, campaign.id),
     )
 
@@ -231,4 +234,6 @@ def campaign_summary(campaign_id):
         duration=duration,
         outcomes=DELIVERY_STATUSES,
         criteria=describe(campaign.target),
+        zone_picture=campaign_picture(get_session(), campaign),
+        zone_caption=picture_caption(campaign.target),
     )

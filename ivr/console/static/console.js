@@ -97,14 +97,38 @@
       });
     });
 
-    // The number of residences targeted, asked of the server whenever targeting changes.
-    var countOut = $("#target-count"), timer = null;
+    // The number of residences targeted, asked of the server whenever targeting changes
+    // (a field of the targeting section, or the map's drawing: its "targetchange" event);
+    // the first residences are listed, and the map hears the answer ("targetcounted").
+    var countOut = $("#target-count"), timer = null, asked = 0;
+    function listResidences(data) {
+      var box = $("#target-residences"), list = $("#target-list");
+      if (!box || !list) return;
+      list.innerHTML = "";
+      (data.residences || []).forEach(function (r) {
+        var li = document.createElement("li"), a = document.createElement("a");
+        a.href = r.url;
+        a.textContent = r.name;
+        li.appendChild(a);
+        li.appendChild(document.createTextNode(" — " + r.address));
+        list.appendChild(li);
+      });
+      $("#target-more").textContent = data.more_text || "";
+      box.hidden = !(data.residences || []).length;
+      var unplaced = $("#unplaced-zone");
+      if (unplaced) { unplaced.textContent = data.unplaced_text || ""; unplaced.hidden = !data.unplaced_text; }
+    }
     function count() {
+      var mine = ++asked;
       fetch(form.getAttribute("data-count-url"), {method: "POST", body: new FormData(form),
                                                   credentials: "same-origin"})
         .then(function (r) { return r.json(); })
         .then(function (data) {
+          if (mine !== asked) return;  // a later count is on its way: this one is stale
           countOut.textContent = data.count === null ? data.error : data.text;
+          countOut.setAttribute("data-count", data.count === null ? "" : data.count);
+          listResidences(data.count === null ? {} : data);
+          form.dispatchEvent(new CustomEvent("targetcounted", {detail: data}));
           var list = $("#target-warnings");
           if (!list) return;
           list.innerHTML = "";
@@ -116,13 +140,17 @@
         })
         .catch(function () {});
     }
-    ["target_all", "cities", "streets", "postal_prefixes", "upload"].forEach(function (name) {
-      var el = form.elements[name];
-      if (!el) return;
-      el.addEventListener(el.type === "checkbox" || el.type === "file" ? "change" : "input", function () {
-        clearTimeout(timer); timer = setTimeout(count, 400);
+    function later() { clearTimeout(timer); timer = setTimeout(count, 400); }
+    var targeting = $("#target-section");
+    if (targeting) {
+      targeting.addEventListener("input", function (event) {
+        if (event.target.type !== "checkbox" && event.target.type !== "file") later();
       });
-    });
+      targeting.addEventListener("change", function (event) {
+        if (event.target.type === "checkbox" || event.target.type === "file") later();
+      });
+    }
+    form.addEventListener("targetchange", later);
     $("#count-button").addEventListener("click", count);
   }
 
