@@ -9,7 +9,8 @@ language was chosen): a caller in an emergency is never hung up on here.
 
 Each alert: the catalogue's preamble ("Avis en vigueur de la Ville de Saguenay, diffusé
 aujourd'hui à 7 h 00 :", a lifting notice "Fin de l'avis ...") then the campaign's own text, in
-the caller's language, else the other one.
+the caller's language, else the other one; or its recording, played (<Play>), where the alert
+call played one in that language (a recording in place of the text, as the dialer does).
 """
 
 from models import Campaign, utcnow
@@ -17,9 +18,9 @@ from runtime.i18n import LANGUAGES, t
 from runtime.when import moment
 
 from . import identify
-from .announcements import LIFTING, current_alerts, message_for
+from .announcements import LIFTING, current_alerts, message_for, recording_for
 from .handlers import action, prompt_values
-from .twiml import PerLanguage
+from .twiml import PerLanguage, played, unmarked
 
 REGISTERED, UNKNOWN = "announcement", "announcement_language"
 
@@ -56,8 +57,11 @@ def alerts_text(call, language: str) -> str:
                 when=when,
             )
         )
-        message = message_for(campaign, language).strip()
-        if not message:  # a recording only (audio_url_*): not played by the hotline
+        message = unmarked(message_for(campaign, language).strip())
+        recording = recording_for(campaign, language)
+        if recording:  # the recording the alert call played, played here too
+            message = played(recording)
+        elif not message:
             message = t(language, "hotline.h1_announce.recorded")
         elif message[-1] not in ".!?":
             message += "."

@@ -100,3 +100,11 @@ def message_for(campaign: Campaign, language: str) -> str:
     if language == "en":
         return campaign.message_en or campaign.message_fr
     return campaign.message_fr or campaign.message_en
+
+
+def recording_for(campaign: Campaign, language: str) -> str | None:
+    """The recording the alert call plays in LANGUAGE in place of the text (the dialer's rule:
+    a language's recording, when given, replaces its text), else None."""
+    if language == "en":
+        return campaign.audio_url_en or (None if campaign.message_en else campaign.audio_url_fr)
+    return campaign.audio_url_fr or (None if campaign.message_fr else campaign.audio_url_en)

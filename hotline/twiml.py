@@ -1,5 +1,7 @@
 """Turning a handled call into TwiML, only through VoiceResponse."""
 
+import re
+
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from runtime import urls
@@ -13,9 +15,28 @@ GATHER_TIMEOUT = 6  # seconds of silence before the "no input" redirect
 RECORD_SILENCE = 5
 
 
+_PLAYED = re.compile(r"\[\[play:(https://[^\]\s]+)\]\]")
+
+
+def played(url: str) -> str:
+    """A recording (an https:// MP3 or WAV) to play in the middle of what is said: `say_all`
+    turns the mark into <Play>."""
+    return f"[[play:{url}]]"
+
+
+def unmarked(text: str) -> str:
+    """TEXT that cannot carry a play mark (staff-written text said inside a prompt)."""
+    return text.replace("[[", "[ [")
+
+
 def say_all(response, config, said) -> None:
+    """Each (language, text) said, a `played` mark in it played where it stands."""
     for language, text in said:
-        response.say(text, **voice(config, language))
+        for index, part in enumerate(_PLAYED.split(text)):
+            if index % 2:
+                response.play(part)
+            elif part.strip():
+                response.say(part.strip(), **voice(config, language))
 
 
 class PerLanguage(dict):

@@ -29,7 +29,9 @@ REPEAT_FR = "Pour réécouter, appuyez sur 9."
 LANGUAGE_MENU = "Pour le français, appuyez sur 1. For English, press 2."
 
 
-def launched(app, session, target, message_fr=BOIL_FR, message_en=BOIL_EN, title="Eau"):
+def launched(
+    app, session, target, message_fr=BOIL_FR, message_en=BOIL_EN, title="Eau", **recordings
+):
     campaign = campaigns.create_campaign(
         session,
         "t",
@@ -38,6 +40,7 @@ def launched(app, session, target, message_fr=BOIL_FR, message_en=BOIL_EN, title
         message_en=message_en,
         target=target,
         priority="emergency",
+        **recordings,
     )
     campaigns.launch(app, campaign.id, "t")
     return session.get(Campaign, campaign.id, populate_existing=True)
@@ -275,3 +278,25 @@ def test_ivr_phone_hears_the_alert_in_both_languages(stack, session):
     assert result.output.count(BOIL_FR) == 2 and result.output.count(BOIL_EN) == 2
     assert "To continue in English, press 2." in result.output
     assert "Le numéro 4 1 8, 5 5 5, 0 1 4 2 n'est pas inscrit." in result.output
+
+
+def test_a_recorded_alert_is_played_to_the_caller_as_the_alert_call_played_it(app, session, caller):
+    recording = "https://ville.saguenay.ca/avis/ebullition-fr.mp3"
+    chicoutimi_resident(session, "+14185550101")
+    campaign = launched(
+        app,
+        session,
+        {"cities": ["CHICOUTIMI"]},
+        message_fr="",
+        message_en="",
+        audio_url_fr=recording,
+    )
+    heard = caller("+14185550101").dial()
+    assert heard.text.startswith(PREAMBLE_FR), heard
+    assert [p.text for p in heard.gather.iter("Play")] == [recording]
+    assert GO_ON_FR in heard and "message enregistré" not in heard
+    # staff text cannot smuggle a recording into the prompt
+    campaign.audio_url_fr, campaign.message_fr = None, "Voir [[play:https://x.example/a.mp3]]"
+    session.commit()
+    heard = caller("+14185550101").dial()
+    assert heard.gather.find("Play") is None and "Voir [ [play:" in heard
