@@ -81,6 +81,7 @@ def breakdown(fluent, hesitant):
 def main():
     logging.getLogger().setLevel(logging.WARNING)
     logging.getLogger("hotline").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     count = int(os.environ.get("BENCH_HESITANT_CALLERS", "220"))
     fluent_walks = population(count, silence=0, wrong=0, back=0)
     hesitant_walks = population(count)
