@@ -1,7 +1,8 @@
 """Seconds of prompts a hesitant caller hears while registering by telephone (issue 18): a
 population (BENCH_HESITANT_CALLERS, default 220) with silence on 20 % of prompts, a wrong key
 on 10 %, * on 5 % (seeded), through the hotline's signed webhooks on a scratch SQLite database;
-the baseline is the same callers never hesitating. The aim: a median under 100 s and a 95th
+the baseline is the same callers never hesitating; then the seconds heard at each prompt
+(BENCH_HESITANT_BREAKDOWN=0 leaves that table out). The aim: a median under 100 s and a 95th
 percentile under 150 s of prompts. Speech is timed as the carrier simulator times it."""
 
 import logging
@@ -9,6 +10,7 @@ import os
 import random
 import statistics
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 from ivr import create_app
@@ -60,12 +62,33 @@ def report(name, walks, baseline=None):
     return prompts
 
 
+def breakdown(fluent, hesitant):
+    """Mean seconds per caller heard at each prompt: on arriving, again after a miss, after *."""
+    totals = {name: Counter() for name in ("fluent", "hesitant")}
+    for name, walks in (("fluent", fluent), ("hesitant", hesitant)):
+        for w in walks:
+            totals[name].update(w.heard_by_step)
+    rows = sorted(
+        set(totals["fluent"]) | set(totals["hesitant"]), key=lambda r: -totals["hesitant"][r]
+    )
+    print(f"{'seconds heard per caller (mean)':<36}{'fluent':>8}{'hesitant':>10}", flush=True)
+    for step, how in rows:
+        f = totals["fluent"][(step, how)] / len(fluent)
+        h = totals["hesitant"][(step, how)] / len(hesitant)
+        print(f"  {step + ' (' + how + ')':<34}{f:>8.1f}{h:>10.1f}", flush=True)
+
+
 def main():
     logging.getLogger().setLevel(logging.WARNING)
     logging.getLogger("hotline").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     count = int(os.environ.get("BENCH_HESITANT_CALLERS", "220"))
-    fluent = report("fluent", population(count, silence=0, wrong=0, back=0))
-    prompts = report("hesitant", population(count), fluent)
+    fluent_walks = population(count, silence=0, wrong=0, back=0)
+    hesitant_walks = population(count)
+    fluent = report("fluent", fluent_walks)
+    prompts = report("hesitant", hesitant_walks, fluent)
+    if os.environ.get("BENCH_HESITANT_BREAKDOWN", "1") != "0":
+        breakdown(fluent_walks, hesitant_walks)
     median, p95 = statistics.median(prompts), percentile(prompts, 0.95)
     print(
         f"aim (issue 18): median < 100 s {'met' if median < 100 else 'NOT met'}, "

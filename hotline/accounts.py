@@ -3,7 +3,7 @@ and keyed-in registrations that nobody confirmed."""
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, exists, literal, or_, select, update
+from sqlalchemy import delete, exists, select
 
 from models import (
     Address,
@@ -13,10 +13,11 @@ from models import (
     PhoneNumber,
     Residence,
     audit,
+    lockout,
     remove_residence,
     utcnow,
 )
-from models.base import UTCDateTime
+from models.lockout import Lockout
 from models.passwords import verify_secret
 
 from . import quotas
@@ -32,10 +33,6 @@ CODE_LIFETIME = timedelta(days=1)
 UNVERIFIED_FOR = timedelta(hours=24)  # a keyed-in registration never confirmed is then dropped
 
 
-def _at(value):
-    return literal(value, UTCDateTime())
-
-
 def lock_left(phone: PhoneNumber) -> timedelta | None:
     """How long the number's phone access stays locked (its own lock or its residence's)."""
     now = utcnow()
@@ -47,53 +44,25 @@ def locked(phone: PhoneNumber) -> bool:
     return lock_left(phone) is not None
 
 
-def _take_attempt(session, model, row_id, now) -> bool:
-    """Count one password attempt against the row, unless it is locked or already had
-    LOCK_AFTER attempts in this window: one conditional UPDATE ... RETURNING, so simultaneous
-    calls cannot all read the same count (the row stays locked until this call commits)."""
-    fresh = or_(
-        model.failed_auth_since.is_(None), model.failed_auth_since <= _at(now - LOCK_WINDOW)
-    )
-    stmt = (
-        update(model)
-        .where(
-            model.id == row_id,
-            or_(model.locked_until.is_(None), model.locked_until <= _at(now)),
-            or_(fresh, model.failed_auth_count < LOCK_AFTER),
-        )
-        .values(
-            failed_auth_count=case((fresh, 1), else_=model.failed_auth_count + 1),
-            failed_auth_since=case((fresh, _at(now)), else_=model.failed_auth_since),
-        )
-        .returning(model.id)
-        .execution_options(synchronize_session=False)
-    )
-    return session.execute(stmt).first() is not None
-
-
-def _lock_if_spent(session, model, row_id, now) -> bool:
-    """After a wrong password: lock the row when its attempts of this window are spent."""
-    stmt = (
-        update(model)
-        .where(
-            model.id == row_id,
-            model.failed_auth_count >= LOCK_AFTER,
-            model.failed_auth_since > _at(now - LOCK_WINDOW),
-        )
-        .values(locked_until=_at(now + LOCK_FOR), failed_auth_count=0, failed_auth_since=None)
-        .returning(model.id)
-        .execution_options(synchronize_session=False)
-    )
-    return session.execute(stmt).first() is not None
-
-
-def _clear_attempts(session, model, row_id) -> None:
-    session.execute(
-        update(model)
-        .where(model.id == row_id)
-        .values(failed_auth_count=0, failed_auth_since=None)
-        .execution_options(synchronize_session=False)
-    )
+BY_RESIDENCE = Lockout(
+    Residence.id,
+    Residence.failed_auth_count,
+    Residence.failed_auth_since,
+    Residence.locked_until,
+    LOCK_AFTER,
+    LOCK_WINDOW,
+    LOCK_FOR,
+)
+BY_NUMBER = Lockout(
+    PhoneNumber.id,
+    PhoneNumber.failed_auth_count,
+    PhoneNumber.failed_auth_since,
+    PhoneNumber.locked_until,
+    LOCK_AFTER,
+    LOCK_WINDOW,
+    LOCK_FOR,
+)
+"""The PIN attempts counted per residence and per number (models/lockout.py)."""
 
 
 def _refresh(session, phone: PhoneNumber) -> None:
@@ -129,9 +98,9 @@ def check_password(session, phone: PhoneNumber, pin: str, actor: str) -> str:
     once; while locked, even the right password is refused."""
     now, residence = utcnow(), phone.residence
     # the residence's row first, then the number's: the order in which the ORM flushes them
-    counted = _take_attempt(session, Residence, residence.id, now) and _take_attempt(
-        session, PhoneNumber, phone.id, now
-    )
+    counted = lockout.take_attempt(
+        session, BY_RESIDENCE, residence.id, now
+    ) and lockout.take_attempt(session, BY_NUMBER, phone.id, now)
     _refresh(session, phone)
     if not counted:
         audit(session, actor, "hotline.login_refused", "residence", residence.id)
@@ -157,14 +126,14 @@ def check_password(session, phone: PhoneNumber, pin: str, actor: str) -> str:
                 result = "temporary"
                 break
     if result:
-        _clear_attempts(session, Residence, residence.id)
-        _clear_attempts(session, PhoneNumber, phone.id)
+        lockout.clear(session, BY_RESIDENCE, residence.id)
+        lockout.clear(session, BY_NUMBER, phone.id)
         _refresh(session, phone)
         audit(session, actor, "hotline.login", "residence", residence.id, temporary=result != "ok")
         return result
     audit(session, actor, "hotline.login_failed", "residence", residence.id)
-    by_residence = _lock_if_spent(session, Residence, residence.id, now)
-    by_number = _lock_if_spent(session, PhoneNumber, phone.id, now)
+    by_residence = lockout.lock_if_spent(session, BY_RESIDENCE, residence.id, now)
+    by_number = lockout.lock_if_spent(session, BY_NUMBER, phone.id, now)
     _refresh(session, phone)
     if by_residence or by_number:
         audit(

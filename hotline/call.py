@@ -7,6 +7,8 @@ from sqlalchemy import delete, select
 from models import HotlineCall, PhoneNumber, utcnow
 from runtime.i18n import DEFAULT_LANGUAGE, t
 
+from . import quotas
+
 EXPIRY = timedelta(hours=1)
 MAX_STRIKES = 3
 
@@ -106,6 +108,9 @@ def start(session, call_sid: str, from_number: str) -> HotlineCall:
 
 
 def purge_expired(session) -> int:
-    """Forget calls whose state expired (a registration never finished leaves nothing else)."""
+    """Forget calls whose state expired (a registration never finished leaves nothing else),
+    and the counters whose window ended (quotas.purge_ended: the daily caps of the hotline and
+    the portal, the portal's used ALTCHA challenges). The number of calls forgotten."""
+    quotas.purge_ended(session)
     result = session.execute(delete(HotlineCall).where(HotlineCall.expires_at < utcnow()))
     return result.rowcount or 0

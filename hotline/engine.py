@@ -51,6 +51,7 @@ def resume(session, config, form, timeout: bool = False, app=None):
     digits = "" if timeout else form.get("Digits", "").rstrip(END_KEY)
     if menu.empty_ok and not digits and form.get("FinishedOnKey") != END_KEY:
         timeout = True  # actionOnEmptyResult posted a silence
+    stepped_back = False
     if menu.record:
         refusal = handlers.RECORDINGS[step](
             call, None if timeout else form.get("RecordingUrl") or ""
@@ -59,7 +60,7 @@ def resume(session, config, form, timeout: bool = False, app=None):
         refusal = "hotline.no_input"
     elif digits == BACK_KEY and menu.back:
         call.goto(handlers.BACK[step](call) if step in handlers.BACK else menu.back)
-        refusal = None
+        refusal, stepped_back = None, True
     elif (option := _chosen(call, menu, digits)) is not None:
         target = option.target
         refusal = call.goto(target) if target in MENUS else handlers.ACTIONS[target](call, digits)
@@ -83,7 +84,8 @@ def resume(session, config, form, timeout: bool = False, app=None):
         call.end or call.step,
         " (silence)" if timeout else "",
     )
-    return _finish(call, app, missed=bool(refusal) and call.step == step)
+    # a step back leads to a menu just heard: its preamble, like after a miss, is not said
+    return _finish(call, app, missed=(bool(refusal) and call.step == step) or stepped_back)
 
 
 def _chosen(call, menu, digits) -> Option | None:
@@ -117,7 +119,8 @@ def _out_of_strikes(call):
 
 
 def _finish(call, app, missed=False):
-    """Answer the call; after a miss (MISSED) a menu's preamble is not said again."""
+    """Answer the call; after a miss or a step back (MISSED) a menu's preamble is not said
+    again (REPEAT_KEY says it)."""
     if call.end:
         response = render(call)
     else:

@@ -10,7 +10,8 @@ BACK_KEY goes `back` where a menu has a step before it.
 
 BACK_KEY goes to `back`, or where `handlers.BACK[name]` says for a menu reached in more than
 one way (the address list: the street letters when they were asked). A `preamble` prompt is
-said in full the first time and at REPEAT_KEY, not after a silence or an invalid key.
+said in full the first time and at REPEAT_KEY, not after a silence, an invalid key or a step
+back to it (BACK_KEY: the menu was just heard).
 
 An option's target is another menu (go there) or the name of an action in `handlers.ACTIONS`.
 Entry menus take digits ended by END_KEY and hand them to `handlers.ENTRIES[name]`, unless the
@@ -81,8 +82,7 @@ MENUS: dict[str, Menu] = {
             ("1", "hotline.unregistered.register", "consent"),
             ("2", "hotline.unregistered.other", "enter_number"),
         ),
-        repeat=True,
-        preamble=True,
+        preamble=True,  # 9 still repeats it (every options menu), unsaid: a shorter menu
     ),
     # a number registered by staff or an import, with no PIN yet: a temporary one by call-back
     "no_pin": Menu(

@@ -9,7 +9,7 @@ the caller's transaction, so a call that fails later gives its use back with its
 
 from datetime import timedelta
 
-from sqlalchemy import case, literal, or_, select, update
+from sqlalchemy import case, delete, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -18,6 +18,9 @@ from models.base import UTCDateTime
 from models.hotline import HotlineQuota
 
 DAY = timedelta(days=1)
+LONGEST_WINDOW = DAY
+"""No counter's window is longer: a row whose window began before that counts nothing any
+more (its next `take` starts again at 1), so `purge_ended` may delete it."""
 _table = HotlineQuota.__table__
 
 
@@ -28,6 +31,8 @@ def _at(value):
 def take(session, key: str, limit: int, window: timedelta = DAY) -> bool:
     """Count one use of KEY; False (and nothing counted) when LIMIT uses were already made
     within WINDOW."""
+    if window > LONGEST_WINDOW:
+        raise ValueError(f"a quota window of at most {LONGEST_WINDOW} (purge_ended relies on it)")
     now = utcnow()
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     over = _table.c.since <= _at(now - window)
@@ -62,3 +67,11 @@ def used(session, key: str, window: timedelta = DAY) -> int:
     if row is None or row.since <= utcnow() - window:
         return 0
     return row.count
+
+
+def purge_ended(session) -> int:
+    """Delete the counters whose window has ended: yesterday's caps, and the ALTCHA challenges
+    accepted once (portal/human_check.py: `altcha:<nonce>` rows, whose challenges expired long
+    before). What they counted is over: deleting them changes no answer."""
+    stmt = delete(_table).where(_table.c.since <= _at(utcnow() - LONGEST_WINDOW))
+    return session.execute(stmt).rowcount or 0

@@ -60,6 +60,7 @@ def _offer(call, found, narrowing=False):
         call.say("hotline.street_letters.more")
     else:
         call.data["letters_asked"] = True
+        call.say("hotline.street_letters.why")  # once: a re-ask or * says the question only
         call.goto("street_letters")
 
 

@@ -3,11 +3,11 @@ attempts: each attempt is counted on the residence's row BEFORE the password is 
 one conditional UPDATE ... RETURNING (atomic on SQLite and PostgreSQL), so no more than
 LOCK_AFTER passwords are ever checked per window however many requests try at once."""
 
-from sqlalchemy import case, literal, or_, select, update
+from sqlalchemy import select
 
-from models import OneTimeCode, PhoneNumber, Residence, audit, utcnow
+from models import OneTimeCode, PhoneNumber, Residence, audit, lockout, utcnow
 from models.audit import audit_repeated
-from models.base import UTCDateTime
+from models.lockout import Lockout
 from models.passwords import hash_secret, verify_secret
 
 from .defaults import LOCK_AFTER, LOCK_FOR, LOCK_WINDOW
@@ -15,55 +15,17 @@ from .defaults import LOCK_AFTER, LOCK_FOR, LOCK_WINDOW
 TEMPORARY = "web_password"
 """The OneTimeCode purpose of a portal temporary password (hotline/callbacks.py sends it)."""
 _DUMMY_HASH = hash_secret("not-a-real-password")
-
-
-def _at(value):
-    return literal(value, UTCDateTime())
-
-
-def _take_attempt(session, residence_id: int, now) -> bool:
-    fresh = or_(
-        Residence.web_failed_since.is_(None), Residence.web_failed_since <= _at(now - LOCK_WINDOW)
-    )
-    stmt = (
-        update(Residence)
-        .where(
-            Residence.id == residence_id,
-            or_(Residence.web_locked_until.is_(None), Residence.web_locked_until <= _at(now)),
-            or_(fresh, Residence.web_failed_count < LOCK_AFTER),
-        )
-        .values(
-            web_failed_count=case((fresh, 1), else_=Residence.web_failed_count + 1),
-            web_failed_since=case((fresh, _at(now)), else_=Residence.web_failed_since),
-        )
-        .returning(Residence.id)
-        .execution_options(synchronize_session=False)
-    )
-    return session.execute(stmt).first() is not None
-
-
-def _lock_if_spent(session, residence_id: int, now) -> bool:
-    stmt = (
-        update(Residence)
-        .where(
-            Residence.id == residence_id,
-            Residence.web_failed_count >= LOCK_AFTER,
-            Residence.web_failed_since > _at(now - LOCK_WINDOW),
-        )
-        .values(web_locked_until=_at(now + LOCK_FOR), web_failed_count=0, web_failed_since=None)
-        .returning(Residence.id)
-        .execution_options(synchronize_session=False)
-    )
-    return session.execute(stmt).first() is not None
-
-
-def _clear(session, residence_id: int) -> None:
-    session.execute(
-        update(Residence)
-        .where(Residence.id == residence_id)
-        .values(web_failed_count=0, web_failed_since=None)
-        .execution_options(synchronize_session=False)
-    )
+WEB = Lockout(
+    Residence.id,
+    Residence.web_failed_count,
+    Residence.web_failed_since,
+    Residence.web_locked_until,
+    LOCK_AFTER,
+    LOCK_WINDOW,
+    LOCK_FOR,
+)
+"""The web passwords counted per residence: the hotline's lockout (models/lockout.py) on the
+portal's own columns, so a locked hotline PIN does not lock the web and the reverse."""
 
 
 def _temporary_code(session, e164: str, password: str, now) -> OneTimeCode | None:
@@ -90,7 +52,7 @@ def check(session, phone: PhoneNumber | None, password: str, ip: str | None) -> 
         verify_secret(_DUMMY_HASH, password)
         return "wrong"
     now, residence_id, actor = utcnow(), phone.residence_id, f"portal:{phone.e164}"
-    counted = _take_attempt(session, residence_id, now)
+    counted = lockout.take_attempt(session, WEB, residence_id, now)
     session.commit()
     if not counted:
         verify_secret(_DUMMY_HASH, password)
@@ -118,7 +80,7 @@ def check(session, phone: PhoneNumber | None, password: str, ip: str | None) -> 
                 phone.verified_at, phone.active = now, True
             result = "temporary"
     if result:
-        _clear(session, residence_id)
+        lockout.clear(session, WEB, residence_id)
         audit(
             session,
             actor,
@@ -133,7 +95,7 @@ def check(session, phone: PhoneNumber | None, password: str, ip: str | None) -> 
     audit_repeated(
         session, f"{actor}|{ip}", actor, "portal.login_failed", "residence", residence_id, ip=ip
     )
-    locked_now = _lock_if_spent(session, residence_id, now)
+    locked_now = lockout.lock_if_spent(session, WEB, residence_id, now)
     if locked_now:
         audit(
             session,

@@ -27,7 +27,7 @@ MESSAGES = {
         "registration line is {code}. You will change it at your next "
         "call."
     ),
-    "hotline.welcome": "City of Saguenay, registration for the City's alert calls.",
+    "hotline.welcome": "City of Saguenay, registration for alert calls.",
     "hotline.no_input": "I did not hear anything.",
     "hotline.invalid": "That choice is not valid.",
     "hotline.too_many_strikes": "Sorry, we could not continue.",
@@ -102,10 +102,8 @@ MESSAGES = {
         "Enter your apartment number, then {end_key}. With no apartment, press {end_key}."
     ),
     "hotline.address_choice.item": "For {address}",
-    "hotline.address_choice.none": "If your address is not in the list",
-    "hotline.street_letters.prompt": (
-        "Several streets have this number. Enter the first letters of the street, then {end_key}."
-    ),
+    "hotline.address_choice.none": "For another address",
+    "hotline.street_letters.prompt": ("Enter the first letters of the street, then {end_key}."),
     "hotline.street_letters.more": "There are still several streets. Add letters.",
     "hotline.address.not_found": "I cannot find this address in the City's list.",
     "hotline.address_record.prompt": (
@@ -1042,4 +1040,6 @@ MESSAGES = {
     "console.map.draw.edit_text": "Drag the handles to change the shape.",
     "console.map.draw.edit_subtext": "Click Cancel to undo.",
     "console.map.draw.remove_text": "Click a shape to delete it.",
+    # --- h6: hesitant callers (the reason for the street letters, said once) ---
+    "hotline.street_letters.why": "Several streets have this number.",
 }

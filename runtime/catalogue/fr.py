@@ -27,7 +27,7 @@ MESSAGES = {
         "d'inscription aux appels d'alerte est {code}. Vous le changerez à "
         "votre prochain appel."
     ),
-    "hotline.welcome": "Ville de Saguenay, inscription aux appels d'alerte de la Ville.",
+    "hotline.welcome": "Ville de Saguenay, inscription aux appels d'alerte.",
     "hotline.no_input": "Je n'ai rien entendu.",
     "hotline.invalid": "Ce choix n'est pas valide.",
     "hotline.too_many_strikes": "Désolé, nous n'avons pas pu continuer.",
@@ -105,10 +105,8 @@ MESSAGES = {
         "appartement, appuyez sur {end_key}."
     ),
     "hotline.address_choice.item": "Pour le {address}",
-    "hotline.address_choice.none": "Si votre adresse n'est pas dans la liste",
-    "hotline.street_letters.prompt": (
-        "Plusieurs rues ont ce numéro. Composez les premières lettres de la rue, puis {end_key}."
-    ),
+    "hotline.address_choice.none": "Pour une autre adresse",
+    "hotline.street_letters.prompt": ("Composez les premières lettres de la rue, puis {end_key}."),
     "hotline.street_letters.more": "Il y a encore plusieurs rues. Ajoutez des lettres.",
     "hotline.address.not_found": "Je ne trouve pas cette adresse dans la liste de la Ville.",
     "hotline.address_record.prompt": (
@@ -1050,4 +1048,6 @@ MESSAGES = {
     "console.map.draw.edit_text": "Glissez les poignées pour modifier la forme.",
     "console.map.draw.edit_subtext": "Cliquez sur Annuler pour revenir en arrière.",
     "console.map.draw.remove_text": "Cliquez sur une forme pour la supprimer.",
+    # --- h6: hesitant callers (the reason for the street letters, said once) ---
+    "hotline.street_letters.why": "Plusieurs rues ont ce numéro.",
 }

@@ -260,3 +260,16 @@ def test_after_a_miss_the_consent_says_its_options_not_its_preamble(caller):
         assert "avis d'ébullition" not in heard, miss
         assert "Pour accepter, appuyez sur 1. Pour annuler, appuyez sur 2." in heard
     assert "avis d'ébullition" in caller().keys("1", "1", "9")  # asked for: said in full
+
+
+def test_why_the_street_letters_are_asked_is_said_once(caller, session):
+    add_addresses(session, [("120", street, "CHICOUTIMI") for street in STREETS])
+    phone = caller()
+    heard = phone.keys("1", "1", "1", "120", "")
+    assert "Plusieurs rues ont ce numéro. Composez les premières lettres de la rue" in heard
+    for miss in ("-", ""):  # a silence, # alone: the question only
+        heard = phone.keys(miss)
+        assert "premières lettres" in heard and "Plusieurs rues" not in heard, miss
+    phone.press("7")
+    heard = phone.press("*")  # the address list -> the street letters
+    assert heard.text == "Composez les premières lettres de la rue, puis le carré."

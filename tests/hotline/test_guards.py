@@ -11,7 +11,7 @@ import pytest
 import requests
 from sqlalchemy import func, select, update
 
-from hotline import accounts
+from hotline import accounts, quotas
 from models import AuditEntry, OneTimeCode, PhoneNumber, Residence, utcnow
 from models.hotline import HotlineQuota
 from tests.fixtures.hotline import Caller, add_residence
@@ -229,3 +229,10 @@ def test_withheld_callers_share_one_daily_cap_and_hear_why(caller, session):
     session.execute(update(HotlineQuota).values(since=utcnow() - timedelta(days=1, minutes=1)))
     session.commit()
     assert "is not registered" in caller("anonymous").keys("2", "4185550166", "1")
+
+
+def test_no_counter_outlives_the_purge(session):
+    """quotas.purge_ended deletes rows a day old: a longer window would be forgotten early."""
+    with pytest.raises(ValueError):
+        quotas.take(session, "reset:+14185550166", 3, window=timedelta(days=2))
+    assert quotas.take(session, "reset:+14185550166", 3, window=quotas.LONGEST_WINDOW)

@@ -81,10 +81,16 @@ def test_9_repeats_the_menu(caller):
 
 
 def test_star_goes_back_one_step(caller):
+    """* leads back to the menu just heard: its question, not its preamble again (9 says it)."""
     phone = caller()
     phone.keys("1", "1", "1")
-    assert "avis d'ébullition" in phone.press("*")  # civic number -> consent
-    assert "n'est pas inscrit" in phone.press("*")  # consent -> unregistered menu
+    heard = phone.press("*")  # civic number -> consent
+    assert heard.text == "Pour accepter, appuyez sur 1. Pour annuler, appuyez sur 2."
+    assert "avis d'ébullition" in phone.press("9")
+    heard = phone.press("*")  # consent -> unregistered menu
+    assert heard.text.startswith("Pour inscrire ce numéro, appuyez sur 1.")
+    assert "n'est pas inscrit" not in heard
+    assert "n'est pas inscrit" in phone.press("9")
 
 
 def test_0_reaches_staff_only_when_configured(caller, app):

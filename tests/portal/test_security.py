@@ -6,15 +6,17 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
+import altcha
 import pytest
 import requests
 from sqlalchemy import func, select
 
-from models import AuditEntry, PhoneNumber, Residence, utcnow
+from models import AuditEntry, OneTimeCode, PhoneNumber, Residence, utcnow
+from models.hotline import HotlineQuota
 from models.passwords import hash_secret
 from runtime.db import get_session
 from tests.fixtures.console import csrf_token
-from tests.portal.conftest import PASSWORD, TYPED, login, post
+from tests.portal.conftest import NUMBER, PASSWORD, TYPED, login, post
 
 ATTACKERS = 8
 
@@ -78,6 +80,65 @@ def test_simultaneous_wrong_passwords_lock_the_residence_at_the_limit(app_config
             select(func.sum(AuditEntry.count)).where(AuditEntry.action == "portal.login_failed")
         )
         assert failed == 5
+
+
+def _live_forgot(url, barrier):
+    """A forgotten-password form for the resident's number, its ALTCHA solved, sent when every
+    thread is ready."""
+    with requests.Session() as browser:
+        page = browser.get(url + "/portail/mot-de-passe-oublie", timeout=30)
+        challenge = altcha.Challenge.from_dict(
+            browser.get(url + "/portail/altcha", timeout=30).json()
+        )
+        solution = altcha.Payload(challenge, altcha.solve_challenge(challenge)).to_base64()
+        barrier.wait(timeout=30)
+        return browser.post(
+            url + "/portail/mot-de-passe-oublie",
+            allow_redirects=False,
+            timeout=60,
+            data={
+                "phone": TYPED,
+                "mode": "sms",
+                "altcha": solution,
+                "csrf_token": csrf_token(page.text),
+            },
+        )
+
+
+def test_simultaneous_forgotten_passwords_send_three_at_most(request, app_config, simulator):
+    """Eight forgotten-password forms for one number at once, against the live server: three
+    temporary passwords are sent (the number's daily cap), the others are refused."""
+    app_config.update(
+        TWILIO_API_BASE_URL=simulator.url,
+        PORTAL_SEND_CLIENT_LIMIT="1000 per hour",  # the per-number cap alone
+        RQ_SYNC=True,
+    )
+    live_app = request.getfixturevalue("live_app")
+    add_resident(live_app.app)
+    barrier = threading.Barrier(ATTACKERS)
+    answers = [None] * ATTACKERS
+
+    def ask(i):
+        answers[i] = _live_forgot(live_app.url, barrier)
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(ATTACKERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(90)
+    sent = [a for a in answers if a.status_code == 200]
+    refused = [a for a in answers if a.status_code == 400]
+    assert len(sent) == 3 and len(refused) == ATTACKERS - 3
+    assert all("un texto (SMS)" in a.text for a in sent)
+    assert all("nombre maximal de messages" in a.text for a in refused)
+    assert len([m for m in simulator.messages() if m["to"] == NUMBER]) == 3
+    with live_app.app.app_context():
+        session = get_session()
+        assert session.get(HotlineQuota, f"portal-send:{NUMBER}").count == 3
+        codes = session.scalar(
+            select(func.count(OneTimeCode.id)).where(OneTimeCode.phone_e164 == NUMBER)
+        )
+        assert codes == 3
 
 
 def test_the_lock_ends_and_the_right_password_then_works(app, client):

@@ -150,6 +150,33 @@ def test_a_solved_challenge_is_accepted_once(client, sim, db):
     assert [p.e164 for p in fresh(db, PhoneNumber)] == [NUMBER]
 
 
+def test_used_challenges_and_ended_counters_are_purged_by_the_next_hotline_call(
+    client, sim, db, caller
+):
+    """An accepted ALTCHA challenge leaves a counter row (`altcha:<nonce>`), as does the
+    number's daily count: once a day old they count nothing, and the hotline's next call
+    deletes them with its expired calls; today's rows stay."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from models import utcnow
+    from models.hotline import HotlineQuota
+
+    assert forgot(client, "418 555-0199").status_code == 200
+    rows = fresh(db, HotlineQuota)
+    assert sorted(r.key.split(":")[0] for r in rows) == ["altcha", "portal-send"]
+    db.execute(update(HotlineQuota).values(since=utcnow() - timedelta(days=1, minutes=1)))
+    db.commit()
+    assert forgot(client, "418 555-0198").status_code == 200  # today's: kept
+    caller("+14185550123").dial()
+    kept = fresh(db, HotlineQuota)
+    assert sorted(r.key for r in kept if not r.key.startswith("altcha:")) == [
+        "portal-send:+14185550198"
+    ]
+    assert len(kept) == 2 and all(r.since > utcnow() - timedelta(hours=1) for r in kept)
+
+
 def test_a_registered_number_gets_a_notice_and_the_same_page(client, sim, db):
     first = register(client)
     again = register(client)
