@@ -13,6 +13,7 @@ from sqlalchemy import update
 
 from dialer import campaigns, followup
 from models import Campaign, Delivery, utcnow
+from runtime.i18n import t
 from tests.fixtures.dialer import add_residence as add_targeted
 from tests.fixtures.hotline import add_residence
 
@@ -22,8 +23,8 @@ BOIL_FR = "Faites bouillir l'eau avant de la boire."
 BOIL_EN = "Boil your water before drinking it."
 PREAMBLE_FR = "Avis en vigueur de la Ville de Saguenay, diffusé"
 PREAMBLE_EN = "City of Saguenay notice in effect, issued"
-WELCOME_FR = "Ville de Saguenay, inscription aux appels d'alerte de la Ville."
-WELCOME_EN = "City of Saguenay, registration for the City's alert calls."
+WELCOME_FR = t("fr", "hotline.welcome")
+WELCOME_EN = t("en", "hotline.welcome")
 GO_ON_FR = "Pour continuer, appuyez sur 1."
 REPEAT_FR = "Pour réécouter, appuyez sur 9."
 LANGUAGE_MENU = "Pour le français, appuyez sur 1. For English, press 2."
