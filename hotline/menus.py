@@ -82,7 +82,8 @@ MENUS: dict[str, Menu] = {
             ("1", "hotline.unregistered.register", "consent"),
             ("2", "hotline.unregistered.other", "enter_number"),
         ),
-        preamble=True,  # 9 still repeats it (every options menu), unsaid: a shorter menu
+        repeat=True,
+        preamble=True,
     ),
     # a number registered by staff or an import, with no PIN yet: a temporary one by call-back
     "no_pin": Menu(
