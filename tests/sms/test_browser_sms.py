@@ -22,7 +22,7 @@ def test_the_sms_counter_follows_the_text(stack, browser_page):
     add_staff(stack.live.app, "operateur@saguenay.ca")
     sign_in(page, base, "operateur@saguenay.ca")
     page.goto(base + "/staff/campaigns/new")
-    page.click("[data-template=boil_water]")
+    page.click("[data-builtin=boil_water]")
     assert page.input_value("#sms_fr").startswith("Ville de Saguenay : avis d'ébullition.")
     page.wait_for_function(
         "() => document.querySelector('#sms_fr-counter').textContent"
