@@ -1,0 +1,67 @@
+"""Settling one call touches that call only, once (mutation testing found both unguarded by
+the fast tests: docs/mutants.md). Callbacks are posted signed, as Twilio would."""
+
+from sqlalchemy import select
+
+from dialer import campaigns, dispatch, settle
+from models import CallAttempt, Campaign, Delivery
+from tests.fixtures.dialer import add_residence
+
+
+def _two_calls_at_once(app, session):
+    first = add_residence(session, ["+14185550101", "+14185550102"], language="fr")
+    second = add_residence(session, ["+14185550103", "+14185550104"], language="fr")
+    campaign = campaigns.create_campaign(
+        session, "t", title="Avis", message_fr="Faites bouillir l'eau.", target={"all": True}
+    )
+    campaigns.launch(app, campaign.id, "t")
+    jobs = {}
+    for _ in range(2):
+        job = dispatch.claim(session, session.get(Campaign, campaign.id), lease_s=60)
+        jobs[job.to] = job
+    return (first, jobs["+14185550101"]), (second, jobs["+14185550103"])
+
+
+def _status(twilio_post, job, call_status, seq):
+    params = {"CallSid": f"CA{job.attempt_id:032d}", "CallStatus": call_status}
+    return twilio_post(f"/voice/status/alert/{job.token}", {**params, "SequenceNumber": str(seq)})
+
+
+def _delivery(session, residence):
+    session.expire_all()
+    return session.scalar(select(Delivery).where(Delivery.residence_id == residence.id))
+
+
+def test_a_busy_line_moves_its_own_residence_on_and_not_the_one_still_ringing(
+    app, session, twilio_post
+):
+    (busy_home, busy), (ringing_home, ringing) = _two_calls_at_once(app, session)
+    _status(twilio_post, ringing, "ringing", 1)
+    _status(twilio_post, busy, "busy", 2)
+    moved = _delivery(session, busy_home)
+    assert (moved.status, moved.number_index) == ("pending", 1)  # its second number next
+    still = _delivery(session, ringing_home)
+    assert (still.status, still.number_index) == ("in_progress", 0)
+    assert session.get(CallAttempt, ringing.attempt_id).outcome is None
+    _status(twilio_post, ringing, "completed", 3)
+    settle.record_amd(session, ringing.attempt_id, "human")
+    session.commit()
+    reached = _delivery(session, ringing_home)
+    assert (reached.status, reached.reached_number) == ("human", "+14185550103")
+
+
+def test_a_call_settled_twice_keeps_its_first_outcome(app, session, twilio_post):
+    """The reconciler's fetch and the call's own callback may both settle it: the first wins,
+    the second changes nothing and reports nothing."""
+    (home, job), _ = _two_calls_at_once(app, session)
+    _status(twilio_post, job, "busy", 2)
+    assert settle.settle(session, job.attempt_id, "failed") is None
+    session.commit()
+    session.expire_all()
+    assert session.get(CallAttempt, job.attempt_id).outcome == "busy"
+    delivery = _delivery(session, home)
+    assert (delivery.status, delivery.number_index, delivery.best_outcome) == (
+        "pending",
+        1,
+        "busy",
+    )
