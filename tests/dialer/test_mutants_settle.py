@@ -4,7 +4,7 @@ the fast tests: docs/mutants.md). Callbacks are posted signed, as Twilio would."
 from sqlalchemy import select
 
 from dialer import campaigns, dispatch, settle
-from models import CallAttempt, Campaign, Delivery
+from models import CallAttempt, Campaign, Delivery, utcnow
 from tests.fixtures.dialer import add_residence
 
 
@@ -65,3 +65,28 @@ def test_a_call_settled_twice_keeps_its_first_outcome(app, session, twilio_post)
         1,
         "busy",
     )
+
+
+def test_a_claim_whose_call_was_requested_is_not_given_back_as_never_placed(app, session):
+    """Its call may be ringing: giving the claim back as unrequested (a worker's release, the
+    reconciler's take-back) must leave it alone, or the residence is called twice."""
+    (home, job), _ = _two_calls_at_once(app, session)
+    assert dispatch.mark_requested(session, job.attempt_id, utcnow())
+    assert not settle.void_attempt(session, job.attempt_id, "given back", unrequested=True)
+    session.commit()
+    session.expire_all()
+    assert session.get(CallAttempt, job.attempt_id).outcome is None
+    delivery = _delivery(session, home)
+    assert (delivery.status, delivery.number_index) == ("in_progress", 0)
+
+
+def test_a_claim_given_back_before_its_call_is_due_again_at_once_on_the_same_number(
+    app, session
+):
+    (home, job), _ = _two_calls_at_once(app, session)
+    assert settle.void_attempt(session, job.attempt_id, "given back", unrequested=True)
+    session.commit()
+    delivery = _delivery(session, home)
+    assert (delivery.status, delivery.number_index, delivery.round) == ("pending", 0, 1)
+    again = dispatch.claim(session, session.get(Campaign, delivery.campaign_id), lease_s=60)
+    assert again.to == "+14185550101"
