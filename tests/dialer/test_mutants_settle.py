@@ -80,9 +80,7 @@ def test_a_claim_whose_call_was_requested_is_not_given_back_as_never_placed(app,
     assert (delivery.status, delivery.number_index) == ("in_progress", 0)
 
 
-def test_a_claim_given_back_before_its_call_is_due_again_at_once_on_the_same_number(
-    app, session
-):
+def test_a_claim_given_back_before_its_call_is_due_again_at_once_on_the_same_number(app, session):
     (home, job), _ = _two_calls_at_once(app, session)
     assert settle.void_attempt(session, job.attempt_id, "given back", unrequested=True)
     session.commit()

@@ -35,9 +35,7 @@ REGISTER_KEYED = ["1", "12", "", "REC", "", "739164"]  # consent .. the first PI
 TARGET = "4185550166"
 
 
-def test_a_call_back_refused_by_the_callers_cap_does_not_count_against_the_number(
-    caller, session
-):
+def test_a_call_back_refused_by_the_callers_cap_does_not_count_against_the_number(caller, session):
     """The caller's cap is spent between the early check and the last key (another of their
     calls took the last one): the number's own call-back taken meanwhile is given back, so
     it still gets its three call-backs that day."""
