@@ -6,6 +6,7 @@ from sqlalchemy import select
 from dialer import campaigns, dispatch, settle
 from models import CallAttempt, Campaign, Delivery, utcnow
 from tests.fixtures.dialer import add_residence
+from tests.sms.test_message_status import text_attempt  # noqa: F401 (fixture)
 
 
 def _two_calls_at_once(app, session):
@@ -81,10 +82,36 @@ def test_a_claim_whose_call_was_requested_is_not_given_back_as_never_placed(app,
 
 
 def test_a_claim_given_back_before_its_call_is_due_again_at_once_on_the_same_number(app, session):
-    (home, job), _ = _two_calls_at_once(app, session)
+    (home, job), (other_home, _other) = _two_calls_at_once(app, session)
     assert settle.void_attempt(session, job.attempt_id, "given back", unrequested=True)
     session.commit()
     delivery = _delivery(session, home)
     assert (delivery.status, delivery.number_index, delivery.round) == ("pending", 0, 1)
+    assert _delivery(session, other_home).status == "in_progress"  # its call goes on
     again = dispatch.claim(session, session.get(Campaign, delivery.campaign_id), lease_s=60)
     assert again.to == "+14185550101"
+
+
+def test_a_call_ending_after_its_campaign_was_cancelled_ends_its_residence(
+    app, session, twilio_post
+):
+    """No next number after a cancel: the residence keeps the call's outcome (busy here), or
+    `cancelled` when the call itself was cancelled."""
+    (busy_home, busy), (cancelled_home, cancelled) = _two_calls_at_once(app, session)
+    campaigns.cancel(app, session.scalar(select(Campaign.id)), "t")
+    _status(twilio_post, busy, "busy", 2)
+    _status(twilio_post, cancelled, "canceled", 2)
+    ended = _delivery(session, busy_home)
+    assert (ended.status, ended.number_index) == ("busy", 0)
+    assert _delivery(session, cancelled_home).status == "cancelled"
+
+
+def test_a_landline_that_cannot_take_the_text_is_called_at_once_on_that_number(
+    session, text_attempt
+):
+    _attempt_id, delivery_id = text_attempt
+    settle.record_message(session, "tok", "undelivered", error_code=30006)
+    session.commit()
+    campaign = session.get(Campaign, session.get(Delivery, delivery_id).campaign_id)
+    job = dispatch.claim(session, campaign, lease_s=60)
+    assert job is not None and (job.to, job.texts) == ("+14185550111", False)
