@@ -1,6 +1,8 @@
 """Settling one call touches that call only, once (mutation testing found both unguarded by
 the fast tests: docs/mutants.md). Callbacks are posted signed, as Twilio would."""
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from dialer import campaigns, dispatch, settle
@@ -115,3 +117,21 @@ def test_a_landline_that_cannot_take_the_text_is_called_at_once_on_that_number(
     campaign = session.get(Campaign, session.get(Delivery, delivery_id).campaign_id)
     job = dispatch.claim(session, campaign, lease_s=60)
     assert job is not None and (job.to, job.texts) == ("+14185550111", False)
+
+
+def test_the_next_round_waits_for_the_campaigns_retry_delay(app, session, twilio_post):
+    """Busy on the only number: round 2 comes `retry_delay_s` later, not at once."""
+    add_residence(session, ["+14185550105"], language="fr")
+    campaign = campaigns.create_campaign(
+        session, "t", title="Avis", message_fr="Avis", target={"all": True}, rounds=2
+    )
+    campaigns.launch(app, campaign.id, "t")
+    job = dispatch.claim(session, session.get(Campaign, campaign.id), lease_s=60)
+    before = utcnow()
+    _status(twilio_post, job, "busy", 2)
+    session.expire_all()
+    delivery = session.scalar(select(Delivery))
+    assert (delivery.status, delivery.round) == ("pending", 2)
+    delay = timedelta(seconds=session.get(Campaign, campaign.id).retry_delay_s)
+    assert delivery.next_attempt_at >= before + delay
+    assert dispatch.claim(session, session.get(Campaign, campaign.id), lease_s=60) is None
