@@ -60,3 +60,16 @@ def test_a_temporary_pin_that_cannot_be_used_does_not_count(caller, session, app
     session.execute(update(OneTimeCode).where(OneTimeCode.id == code.id).values(**values))
     session.commit()
     assert NO_PIN in caller(NUMBER).dial()
+
+
+def test_a_temporary_pin_opens_only_its_own_number(caller, session, app):
+    from hotline.callbacks import callback_twiml, token_for
+
+    add_residence(session, NUMBER, pin="258036")
+    _imported(session, OTHER)
+    caller(OTHER).keys("1")
+    code = session.scalar(select(OneTimeCode).where(OneTimeCode.phone_e164 == OTHER))
+    said = callback_twiml(session, app.config, token_for(app.config, code.id))
+    clear = "".join(ch for ch in str(said).split("est : ")[1].split(".")[0] if ch.isdigit())
+    assert "n'est pas le bon" in caller(NUMBER).keys(clear)
+    assert "Choisissez maintenant un nouveau NIP." in caller(OTHER).keys(clear)
