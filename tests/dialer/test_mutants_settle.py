@@ -1,0 +1,137 @@
+"""Settling one call touches that call only, once (mutation testing found both unguarded by
+the fast tests: docs/mutants.md). Callbacks are posted signed, as Twilio would."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from dialer import campaigns, dispatch, settle
+from models import CallAttempt, Campaign, Delivery, utcnow
+from tests.fixtures.dialer import add_residence
+from tests.sms.test_message_status import text_attempt  # noqa: F401 (fixture)
+
+
+def _two_calls_at_once(app, session):
+    first = add_residence(session, ["+14185550101", "+14185550102"], language="fr")
+    second = add_residence(session, ["+14185550103", "+14185550104"], language="fr")
+    campaign = campaigns.create_campaign(
+        session, "t", title="Avis", message_fr="Faites bouillir l'eau.", target={"all": True}
+    )
+    campaigns.launch(app, campaign.id, "t")
+    jobs = {}
+    for _ in range(2):
+        job = dispatch.claim(session, session.get(Campaign, campaign.id), lease_s=60)
+        jobs[job.to] = job
+    return (first, jobs["+14185550101"]), (second, jobs["+14185550103"])
+
+
+def _status(twilio_post, job, call_status, seq):
+    params = {"CallSid": f"CA{job.attempt_id:032d}", "CallStatus": call_status}
+    return twilio_post(f"/voice/status/alert/{job.token}", {**params, "SequenceNumber": str(seq)})
+
+
+def _delivery(session, residence):
+    session.expire_all()
+    return session.scalar(select(Delivery).where(Delivery.residence_id == residence.id))
+
+
+def test_a_busy_line_moves_its_own_residence_on_and_not_the_one_still_ringing(
+    app, session, twilio_post
+):
+    (busy_home, busy), (ringing_home, ringing) = _two_calls_at_once(app, session)
+    _status(twilio_post, ringing, "ringing", 1)
+    _status(twilio_post, busy, "busy", 2)
+    moved = _delivery(session, busy_home)
+    assert (moved.status, moved.number_index) == ("pending", 1)  # its second number next
+    still = _delivery(session, ringing_home)
+    assert (still.status, still.number_index) == ("in_progress", 0)
+    assert session.get(CallAttempt, ringing.attempt_id).outcome is None
+    _status(twilio_post, ringing, "completed", 3)
+    settle.record_amd(session, ringing.attempt_id, "human")
+    session.commit()
+    reached = _delivery(session, ringing_home)
+    assert (reached.status, reached.reached_number) == ("human", "+14185550103")
+
+
+def test_a_call_settled_twice_keeps_its_first_outcome(app, session, twilio_post):
+    """The reconciler's fetch and the call's own callback may both settle it: the first wins,
+    the second changes nothing and reports nothing."""
+    (home, job), _ = _two_calls_at_once(app, session)
+    _status(twilio_post, job, "busy", 2)
+    assert settle.settle(session, job.attempt_id, "failed") is None
+    session.commit()
+    session.expire_all()
+    assert session.get(CallAttempt, job.attempt_id).outcome == "busy"
+    delivery = _delivery(session, home)
+    assert (delivery.status, delivery.number_index, delivery.best_outcome) == (
+        "pending",
+        1,
+        "busy",
+    )
+
+
+def test_a_claim_whose_call_was_requested_is_not_given_back_as_never_placed(app, session):
+    """Its call may be ringing: giving the claim back as unrequested (a worker's release, the
+    reconciler's take-back) must leave it alone, or the residence is called twice."""
+    (home, job), _ = _two_calls_at_once(app, session)
+    assert dispatch.mark_requested(session, job.attempt_id, utcnow())
+    assert not settle.void_attempt(session, job.attempt_id, "given back", unrequested=True)
+    session.commit()
+    session.expire_all()
+    assert session.get(CallAttempt, job.attempt_id).outcome is None
+    delivery = _delivery(session, home)
+    assert (delivery.status, delivery.number_index) == ("in_progress", 0)
+
+
+def test_a_claim_given_back_before_its_call_is_due_again_at_once_on_the_same_number(app, session):
+    (home, job), (other_home, _other) = _two_calls_at_once(app, session)
+    assert settle.void_attempt(session, job.attempt_id, "given back", unrequested=True)
+    session.commit()
+    delivery = _delivery(session, home)
+    assert (delivery.status, delivery.number_index, delivery.round) == ("pending", 0, 1)
+    assert _delivery(session, other_home).status == "in_progress"  # its call goes on
+    again = dispatch.claim(session, session.get(Campaign, delivery.campaign_id), lease_s=60)
+    assert again.to == "+14185550101"
+
+
+def test_a_call_ending_after_its_campaign_was_cancelled_ends_its_residence(
+    app, session, twilio_post
+):
+    """No next number after a cancel: the residence keeps the call's outcome (busy here), or
+    `cancelled` when the call itself was cancelled."""
+    (busy_home, busy), (cancelled_home, cancelled) = _two_calls_at_once(app, session)
+    campaigns.cancel(app, session.scalar(select(Campaign.id)), "t")
+    _status(twilio_post, busy, "busy", 2)
+    _status(twilio_post, cancelled, "canceled", 2)
+    ended = _delivery(session, busy_home)
+    assert (ended.status, ended.number_index) == ("busy", 0)
+    assert _delivery(session, cancelled_home).status == "cancelled"
+
+
+def test_a_landline_that_cannot_take_the_text_is_called_at_once_on_that_number(
+    session, text_attempt
+):
+    _attempt_id, delivery_id = text_attempt
+    settle.record_message(session, "tok", "undelivered", error_code=30006)
+    session.commit()
+    campaign = session.get(Campaign, session.get(Delivery, delivery_id).campaign_id)
+    job = dispatch.claim(session, campaign, lease_s=60)
+    assert job is not None and (job.to, job.texts) == ("+14185550111", False)
+
+
+def test_the_next_round_waits_for_the_campaigns_retry_delay(app, session, twilio_post):
+    """Busy on the only number: round 2 comes `retry_delay_s` later, not at once."""
+    add_residence(session, ["+14185550105"], language="fr")
+    campaign = campaigns.create_campaign(
+        session, "t", title="Avis", message_fr="Avis", target={"all": True}, rounds=2
+    )
+    campaigns.launch(app, campaign.id, "t")
+    job = dispatch.claim(session, session.get(Campaign, campaign.id), lease_s=60)
+    before = utcnow()
+    _status(twilio_post, job, "busy", 2)
+    session.expire_all()
+    delivery = session.scalar(select(Delivery))
+    assert (delivery.status, delivery.round) == ("pending", 2)
+    delay = timedelta(seconds=session.get(Campaign, campaign.id).retry_delay_s)
+    assert delivery.next_attempt_at >= before + delay
+    assert dispatch.claim(session, session.get(Campaign, campaign.id), lease_s=60) is None

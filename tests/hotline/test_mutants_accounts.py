@@ -1,0 +1,75 @@
+"""A number registered without a PIN is asked for one only when a temporary PIN really waits
+for it: said to it, unused, unexpired, its own (mutation testing: docs/mutants.md)."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from models import OneTimeCode, utcnow
+from tests.fixtures.hotline import add_residence
+
+NUMBER, OTHER = "+14185550188", "+14185550177"
+NO_PIN = "Ce numéro est inscrit, mais il n'a pas encore de NIP."
+
+
+def _imported(session, e164):
+    residence = add_residence(session, e164)
+    residence.password_hash = None
+    session.commit()
+
+
+def _said_code(session, app, e164):
+    """E164 asks a temporary PIN (1) and the call-back says it: its code gets its hash."""
+    from hotline.callbacks import callback_twiml, token_for
+
+    code = session.scalar(select(OneTimeCode).where(OneTimeCode.phone_e164 == e164))
+    callback_twiml(session, app.config, token_for(app.config, code.id))
+    session.expire_all()
+    return session.get(OneTimeCode, code.id)
+
+
+def test_another_numbers_temporary_pin_does_not_count(caller, session, app):
+    _imported(session, NUMBER)
+    _imported(session, OTHER)
+    caller(OTHER).keys("1")
+    _said_code(session, app, OTHER)
+    assert "Composez votre NIP" in caller(OTHER).dial()
+    assert NO_PIN in caller(NUMBER).dial()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"used_at": "now"},
+        {"expires_at": "past"},
+        {"code_hash": None},
+        {"purpose": "number_verification"},
+    ],
+    ids=["used", "expired", "never_said", "not_a_pin"],
+)
+def test_a_temporary_pin_that_cannot_be_used_does_not_count(caller, session, app, change):
+    _imported(session, NUMBER)
+    caller(NUMBER).keys("1")
+    code = _said_code(session, app, NUMBER)
+    assert "Composez votre NIP" in caller(NUMBER).dial()
+    values = {
+        key: {"now": utcnow(), "past": utcnow() - timedelta(minutes=1)}.get(value, value)
+        for key, value in change.items()
+    }
+    session.execute(update(OneTimeCode).where(OneTimeCode.id == code.id).values(**values))
+    session.commit()
+    assert NO_PIN in caller(NUMBER).dial()
+
+
+def test_a_temporary_pin_opens_only_its_own_number(caller, session, app):
+    from hotline.callbacks import callback_twiml, token_for
+
+    add_residence(session, NUMBER, pin="258036")
+    _imported(session, OTHER)
+    caller(OTHER).keys("1")
+    code = session.scalar(select(OneTimeCode).where(OneTimeCode.phone_e164 == OTHER))
+    said = callback_twiml(session, app.config, token_for(app.config, code.id))
+    clear = "".join(ch for ch in str(said).split("est : ")[1].split(".")[0] if ch.isdigit())
+    assert "n'est pas le bon" in caller(NUMBER).keys(clear)
+    assert "Choisissez maintenant un nouveau NIP." in caller(OTHER).keys(clear)
