@@ -11,22 +11,15 @@ from sqlalchemy import select
 
 from models import Campaign, Delivery
 from runtime.db import get_session
-from tests.fixtures.browser import ARGS, CHROMIUM, skip_without_chromium
+from tests.fixtures.browser import (
+    browser,  # noqa: F401  (fixture)
+    skip_without_chromium,
+)
 from tests.fixtures.console import PASSWORD, add_residence, add_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 skip_without_chromium()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        running = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield running
-        running.close()
 
 
 def open_page(browser, width=1366, height=900):

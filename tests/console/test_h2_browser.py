@@ -12,7 +12,10 @@ from sqlalchemy import select
 
 from models import AuditEntry, Campaign
 from runtime.db import get_session
-from tests.fixtures.browser import ARGS, CHROMIUM, skip_without_chromium
+from tests.fixtures.browser import (
+    browser,  # noqa: F401  (fixture)
+    skip_without_chromium,
+)
 from tests.fixtures.console import PASSWORD, add_residence, add_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
@@ -20,16 +23,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 skip_without_chromium()
 
 NEEDS_APPROVAL = "En attente de l'approbation d'un autre membre du personnel avant le lancement."
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        running = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield running
-        running.close()
 
 
 def person(browser, base, email, width=1200):

@@ -15,7 +15,10 @@ from sqlalchemy import select
 from models import Campaign, Delivery
 from runtime.db import get_session
 from tests.console.test_map import place, sectors_file
-from tests.fixtures.browser import ARGS, CHROMIUM, skip_without_chromium
+from tests.fixtures.browser import (
+    browser,  # noqa: F401  (fixture)
+    skip_without_chromium,
+)
 from tests.fixtures.console import PASSWORD, add_residence, add_staff
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -38,16 +41,6 @@ OUTSIDE = {
 }
 POLYGON = [(48.4305, -71.0725), (48.4305, -71.0630), (48.4255, -71.0630), (48.4255, -71.0725)]
 """Corners (lat, lon) clicked on the map, clockwise from the north-west."""
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        running = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield running
-        running.close()
 
 
 def open_page(browser, width=1280, height=1000):

@@ -8,22 +8,15 @@ import pytest
 
 from models import audit
 from runtime.db import get_session
-from tests.fixtures.browser import ARGS, CHROMIUM, skip_without_chromium
+from tests.fixtures.browser import (
+    browser,  # noqa: F401  (fixture)
+    skip_without_chromium,
+)
 from tests.fixtures.console import PASSWORD, add_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 skip_without_chromium()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        running = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield running
-        running.close()
 
 
 def _page(browser, **options):
