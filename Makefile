@@ -45,7 +45,7 @@ bench: install
 # or doubled alert, runs the fast tests covering each mutant, prints the survivors.
 # One module: `make mutants MUTANTS='dialer.outcome*'`. Scores and survivors: docs/mutants.md.
 MUTANTS ?= hotline.pins* dialer.outcome* dialer.settle* hotline.accounts* \
-	hotline.quotas* dialer.dispatch* dialer.reconcile* runtime.pacing*
+	hotline.quotas* dialer.dispatch* dialer.reconcile* runtime.pacing* models.lockout*
 
 mutants: install
 	$(VENV)/bin/pip install -q -e '.[test,lint,dev]'
