@@ -210,6 +210,7 @@ def test_no_route_answers_500_to_hostile_values(fuzz, rule, method):
         "campaign_id": "1",
         "user_id": "1",
         "template_id": "1",
+        "sector_id": "1",
         "token": real["token"],
         "import_id": "x",
         "filename": "console.css",
