@@ -184,7 +184,7 @@ def test_a_claim_given_back_after_its_residence_was_closed_does_not_reopen_it(ap
 def test_a_repeated_final_report_changes_nothing_and_reports_nothing(app, session, twilio_post):
     """Twilio repeats a callback it saw no answer to, and the reconciler's fetch may follow the
     callback: the second final report, with its SID and verdict, is taken quietly."""
-    (home, job), _ = _two_calls_at_once(app, session)
+    (home, job), (_, ringing) = _two_calls_at_once(app, session)
     sid = f"CA{job.attempt_id:032d}"
     assert settle.record_final(session, job.attempt_id, "busy", sid=sid) == "busy"
     session.commit()
@@ -193,6 +193,7 @@ def test_a_repeated_final_report_changes_nothing_and_reports_nothing(app, sessio
     session.commit()
     session.expire_all()
     attempt = session.get(CallAttempt, job.attempt_id)
-    assert (attempt.outcome, attempt.sid) == ("busy", sid)
+    assert (attempt.outcome, attempt.sid, attempt.answered_by) == ("busy", sid, "human")
+    assert session.get(CallAttempt, ringing.attempt_id).answered_by is None  # not its verdict
     delivery = _delivery(session, home)
     assert (delivery.status, delivery.number_index) == ("pending", 1)
