@@ -197,3 +197,18 @@ def test_a_repeated_final_report_changes_nothing_and_reports_nothing(app, sessio
     assert session.get(CallAttempt, ringing.attempt_id).answered_by is None  # not its verdict
     delivery = _delivery(session, home)
     assert (delivery.status, delivery.number_index) == ("pending", 1)
+
+
+def test_a_repeated_completed_report_still_waits_for_its_own_calls_verdict(app, session):
+    """A call answered and ended waits for AMD's verdict; its final report repeated meanwhile
+    neither fails nor settles it with another call's verdict."""
+    (home, job), (_, ringing) = _two_calls_at_once(app, session)
+    assert settle.record_amd(session, ringing.attempt_id, "machine_start") == (True, None)
+    for _ in range(2):
+        assert settle.record_final(session, job.attempt_id, "completed") is None
+        session.commit()
+    session.expire_all()
+    assert session.get(CallAttempt, job.attempt_id).outcome is None
+    assert settle.record_amd(session, job.attempt_id, "human") == (True, "human")
+    session.commit()
+    assert _delivery(session, home).status == "human"
