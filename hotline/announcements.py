@@ -21,18 +21,6 @@ ANNOUNCE_AFTER = timedelta(hours=24)
 LIFTING = "lifting"
 
 
-def _in_force(campaign: Campaign, now: datetime) -> bool:
-    if not campaign.announce or campaign.launched_at is None:
-        return False
-    if campaign.status == CampaignStatus.DRAFT.value:
-        return False
-    if campaign.announce_until is not None:
-        return now < campaign.announce_until
-    if campaign.finished_at is None:
-        return True
-    return now < campaign.finished_at + ANNOUNCE_AFTER
-
-
 def current_alerts(
     session, residence_id: int | None, now: datetime | None = None
 ) -> list[Campaign]:
@@ -58,7 +46,7 @@ def current_alerts(
         .order_by(Campaign.launched_at.desc(), Campaign.id.desc())
         .execution_options(populate_existing=True)
     )
-    in_force = [c for c in session.scalars(query) if _in_force(c, now)]
+    in_force = list(session.scalars(query))
     if not in_force:
         return []
     lifted = set(
