@@ -1,12 +1,15 @@
 """A number registered without a PIN is asked for one only when a temporary PIN really waits
-for it: said to it, unused, unexpired, its own (mutation testing: docs/mutants.md)."""
+for it: said to it, unused, unexpired, its own; a keyed-in number's call-backs are counted
+against the caller's own daily cap (mutation testing: docs/mutants.md)."""
 
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
+from hotline import accounts
 from models import OneTimeCode, utcnow
+from models.hotline import HotlineQuota
 from tests.fixtures.hotline import add_residence
 
 NUMBER, OTHER = "+14185550188", "+14185550177"
@@ -73,3 +76,37 @@ def test_a_temporary_pin_opens_only_its_own_number(caller, session, app):
     clear = "".join(ch for ch in str(said).split("est : ")[1].split(".")[0] if ch.isdigit())
     assert "n'est pas le bon" in caller(NUMBER).keys(clear)
     assert "Choisissez maintenant un nouveau NIP." in caller(OTHER).keys(clear)
+
+
+REGISTER_KEYED = ["1", "12", "", "REC", "", "739164"]  # consent .. the first PIN entry
+TARGET = "4185550166"
+CALLER_CAP_SPENT = "déjà demandé 5 appels de confirmation"
+
+
+def _spent(session, key, count):
+    session.add(HotlineQuota(key=key, count=count, since=utcnow() - timedelta(hours=1)))
+    session.commit()
+
+
+def test_the_early_call_back_check_reads_the_callers_own_cap_not_the_withheld_callers(
+    caller, session
+):
+    _spent(session, "verify-from:withheld", accounts.VERIFY_CALLS_WITHHELD)
+    heard = caller("+14185550123").keys("1", "2", TARGET, "1")
+    assert "n'est pas inscrit" in heard  # withheld callers spent theirs, not this caller
+    _spent(session, "verify-from:+14185550124", accounts.VERIFY_CALLS_PER_CALLER)
+    heard = caller("+14185550124").keys("1", "2", TARGET, "1")
+    assert CALLER_CAP_SPENT in heard  # told at once, not after the whole registration
+    assert heard.hangup
+
+
+def test_a_keyed_registration_not_made_gives_the_caller_back_their_call_back(caller, session):
+    """The keyed number is registered by another call meanwhile: this registration is not
+    made, and the call-back it took from the caller's cap is given back to that caller."""
+    _spent(session, "verify-from:+14185550123", accounts.VERIFY_CALLS_PER_CALLER - 1)
+    phone = caller("+14185550123")
+    assert "n'est pas inscrit" in phone.keys("1", "2", TARGET, "1")
+    assert "de nouveau" in phone.keys("1", *REGISTER_KEYED)
+    add_residence(session, "+1" + TARGET, pin="258036")
+    assert "Composez votre NIP" in phone.press("739164")  # registered meanwhile: not made
+    assert "n'est pas inscrit" in caller("+14185550123").keys("1", "2", "4185550155", "1")
