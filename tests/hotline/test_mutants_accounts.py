@@ -65,17 +65,62 @@ def test_a_temporary_pin_that_cannot_be_used_does_not_count(caller, session, app
     assert NO_PIN in caller(NUMBER).dial()
 
 
-def test_a_temporary_pin_opens_only_its_own_number(caller, session, app):
+def _said_pin(session, app, e164):
+    """The temporary PIN the call-back says to E164 (the latest one asked): (code id, digits)."""
     from hotline.callbacks import callback_twiml, token_for
 
+    code = session.scalar(
+        select(OneTimeCode)
+        .where(OneTimeCode.phone_e164 == e164)
+        .order_by(OneTimeCode.id.desc())
+        .limit(1)
+    )
+    said = callback_twiml(session, app.config, token_for(app.config, code.id))
+    clear = "".join(ch for ch in str(said).split("est : ")[1].split(".")[0] if ch.isdigit())
+    return code.id, clear
+
+
+def test_a_temporary_pin_opens_only_its_own_number(caller, session, app):
     add_residence(session, NUMBER, pin="258036")
     _imported(session, OTHER)
     caller(OTHER).keys("1")
-    code = session.scalar(select(OneTimeCode).where(OneTimeCode.phone_e164 == OTHER))
-    said = callback_twiml(session, app.config, token_for(app.config, code.id))
-    clear = "".join(ch for ch in str(said).split("est : ")[1].split(".")[0] if ch.isdigit())
+    _, clear = _said_pin(session, app, OTHER)
     assert "n'est pas le bon" in caller(NUMBER).keys(clear)
     assert "Choisissez maintenant un nouveau NIP." in caller(OTHER).keys(clear)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"expires_at": "past"}, {"purpose": "web_password"}],
+    ids=["expired", "the_portals"],
+)
+def test_a_temporary_pin_that_cannot_be_used_does_not_open_the_account(
+    caller, session, app, change
+):
+    """An expired temporary PIN, or the portal's temporary web password sent to the same
+    number, keyed in as the PIN: refused, and the residence's own PIN still opens it."""
+    add_residence(session, NUMBER, pin="258036")
+    assert "Nous allons vous rappeler" in caller(NUMBER).keys("*")
+    code_id, clear = _said_pin(session, app, NUMBER)
+    values = {
+        key: utcnow() - timedelta(minutes=1) if value == "past" else value
+        for key, value in change.items()
+    }
+    session.execute(update(OneTimeCode).where(OneTimeCode.id == code_id).values(**values))
+    session.commit()
+    assert "n'est pas le bon" in caller(NUMBER).keys(clear)
+    assert "Les appels d'alerte sont activés" in caller(NUMBER).keys("258036")
+
+
+def test_a_right_pin_forgets_the_wrong_ones_before_it(caller, session):
+    """Four wrong PINs, the right one, four wrong again: not locked (the right PIN cleared
+    the count of the number and of its residence)."""
+    add_residence(session, NUMBER, pin="258036")
+    for _ in range(2):
+        assert "Trop d'essais." in caller(NUMBER).keys("111222", "111223", "111224")
+        phone = caller(NUMBER)
+        assert "n'est pas le bon" in phone.keys("111225")
+        assert "Les appels d'alerte sont activés" in phone.press("258036")
 
 
 REGISTER_KEYED = ["1", "12", "", "REC", "", "739164"]  # consent .. the first PIN entry
