@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, update
 
 from hotline import accounts
-from models import OneTimeCode, utcnow
+from models import AuditEntry, OneTimeCode, PhoneNumber, Residence, utcnow
 from models.hotline import HotlineQuota
 from tests.fixtures.hotline import add_residence
 
@@ -155,3 +155,46 @@ def test_a_keyed_registration_not_made_gives_the_caller_back_their_call_back(cal
     add_residence(session, "+1" + TARGET, pin="258036")
     assert "Composez votre NIP" in phone.press("739164")  # registered meanwhile: not made
     assert "n'est pas inscrit" in caller("+14185550123").keys("1", "2", "4185550155", "1")
+
+
+def test_the_audit_log_records_each_pin_attempt_against_its_residence(caller, session):
+    """Staff read the hotline's sign-ins in the console's audit log: a right PIN, each wrong
+    one, a lock (of the residence, or of the number and its residence), each against the
+    residence, from the calling number."""
+    residence = add_residence(session, NUMBER, pin="258036")
+    residence.phones.append(PhoneNumber(e164=OTHER, position=1, verified_at=utcnow()))
+    session.commit()
+    rid = str(residence.id)
+
+    def fifteen_minutes_later():
+        for model in (Residence, PhoneNumber):
+            ended = utcnow() - timedelta(seconds=1)
+            session.execute(
+                update(model).values(
+                    locked_until=ended, failed_auth_count=0, failed_auth_since=None
+                )
+            )
+        session.commit()
+
+    assert "Les appels d'alerte sont activés" in caller(NUMBER).keys("258036")
+    assert "Trop d'essais." in caller(NUMBER).keys("111222", "111223", "111224")
+    heard = caller(OTHER).keys("111225", "111226")  # the residence's fifth: it is locked
+    assert "bloqué pour 15 minutes" in heard
+    fifteen_minutes_later()
+    assert "Trop d'essais." in caller(NUMBER).keys("111222", "111223", "111224")
+    assert "bloqué pour 15 minutes" in caller(NUMBER).keys("111225", "111226")
+    session.expire_all()
+    entries = session.scalars(
+        select(AuditEntry).where(AuditEntry.action.like("hotline.lo%")).order_by(AuditEntry.id)
+    )
+    mine, other = f"hotline:{NUMBER}", f"hotline:{OTHER}"
+    failed = ("hotline.login_failed", "residence", rid, {})
+    locked = ("hotline.locked", "residence", rid)
+    assert [(e.actor, e.action, e.entity, e.entity_id, e.details) for e in entries] == [
+        (mine, "hotline.login", "residence", rid, {"temporary": False}),
+        *[(mine, *failed)] * 3,
+        *[(other, *failed)] * 2,
+        (other, *locked, {"minutes": 15, "scope": "residence"}),
+        *[(mine, *failed)] * 5,
+        (mine, *locked, {"minutes": 15, "scope": "number"}),
+    ]
