@@ -198,3 +198,39 @@ def test_the_audit_log_records_each_pin_attempt_against_its_residence(caller, se
         *[(mine, *failed)] * 5,
         (mine, *locked, {"minutes": 15, "scope": "number"}),
     ]
+
+
+def test_a_registration_dropped_for_its_numbers_owner_leaves_other_pending_call_backs(
+    caller, session, app
+):
+    """Two numbers keyed in by strangers await their call-backs; the first number's owner
+    registers it from their own line: only that registration's call-back goes, the other
+    number can still be confirmed."""
+    from hotline.callbacks import token_for
+
+    def stranger_keys(number):
+        heard = caller("anonymous").keys(
+            "1", number, "1", "1", "1", "12", "", "REC", "", "739164", "739164"
+        )
+        assert "Nous allons appeler le" in heard
+        return session.scalar(select(OneTimeCode.id).order_by(OneTimeCode.id.desc()).limit(1))
+
+    stranger_keys(TARGET)
+    other_code = stranger_keys("4185550199")
+    heard = caller("+1" + TARGET).keys("1", "1", "1", "12", "", "REC", "", "482916", "482916")
+    assert "C'est fait" in heard
+    token = token_for(app.config, other_code)
+    heard = caller("+14185550000").post(f"/voice/callback/{token}/answer", Digits="1")
+    assert "ce numéro est confirmé" in heard
+
+
+def test_a_number_registered_on_the_portal_and_not_yet_confirmed_is_registered_on_the_line(
+    caller, session
+):
+    """The portal registers a number before its owner first signs in (not yet confirmed):
+    the line says it is registered, not that anyone may register it."""
+    residence = add_residence(session, NUMBER)
+    residence.registered_via, residence.password_hash = "web", None
+    residence.phones[0].verified_at = None
+    session.commit()
+    assert NO_PIN in caller(NUMBER).dial()
