@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from hotline import accounts
 from models import AuditEntry, OneTimeCode, PhoneNumber, Residence, utcnow
 from models.hotline import HotlineQuota
-from tests.fixtures.hotline import add_residence
+from tests.fixtures.hotline import add_addresses, add_residence
 
 NUMBER, OTHER = "+14185550188", "+14185550177"
 NO_PIN = "Ce numéro est inscrit, mais il n'a pas encore de NIP."
@@ -234,3 +234,26 @@ def test_a_number_registered_on_the_portal_and_not_yet_confirmed_is_registered_o
     residence.phones[0].verified_at = None
     session.commit()
     assert NO_PIN in caller(NUMBER).dial()
+
+
+def test_a_resident_registering_drops_only_the_pending_registration_at_their_own_address(
+    caller, session
+):
+    """A number keyed in by a stranger awaits its call-back at 110 boulevard Harvey; residents
+    of 112, and of apartment 2 at 110, register from their own lines: it stays pending."""
+    add_addresses(
+        session,
+        [("110", "boulevard Harvey", "JONQUIÈRE"), ("112", "boulevard Harvey", "JONQUIÈRE")],
+    )
+    heard = caller("anonymous").keys(
+        "1", TARGET, "1", "1", "1", "110", "", "1", "", "739164", "739164"
+    )
+    assert "Nous allons appeler le" in heard and "110 boulevard Harvey" in heard
+    for number, civic, apartment in [("+14185550177", "112", ""), ("+14185550178", "110", "2")]:
+        heard = caller(number).keys("1", "1", "1", civic, apartment, "1", "", "482916", "482916")
+        assert "C'est fait. Le numéro" in heard and f"{civic} boulevard Harvey" in heard
+    session.expire_all()
+    assert session.scalar(select(PhoneNumber).where(PhoneNumber.e164 == "+1" + TARGET))
+    assert not session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "hotline.unverified_dropped")
+    )
