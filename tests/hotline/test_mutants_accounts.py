@@ -257,3 +257,19 @@ def test_a_resident_registering_drops_only_the_pending_registration_at_their_own
     assert not session.scalar(
         select(AuditEntry).where(AuditEntry.action == "hotline.unverified_dropped")
     )
+
+
+def test_the_purge_keeps_older_registrations_with_a_number_not_yet_confirmed(caller, session):
+    """Only keyed-in registrations never confirmed expire: a residence with a second number
+    added on the portal (not yet confirmed), and a portal registration whose owner never
+    signed in, both two days old, are kept."""
+    with_second = add_residence(session, NUMBER)
+    with_second.phones.append(PhoneNumber(e164=OTHER, position=1, verified_at=None))
+    on_portal = add_residence(session, "+14185550199")
+    on_portal.registered_via, on_portal.phones[0].verified_at = "web", None
+    session.commit()
+    session.execute(update(Residence).values(created_at=utcnow() - timedelta(days=2)))
+    session.commit()
+    caller("+14185550123").dial()  # any call purges
+    session.expire_all()
+    assert len(session.scalars(select(Residence)).all()) == 2
