@@ -253,6 +253,10 @@ def test_a_resident_registering_drops_only_the_pending_registration_at_their_own
         heard = caller(number).keys("1", "1", "1", civic, apartment, "1", "", "482916", "482916")
         assert "C'est fait. Le numéro" in heard and f"{civic} boulevard Harvey" in heard
     session.expire_all()
+    apartment = session.scalar(
+        select(Residence.apartment).join(PhoneNumber).where(PhoneNumber.e164 == "+14185550178")
+    )
+    assert apartment == "2"  # kept: 110's apartment 2 is now taken, its ground floor is not
     assert session.scalar(select(PhoneNumber).where(PhoneNumber.e164 == "+1" + TARGET))
     assert not session.scalar(
         select(AuditEntry).where(AuditEntry.action == "hotline.unverified_dropped")
