@@ -1,6 +1,8 @@
-"""A number registered without a PIN is asked for one only when a temporary PIN really waits
-for it: said to it, unused, unexpired, its own; a keyed-in number's call-backs are counted
-against the caller's own daily cap (mutation testing: docs/mutants.md)."""
+"""What mutation testing of hotline/accounts.py found untested (docs/mutants.md): a temporary
+PIN counts, and opens the account, only when said to that number, unused, unexpired and the
+line's own; a right PIN clears the wrong ones; the audit log of PIN attempts; a keyed-in
+number's call-backs are counted against the caller's own daily cap; an unconfirmed keyed-in
+registration is dropped only for its own number or address, and only it expires."""
 
 from datetime import timedelta
 
