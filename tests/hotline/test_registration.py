@@ -50,7 +50,13 @@ def test_full_registration_in_french_without_registry(caller, session):
     assert verify_secret(res.password_hash, "482916") and not res.password_temporary
     [number] = res.phones
     assert number.e164 == "+14185550123" and number.active and number.verified_at is not None
-    assert session.scalar(select(AuditEntry).where(AuditEntry.action == "hotline.registered"))
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "hotline.registered"))
+    assert (entry.actor, entry.entity, entry.entity_id) == (
+        "hotline:+14185550123",
+        "residence",
+        str(res.id),
+    )
+    assert entry.details == {"keyed_number": False, "address_from_registry": False}
 
 
 def test_full_registration_in_english_with_registry_narrowed_by_street_letters(caller, session):

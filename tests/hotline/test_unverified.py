@@ -20,8 +20,17 @@ def residences(session):
 
 
 def dropped(session):
+    """The drops audited (the staff's only trace of a registration deleted without history):
+    (who, entity, residence id, reason, its numbers, its address)."""
     return [
-        (e.entity_id, e.details["reason"])
+        (
+            e.actor,
+            e.entity,
+            e.entity_id,
+            e.details["reason"],
+            e.details["numbers"],
+            e.details["address_id"],
+        )
         for e in session.scalars(
             select(AuditEntry).where(AuditEntry.action == "hotline.unverified_dropped")
         )
@@ -56,7 +65,16 @@ def test_the_owner_calling_from_a_number_keyed_in_by_a_stranger_registers_it(cal
     assert res.address_id == taken.address_id and res.password_hash != taken.password_hash
     [number] = res.phones
     assert number.e164 == OWNER and number.verified_at is not None and number.active
-    assert dropped(session) == [(str(taken.id), "number_registered_by_its_owner")]
+    assert dropped(session) == [
+        (
+            f"hotline:{OWNER}",
+            "residence",
+            str(taken.id),
+            "number_registered_by_its_owner",
+            [OWNER],
+            taken.address_id,
+        )
+    ]
     assert (
         session.scalar(select(OneTimeCode).where(OneTimeCode.purpose == "number_verification"))
         is None
@@ -73,7 +91,16 @@ def test_an_unconfirmed_registration_does_not_hold_the_address(caller, session, 
     assert "C'est fait" in resident.keys("", "482916", "482916")
     [res] = residences(session)
     assert [p.e164 for p in res.phones] == ["+14185550177"] and res.address_id == taken.address_id
-    assert dropped(session) == [(str(taken.id), "address_taken_by_verified")]
+    assert dropped(session) == [
+        (
+            "hotline:+14185550177",
+            "residence",
+            str(taken.id),
+            "address_taken_by_verified",
+            [OWNER],
+            taken.address_id,
+        )
+    ]
     # the stranger's pending call-back, if it still rings, confirms nothing
     heard = caller("+14185550000").post(f"/voice/callback/{token_for(app.config, code_id)}")
     assert "appuyez sur 1" not in heard and heard.hangup
@@ -106,7 +133,9 @@ def test_unconfirmed_registrations_expire_after_24_hours(caller, session):
     caller("+14185550123").dial()  # any call purges
     left = residences(session)
     assert [r.id for r in left] == [stale.id + 1, stale.id + 2]
-    assert dropped(session) == [(str(stale.id), "expired")]
+    assert dropped(session) == [
+        ("system", "residence", str(stale.id), "expired", [OWNER], stale.address_id)
+    ]
     # the number and the address are free again
     heard = caller("anonymous").keys("1", OWNER[2:], "1")
     assert "n'est pas inscrit" in heard
