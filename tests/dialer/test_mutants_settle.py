@@ -212,3 +212,19 @@ def test_a_repeated_completed_report_still_waits_for_its_own_calls_verdict(app, 
     assert settle.record_amd(session, job.attempt_id, "human") == (True, "human")
     session.commit()
     assert _delivery(session, home).status == "human"
+
+
+def test_a_call_whose_create_answer_was_lost_keeps_the_sid_of_its_final_report(
+    app, session, twilio_post
+):
+    """The worker never learnt the call's SID (its create request's answer lost): the final
+    report gives it, and the call and its residence keep it (the export's call SID column, the
+    provider's reference for any question about that call)."""
+    (home, job), _ = _two_calls_at_once(app, session)
+    assert session.get(CallAttempt, job.attempt_id).sid is None
+    _status(twilio_post, job, "busy", 2)
+    sid = f"CA{job.attempt_id:032d}"
+    session.expire_all()
+    assert session.get(CallAttempt, job.attempt_id).sid == sid
+    delivery = _delivery(session, home)
+    assert (delivery.status, delivery.last_call_sid) == ("pending", sid)
