@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from dialer import campaigns, dispatch, settle
-from models import CallAttempt, Campaign, Delivery, utcnow
+from models import CallAttempt, Campaign, Delivery, PhoneNumber, utcnow
 from tests.fixtures.dialer import add_residence
 from tests.sms.test_message_status import text_attempt  # noqa: F401 (fixture)
 
@@ -228,3 +228,110 @@ def test_a_call_whose_create_answer_was_lost_keeps_the_sid_of_its_final_report(
     assert session.get(CallAttempt, job.attempt_id).sid == sid
     delivery = _delivery(session, home)
     assert (delivery.status, delivery.last_call_sid) == ("pending", sid)
+
+
+def test_a_ringing_report_binds_the_calls_sid_and_never_loses_it(app, session, twilio_post):
+    """The reconciler fetches a call whose final report is lost by its SID (an unsettled call
+    without one is never fetched, its residence left in progress): a progress report keeps the
+    SID the worker bound, and gives it to a call whose create answer was lost."""
+    (_, known), (_, lost) = _two_calls_at_once(app, session)
+    settle.bind_sid(session, known.attempt_id, f"CA{known.attempt_id:032d}")  # the worker's
+    session.commit()
+    _status(twilio_post, known, "ringing", 1)
+    _status(twilio_post, lost, "ringing", 1)
+    session.expire_all()
+    for job in (known, lost):
+        attempt = session.get(CallAttempt, job.attempt_id)
+        assert (attempt.status, attempt.sid) == ("ringing", f"CA{job.attempt_id:032d}")
+
+
+def _one_call(app, session, title):
+    campaign = campaigns.create_campaign(
+        session, "t", title=title, message_fr="Avis", target={"all": True}
+    )
+    campaigns.launch(app, campaign.id, "t")
+    return dispatch.claim(session, session.get(Campaign, campaign.id), lease_s=60)
+
+
+def _settled(session, job):
+    session.expire_all()
+    delivery = session.get(Delivery, job.delivery_id)
+    return (
+        session.get(CallAttempt, job.attempt_id).outcome,
+        delivery.status,
+        delivery.best_outcome,
+        delivery.reached_number,
+    )
+
+
+def test_a_late_machine_verdict_relabels_that_call_and_its_residence_only(app, session):
+    """The reconciler settled a completed call with no verdict yet as a person; AMD's late
+    verdict says it was a machine: that call and its residence become `voicemail` (reached
+    either way). A late `human` changes nothing, and the same home reached by a person in an
+    earlier campaign stays so."""
+    number = "+14185550121"
+    add_residence(session, [number], language="fr")
+    earlier = _one_call(app, session, "Avis 1")
+    assert settle.record_final(session, earlier.attempt_id, "completed", wait_for_amd=False)
+    assert settle.record_amd(session, earlier.attempt_id, "human") == (True, None)
+    session.commit()
+    assert _settled(session, earlier) == ("human", "human", "human", number)
+
+    job = _one_call(app, session, "Avis 2")
+    assert settle.record_final(session, job.attempt_id, "completed", wait_for_amd=False)
+    session.commit()
+    assert _settled(session, job) == ("human", "human", "human", number)
+    assert settle.record_amd(session, job.attempt_id, "machine_end_beep") == (True, None)
+    session.commit()
+    assert _settled(session, job) == ("voicemail", "voicemail", "voicemail", number)
+    assert _settled(session, earlier) == ("human", "human", "human", number)
+
+
+def test_a_machine_picking_up_while_the_call_goes_on_settles_nothing_yet(app, session, twilio_post):
+    """`machine_start` comes while the call is in progress (the message is then left after the
+    beep): the call is settled by its final report, and its residence moves on then."""
+    (home, job), _ = _two_calls_at_once(app, session)
+    _status(twilio_post, job, "in-progress", 2)
+    assert settle.record_amd(session, job.attempt_id, "machine_start") == (True, None)
+    session.commit()
+    assert _settled(session, job)[:2] == (None, "in_progress")
+    _status(twilio_post, job, "completed", 4)
+    assert _settled(session, job) == ("voicemail", "voicemail", "voicemail", "+14185550101")
+
+
+def test_pressing_2_confirms_that_call_and_its_residence_only(app, session, twilio_post):
+    (home, job), (other_home, other) = _two_calls_at_once(app, session)
+    answer = twilio_post(
+        f"/voice/alert/{job.token}/keys",
+        {"CallSid": f"CA{job.attempt_id:032d}", "Digits": "2"},
+        query="lang=fr&silences=0",
+    )
+    assert "confirmée" in answer.get_data(as_text=True)
+    assert _delivery(session, home).confirmed is True
+    assert _delivery(session, other_home).confirmed is False  # its call is still ringing
+    assert [session.get(CallAttempt, j.attempt_id).confirmed for j in (job, other)] == [
+        True,
+        False,
+    ]
+
+
+def test_stop_and_start_change_that_number_only(session):
+    """ARRÊT (or the provider's 21610) turns that contact's texts off, REPRISE back on; every
+    other contact of the city keeps what it chose."""
+    add_residence(session, ["+14185550131"], civic="1")
+    add_residence(session, ["+14185550132"], civic="2")
+    add_residence(session, ["+14185550133"], civic="3")
+
+    def opted_out():
+        session.expire_all()
+        rows = session.execute(select(PhoneNumber.e164, PhoneNumber.sms_opted_out_at))
+        return {e164: when is not None for e164, when in rows}
+
+    assert settle.opt_out(session, "+14185550133") == 1  # long ago
+    session.commit()
+    assert settle.opt_out(session, "+14185550131") == 1
+    session.commit()
+    assert opted_out() == {"+14185550131": True, "+14185550132": False, "+14185550133": True}
+    assert settle.opt_out(session, "+14185550131", out=False) == 1
+    session.commit()
+    assert opted_out() == {"+14185550131": False, "+14185550132": False, "+14185550133": True}
