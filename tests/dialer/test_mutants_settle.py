@@ -335,3 +335,52 @@ def test_stop_and_start_change_that_number_only(session):
     assert settle.opt_out(session, "+14185550131", out=False) == 1
     session.commit()
     assert opted_out() == {"+14185550131": False, "+14185550132": False, "+14185550133": True}
+
+
+def test_a_texts_reports_give_it_its_sid_and_repeats_carrying_it_change_nothing(
+    session, text_attempt
+):
+    """Texts whose create answer was lost (no SID known): their status reports, each carrying
+    the SID, bind it (the reconciler fetches an unsettled text by it); reports repeated or out
+    of order, with the SID too, change nothing and report nothing."""
+    attempt_id, delivery_id = text_attempt
+    sid = "SM" + "2" * 32
+    session.execute(update(CallAttempt).values(sid=None, status="creating", sequence_number=-1))
+    other = CallAttempt(
+        campaign_id=session.get(Delivery, delivery_id).campaign_id,
+        channel="sms",
+        to_number="+14185550111",
+        token="tok2",
+        status="creating",
+    )
+    session.add(other)
+    session.commit()
+
+    assert settle.record_message(session, "tok", "delivered", sid=sid) == "sms_delivered"
+    assert settle.record_message(session, "tok", "delivered", sid=sid) is None
+    assert settle.record_message(session, "tok", "sent", sid=sid) is None
+    assert settle.record_message(session, "tok2", "sending", sid="SM" + "3" * 32) is None
+    assert settle.record_message(session, "tok2", "queued", sid="SM" + "3" * 32) is None
+    session.commit()
+    session.expire_all()
+    texted = session.get(CallAttempt, attempt_id)
+    assert (texted.status, texted.outcome, texted.sid) == ("delivered", "sms_delivered", sid)
+    pending = session.get(CallAttempt, other.id)
+    assert (pending.status, pending.outcome, pending.sid) == ("sending", None, "SM" + "3" * 32)
+    assert session.get(Delivery, delivery_id).status == "sms_delivered"
+
+
+def test_an_older_progress_report_never_overwrites_a_newer_one(app, session):
+    """Callbacks come in any order: a late `initiated` must not take a ringing call back to
+    "not yet ringing" (a cancel hangs up only calls not yet ringing). A late report is taken
+    quietly; one naming no call of ours is said so."""
+    (_, job), (_, other) = _two_calls_at_once(app, session)
+    sid = f"CA{job.attempt_id:032d}"
+    assert settle.record_progress(session, job.token, "ringing", 2, sid=sid)
+    assert settle.record_progress(session, job.token, "initiated", 1, sid=sid)
+    assert not settle.record_progress(session, "no-such-token", "ringing", 3, sid=sid)
+    session.commit()
+    session.expire_all()
+    attempt = session.get(CallAttempt, job.attempt_id)
+    assert (attempt.status, attempt.sequence_number, attempt.sid) == ("ringing", 2, sid)
+    assert session.get(CallAttempt, other.attempt_id).sid is None
