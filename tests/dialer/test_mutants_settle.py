@@ -384,3 +384,22 @@ def test_an_older_progress_report_never_overwrites_a_newer_one(app, session):
     attempt = session.get(CallAttempt, job.attempt_id)
     assert (attempt.status, attempt.sequence_number, attempt.sid) == ("ringing", 2, sid)
     assert session.get(CallAttempt, other.attempt_id).sid is None
+
+
+def test_an_answering_machine_verdict_binds_the_calls_sid_and_never_loses_it(app, session):
+    """As progress reports: AMD's verdict keeps the SID the worker bound and gives it to a call
+    whose create answer was lost (the reconciler fetches the call by it if its final report is
+    lost); a repeated verdict changes nothing."""
+    (_, known), (_, lost) = _two_calls_at_once(app, session)
+    settle.bind_sid(session, known.attempt_id, f"CA{known.attempt_id:032d}")  # the worker's
+    session.commit()
+    for job in (known, lost):
+        sid = f"CA{job.attempt_id:032d}"
+        assert settle.record_amd(session, job.attempt_id, "machine_start", sid=sid) == (True, None)
+        assert settle.record_amd(session, job.attempt_id, "human", sid=sid) == (False, None)
+    session.commit()
+    session.expire_all()
+    for job in (known, lost):
+        attempt = session.get(CallAttempt, job.attempt_id)
+        assert (attempt.answered_by, attempt.outcome) == ("machine_start", None)
+        assert attempt.sid == f"CA{job.attempt_id:032d}"
