@@ -5,9 +5,13 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from dialer import campaigns, dispatch, settle
+from dialer import campaigns, dispatch, reconcile, settle
+from dialer.calls import hang_up_or_redirect, place_call
 from models import CallAttempt, Campaign, Delivery, PhoneNumber, utcnow
+from tests.dialer.test_claims import one_residence_campaign
+from tests.dialer.test_end_to_end import e2e, simulator  # noqa: F401 (fixtures)
 from tests.fixtures.dialer import add_residence
+from tests.fixtures.outage import wait_for
 from tests.sms.test_message_status import text_attempt  # noqa: F401 (fixture)
 
 
@@ -403,3 +407,34 @@ def test_an_answering_machine_verdict_binds_the_calls_sid_and_never_loses_it(app
         attempt = session.get(CallAttempt, job.attempt_id)
         assert (attempt.answered_by, attempt.outcome) == ("machine_start", None)
         assert attempt.sid == f"CA{job.attempt_id:032d}"
+
+
+def test_a_call_still_ringing_when_the_reconciler_adopts_it_keeps_its_sid(e2e, session):
+    """The worker died between the create request and its answer, and the call's callbacks are
+    lost: the reconciler finds the call in the provider's list while it still rings and adopts
+    its SID, by which it fetches the call's end later (without it the residence stays in
+    progress for good: nothing fetches a call with no SID that is no longer `creating`)."""
+    app = e2e.live.app
+    campaign = one_residence_campaign(e2e, session)
+    e2e.sim.set_scenario(
+        {
+            "seed": 8,
+            "default": {"answer": "no-answer", "ring_s": 3600},
+            "callbacks": {"drop_rate": 1.0},
+        }
+    )
+    job = dispatch.claim(session, session.get(Campaign, campaign.id), 60.0)
+    assert dispatch.mark_requested(session, job.attempt_id, utcnow())
+    sid = place_call(app, job.token, job.to, job.language, job.ring_timeout_s)  # answer lost
+    assert wait_for(lambda: e2e.sim.call(sid)["status"] == "ringing", timeout=10)
+    long_ago = utcnow() - timedelta(seconds=60)  # past the HTTP timeout: the answer is lost
+    session.execute(update(CallAttempt).values(created_at=long_ago, requested_at=long_ago))
+    session.commit()
+    try:
+        assert reconcile.run_once(app, session)["ambiguous"] == 1
+        session.expire_all()
+        attempt = session.get(CallAttempt, job.attempt_id)
+        assert (attempt.sid, attempt.status, attempt.outcome) == (sid, "ringing", None)
+        assert session.get(Delivery, job.delivery_id).status == "in_progress"
+    finally:
+        hang_up_or_redirect(app, sid)
