@@ -360,10 +360,15 @@ def test_a_texts_reports_give_it_its_sid_and_repeats_carrying_it_change_nothing(
     session.add(other)
     session.commit()
 
+    def sid_of(attempt_id):
+        return session.scalar(select(CallAttempt.sid).where(CallAttempt.id == attempt_id))
+
     assert settle.record_message(session, "tok", "delivered", sid=sid) == "sms_delivered"
+    assert sid_of(attempt_id) == sid
     assert settle.record_message(session, "tok", "delivered", sid=sid) is None
     assert settle.record_message(session, "tok", "sent", sid=sid) is None
     assert settle.record_message(session, "tok2", "sending", sid="SM" + "3" * 32) is None
+    assert sid_of(other.id) == "SM" + "3" * 32
     assert settle.record_message(session, "tok2", "queued", sid="SM" + "3" * 32) is None
     session.commit()
     session.expire_all()
