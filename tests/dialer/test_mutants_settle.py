@@ -5,9 +5,13 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from dialer import campaigns, dispatch, settle
-from models import CallAttempt, Campaign, Delivery, utcnow
+from dialer import campaigns, dispatch, reconcile, settle
+from dialer.calls import hang_up_or_redirect, place_call
+from models import CallAttempt, Campaign, Delivery, PhoneNumber, utcnow
+from tests.dialer.test_claims import one_residence_campaign
+from tests.dialer.test_end_to_end import e2e, simulator  # noqa: F401 (fixtures)
 from tests.fixtures.dialer import add_residence
+from tests.fixtures.outage import wait_for
 from tests.sms.test_message_status import text_attempt  # noqa: F401 (fixture)
 
 
@@ -212,3 +216,230 @@ def test_a_repeated_completed_report_still_waits_for_its_own_calls_verdict(app, 
     assert settle.record_amd(session, job.attempt_id, "human") == (True, "human")
     session.commit()
     assert _delivery(session, home).status == "human"
+
+
+def test_a_call_whose_create_answer_was_lost_keeps_the_sid_of_its_final_report(
+    app, session, twilio_post
+):
+    """The worker never learnt the call's SID (its create request's answer lost): the final
+    report gives it, and the call and its residence keep it (the export's call SID column, the
+    provider's reference for any question about that call)."""
+    (home, job), _ = _two_calls_at_once(app, session)
+    assert session.get(CallAttempt, job.attempt_id).sid is None
+    _status(twilio_post, job, "busy", 2)
+    sid = f"CA{job.attempt_id:032d}"
+    session.expire_all()
+    assert session.get(CallAttempt, job.attempt_id).sid == sid
+    delivery = _delivery(session, home)
+    assert (delivery.status, delivery.last_call_sid) == ("pending", sid)
+
+
+def test_a_ringing_report_binds_the_calls_sid_and_never_loses_it(app, session, twilio_post):
+    """The reconciler fetches a call whose final report is lost by its SID (an unsettled call
+    without one is never fetched, its residence left in progress): a progress report keeps the
+    SID the worker bound, and gives it to a call whose create answer was lost."""
+    (_, known), (_, lost) = _two_calls_at_once(app, session)
+    settle.bind_sid(session, known.attempt_id, f"CA{known.attempt_id:032d}")  # the worker's
+    session.commit()
+    _status(twilio_post, known, "ringing", 1)
+    _status(twilio_post, lost, "ringing", 1)
+    session.expire_all()
+    for job in (known, lost):
+        attempt = session.get(CallAttempt, job.attempt_id)
+        assert (attempt.status, attempt.sid) == ("ringing", f"CA{job.attempt_id:032d}")
+
+
+def _one_call(app, session, title):
+    campaign = campaigns.create_campaign(
+        session, "t", title=title, message_fr="Avis", target={"all": True}
+    )
+    campaigns.launch(app, campaign.id, "t")
+    return dispatch.claim(session, session.get(Campaign, campaign.id), lease_s=60)
+
+
+def _settled(session, job):
+    session.expire_all()
+    delivery = session.get(Delivery, job.delivery_id)
+    return (
+        session.get(CallAttempt, job.attempt_id).outcome,
+        delivery.status,
+        delivery.best_outcome,
+        delivery.reached_number,
+    )
+
+
+def test_a_late_machine_verdict_relabels_that_call_and_its_residence_only(app, session):
+    """The reconciler settled a completed call with no verdict yet as a person; AMD's late
+    verdict says it was a machine: that call and its residence become `voicemail` (reached
+    either way). A late `human` changes nothing, and the same home reached by a person in an
+    earlier campaign stays so."""
+    number = "+14185550121"
+    add_residence(session, [number], language="fr")
+    earlier = _one_call(app, session, "Avis 1")
+    assert settle.record_final(session, earlier.attempt_id, "completed", wait_for_amd=False)
+    assert settle.record_amd(session, earlier.attempt_id, "human") == (True, None)
+    session.commit()
+    assert _settled(session, earlier) == ("human", "human", "human", number)
+
+    job = _one_call(app, session, "Avis 2")
+    assert settle.record_final(session, job.attempt_id, "completed", wait_for_amd=False)
+    session.commit()
+    assert _settled(session, job) == ("human", "human", "human", number)
+    assert settle.record_amd(session, job.attempt_id, "machine_end_beep") == (True, None)
+    session.commit()
+    assert _settled(session, job) == ("voicemail", "voicemail", "voicemail", number)
+    assert _settled(session, earlier) == ("human", "human", "human", number)
+
+
+def test_a_machine_picking_up_while_the_call_goes_on_settles_nothing_yet(app, session, twilio_post):
+    """`machine_start` comes while the call is in progress (the message is then left after the
+    beep): the call is settled by its final report, and its residence moves on then."""
+    (home, job), _ = _two_calls_at_once(app, session)
+    _status(twilio_post, job, "in-progress", 2)
+    assert settle.record_amd(session, job.attempt_id, "machine_start") == (True, None)
+    session.commit()
+    assert _settled(session, job)[:2] == (None, "in_progress")
+    _status(twilio_post, job, "completed", 4)
+    assert _settled(session, job) == ("voicemail", "voicemail", "voicemail", "+14185550101")
+
+
+def test_pressing_2_confirms_that_call_and_its_residence_only(app, session, twilio_post):
+    (home, job), (other_home, other) = _two_calls_at_once(app, session)
+    answer = twilio_post(
+        f"/voice/alert/{job.token}/keys",
+        {"CallSid": f"CA{job.attempt_id:032d}", "Digits": "2"},
+        query="lang=fr&silences=0",
+    )
+    assert "confirmée" in answer.get_data(as_text=True)
+    assert _delivery(session, home).confirmed is True
+    assert _delivery(session, other_home).confirmed is False  # its call is still ringing
+    assert [session.get(CallAttempt, j.attempt_id).confirmed for j in (job, other)] == [
+        True,
+        False,
+    ]
+
+
+def test_stop_and_start_change_that_number_only(session):
+    """ARRÊT (or the provider's 21610) turns that contact's texts off, REPRISE back on; every
+    other contact of the city keeps what it chose."""
+    add_residence(session, ["+14185550131"], civic="1")
+    add_residence(session, ["+14185550132"], civic="2")
+    add_residence(session, ["+14185550133"], civic="3")
+
+    def opted_out():
+        session.expire_all()
+        rows = session.execute(select(PhoneNumber.e164, PhoneNumber.sms_opted_out_at))
+        return {e164: when is not None for e164, when in rows}
+
+    assert settle.opt_out(session, "+14185550133") == 1  # long ago
+    session.commit()
+    assert settle.opt_out(session, "+14185550131") == 1
+    session.commit()
+    assert opted_out() == {"+14185550131": True, "+14185550132": False, "+14185550133": True}
+    assert settle.opt_out(session, "+14185550131", out=False) == 1
+    session.commit()
+    assert opted_out() == {"+14185550131": False, "+14185550132": False, "+14185550133": True}
+
+
+def test_a_texts_reports_give_it_its_sid_and_repeats_carrying_it_change_nothing(
+    session, text_attempt
+):
+    """Texts whose create answer was lost (no SID known): their status reports, each carrying
+    the SID, bind it (the reconciler fetches an unsettled text by it); reports repeated or out
+    of order, with the SID too, change nothing and report nothing."""
+    attempt_id, delivery_id = text_attempt
+    sid = "SM" + "2" * 32
+    session.execute(update(CallAttempt).values(sid=None, status="creating", sequence_number=-1))
+    other = CallAttempt(
+        campaign_id=session.get(Delivery, delivery_id).campaign_id,
+        channel="sms",
+        to_number="+14185550111",
+        token="tok2",
+        status="creating",
+    )
+    session.add(other)
+    session.commit()
+
+    def sid_of(attempt_id):
+        return session.scalar(select(CallAttempt.sid).where(CallAttempt.id == attempt_id))
+
+    assert settle.record_message(session, "tok", "delivered", sid=sid) == "sms_delivered"
+    assert sid_of(attempt_id) == sid
+    assert settle.record_message(session, "tok", "delivered", sid=sid) is None
+    assert settle.record_message(session, "tok", "sent", sid=sid) is None
+    assert settle.record_message(session, "tok2", "sending", sid="SM" + "3" * 32) is None
+    assert sid_of(other.id) == "SM" + "3" * 32
+    assert settle.record_message(session, "tok2", "queued", sid="SM" + "3" * 32) is None
+    session.commit()
+    session.expire_all()
+    texted = session.get(CallAttempt, attempt_id)
+    assert (texted.status, texted.outcome, texted.sid) == ("delivered", "sms_delivered", sid)
+    pending = session.get(CallAttempt, other.id)
+    assert (pending.status, pending.outcome, pending.sid) == ("sending", None, "SM" + "3" * 32)
+    assert session.get(Delivery, delivery_id).status == "sms_delivered"
+
+
+def test_an_older_progress_report_never_overwrites_a_newer_one(app, session):
+    """Callbacks come in any order: a late `initiated` must not take a ringing call back to
+    "not yet ringing" (a cancel hangs up only calls not yet ringing). A late report is taken
+    quietly; one naming no call of ours is said so."""
+    (_, job), (_, other) = _two_calls_at_once(app, session)
+    sid = f"CA{job.attempt_id:032d}"
+    assert settle.record_progress(session, job.token, "ringing", 2, sid=sid)
+    assert settle.record_progress(session, job.token, "initiated", 1, sid=sid)
+    assert not settle.record_progress(session, "no-such-token", "ringing", 3, sid=sid)
+    session.commit()
+    session.expire_all()
+    attempt = session.get(CallAttempt, job.attempt_id)
+    assert (attempt.status, attempt.sequence_number, attempt.sid) == ("ringing", 2, sid)
+    assert session.get(CallAttempt, other.attempt_id).sid is None
+
+
+def test_an_answering_machine_verdict_binds_the_calls_sid_and_never_loses_it(app, session):
+    """As progress reports: AMD's verdict keeps the SID the worker bound and gives it to a call
+    whose create answer was lost (the reconciler fetches the call by it if its final report is
+    lost); a repeated verdict changes nothing."""
+    (_, known), (_, lost) = _two_calls_at_once(app, session)
+    settle.bind_sid(session, known.attempt_id, f"CA{known.attempt_id:032d}")  # the worker's
+    session.commit()
+    for job in (known, lost):
+        sid = f"CA{job.attempt_id:032d}"
+        assert settle.record_amd(session, job.attempt_id, "machine_start", sid=sid) == (True, None)
+        assert settle.record_amd(session, job.attempt_id, "human", sid=sid) == (False, None)
+    session.commit()
+    session.expire_all()
+    for job in (known, lost):
+        attempt = session.get(CallAttempt, job.attempt_id)
+        assert (attempt.answered_by, attempt.outcome) == ("machine_start", None)
+        assert attempt.sid == f"CA{job.attempt_id:032d}"
+
+
+def test_a_call_still_ringing_when_the_reconciler_adopts_it_keeps_its_sid(e2e, session):
+    """The worker died between the create request and its answer, and the call's callbacks are
+    lost: the reconciler finds the call in the provider's list while it still rings and adopts
+    its SID, by which it fetches the call's end later (without it the residence stays in
+    progress for good: nothing fetches a call with no SID that is no longer `creating`)."""
+    app = e2e.live.app
+    campaign = one_residence_campaign(e2e, session)
+    e2e.sim.set_scenario(
+        {
+            "seed": 8,
+            "default": {"answer": "no-answer", "ring_s": 3600},
+            "callbacks": {"drop_rate": 1.0},
+        }
+    )
+    job = dispatch.claim(session, session.get(Campaign, campaign.id), 60.0)
+    assert dispatch.mark_requested(session, job.attempt_id, utcnow())
+    sid = place_call(app, job.token, job.to, job.language, job.ring_timeout_s)  # answer lost
+    assert wait_for(lambda: e2e.sim.call(sid)["status"] == "ringing", timeout=10)
+    long_ago = utcnow() - timedelta(seconds=60)  # past the HTTP timeout: the answer is lost
+    session.execute(update(CallAttempt).values(created_at=long_ago, requested_at=long_ago))
+    session.commit()
+    try:
+        assert reconcile.run_once(app, session)["ambiguous"] == 1
+        session.expire_all()
+        attempt = session.get(CallAttempt, job.attempt_id)
+        assert (attempt.sid, attempt.status, attempt.outcome) == (sid, "ringing", None)
+        assert session.get(Delivery, job.delivery_id).status == "in_progress"
+    finally:
+        hang_up_or_redirect(app, sid)
