@@ -4,13 +4,19 @@ docs/mutants.md). End to end through the carrier simulator."""
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from dialer import dispatch, reconcile
 from dialer.calls import place_call
+from dialer.worker import Dialer
 from models import CallAttempt, Campaign, Delivery, utcnow
 from tests.dialer.test_claims import app_config, one_residence_campaign, redis_switch  # noqa: F401
-from tests.dialer.test_end_to_end import e2e, simulator  # noqa: F401 (fixtures)
+from tests.dialer.test_end_to_end import e2e, run_campaign, simulator  # noqa: F401 (fixtures)
+from tests.fixtures.dialer import add_residence
+from tests.fixtures.outage import wait_for
+
+TEXTED = "+14185551234"
 
 
 def test_a_lost_voicemail_call_is_settled_as_voicemail_from_the_providers_record(e2e, session):
@@ -40,3 +46,219 @@ def test_a_lost_voicemail_call_is_settled_as_voicemail_from_the_providers_record
     delivery = session.scalar(select(Delivery))
     assert (delivery.status, delivery.reached_number) == ("voicemail", "+14185551234")
     assert [c["sid"] for c in e2e.sim.calls()] == [sid]  # adopted, not dialled again
+
+
+def text_then_call_campaign(e2e, session, sms_behaviour):
+    """One residence: an SMS contact (the simulator's SMS_BEHAVIOUR for it), then a voice one;
+    every status callback lost. Its text sent by the dialer; the text's record at the provider
+    once final."""
+    residence = add_residence(session, [TEXTED, "+14185551235"])
+    residence.phones[0].kind = "sms"
+    session.commit()
+    e2e.sim.set_scenario(
+        {
+            "seed": 8,
+            "default": {"answer": "human"},
+            "numbers": {TEXTED: {"sms": sms_behaviour, "answer": "human"}},
+            "callbacks": {"drop_rate": 1.0},
+        }
+    )
+    campaign = run_campaign(
+        e2e,
+        session,
+        {},
+        rounds=1,
+        window_start="00:00",
+        window_end="23:59",
+        sms_fr="Ville : faites bouillir l'eau.",
+        sms_en="City: boil water.",
+    )
+    job = dispatch.claim(session, session.get(Campaign, campaign.id), 60.0)
+    assert (job.channel, job.to) == ("sms", TEXTED)
+    Dialer(e2e.live.app)._place(session, job)
+    sid = session.scalar(select(CallAttempt.sid))
+
+    def final():
+        return next(m for m in e2e.sim.messages() if m["sid"] == sid)["status"] in (
+            "delivered",
+            "undelivered",
+        )
+
+    assert wait_for(final, timeout=10)
+    session.expire_all()
+    assert session.scalar(select(CallAttempt.status)) == "queued"  # no callback came
+    long_ago = utcnow() - timedelta(seconds=600)  # past DIALER_SMS_FINAL_GRACE_S
+    session.execute(update(CallAttempt).values(created_at=long_ago, requested_at=long_ago))
+    session.commit()
+    return sid
+
+
+@pytest.mark.parametrize(
+    "sms_behaviour, text, residence",
+    [
+        # delivered: reached by text, no error code
+        ("delivered", ("delivered", "sms_delivered", None), ("sms_delivered", 0, False)),
+        # a landline (30006): the same number called next, not the next contact
+        ("landline", ("undelivered", "failed", "30006"), ("pending", 0, True)),
+    ],
+)
+def test_a_text_whose_final_status_was_lost_is_settled_from_the_providers_record(
+    e2e, session, sms_behaviour, text, residence
+):
+    """The text's status callbacks were all lost: the reconciler fetches the message and
+    settles it from its status and error code, as the callback would have (a landline's
+    30006 gives the same number a voice call instead of moving to the next contact)."""
+    sid = text_then_call_campaign(e2e, session, sms_behaviour)
+    assert reconcile.run_once(e2e.live.app, session)["fetched"] == 1
+    session.expire_all()
+    attempt = session.scalar(select(CallAttempt))
+    assert attempt.sid == sid
+    assert (attempt.status, attempt.outcome, attempt.error) == text
+    delivery = session.scalar(select(Delivery))
+    assert (delivery.status, delivery.number_index, delivery.voice_fallback) == residence
+
+
+def test_a_call_adopted_while_ringing_takes_its_status_and_no_other_claim_does(e2e, session):
+    """The worker died before the create request's answer; the call still rings when the
+    reconciler finds it: the attempt adopts its SID and its live status ("ringing"). Another
+    residence's claim, its call not yet requested, keeps its own status ("creating"), so that
+    the claim can still be taken back when its lease ends: given the other call's status, it
+    would look placed, never be taken back, and its residence would stay in progress for good,
+    never called."""
+    app = e2e.live.app
+    add_residence(session, ["+14185551234"])
+    add_residence(session, ["+14185551236"], civic="102")
+    e2e.sim.set_scenario(
+        {"seed": 8, "default": {"answer": "no-answer"}, "callbacks": {"drop_rate": 1.0}}
+    )
+    # rings for 120 simulated seconds: 6 s at the simulator's time scale
+    campaign = run_campaign(
+        e2e, session, {}, rounds=1, window_start="00:00", window_end="23:59", ring_timeout_s=120
+    )
+    ringing = dispatch.claim(session, session.get(Campaign, campaign.id), 60.0)
+    assert dispatch.mark_requested(session, ringing.attempt_id, utcnow())
+    sid = place_call(app, ringing.token, ringing.to, ringing.language, ringing.ring_timeout_s)
+    assert wait_for(lambda: e2e.sim.call(sid)["status"] == "ringing", timeout=5)
+    long_ago = utcnow() - timedelta(seconds=60)  # past the HTTP timeout: the answer is lost
+    session.execute(
+        update(CallAttempt)
+        .where(CallAttempt.id == ringing.attempt_id)
+        .values(created_at=long_ago, requested_at=long_ago)
+    )
+    session.commit()
+    other = dispatch.claim(session, session.get(Campaign, campaign.id), 60.0)  # not requested
+
+    assert reconcile.run_once(app, session)["ambiguous"] == 1
+    session.expire_all()
+    adopted = session.get(CallAttempt, ringing.attempt_id)
+    assert (adopted.sid, adopted.status, adopted.outcome) == (sid, "ringing", None)
+    claimed = session.get(CallAttempt, other.attempt_id)
+    assert (claimed.sid, claimed.status, claimed.outcome) == (None, "creating", None)
+
+    # the other claim's thread died too: its lease ends, the reconciler takes the claim back
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == other.delivery_id)
+        .values(lease_until=utcnow() - timedelta(seconds=1))
+    )
+    session.commit()
+    reconcile.run_once(app, session)
+    session.expire_all()
+    assert session.get(Delivery, other.delivery_id).status == "pending"  # called again
+    assert session.get(Delivery, ringing.delivery_id).status == "in_progress"  # still ringing
+    assert [c["sid"] for c in e2e.sim.calls()] == [sid]
+
+
+def test_a_claim_is_taken_back_only_when_its_own_lease_is_over(e2e, session):
+    """Two claims, neither requested yet (their threads wait for a call slot): the one whose
+    lease ended is taken back (its residence queued again); the other, its lease still
+    running, stays its thread's, which can still mark and place its call."""
+    app = e2e.live.app
+    add_residence(session, ["+14185551234"])
+    add_residence(session, ["+14185551236"], civic="102")
+    campaign = run_campaign(e2e, session, {}, rounds=1, window_start="00:00", window_end="23:59")
+    late = dispatch.claim(session, session.get(Campaign, campaign.id), 60.0)
+    live = dispatch.claim(session, session.get(Campaign, campaign.id), 60.0)
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == late.delivery_id)
+        .values(lease_until=utcnow() - timedelta(seconds=1))
+    )
+    session.commit()
+
+    assert reconcile.run_once(app, session)["ambiguous"] == 1
+    session.expire_all()
+    assert session.get(Delivery, late.delivery_id).status == "pending"
+    assert session.get(CallAttempt, late.attempt_id).outcome == "void"
+    assert session.get(Delivery, live.delivery_id).status == "in_progress"
+    assert session.get(CallAttempt, live.attempt_id).outcome is None
+    assert dispatch.mark_requested(session, live.attempt_id, utcnow())  # still its thread's
+    assert e2e.sim.calls() == []
+
+
+def test_the_reconciler_waits_as_long_as_configured_before_resolving(e2e, session):
+    """DIALER_HTTP_TIMEOUT_S and DIALER_AMBIGUOUS_WAIT_S as configured, not the defaults: a
+    marked claim whose create request may still be in flight on a slow provider (60 s HTTP
+    timeout) is not resolved after 20 s (found no call, it would be given back and its
+    residence called again while the first request goes through: a doubled alert); an
+    ambiguous one not before the configured 30 s wait. Past them, both are resolved."""
+    app = e2e.live.app
+    app.config.update(DIALER_HTTP_TIMEOUT_S=60.0, DIALER_AMBIGUOUS_WAIT_S=30.0)
+    add_residence(session, ["+14185551234"])
+    add_residence(session, ["+14185551236"], civic="102")
+    campaign = run_campaign(e2e, session, {}, rounds=1, window_start="00:00", window_end="23:59")
+    in_flight = dispatch.claim(session, session.get(Campaign, campaign.id), 600.0)
+    ambiguous = dispatch.claim(session, session.get(Campaign, campaign.id), 600.0)
+    for job in (in_flight, ambiguous):
+        assert dispatch.mark_requested(session, job.attempt_id, utcnow())
+    session.execute(
+        update(CallAttempt).where(CallAttempt.id == ambiguous.attempt_id).values(status="ambiguous")
+    )
+
+    def requested(seconds_ago):
+        at = utcnow() - timedelta(seconds=seconds_ago)
+        session.execute(update(CallAttempt).values(created_at=at, requested_at=at))
+        session.commit()
+
+    requested(20)  # past the defaults (10 s, 5 s), within the configured times
+    assert reconcile.run_once(app, session)["ambiguous"] == 0
+    session.expire_all()
+    assert [a.outcome for a in session.scalars(select(CallAttempt))] == [None, None]
+    assert {d.status for d in session.scalars(select(Delivery))} == {"in_progress"}
+
+    requested(50)  # past the ambiguous wait; within wait + HTTP timeout (90 s)
+    assert reconcile.run_once(app, session)["ambiguous"] == 1
+    session.expire_all()
+    assert [a.outcome for a in session.scalars(select(CallAttempt))] == [None, "void"]
+    assert session.get(Delivery, in_flight.delivery_id).status == "in_progress"
+
+    requested(95)  # past 30 + 60 s: no call at the provider, given back
+    assert reconcile.run_once(app, session)["ambiguous"] == 1
+    session.expire_all()
+    assert [a.outcome for a in session.scalars(select(CallAttempt))] == ["void", "void"]
+    assert {d.status for d in session.scalars(select(Delivery))} == {"pending"}
+
+
+def test_a_test_call_waiting_for_its_slot_is_resolved_only_after_the_configured_lease(e2e, session):
+    """A campaign's test call (no residence) still waiting for a call slot is not resolved
+    before DIALER_CLAIM_LEASE_S as configured (here 120 s, not the default 45 s); past it,
+    no call at the provider, it is given up as never placed."""
+    app = e2e.live.app
+    app.config["DIALER_CLAIM_LEASE_S"] = 120.0
+    campaign = run_campaign(e2e, session, {}, rounds=1, window_start="00:00", window_end="23:59")
+    attempt = CallAttempt(
+        campaign_id=campaign.id,
+        to_number="+14185551234",
+        purpose="test",
+        token="test-call",
+        status="creating",
+        created_at=utcnow() - timedelta(seconds=60),
+    )
+    session.add(attempt)
+    session.commit()
+    assert reconcile.run_once(app, session)["ambiguous"] == 0
+    session.execute(update(CallAttempt).values(created_at=utcnow() - timedelta(seconds=130)))
+    session.commit()
+    assert reconcile.run_once(app, session)["ambiguous"] == 1
+    session.expire_all()
+    assert session.get(CallAttempt, attempt.id).outcome == "void"
