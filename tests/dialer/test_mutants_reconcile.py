@@ -13,6 +13,10 @@ from dialer.worker import Dialer
 from models import CallAttempt, Campaign, Delivery, utcnow
 from tests.dialer.test_claims import app_config, one_residence_campaign, redis_switch  # noqa: F401
 from tests.dialer.test_end_to_end import e2e, run_campaign, simulator  # noqa: F401 (fixtures)
+from tests.dialer.test_reconcile_gaps import (
+    assert_reached_by_a_person,
+    place_call_hung_up_before_amd,
+)
 from tests.fixtures.dialer import add_residence
 from tests.fixtures.outage import wait_for
 
@@ -262,3 +266,104 @@ def test_a_test_call_waiting_for_its_slot_is_resolved_only_after_the_configured_
     assert reconcile.run_once(app, session)["ambiguous"] == 1
     session.expire_all()
     assert session.get(CallAttempt, attempt.id).outcome == "void"
+
+
+def test_a_text_sent_before_the_crash_is_adopted_not_sent_again(e2e, session):
+    """The worker died between a text's create request and its answer, and every status
+    callback was lost: the reconciler finds the message in the provider's list of messages to
+    that number (not its list of calls), adopts its SID and settles the residence from its
+    status; the contact is not texted a second time."""
+    from dialer.texts import send_text
+
+    app = e2e.live.app
+    add_residence(session, [TEXTED, "+14185551235"]).phones[0].kind = "sms"
+    session.commit()
+    e2e.sim.set_scenario(
+        {"seed": 8, "default": {"answer": "human"}, "callbacks": {"drop_rate": 1.0}}
+    )
+    campaign = run_campaign(
+        e2e,
+        session,
+        {},
+        rounds=1,
+        window_start="00:00",
+        window_end="23:59",
+        sms_fr="Ville : faites bouillir l'eau.",
+        sms_en="City: boil water.",
+    )
+    job = dispatch.claim(session, session.get(Campaign, campaign.id), 60.0)
+    assert job.channel == "sms"
+    assert dispatch.mark_requested(session, job.attempt_id, utcnow())
+    sid = send_text(app, job.token, job.to, job.body)  # answer lost
+    assert wait_for(lambda: e2e.sim.messages()[0]["status"] == "delivered", timeout=10)
+    long_ago = utcnow() - timedelta(seconds=60)  # past the HTTP timeout: the answer is lost
+    session.execute(update(CallAttempt).values(created_at=long_ago, requested_at=long_ago))
+    session.commit()
+
+    assert reconcile.run_once(app, session)["ambiguous"] == 1
+    session.expire_all()
+    attempt = session.scalar(select(CallAttempt))
+    assert (attempt.sid, attempt.status, attempt.outcome) == (sid, "delivered", "sms_delivered")
+    assert attempt.requested_at is not None
+    assert session.scalar(select(Delivery.status)) == "sms_delivered"
+    assert [m["sid"] for m in e2e.sim.messages()] == [sid]  # adopted, not sent again
+    assert e2e.sim.calls() == []
+
+
+def test_a_call_whose_final_callback_was_lost_is_fetched_after_ring_time_and_grace(e2e, session):
+    """DIALER_FINAL_CALLBACK_GRACE_S as configured (20 s, not the default 60 s): a call whose
+    final callback never came is fetched once its ring time (30 s) and that grace are over,
+    not before, and its residence settled from it."""
+    app = e2e.live.app
+    app.config.update(DIALER_FINAL_CALLBACK_GRACE_S=20.0, DIALER_FINAL_CALLBACK_AFTER_S=None)
+    sid = place_call_hung_up_before_amd(e2e, session, drop_rate=1.0)
+    requested(session, 45)  # within 30 + 20 s
+    assert reconcile.run_once(app, session)["fetched"] == 0
+    session.expire_all()
+    assert session.scalar(select(CallAttempt.outcome)) is None
+    requested(session, 55)
+    assert reconcile.run_once(app, session)["fetched"] == 1
+    assert_reached_by_a_person(session, sid)
+
+
+def test_a_call_awaiting_its_verdict_is_fetched_after_the_configured_amd_grace(e2e, session):
+    """DIALER_AMD_GRACE_S as configured (30 s, not the default 10 s): a call that ended and
+    waits for AMD's verdict is fetched once that grace after its end is over, not before."""
+    app = e2e.live.app
+    app.config["DIALER_AMD_GRACE_S"] = 30.0
+    sid = place_call_hung_up_before_amd(e2e, session, drop_rate=1.0)
+    requested(session, 120)  # long past ring time and every other grace
+
+    def ended(seconds_ago):  # its final callback came (completed), the verdict awaited
+        at = utcnow() - timedelta(seconds=seconds_ago)
+        session.execute(update(CallAttempt).values(status="completed", ended_at=at))
+        session.commit()
+
+    ended(20)
+    assert reconcile.run_once(app, session)["fetched"] == 0
+    ended(40)
+    assert reconcile.run_once(app, session)["fetched"] == 1
+    assert_reached_by_a_person(session, sid)
+
+
+def test_a_text_is_fetched_after_the_configured_sms_grace(e2e, session):
+    """DIALER_SMS_FINAL_GRACE_S as configured (20 s, not the default 60 s): a text with no
+    final status is fetched once that grace after its sending is over, not before."""
+    app = e2e.live.app
+    app.config["DIALER_SMS_FINAL_GRACE_S"] = 20.0
+    text_then_call_campaign(e2e, session, "delivered")
+    requested(session, 10)
+    assert reconcile.run_once(app, session)["fetched"] == 0
+    session.expire_all()
+    assert session.scalar(select(CallAttempt.outcome)) is None
+    requested(session, 30)
+    assert reconcile.run_once(app, session)["fetched"] == 1
+    session.expire_all()
+    assert session.scalar(select(Delivery.status)) == "sms_delivered"
+
+
+def requested(session, seconds_ago):
+    """The attempts were created and requested SECONDS_AGO."""
+    at = utcnow() - timedelta(seconds=seconds_ago)
+    session.execute(update(CallAttempt).values(created_at=at, requested_at=at))
+    session.commit()
