@@ -367,3 +367,34 @@ def requested(session, seconds_ago):
     at = utcnow() - timedelta(seconds=seconds_ago)
     session.execute(update(CallAttempt).values(created_at=at, requested_at=at))
     session.commit()
+
+
+def test_a_call_never_placed_does_not_adopt_another_campaigns_call_to_that_number(e2e, session):
+    """Two campaigns call the same residence. The first campaign's claim marked its request,
+    which never reached the provider (the worker died); the second campaign's call to that
+    number went through just after. Resolving the first claim, the reconciler finds only a
+    call another attempt owns: the claim was never placed, its residence is called again for
+    that campaign. Taking the other call for it would fail on its SID (unique) at every pass:
+    the claim never resolved, the residence never called for that campaign."""
+    app = e2e.live.app
+    add_residence(session, ["+14185551234"])
+    e2e.sim.set_scenario({"seed": 8, "default": {"answer": "human"}})
+    lost = run_campaign(e2e, session, {}, rounds=1, window_start="00:00", window_end="23:59")
+    job = dispatch.claim(session, session.get(Campaign, lost.id), 60.0)
+    assert dispatch.mark_requested(session, job.attempt_id, utcnow())  # the request dies
+    long_ago = utcnow() - timedelta(seconds=60)
+    session.execute(update(CallAttempt).values(created_at=long_ago, requested_at=long_ago))
+    session.commit()
+    other = run_campaign(e2e, session, {}, rounds=1, window_start="00:00", window_end="23:59")
+    placed = dispatch.claim(session, session.get(Campaign, other.id), 60.0)
+    assert placed.to == job.to
+    Dialer(app)._place(session, placed)
+    sid = session.get(CallAttempt, placed.attempt_id).sid
+    assert sid is not None
+
+    assert reconcile.run_once(app, session)["ambiguous"] == 1
+    session.expire_all()
+    lost_attempt = session.get(CallAttempt, job.attempt_id)
+    assert (lost_attempt.sid, lost_attempt.outcome) == (None, "void")
+    assert session.get(Delivery, job.delivery_id).status == "pending"  # called again
+    assert [c["sid"] for c in e2e.sim.calls()] == [sid]
