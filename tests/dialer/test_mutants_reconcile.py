@@ -398,3 +398,52 @@ def test_a_call_never_placed_does_not_adopt_another_campaigns_call_to_that_numbe
     assert (lost_attempt.sid, lost_attempt.outcome) == (None, "void")
     assert session.get(Delivery, job.delivery_id).status == "pending"  # called again
     assert [c["sid"] for c in e2e.sim.calls()] == [sid]
+
+
+def test_a_call_still_ringing_when_fetched_is_fetched_again_after_the_grace(e2e, session):
+    """Every callback lost; the reconciler's first fetch finds the call still ringing. The
+    fetch is held back for one grace (a hint shared by the workers), then allowed again: the
+    call, over by then, is fetched again and settled (a hint that never expired would leave
+    the residence in progress for good)."""
+    app = e2e.live.app
+    app.config["DIALER_FINAL_CALLBACK_GRACE_S"] = 0.5
+    add_residence(session, ["+14185551234"])
+    e2e.sim.set_scenario(
+        {"seed": 8, "default": {"answer": "no-answer"}, "callbacks": {"drop_rate": 1.0}}
+    )
+    # rings for 40 simulated seconds: 2 s at the simulator's time scale
+    campaign = run_campaign(
+        e2e, session, {}, rounds=1, window_start="00:00", window_end="23:59", ring_timeout_s=40
+    )
+    job = dispatch.claim(session, session.get(Campaign, campaign.id), 60.0)
+    Dialer(app)._place(session, job)
+    sid = session.scalar(select(CallAttempt.sid))
+    assert wait_for(lambda: e2e.sim.call(sid)["status"] == "ringing", timeout=5)
+    requested(session, 60)  # past every grace
+    assert reconcile.run_once(app, session)["fetched"] == 1  # still ringing: not settled
+    session.expire_all()
+    assert session.scalar(select(CallAttempt.outcome)) is None
+    assert reconcile.run_once(app, session)["fetched"] == 0  # held back for the grace
+
+    assert e2e.sim.wait_for_call(sid)["status"] == "no-answer"
+    assert wait_for(lambda: reconcile.run_once(app, session)["fetched"] == 1, timeout=10)
+    session.expire_all()
+    assert session.execute(select(CallAttempt.status, CallAttempt.outcome)).one() == (
+        "no-answer",
+        "no_answer",
+    )
+    assert session.scalar(select(Delivery.status)) != "in_progress"
+
+
+def test_a_lost_final_callback_is_fetched_while_redis_is_down(e2e, session, redis_switch):
+    """The fetch hint lives in Redis; with Redis down, the reconciler still fetches a call
+    whose final callback was lost and settles it (a hint only: never a reason to wait)."""
+    app = e2e.live.app
+    sid = place_call_hung_up_before_amd(e2e, session, drop_rate=1.0)
+    requested(session, 120)
+    redis_switch.down()
+    try:
+        assert reconcile.run_once(app, session)["fetched"] == 1
+    finally:
+        redis_switch.up()
+    assert_reached_by_a_person(session, sid)
