@@ -125,10 +125,10 @@ def test_a_text_whose_final_status_was_lost_is_settled_from_the_providers_record
 def test_a_call_adopted_while_ringing_takes_its_status_and_no_other_claim_does(e2e, session):
     """The worker died before the create request's answer; the call still rings when the
     reconciler finds it: the attempt adopts its SID and its live status ("ringing"). Another
-    residence's claim, its call not yet requested, keeps its own status ("creating"), so that
-    the claim can still be taken back when its lease ends: given the other call's status, it
-    would look placed, never be taken back, and its residence would stay in progress for good,
-    never called."""
+    residence's claim, its call not yet requested, keeps its own status ("creating") and its
+    unmarked request, so that its thread can still place the call, and the claim can still be
+    taken back when its lease ends: given the other call's status, it would look placed, never
+    be taken back, and its residence would stay in progress for good, never called."""
     app = e2e.live.app
     add_residence(session, ["+14185551234"])
     add_residence(session, ["+14185551236"], civic="102")
@@ -158,6 +158,7 @@ def test_a_call_adopted_while_ringing_takes_its_status_and_no_other_claim_does(e
     assert (adopted.sid, adopted.status, adopted.outcome) == (sid, "ringing", None)
     claimed = session.get(CallAttempt, other.attempt_id)
     assert (claimed.sid, claimed.status, claimed.outcome) == (None, "creating", None)
+    assert claimed.requested_at is None  # not marked: its thread can still place the call
 
     # the other claim's thread died too: its lease ends, the reconciler takes the claim back
     session.execute(
@@ -276,6 +277,7 @@ def test_a_text_sent_before_the_crash_is_adopted_not_sent_again(e2e, session):
     from dialer.texts import send_text
 
     app = e2e.live.app
+    app.config["DIALER_SMS_FINAL_GRACE_S"] = 600.0  # settled by the adoption, not a later fetch
     add_residence(session, [TEXTED, "+14185551235"]).phones[0].kind = "sms"
     session.commit()
     e2e.sim.set_scenario(
