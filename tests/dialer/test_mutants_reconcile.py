@@ -449,3 +449,42 @@ def test_a_lost_final_callback_is_fetched_while_redis_is_down(e2e, session, redi
     finally:
         redis_switch.up()
     assert_reached_by_a_person(session, sid)
+
+
+def test_a_test_call_placed_before_its_job_died_is_adopted_then_settled(e2e, session):
+    """A campaign's test call (written `creating`, placed, then its job died before writing
+    the SID; every callback lost) is adopted while it still rings, and given a request time,
+    so that the reconciler fetches it again once it is over and settles it; without one, no
+    fetch would ever pick it up and the call would stay in progress for good (counted
+    against the cap on calls in progress)."""
+    app = e2e.live.app
+    e2e.sim.set_scenario(
+        {"seed": 8, "default": {"answer": "no-answer"}, "callbacks": {"drop_rate": 1.0}}
+    )
+    campaign = run_campaign(
+        e2e, session, {}, rounds=1, window_start="00:00", window_end="23:59", ring_timeout_s=40
+    )
+    attempt = CallAttempt(
+        campaign_id=campaign.id,
+        to_number="+14185551234",
+        purpose="test",
+        token="test-call",
+        status="creating",
+    )
+    session.add(attempt)
+    session.commit()
+    sid = place_call(app, "test-call", "+14185551234", "fr", 40)  # the job dies here
+    assert wait_for(lambda: e2e.sim.call(sid)["status"] == "ringing", timeout=5)
+    session.execute(update(CallAttempt).values(created_at=utcnow() - timedelta(seconds=60)))
+    session.commit()
+
+    assert reconcile.run_once(app, session)["ambiguous"] == 1
+    session.expire_all()
+    adopted = session.get(CallAttempt, attempt.id)
+    assert (adopted.sid, adopted.status, adopted.outcome) == (sid, "ringing", None)
+    assert adopted.requested_at is not None
+
+    assert e2e.sim.wait_for_call(sid)["status"] == "no-answer"
+    assert wait_for(lambda: reconcile.run_once(app, session)["fetched"] == 1, timeout=10)
+    session.expire_all()
+    assert session.get(CallAttempt, attempt.id).outcome == "no_answer"
