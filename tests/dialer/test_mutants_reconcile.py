@@ -446,8 +446,32 @@ def test_a_lost_final_callback_is_fetched_while_redis_is_down(e2e, session, redi
     redis_switch.down()
     try:
         assert reconcile.run_once(app, session)["fetched"] == 1
+        assert_reached_by_a_person(session, sid)
+        # settled: not fetched again (the fetches of a pass are capped, oldest first: settled
+        # calls fetched over and over would push the unsettled ones out), even long after
+        session.execute(update(CallAttempt).values(ended_at=utcnow() - timedelta(seconds=120)))
+        session.commit()
+        assert reconcile.run_once(app, session)["fetched"] == 0
     finally:
         redis_switch.up()
+
+
+def test_with_no_grace_configured_the_defaults_apply(e2e, session):
+    """No DIALER_*_GRACE_S nor DIALER_FINAL_CALLBACK_AFTER_S set (the defaults: ring time +
+    60 s): a call whose callbacks were all lost is fetched and settled two minutes on."""
+    app = e2e.live.app
+    for name in (
+        "DIALER_FINAL_CALLBACK_GRACE_S",
+        "DIALER_AMD_GRACE_S",
+        "DIALER_SMS_FINAL_GRACE_S",
+        "DIALER_FINAL_CALLBACK_AFTER_S",
+    ):
+        app.config.pop(name, None)
+    sid = place_call_hung_up_before_amd(e2e, session, drop_rate=1.0)
+    requested(session, 80)  # within 30 + 60 s
+    assert reconcile.run_once(app, session)["fetched"] == 0
+    requested(session, 120)
+    assert reconcile.run_once(app, session)["fetched"] == 1
     assert_reached_by_a_person(session, sid)
 
 
