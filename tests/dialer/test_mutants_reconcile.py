@@ -352,13 +352,18 @@ def test_a_text_is_fetched_after_the_configured_sms_grace(e2e, session):
     """DIALER_SMS_FINAL_GRACE_S as configured (20 s, not the default 60 s): a text with no
     final status is fetched once that grace after its sending is over, not before."""
     app = e2e.live.app
-    app.config["DIALER_SMS_FINAL_GRACE_S"] = 20.0
+    app.config.update(
+        DIALER_SMS_FINAL_GRACE_S=20.0,  # the shortest of the graces, here
+        DIALER_AMD_GRACE_S=30.0,
+        DIALER_FINAL_CALLBACK_GRACE_S=60.0,
+        DIALER_FINAL_CALLBACK_AFTER_S=None,
+    )
     text_then_call_campaign(e2e, session, "delivered")
     requested(session, 10)
     assert reconcile.run_once(app, session)["fetched"] == 0
     session.expire_all()
     assert session.scalar(select(CallAttempt.outcome)) is None
-    requested(session, 30)
+    requested(session, 25)
     assert reconcile.run_once(app, session)["fetched"] == 1
     session.expire_all()
     assert session.scalar(select(Delivery.status)) == "sms_delivered"
@@ -460,13 +465,7 @@ def test_with_no_grace_configured_the_defaults_apply(e2e, session):
     """No DIALER_*_GRACE_S nor DIALER_FINAL_CALLBACK_AFTER_S set (the defaults: ring time +
     60 s): a call whose callbacks were all lost is fetched and settled two minutes on."""
     app = e2e.live.app
-    for name in (
-        "DIALER_FINAL_CALLBACK_GRACE_S",
-        "DIALER_AMD_GRACE_S",
-        "DIALER_SMS_FINAL_GRACE_S",
-        "DIALER_FINAL_CALLBACK_AFTER_S",
-    ):
-        app.config.pop(name, None)
+    no_grace_configured(app)
     sid = place_call_hung_up_before_amd(e2e, session, drop_rate=1.0)
     requested(session, 80)  # within 30 + 60 s
     assert reconcile.run_once(app, session)["fetched"] == 0
@@ -512,3 +511,44 @@ def test_a_test_call_placed_before_its_job_died_is_adopted_then_settled(e2e, ses
     assert wait_for(lambda: reconcile.run_once(app, session)["fetched"] == 1, timeout=10)
     session.expire_all()
     assert session.get(CallAttempt, attempt.id).outcome == "no_answer"
+
+
+def no_grace_configured(app):
+    for name in (
+        "DIALER_FINAL_CALLBACK_GRACE_S",
+        "DIALER_AMD_GRACE_S",
+        "DIALER_SMS_FINAL_GRACE_S",
+        "DIALER_FINAL_CALLBACK_AFTER_S",
+    ):
+        app.config.pop(name, None)
+
+
+def test_with_the_default_graces_a_call_awaiting_its_verdict_is_fetched_10_s_after_its_end(
+    e2e, session
+):
+    """The defaults: a call that ended 20 s ago (30 s after its request) and still waits for
+    AMD's verdict is fetched and settled (AMD's grace, 10 s, is the shortest: the call is not
+    left waiting for the others')."""
+    app = e2e.live.app
+    no_grace_configured(app)
+    sid = place_call_hung_up_before_amd(e2e, session, drop_rate=1.0)
+    requested(session, 30)
+    ended = utcnow() - timedelta(seconds=20)
+    session.execute(update(CallAttempt).values(status="completed", ended_at=ended))
+    session.commit()
+    assert reconcile.run_once(app, session)["fetched"] == 1
+    assert_reached_by_a_person(session, sid)
+
+
+def test_a_call_is_fetched_after_the_configured_final_callback_time(e2e, session):
+    """DIALER_FINAL_CALLBACK_AFTER_S (here 5 s, shorter than every grace): a call whose final
+    callback was lost is fetched that long after its request, whatever its ring time."""
+    app = e2e.live.app
+    no_grace_configured(app)
+    app.config["DIALER_FINAL_CALLBACK_AFTER_S"] = 5.0
+    sid = place_call_hung_up_before_amd(e2e, session, drop_rate=1.0)
+    requested(session, 3)
+    assert reconcile.run_once(app, session)["fetched"] == 0
+    requested(session, 8)
+    assert reconcile.run_once(app, session)["fetched"] == 1
+    assert_reached_by_a_person(session, sid)
