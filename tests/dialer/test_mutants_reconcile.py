@@ -552,3 +552,45 @@ def test_a_call_is_fetched_after_the_configured_final_callback_time(e2e, session
     requested(session, 8)
     assert reconcile.run_once(app, session)["fetched"] == 1
     assert_reached_by_a_person(session, sid)
+
+
+def test_every_call_and_text_whose_callbacks_were_lost_is_fetched_in_one_pass(e2e, session):
+    """Two texts and two calls, every callback lost: one pass fetches and settles all four
+    (the hint that holds a fetch back is per attempt: one shared by all would fetch one call
+    and one text per grace period, hours for a city's worth of lost callbacks)."""
+    app = e2e.live.app
+    texted = ["+14185551201", "+14185551202"]
+    called = ["+14185551203", "+14185551204"]
+    for i, number in enumerate(texted + called):
+        residence = add_residence(session, [number], civic=str(200 + i))
+        residence.phones[0].kind = "sms" if number in texted else "voice"
+    session.commit()
+    e2e.sim.set_scenario(
+        {
+            "seed": 8,
+            "default": {"answer": "human", "hangup_after_s": 1},
+            "callbacks": {"drop_rate": 1.0},
+        }
+    )
+    campaign = run_campaign(
+        e2e,
+        session,
+        {},
+        rounds=1,
+        window_start="00:00",
+        window_end="23:59",
+        sms_fr="Ville : faites bouillir l'eau.",
+        sms_en="City: boil water.",
+    )
+    dialer = Dialer(app)
+    for _ in range(4):
+        dialer._place(session, dispatch.claim(session, session.get(Campaign, campaign.id), 60.0))
+    sids = set(session.scalars(select(CallAttempt.sid)))
+    assert None not in sids and len(sids) == 4
+    for sid in sids - {m["sid"] for m in e2e.sim.messages()}:
+        e2e.sim.wait_for_call(sid)
+    assert wait_for(lambda: {m["status"] for m in e2e.sim.messages()} == {"delivered"}, timeout=10)
+    requested(session, 600)  # past every grace
+    assert reconcile.run_once(app, session)["fetched"] == 4
+    session.expire_all()
+    assert set(session.scalars(select(Delivery.status))) == {"sms_delivered", "human"}
