@@ -555,12 +555,14 @@ def test_a_call_is_fetched_after_the_configured_final_callback_time(e2e, session
 
 
 def test_every_call_and_text_whose_callbacks_were_lost_is_fetched_in_one_pass(e2e, session):
-    """Two texts and two calls, every callback lost: one pass fetches and settles all four
-    (the hint that holds a fetch back is per attempt: one shared by all would fetch one call
-    and one text per grace period, hours for a city's worth of lost callbacks)."""
+    """Two texts and three calls, every callback lost: one pass fetches and settles every one
+    that is due (the hint that holds a fetch back is per attempt: one shared by all would fetch
+    one call and one text per grace period, hours for a city's worth of lost callbacks). A call
+    not yet due, or one the provider cannot return (its record deleted there), does not hold
+    back the calls after it."""
     app = e2e.live.app
     texted = ["+14185551201", "+14185551202"]
-    called = ["+14185551203", "+14185551204"]
+    called = ["+14185551203", "+14185551204", "+14185551205"]
     for i, number in enumerate(texted + called):
         residence = add_residence(session, [number], civic=str(200 + i))
         residence.phones[0].kind = "sms" if number in texted else "voice"
@@ -583,14 +585,24 @@ def test_every_call_and_text_whose_callbacks_were_lost_is_fetched_in_one_pass(e2
         sms_en="City: boil water.",
     )
     dialer = Dialer(app)
-    for _ in range(4):
+    for _ in range(5):
         dialer._place(session, dispatch.claim(session, session.get(Campaign, campaign.id), 60.0))
     sids = set(session.scalars(select(CallAttempt.sid)))
-    assert None not in sids and len(sids) == 4
+    assert None not in sids and len(sids) == 5
     for sid in sids - {m["sid"] for m in e2e.sim.messages()}:
         e2e.sim.wait_for_call(sid)
     assert wait_for(lambda: {m["status"] for m in e2e.sim.messages()} == {"delivered"}, timeout=10)
     requested(session, 600)  # past every grace
-    assert reconcile.run_once(app, session)["fetched"] == 4
+    first, second, _ = session.scalars(
+        select(CallAttempt.id).where(CallAttempt.channel == "voice").order_by(CallAttempt.id)
+    ).all()
+    at = utcnow() - timedelta(seconds=2)  # requested just now: its callback may still come
+    session.execute(
+        update(CallAttempt).where(CallAttempt.id == first).values(created_at=at, requested_at=at)
+    )
+    session.execute(update(CallAttempt).where(CallAttempt.id == second).values(sid="CA" + "0" * 32))
+    session.commit()
+    assert reconcile.run_once(app, session)["fetched"] == 3
     session.expire_all()
-    assert set(session.scalars(select(Delivery.status))) == {"sms_delivered", "human"}
+    statuses = sorted(session.scalars(select(Delivery.status)))
+    assert statuses == ["human", "in_progress", "in_progress", "sms_delivered", "sms_delivered"]
