@@ -606,3 +606,40 @@ def test_every_call_and_text_whose_callbacks_were_lost_is_fetched_in_one_pass(e2
     session.expire_all()
     statuses = sorted(session.scalars(select(Delivery.status)))
     assert statuses == ["human", "in_progress", "in_progress", "sms_delivered", "sms_delivered"]
+
+
+def test_a_claim_the_provider_cannot_list_calls_for_does_not_hold_back_the_others(e2e, session):
+    """Two claims whose create requests died (marked, no call at the provider): the provider
+    fails the first list request (a 500); the pass still resolves the other claim, and the
+    next pass the first one (a `break` there would leave every claim after a failing one
+    waiting, for good if the error persisted)."""
+    app = e2e.live.app
+    add_residence(session, ["+14185551234"])
+    add_residence(session, ["+14185551236"], civic="102")
+    campaign = run_campaign(e2e, session, {}, rounds=1, window_start="00:00", window_end="23:59")
+    for _ in range(2):
+        job = dispatch.claim(session, session.get(Campaign, campaign.id), 60.0)
+        assert dispatch.mark_requested(session, job.attempt_id, utcnow())
+    requested(session, 60)  # past the HTTP timeout
+    refused = []
+
+    def fail_the_first_list(phase, endpoint, method, response):
+        if (phase, endpoint, method) == ("before", "calls", "GET") and not refused:
+            refused.append(endpoint)
+            return False
+        return None
+
+    e2e.sim.api_hook = fail_the_first_list
+    try:
+        assert reconcile.run_once(app, session)["ambiguous"] == 1
+    finally:
+        e2e.sim.api_hook = None
+    assert refused
+    session.expire_all()
+    assert sorted(d.status for d in session.scalars(select(Delivery))) == [
+        "in_progress",
+        "pending",
+    ]
+    assert reconcile.run_once(app, session)["ambiguous"] == 1
+    session.expire_all()
+    assert {d.status for d in session.scalars(select(Delivery))} == {"pending"}
