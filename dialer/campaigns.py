@@ -473,6 +473,9 @@ def test_call(app: Flask, campaign_id: int | str, number_e164: str, language: st
 def place_test_call(campaign_id: int, number: str, language: str) -> str:
     """Job: place the test call of `test_call`; returns the call SID."""
     app = current_job_app()
+    # the slot first: an attempt waiting up to 60 s for it, unmarked, would outlive the claim
+    # lease and be taken back as never placed by the reconciler, then placed all the same
+    acquire(app, "service", timeout=60)
     with sessionmaker_for(app)() as session:
         campaign = _load(session, campaign_id)
         attempt = CallAttempt(
@@ -486,7 +489,6 @@ def place_test_call(campaign_id: int, number: str, language: str) -> str:
         session.commit()
         ring = campaign.ring_timeout_s
         token = attempt.token
-    acquire(app, "service", timeout=60)
     sid = place_call(app, token, number, language, ring)
     with sessionmaker_for(app)() as session:
         session.execute(
