@@ -1,0 +1,103 @@
+"""Claims that overlap, made deterministic on PostgreSQL (mutation testing found the row lock
+and the advisory lock of a claim unchecked: eight threads claiming at once did not overlap
+enough, docs/mutants.md). One worker's claim is held open in the middle of its transaction (its
+whole `dispatch.claim` run inside an outer transaction that the test commits later) while
+another worker claims."""
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from dialer import dispatch
+from models import CallAttempt, Delivery
+from runtime.db import sessionmaker_for
+from tests.conftest import EXTERNAL_DB
+from tests.dialer.test_claim_rules import _campaign
+
+postgresql_only = pytest.mark.skipif(
+    not EXTERNAL_DB.startswith("postgresql"),
+    reason="row locks and advisory locks are PostgreSQL's (DATABASE_URL)",
+)
+
+
+class OpenClaim:
+    """A worker's claim made but not committed yet: `dispatch.claim` runs in a session joined
+    to an outer transaction (its commits release savepoints only), so its locks, the
+    delivery's row lock and the cap's advisory lock, stay held until `commit()`."""
+
+    def __init__(self, app, campaign, **kwargs):
+        self.connection = app.extensions["db_engine"].connect()
+        self.outer = self.connection.begin()
+        self.session = Session(bind=self.connection, join_transaction_mode="create_savepoint")
+        self.job = dispatch.claim(self.session, campaign, lease_s=60, **kwargs)
+        assert self.job
+
+    def commit(self):
+        self.session.close()
+        if self.outer.is_active:
+            self.outer.commit()
+        self.connection.close()
+
+
+def _claim_beside(app, campaign, open_claim, **kwargs):
+    """Claim in another session while OPEN_CLAIM is held; returns (job, waited): WAITED when
+    the claim had to wait for the open one's locks (seen in pg_stat_activity), in which case
+    the open claim is committed to let it finish."""
+    result = {}
+
+    def claim():
+        with sessionmaker_for(app)() as own:
+            result["pid"] = own.scalar(text("SELECT pg_backend_pid()"))
+            result["job"] = dispatch.claim(own, campaign, lease_s=60, **kwargs)
+
+    thread = threading.Thread(target=claim, daemon=True)
+    thread.start()
+    waited = False
+    with sessionmaker_for(app)() as watcher:
+        for _ in range(3000):  # a hang guard only (30 s): the claim ends or waits on a lock
+            if not thread.is_alive():
+                break
+            pid = result.get("pid")
+            if pid is not None and watcher.scalar(
+                text("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid"),
+                {"pid": pid},
+            ):
+                waited = True
+                break
+            watcher.rollback()
+            time.sleep(0.01)
+    open_claim.commit()
+    thread.join(30)
+    assert not thread.is_alive()
+    return result["job"], waited
+
+
+@postgresql_only
+def test_a_worker_skips_the_residence_another_worker_is_still_claiming(app, session):
+    """Without `FOR UPDATE SKIP LOCKED` the second worker picks the row the first one is
+    taking, waits on its lock, then finds it taken and claims nobody: one claim at a time."""
+    campaign = dispatch.view_of(_campaign(app, session, 2))
+    first = OpenClaim(app, campaign)
+    second, waited = _claim_beside(app, campaign, first)
+    assert second and second.delivery_id != first.job.delivery_id
+    assert not waited
+
+
+@postgresql_only
+def test_a_claim_under_the_cap_waits_for_the_claim_still_being_written(app, session):
+    """Cap of one call in progress: while another worker's claim is written but not committed,
+    its call does not show in the count yet; without the advisory lock a second worker would
+    take a second place."""
+    campaign = dispatch.view_of(_campaign(app, session, 2))
+    first = OpenClaim(app, campaign, max_in_progress=1)
+    second, waited = _claim_beside(app, campaign, first, max_in_progress=1)
+    assert second is None
+    assert waited
+    session.expire_all()
+    assert session.scalar(select(func.count(CallAttempt.id))) == 1
+    assert session.scalar(select(Delivery.status).where(Delivery.id == first.job.delivery_id)) == (
+        "in_progress"
+    )
