@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from dialer import dispatch
-from models import CallAttempt, Delivery
+from dialer import campaigns, dispatch
+from models import CallAttempt, Campaign, Delivery
 from runtime.db import sessionmaker_for
 from tests.conftest import EXTERNAL_DB
 from tests.dialer.test_claim_rules import _campaign
+from tests.fixtures.dialer import add_residence
 
 postgresql_only = pytest.mark.skipif(
     not EXTERNAL_DB.startswith("postgresql"),
@@ -101,3 +102,45 @@ def test_a_claim_under_the_cap_waits_for_the_claim_still_being_written(app, sess
     assert session.scalar(select(Delivery.status).where(Delivery.id == first.job.delivery_id)) == (
         "in_progress"
     )
+
+
+AUDIO_FR = "https://ville.example/avis-fr.mp3"
+
+
+@pytest.mark.parametrize(
+    "fields, french_home_reads, english_home_reads",
+    [
+        ({"sms_fr": "SMS fr", "message_fr": "Message fr"}, "SMS fr", "SMS fr"),
+        ({"sms_en": "SMS en", "message_fr": "Message fr"}, "SMS en", "SMS en"),
+        ({"message_fr": "Message fr", "message_en": "Message en"}, "Message fr", "Message en"),
+        ({"message_en": "Message en"}, "Message en", "Message en"),
+        ({"message_fr": "Message fr"}, "Message fr", "Message fr"),
+        ({"audio_url_fr": AUDIO_FR}, "Avis", "Avis"),  # a recording only: its title
+    ],
+)
+def test_a_text_contact_reads_its_language_s_text_else_the_other_one_else_the_message(
+    app, session, fields, french_home_reads, english_home_reads
+):
+    """The SMS body: the short text in the home's language, else the other language's, else
+    the voice message (same order), else the campaign's title."""
+    for language, e164 in (("fr", "+14185550201"), ("en", "+14185550202")):
+        residence = add_residence(session, [e164], civic=e164[-3:], language=language)
+        residence.phones[0].kind = "sms"
+    session.commit()
+    campaign = campaigns.create_campaign(
+        session,
+        "t",
+        title="Avis",
+        target={"all": True},
+        window_start="00:00",
+        window_end="23:59",
+        **fields,
+    )
+    campaigns.launch(app, campaign.id, "t")
+    view = dispatch.view_of(session.get(Campaign, campaign.id))
+    jobs = [dispatch.claim(session, view, lease_s=60) for _ in range(2)]
+    assert all(job and job.texts for job in jobs)
+    assert {job.to: job.body for job in jobs} == {
+        "+14185550201": french_home_reads,
+        "+14185550202": english_home_reads,
+    }
