@@ -144,3 +144,27 @@ def test_a_text_contact_reads_its_language_s_text_else_the_other_one_else_the_me
         "+14185550201": french_home_reads,
         "+14185550202": english_home_reads,
     }
+
+
+def test_a_text_being_sent_does_not_count_against_the_cap_on_calls_in_progress(app, session):
+    """DIALER_MAX_IN_PROGRESS caps simultaneous calls: texts do not hold a line."""
+    texted = add_residence(session, ["+14185550301"], civic="301")
+    texted.phones[0].kind = "sms"
+    add_residence(session, ["+14185550302"], civic="302")
+    add_residence(session, ["+14185550303"], civic="303")
+    campaign = campaigns.create_campaign(
+        session,
+        "t",
+        title="Avis",
+        message_fr="Avis",
+        target={"all": True},
+        window_start="00:00",
+        window_end="23:59",
+    )
+    campaigns.launch(app, campaign.id, "t")
+    view = dispatch.view_of(session.get(Campaign, campaign.id))
+    text = dispatch.claim(session, view, lease_s=60, max_in_progress=1)
+    assert text and text.texts and text.to == "+14185550301"  # its text not sent yet
+    call = dispatch.claim(session, view, lease_s=60, max_in_progress=1)
+    assert call and not call.texts and call.to == "+14185550302"
+    assert dispatch.claim(session, view, lease_s=60, max_in_progress=1) is None  # one call
