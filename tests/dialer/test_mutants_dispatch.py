@@ -6,13 +6,14 @@ another worker claims."""
 
 import threading
 import time
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from dialer import campaigns, dispatch
-from models import CallAttempt, Campaign, Delivery
+from models import CallAttempt, Campaign, Delivery, PhoneNumber, utcnow
 from runtime.db import sessionmaker_for
 from tests.conftest import EXTERNAL_DB
 from tests.dialer.test_claim_rules import _campaign
@@ -168,3 +169,62 @@ def test_a_text_being_sent_does_not_count_against_the_cap_on_calls_in_progress(a
     call = dispatch.claim(session, view, lease_s=60, max_in_progress=1)
     assert call and not call.texts and call.to == "+14185550302"
     assert dispatch.claim(session, view, lease_s=60, max_in_progress=1) is None  # one call
+
+
+def _running(app, session, title="Avis") -> Campaign:
+    campaign = campaigns.create_campaign(
+        session,
+        "t",
+        title=title,
+        message_fr=title,
+        target={"all": True},
+        window_start="00:00",
+        window_end="23:59",
+    )
+    campaigns.launch(app, campaign.id, "t")
+    return session.get(Campaign, campaign.id)
+
+
+def test_a_claim_takes_only_its_own_campaigns_residences(app, session):
+    add_residence(session, ["+14185550401"], civic="401")
+    first = _running(app, session)
+    second = _running(app, session, title="Second avis")
+    job = dispatch.claim(session, second, lease_s=60)
+    assert job and job.campaign_id == second.id
+    assert session.get(Delivery, job.delivery_id).campaign_id == second.id
+    session.expire_all()
+    assert session.scalar(select(Delivery.status).where(Delivery.campaign_id == first.id)) == (
+        "pending"
+    )
+
+
+def test_a_residence_waiting_for_its_next_try_is_not_called_before_it_is_due(app, session):
+    add_residence(session, ["+14185550501"], civic="501")
+    campaign = _running(app, session)
+    session.execute(update(Delivery).values(next_attempt_at=utcnow() + timedelta(minutes=5)))
+    session.commit()  # a busy line: tried again in five minutes
+    assert dispatch.claim(session, campaign, lease_s=60) is None
+    session.execute(update(Delivery).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+    session.commit()
+    assert dispatch.claim(session, campaign, lease_s=60)
+
+
+def test_a_residence_whose_numbers_were_removed_since_launch_ends_failed(app, session):
+    """Its number deactivated after the launch: nothing left to try; the residence ends
+    failed (not left claimed until the reconciler finds it), the other residences called."""
+    add_residence(session, ["+14185550601"], civic="601")
+    add_residence(session, ["+14185550602"], civic="602")
+    campaign = _running(app, session)
+    session.execute(
+        update(PhoneNumber).where(PhoneNumber.e164 == "+14185550601").values(active=False)
+    )
+    session.commit()
+    assert dispatch.claim(session, campaign, lease_s=60) is None
+    session.expire_all()
+    gone = session.execute(
+        select(Delivery.status, Delivery.best_outcome, Delivery.lease_until).order_by(Delivery.id)
+    ).first()
+    assert tuple(gone) == ("failed", "failed", None)
+    job = dispatch.claim(session, campaign, lease_s=60)
+    assert job and job.to == "+14185550602"
+    assert session.scalar(select(func.count(CallAttempt.id))) == 1
