@@ -228,3 +228,22 @@ def test_a_residence_whose_numbers_were_removed_since_launch_ends_failed(app, se
     job = dispatch.claim(session, campaign, lease_s=60)
     assert job and job.to == "+14185550602"
     assert session.scalar(select(func.count(CallAttempt.id))) == 1
+
+
+def test_a_home_in_a_language_the_dialer_does_not_speak_is_called_in_french(app, session):
+    """No path of today's code stores another language than fr or en; the claim's safety
+    net still calls such a home in French, not in a language no message exists in."""
+    add_residence(session, ["+14185550701"], civic="701", language="es")
+    campaign = campaigns.create_campaign(
+        session,
+        "t",
+        title="Avis",
+        message_fr="Avis",
+        message_en="Notice",
+        target={"all": True},
+        window_start="00:00",
+        window_end="23:59",
+    )
+    campaigns.launch(app, campaign.id, "t")
+    job = dispatch.claim(session, session.get(Campaign, campaign.id), lease_s=60)
+    assert job and job.language == "fr"
