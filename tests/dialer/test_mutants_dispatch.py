@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from dialer import campaigns, dispatch
+from dialer import campaigns, conversation, dispatch
 from models import CallAttempt, Campaign, Delivery, PhoneNumber, utcnow
 from runtime.db import sessionmaker_for
 from tests.conftest import EXTERNAL_DB
@@ -247,3 +247,11 @@ def test_a_home_in_a_language_the_dialer_does_not_speak_is_called_in_french(app,
     campaigns.launch(app, campaign.id, "t")
     job = dispatch.claim(session, session.get(Campaign, campaign.id), lease_s=60)
     assert job and job.language == "fr"
+
+
+def test_a_claimed_call_plays_its_campaigns_message_when_answered(app, session):
+    add_residence(session, ["+14185550801"], civic="801")
+    campaign = _running(app, session, title="Eau potable: faites bouillir")
+    job = dispatch.claim(session, campaign, lease_s=60)
+    twiml = str(conversation.answer(session, app.config, job.token, job.language))
+    assert "Eau potable: faites bouillir" in twiml
