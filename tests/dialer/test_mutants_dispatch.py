@@ -255,3 +255,15 @@ def test_a_claimed_call_plays_its_campaigns_message_when_answered(app, session):
     job = dispatch.claim(session, campaign, lease_s=60)
     twiml = str(conversation.answer(session, app.config, job.token, job.language))
     assert "Eau potable: faites bouillir" in twiml
+
+
+def test_a_second_round_on_a_homes_second_number_is_requested_on_that_number(app, session):
+    """The attempt records its round and number: the request mark checks them against the
+    residence's, so a wrong one would never be requested (the home never called)."""
+    add_residence(session, ["+14185550901", "+14185550902"], civic="901")
+    campaign = _running(app, session)
+    session.execute(update(Delivery).values(round=2, number_index=1))
+    session.commit()  # the first round went through both numbers; now round 2, its second
+    job = dispatch.claim(session, campaign, lease_s=60)
+    assert job and job.to == "+14185550902"
+    assert dispatch.mark_requested(session, job.attempt_id, utcnow())
