@@ -13,6 +13,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from dialer import campaigns, conversation, dispatch
+from dialer.worker import Dialer
 from models import CallAttempt, Campaign, Delivery, PhoneNumber, utcnow
 from runtime.db import sessionmaker_for
 from tests.conftest import EXTERNAL_DB
@@ -267,3 +268,19 @@ def test_a_second_round_on_a_homes_second_number_is_requested_on_that_number(app
     job = dispatch.claim(session, campaign, lease_s=60)
     assert job and job.to == "+14185550902"
     assert dispatch.mark_requested(session, job.attempt_id, utcnow())
+
+
+def test_a_text_contact_that_opted_out_is_not_texted_and_the_next_number_is_called(app, session):
+    residence = add_residence(session, ["+14185551001", "+14185551002"], civic="1001")
+    residence.phones[0].kind = "sms"
+    residence.phones[0].sms_opted_out_at = utcnow()  # texted STOP
+    session.commit()
+    campaign = _running(app, session)
+    job = dispatch.claim(session, campaign, lease_s=60)
+    assert job and job.texts and job.to == "+14185551001"
+    Dialer(app)._place(session, job)  # settled without a text: nothing is sent
+    session.expire_all()
+    attempt = session.get(CallAttempt, job.attempt_id)
+    assert attempt.requested_at is None and attempt.error.startswith("opted out")
+    following = dispatch.claim(session, campaign, lease_s=60)
+    assert following and not following.texts and following.to == "+14185551002"
