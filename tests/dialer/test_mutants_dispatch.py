@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from dialer import campaigns, conversation, dispatch
+from dialer import campaigns, conversation, dispatch, eta, settle
 from dialer.worker import Dialer
 from models import CallAttempt, Campaign, Delivery, PhoneNumber, utcnow
 from runtime.db import sessionmaker_for
@@ -284,3 +284,30 @@ def test_a_text_contact_that_opted_out_is_not_texted_and_the_next_number_is_call
     assert attempt.requested_at is None and attempt.error.startswith("opted out")
     following = dispatch.claim(session, campaign, lease_s=60)
     assert following and not following.texts and following.to == "+14185551002"
+
+
+def test_the_eta_counts_the_campaigns_own_calls_all_reached_no_round_left(app, session):
+    """Twelve homes, three rounds ten minutes apart: ten called and all reached, so the two
+    left are expected to end this round, not two rounds later (the ETA reads the settled
+    calls the claims wrote, as this campaign's alert calls)."""
+    for i in range(12):
+        add_residence(session, [f"+1418555{1100 + i}"], civic=str(1100 + i))
+    created = campaigns.create_campaign(
+        session,
+        "t",
+        title="Avis",
+        message_fr="Avis",
+        target={"all": True},
+        priority="emergency",
+        rounds=3,
+        retry_delay_s=600,
+    )
+    campaigns.launch(app, created.id, "t")
+    campaign = session.get(Campaign, created.id)
+    for _ in range(10):
+        job = dispatch.claim(session, campaign, lease_s=60)
+        assert settle.settle(session, job.attempt_id, "human")
+        session.commit()
+    now = utcnow()
+    expected = eta.for_campaign(session, campaign, 5.0, "America/Toronto", now)
+    assert expected is not None and expected < now + timedelta(seconds=600)
