@@ -15,3 +15,56 @@ def test_a_send_waits_while_the_last_window_already_holds_the_limit(app):
     pacing.acquire(app, "normal", timeout=30)
     sends = [score for _, score in conn.zrange(pacing.LOG_KEY, 0, -1, withscores=True)]
     assert sends[-1] - now >= pacing.GUARD_WINDOW_S  # recorded after the first one left
+
+
+def _last_send(conn):
+    """The instant of the latest send recorded in the calls' log (Redis's clock)."""
+    return conn.zrange(pacing.LOG_KEY, -1, -1, withscores=True)[0][1]
+
+
+def test_our_own_sends_are_held_to_the_limit_when_the_schedule_is_lost(app):
+    """The schedule key lost (Redis flushed, say) before each of three sends under a limit of
+    two a second: the check at sending time alone holds the third send back until the first
+    one has left the 1.01 s window (mutation testing: every send recorded under one member
+    made the log hold one send at most, so the check never held back our own sends)."""
+    app.config["DIALER_CPS"] = 2
+    conn = pacing.redis_for(app)
+    sends = []
+    for _ in range(3):
+        conn.delete(pacing.TAT_KEY)
+        pacing.acquire(app, "normal", timeout=30)
+        sends.append(_last_send(conn))
+    assert sends[2] - sends[0] >= pacing.GUARD_WINDOW_S
+
+
+def test_a_reservation_colliding_with_another_process_s_is_retried_after_it(app):
+    """Another process reserves a slot (moves the schedule key, from its own connection)
+    between this process's WATCH and EXEC: the transaction fails, and the reservation is
+    tried again and lands after the other process's slot instead of failing the send
+    (mutation testing: a collision made `acquire` raise)."""
+    app.config["DIALER_CPS"] = 2
+    conn = pacing.redis_for(app)
+    other = conn  # its own pooled connection, not the one holding the WATCH
+    seconds, micros = conn.time()
+    theirs = seconds + micros / 1e6 + 0.1  # the next free instant after the other's slot
+    collisions = []
+
+    class CollidingOnce(type(conn)):  # type: ignore[misc]
+        def pipeline(self, transaction=True, shard_hint=None):
+            pipe = super().pipeline(transaction, shard_hint)
+            read = pipe.get
+
+            def get(name):
+                value = read(name)
+                if name == pacing.TAT_KEY and not collisions:
+                    other.set(pacing.TAT_KEY, repr(theirs), ex=60)  # after WATCH, before EXEC
+                    collisions.append(name)
+                return value
+
+            pipe.get = get
+            return pipe
+
+    app.extensions["pacing_redis"] = CollidingOnce(connection_pool=conn.connection_pool)
+    pacing.acquire(app, "service", timeout=30)
+    assert collisions  # the other process did move the key mid-transaction
+    assert float(conn.get(pacing.TAT_KEY)) >= theirs + pacing.interval(app) - 1e-6
