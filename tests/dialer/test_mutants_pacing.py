@@ -68,3 +68,35 @@ def test_a_reservation_colliding_with_another_process_s_is_retried_after_it(app)
     pacing.acquire(app, "service", timeout=30)
     assert collisions  # the other process did move the key mid-transaction
     assert float(conn.get(pacing.TAT_KEY)) >= theirs + pacing.interval(app) - 1e-6
+
+
+def test_a_send_colliding_with_another_process_s_sends_is_checked_again(app):
+    """Another process records two sends (from its own connection) between this process's
+    WATCH and EXEC of the check at sending time, under a limit of two a second: the check is
+    run again, so this send waits for the first of them to leave the 1.01 s window and is
+    recorded (mutation testing: a collision let the send through unchecked and unrecorded)."""
+    app.config["DIALER_CPS"] = 2
+    conn = pacing.redis_for(app)
+    other = conn  # its own pooled connection, not the one holding the WATCH
+    theirs: list[float] = []
+
+    class CollidingOnce(type(conn)):  # type: ignore[misc]
+        def pipeline(self, transaction=True, shard_hint=None):
+            pipe = super().pipeline(transaction, shard_hint)
+            read = pipe.zrangebyscore
+
+            def zrangebyscore(name, *args, **kwargs):
+                value = read(name, *args, **kwargs)
+                if name == pacing.LOG_KEY and not theirs:
+                    seconds, micros = other.time()
+                    now = seconds + micros / 1e6
+                    theirs.extend([now, now + 0.001])
+                    other.zadd(pacing.LOG_KEY, {repr(t): t for t in theirs})
+                return value
+
+            pipe.zrangebyscore = zrangebyscore
+            return pipe
+
+    app.extensions["pacing_redis"] = CollidingOnce(connection_pool=conn.connection_pool)
+    pacing.acquire(app, "normal", timeout=30)
+    assert _last_send(conn) - theirs[0] >= pacing.GUARD_WINDOW_S  # ours, recorded after
