@@ -100,3 +100,16 @@ def test_a_send_colliding_with_another_process_s_sends_is_checked_again(app):
     app.extensions["pacing_redis"] = CollidingOnce(connection_pool=conn.connection_pool)
     pacing.acquire(app, "normal", timeout=30)
     assert _last_send(conn) - theirs[0] >= pacing.GUARD_WINDOW_S  # ours, recorded after
+
+
+def test_under_a_limit_of_one_a_second_a_send_waits_for_the_last_one_to_leave_the_window(app):
+    """A send just recorded (another process's, say) under a limit of one a second: the next
+    one is recorded only once it has left the 1.01 s window (mutation testing: a limit of at
+    least two at sending time let two sends through in one second)."""
+    app.config["DIALER_CPS"] = 1
+    conn = pacing.redis_for(app)
+    seconds, micros = conn.time()
+    now = seconds + micros / 1e6
+    conn.zadd(pacing.LOG_KEY, {repr(now): now})
+    pacing.acquire(app, "normal", timeout=30)
+    assert _last_send(conn) - now >= pacing.GUARD_WINDOW_S
