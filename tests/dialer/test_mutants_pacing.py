@@ -1,5 +1,9 @@
-"""The check at the instant of sending (mutation testing found it unchecked: the spaced
-schedule alone kept the other tests within the limit, docs/mutants.md)."""
+"""The account's rate limit (runtime/pacing.py) where mutation testing found it unchecked
+(docs/mutants.md): the check at the instant of sending (the spaced schedule alone kept the
+other tests within the limit), collisions with another process's reservations or sends,
+the timeout and the seconds waited."""
+
+import pytest
 
 from runtime import pacing
 
@@ -113,3 +117,21 @@ def test_under_a_limit_of_one_a_second_a_send_waits_for_the_last_one_to_leave_th
     conn.zadd(pacing.LOG_KEY, {repr(now): now})
     pacing.acquire(app, "normal", timeout=30)
     assert _last_send(conn) - now >= pacing.GUARD_WINDOW_S
+
+
+def test_acquire_reports_the_seconds_it_waited_never_more_than_its_timeout(app):
+    """The seconds waited (the dialer's pacing-wait metric) lie between zero and the timeout
+    (mutation testing: an instant of the monotonic clock was reported instead)."""
+    app.config["DIALER_CPS"] = 2
+    assert 0 <= pacing.acquire(app, "normal", timeout=30) <= 30
+
+
+def test_a_normal_caller_held_back_by_an_emergency_gives_up_at_its_timeout(app):
+    """An emergency waits (its flag up for 3 s): a normal caller with a timeout of half a
+    second raises PacingTimeout instead of waiting for the flag to drop (the dialer's worker
+    then checks its claim's lease and stop; mutation testing: the timeout was never
+    applied)."""
+    app.config["DIALER_CPS"] = 2
+    pacing.redis_for(app).set(pacing.EMERGENCY_FLAG, 1, px=3000)
+    with pytest.raises(pacing.PacingTimeout):
+        pacing.acquire(app, "normal", timeout=0.5)
