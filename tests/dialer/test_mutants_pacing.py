@@ -135,3 +135,11 @@ def test_a_normal_caller_held_back_by_an_emergency_gives_up_at_its_timeout(app):
     pacing.redis_for(app).set(pacing.EMERGENCY_FLAG, 1, px=3000)
     with pytest.raises(pacing.PacingTimeout):
         pacing.acquire(app, "normal", timeout=0.5)
+
+
+def test_a_service_caller_is_not_held_back_by_a_waiting_emergency(app):
+    """An emergency waits (its flag up for 3 s): a hotline call-back or test call ("service")
+    still gets its slot within half a second (mutation testing: service treated as normal)."""
+    app.config["DIALER_CPS"] = 2
+    pacing.redis_for(app).set(pacing.EMERGENCY_FLAG, 1, px=3000)
+    assert pacing.acquire(app, "service", timeout=0.5) <= 0.5
