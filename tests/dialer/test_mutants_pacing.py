@@ -1,5 +1,9 @@
-"""The check at the instant of sending (mutation testing found it unchecked: the spaced
-schedule alone kept the other tests within the limit, docs/mutants.md)."""
+"""The account's rate limit (runtime/pacing.py) where mutation testing found it unchecked
+(docs/mutants.md): the check at the instant of sending (the spaced schedule alone kept the
+other tests within the limit), collisions with another process's reservations or sends,
+the timeout and the seconds waited."""
+
+import pytest
 
 from runtime import pacing
 
@@ -15,3 +19,127 @@ def test_a_send_waits_while_the_last_window_already_holds_the_limit(app):
     pacing.acquire(app, "normal", timeout=30)
     sends = [score for _, score in conn.zrange(pacing.LOG_KEY, 0, -1, withscores=True)]
     assert sends[-1] - now >= pacing.GUARD_WINDOW_S  # recorded after the first one left
+
+
+def _last_send(conn):
+    """The instant of the latest send recorded in the calls' log (Redis's clock)."""
+    return conn.zrange(pacing.LOG_KEY, -1, -1, withscores=True)[0][1]
+
+
+def test_our_own_sends_are_held_to_the_limit_when_the_schedule_is_lost(app):
+    """The schedule key lost (Redis flushed, say) before each of three sends under a limit of
+    two a second: the check at sending time alone holds the third send back until the first
+    one has left the 1.01 s window (mutation testing: every send recorded under one member
+    made the log hold one send at most, so the check never held back our own sends)."""
+    app.config["DIALER_CPS"] = 2
+    conn = pacing.redis_for(app)
+    sends = []
+    for _ in range(3):
+        conn.delete(pacing.TAT_KEY)
+        pacing.acquire(app, "normal", timeout=30)
+        sends.append(_last_send(conn))
+    assert sends[2] - sends[0] >= pacing.GUARD_WINDOW_S
+
+
+def test_a_reservation_colliding_with_another_process_s_is_retried_after_it(app):
+    """Another process reserves a slot (moves the schedule key, from its own connection)
+    between this process's WATCH and EXEC: the transaction fails, and the reservation is
+    tried again and lands after the other process's slot instead of failing the send
+    (mutation testing: a collision made `acquire` raise)."""
+    app.config["DIALER_CPS"] = 2
+    conn = pacing.redis_for(app)
+    other = conn  # its own pooled connection, not the one holding the WATCH
+    seconds, micros = conn.time()
+    theirs = seconds + micros / 1e6 + 0.1  # the next free instant after the other's slot
+    collisions = []
+
+    class CollidingOnce(type(conn)):  # type: ignore[misc]
+        def pipeline(self, transaction=True, shard_hint=None):
+            pipe = super().pipeline(transaction, shard_hint)
+            read = pipe.get
+
+            def get(name):
+                value = read(name)
+                if name == pacing.TAT_KEY and not collisions:
+                    other.set(pacing.TAT_KEY, repr(theirs), ex=60)  # after WATCH, before EXEC
+                    collisions.append(name)
+                return value
+
+            pipe.get = get
+            return pipe
+
+    app.extensions["pacing_redis"] = CollidingOnce(connection_pool=conn.connection_pool)
+    pacing.acquire(app, "service", timeout=30)
+    assert collisions  # the other process did move the key mid-transaction
+    assert float(conn.get(pacing.TAT_KEY)) >= theirs + pacing.interval(app) - 1e-6
+
+
+def test_a_send_colliding_with_another_process_s_sends_is_checked_again(app):
+    """Another process records two sends (from its own connection) between this process's
+    WATCH and EXEC of the check at sending time, under a limit of two a second: the check is
+    run again, so this send waits for the first of them to leave the 1.01 s window and is
+    recorded (mutation testing: a collision let the send through unchecked and unrecorded)."""
+    app.config["DIALER_CPS"] = 2
+    conn = pacing.redis_for(app)
+    other = conn  # its own pooled connection, not the one holding the WATCH
+    theirs: list[float] = []
+
+    class CollidingOnce(type(conn)):  # type: ignore[misc]
+        def pipeline(self, transaction=True, shard_hint=None):
+            pipe = super().pipeline(transaction, shard_hint)
+            read = pipe.zrangebyscore
+
+            def zrangebyscore(name, *args, **kwargs):
+                value = read(name, *args, **kwargs)
+                if name == pacing.LOG_KEY and not theirs:
+                    seconds, micros = other.time()
+                    now = seconds + micros / 1e6
+                    theirs.extend([now, now + 0.001])
+                    other.zadd(pacing.LOG_KEY, {repr(t): t for t in theirs})
+                return value
+
+            pipe.zrangebyscore = zrangebyscore
+            return pipe
+
+    app.extensions["pacing_redis"] = CollidingOnce(connection_pool=conn.connection_pool)
+    pacing.acquire(app, "normal", timeout=30)
+    assert _last_send(conn) - theirs[0] >= pacing.GUARD_WINDOW_S  # ours, recorded after
+
+
+def test_under_a_limit_of_one_a_second_a_send_waits_for_the_last_one_to_leave_the_window(app):
+    """A send just recorded (another process's, say) under a limit of one a second: the next
+    one is recorded only once it has left the 1.01 s window (mutation testing: a limit of at
+    least two at sending time let two sends through in one second)."""
+    app.config["DIALER_CPS"] = 1
+    conn = pacing.redis_for(app)
+    seconds, micros = conn.time()
+    now = seconds + micros / 1e6
+    conn.zadd(pacing.LOG_KEY, {repr(now): now})
+    pacing.acquire(app, "normal", timeout=30)
+    assert _last_send(conn) - now >= pacing.GUARD_WINDOW_S
+
+
+def test_acquire_reports_the_seconds_it_waited_never_more_than_its_timeout(app):
+    """The seconds waited (the dialer's pacing-wait metric) lie between zero and the timeout
+    (mutation testing: an instant of the monotonic clock was reported instead)."""
+    app.config["DIALER_CPS"] = 2
+    assert 0 <= pacing.acquire(app, "normal", timeout=30) <= 30
+
+
+def test_a_normal_caller_held_back_by_an_emergency_gives_up_at_its_timeout(app):
+    """An emergency waits (its flag up for 3 s): a normal caller with a timeout of half a
+    second raises PacingTimeout instead of waiting for the flag to drop (the dialer's worker
+    then checks its claim's lease and stop; mutation testing: the timeout was never
+    applied)."""
+    app.config["DIALER_CPS"] = 2
+    pacing.redis_for(app).set(pacing.EMERGENCY_FLAG, 1, px=3000)
+    with pytest.raises(pacing.PacingTimeout):
+        pacing.acquire(app, "normal", timeout=0.5)
+
+
+def test_a_service_caller_is_not_held_back_by_a_waiting_emergency(app):
+    """An emergency waits (its flag up for 3 s): a hotline call-back or test call ("service")
+    still gets its slot within half a second (mutation testing: service treated as normal)."""
+    app.config["DIALER_CPS"] = 2
+    pacing.redis_for(app).set(pacing.EMERGENCY_FLAG, 1, px=3000)
+    assert pacing.acquire(app, "service", timeout=0.5) <= 0.5
