@@ -137,6 +137,16 @@ def test_a_normal_caller_held_back_by_an_emergency_gives_up_at_its_timeout(app):
         pacing.acquire(app, "normal", timeout=0.5)
 
 
+def test_a_normal_text_held_back_by_an_emergency_gives_up_at_its_timeout(app):
+    """The same for texts: an emergency text waits (the messages' flag up for 3 s), a normal
+    text with a timeout of half a second raises PacingTimeout (mutation testing: the
+    messages' wrapper dropped the caller's timeout)."""
+    app.config["DIALER_MPS"] = 2
+    pacing.redis_for(app).set(pacing.MESSAGES.flag_key, 1, px=3000)
+    with pytest.raises(pacing.PacingTimeout):
+        pacing.acquire_message(app, "normal", timeout=0.5)
+
+
 def test_a_service_caller_is_not_held_back_by_a_waiting_emergency(app):
     """An emergency waits (its flag up for 3 s): a hotline call-back or test call ("service")
     still gets its slot within half a second (mutation testing: service treated as normal)."""
