@@ -153,3 +153,17 @@ def test_a_service_caller_is_not_held_back_by_a_waiting_emergency(app):
     app.config["DIALER_CPS"] = 2
     pacing.redis_for(app).set(pacing.EMERGENCY_FLAG, 1, px=3000)
     assert pacing.acquire(app, "service", timeout=0.5) <= 0.5
+
+
+def test_each_send_waits_for_its_slot_in_the_spaced_schedule(app):
+    """Three sends in a row under a limit of four a second: each goes out no sooner than the
+    next free instant the schedule held when it asked (a quarter of a second after the
+    previous slot), whatever the load (a late sender only goes later). The check at sending
+    time alone would let the four of a second go out at once. Mutation testing: a slot less
+    than a second away was not waited for."""
+    app.config["DIALER_CPS"] = 4
+    conn = pacing.redis_for(app)
+    for _ in range(3):
+        next_free = float(conn.get(pacing.TAT_KEY) or 0.0)
+        pacing.acquire(app, "normal", timeout=30)
+        assert _last_send(conn) >= next_free - 0.005, (_last_send(conn), next_free)
