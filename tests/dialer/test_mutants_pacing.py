@@ -21,6 +21,15 @@ def test_a_send_waits_while_the_last_window_already_holds_the_limit(app):
     assert sends[-1] - now >= pacing.GUARD_WINDOW_S  # recorded after the first one left
 
 
+def _give_back(app, conn, request):
+    """Put the pacing's own client back and close its pool's sockets after the test: a client
+    borrowing the pool never closes it, and the class made in the test keeps both alive until
+    a late garbage collection, whose unclosed sockets fail the session (a ResourceWarning,
+    seen on real Redis)."""
+    app.extensions["pacing_redis"] = conn
+    request.addfinalizer(conn.connection_pool.disconnect)
+
+
 def _last_send(conn):
     """The instant of the latest send recorded in the calls' log (Redis's clock)."""
     return conn.zrange(pacing.LOG_KEY, -1, -1, withscores=True)[0][1]
@@ -41,7 +50,7 @@ def test_our_own_sends_are_held_to_the_limit_when_the_schedule_is_lost(app):
     assert sends[2] - sends[0] >= pacing.GUARD_WINDOW_S
 
 
-def test_a_reservation_colliding_with_another_process_s_is_retried_after_it(app):
+def test_a_reservation_colliding_with_another_process_s_is_retried_after_it(app, request):
     """Another process reserves a slot (moves the schedule key, from its own connection)
     between this process's WATCH and EXEC: the transaction fails, and the reservation is
     tried again and lands after the other process's slot instead of failing the send
@@ -69,12 +78,15 @@ def test_a_reservation_colliding_with_another_process_s_is_retried_after_it(app)
             return pipe
 
     app.extensions["pacing_redis"] = CollidingOnce(connection_pool=conn.connection_pool)
-    pacing.acquire(app, "service", timeout=30)
+    try:
+        pacing.acquire(app, "service", timeout=30)
+    finally:
+        _give_back(app, conn, request)
     assert collisions  # the other process did move the key mid-transaction
     assert float(conn.get(pacing.TAT_KEY)) >= theirs + pacing.interval(app) - 1e-6
 
 
-def test_a_send_colliding_with_another_process_s_sends_is_checked_again(app):
+def test_a_send_colliding_with_another_process_s_sends_is_checked_again(app, request):
     """Another process records two sends (from its own connection) between this process's
     WATCH and EXEC of the check at sending time, under a limit of two a second: the check is
     run again, so this send waits for the first of them to leave the 1.01 s window and is
@@ -102,7 +114,10 @@ def test_a_send_colliding_with_another_process_s_sends_is_checked_again(app):
             return pipe
 
     app.extensions["pacing_redis"] = CollidingOnce(connection_pool=conn.connection_pool)
-    pacing.acquire(app, "normal", timeout=30)
+    try:
+        pacing.acquire(app, "normal", timeout=30)
+    finally:
+        _give_back(app, conn, request)
     assert _last_send(conn) - theirs[0] >= pacing.GUARD_WINDOW_S  # ours, recorded after
 
 
