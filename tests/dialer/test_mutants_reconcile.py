@@ -22,6 +22,21 @@ from tests.fixtures.outage import wait_for
 
 TEXTED = "+14185551234"
 
+TEXTS = {"sms_fr": "Ville : faites bouillir l'eau.", "sms_en": "City: boil water."}
+
+
+def launch_any_time(e2e, session, **fields):
+    """A one-round campaign to every residence, called at any hour (run_campaign's FIELDS)."""
+    fields.update(rounds=1, window_start="00:00", window_end="23:59")
+    return run_campaign(e2e, session, {}, **fields)
+
+
+def lose_callbacks(e2e, default, numbers=None):
+    """The simulator answers DEFAULT (NUMBERS apart) and loses every status callback."""
+    e2e.sim.set_scenario(
+        {"seed": 8, "default": default, "numbers": numbers or {}, "callbacks": {"drop_rate": 1.0}}
+    )
+
 
 def test_a_lost_voicemail_call_is_settled_as_voicemail_from_the_providers_record(e2e, session):
     """The worker died before the create request's answer and every callback was lost: the
@@ -29,13 +44,7 @@ def test_a_lost_voicemail_call_is_settled_as_voicemail_from_the_providers_record
     voicemail (not by a person: the console counts them apart)."""
     app = e2e.live.app
     campaign = one_residence_campaign(e2e, session)
-    e2e.sim.set_scenario(
-        {
-            "seed": 8,
-            "default": {"answer": "voicemail", "greeting_s": 1},
-            "callbacks": {"drop_rate": 1.0},
-        }
-    )
+    lose_callbacks(e2e, {"answer": "voicemail", "greeting_s": 1})
     job = dispatch.claim(session, session.get(Campaign, campaign.id), 60.0)
     assert dispatch.mark_requested(session, job.attempt_id, utcnow())
     sid = place_call(app, job.token, job.to, job.language, job.ring_timeout_s)  # answer lost
@@ -243,24 +252,10 @@ def text_then_call_campaign(e2e, session, sms_behaviour):
     residence = add_residence(session, [TEXTED, "+14185551235"])
     residence.phones[0].kind = "sms"
     session.commit()
-    e2e.sim.set_scenario(
-        {
-            "seed": 8,
-            "default": {"answer": "human"},
-            "numbers": {TEXTED: {"sms": sms_behaviour, "answer": "human"}},
-            "callbacks": {"drop_rate": 1.0},
-        }
+    lose_callbacks(
+        e2e, {"answer": "human"}, numbers={TEXTED: {"sms": sms_behaviour, "answer": "human"}}
     )
-    campaign = run_campaign(
-        e2e,
-        session,
-        {},
-        rounds=1,
-        window_start="00:00",
-        window_end="23:59",
-        sms_fr="Ville : faites bouillir l'eau.",
-        sms_en="City: boil water.",
-    )
+    campaign = launch_any_time(e2e, session, **TEXTS)
     job = dispatch.claim(session, session.get(Campaign, campaign.id), 60.0)
     assert (job.channel, job.to) == ("sms", TEXTED)
     Dialer(e2e.live.app)._place(session, job)
@@ -316,13 +311,9 @@ def test_a_call_adopted_while_ringing_takes_its_status_and_no_other_claim_does(e
     app = e2e.live.app
     add_residence(session, ["+14185551234"])
     add_residence(session, ["+14185551236"], civic="102")
-    e2e.sim.set_scenario(
-        {"seed": 8, "default": {"answer": "no-answer"}, "callbacks": {"drop_rate": 1.0}}
-    )
+    lose_callbacks(e2e, {"answer": "no-answer"})
     # rings for 120 simulated seconds: 6 s at the simulator's time scale
-    campaign = run_campaign(
-        e2e, session, {}, rounds=1, window_start="00:00", window_end="23:59", ring_timeout_s=120
-    )
+    campaign = launch_any_time(e2e, session, ring_timeout_s=120)
     ringing = dispatch.claim(session, session.get(Campaign, campaign.id), 60.0)
     assert dispatch.mark_requested(session, ringing.attempt_id, utcnow())
     sid = place_call(app, ringing.token, ringing.to, ringing.language, ringing.ring_timeout_s)
@@ -365,7 +356,7 @@ def test_a_claim_is_taken_back_only_when_its_own_lease_is_over(e2e, session):
     app = e2e.live.app
     add_residence(session, ["+14185551234"])
     add_residence(session, ["+14185551236"], civic="102")
-    campaign = run_campaign(e2e, session, {}, rounds=1, window_start="00:00", window_end="23:59")
+    campaign = launch_any_time(e2e, session)
     late = dispatch.claim(session, session.get(Campaign, campaign.id), 60.0)
     live = dispatch.claim(session, session.get(Campaign, campaign.id), 60.0)
     session.execute(
@@ -395,7 +386,7 @@ def test_the_reconciler_waits_as_long_as_configured_before_resolving(e2e, sessio
     app.config.update(DIALER_HTTP_TIMEOUT_S=60.0, DIALER_AMBIGUOUS_WAIT_S=30.0)
     add_residence(session, ["+14185551234"])
     add_residence(session, ["+14185551236"], civic="102")
-    campaign = run_campaign(e2e, session, {}, rounds=1, window_start="00:00", window_end="23:59")
+    campaign = launch_any_time(e2e, session)
     in_flight = dispatch.claim(session, session.get(Campaign, campaign.id), 600.0)
     ambiguous = dispatch.claim(session, session.get(Campaign, campaign.id), 600.0)
     for job in (in_flight, ambiguous):
@@ -434,7 +425,7 @@ def test_a_test_call_waiting_for_its_slot_is_resolved_only_after_the_configured_
     no call at the provider, it is given up as never placed."""
     app = e2e.live.app
     app.config["DIALER_CLAIM_LEASE_S"] = 120.0
-    campaign = run_campaign(e2e, session, {}, rounds=1, window_start="00:00", window_end="23:59")
+    campaign = launch_any_time(e2e, session)
     attempt = CallAttempt(
         campaign_id=campaign.id,
         to_number="+14185551234",
@@ -464,19 +455,8 @@ def test_a_text_sent_before_the_crash_is_adopted_not_sent_again(e2e, session):
     app.config["DIALER_SMS_FINAL_GRACE_S"] = 600.0  # settled by the adoption, not a later fetch
     add_residence(session, [TEXTED, "+14185551235"]).phones[0].kind = "sms"
     session.commit()
-    e2e.sim.set_scenario(
-        {"seed": 8, "default": {"answer": "human"}, "callbacks": {"drop_rate": 1.0}}
-    )
-    campaign = run_campaign(
-        e2e,
-        session,
-        {},
-        rounds=1,
-        window_start="00:00",
-        window_end="23:59",
-        sms_fr="Ville : faites bouillir l'eau.",
-        sms_en="City: boil water.",
-    )
+    lose_callbacks(e2e, {"answer": "human"})
+    campaign = launch_any_time(e2e, session, **TEXTS)
     job = dispatch.claim(session, session.get(Campaign, campaign.id), 60.0)
     assert job.channel == "sms"
     assert dispatch.mark_requested(session, job.attempt_id, utcnow())
@@ -570,13 +550,13 @@ def test_a_call_never_placed_does_not_adopt_another_campaigns_call_to_that_numbe
     app = e2e.live.app
     add_residence(session, ["+14185551234"])
     e2e.sim.set_scenario({"seed": 8, "default": {"answer": "human"}})
-    lost = run_campaign(e2e, session, {}, rounds=1, window_start="00:00", window_end="23:59")
+    lost = launch_any_time(e2e, session)
     job = dispatch.claim(session, session.get(Campaign, lost.id), 60.0)
     assert dispatch.mark_requested(session, job.attempt_id, utcnow())  # the request dies
     long_ago = utcnow() - timedelta(seconds=60)
     session.execute(update(CallAttempt).values(created_at=long_ago, requested_at=long_ago))
     session.commit()
-    other = run_campaign(e2e, session, {}, rounds=1, window_start="00:00", window_end="23:59")
+    other = launch_any_time(e2e, session)
     placed = dispatch.claim(session, session.get(Campaign, other.id), 60.0)
     assert placed.to == job.to
     Dialer(app)._place(session, placed)
@@ -599,13 +579,9 @@ def test_a_call_still_ringing_when_fetched_is_fetched_again_after_the_grace(e2e,
     app = e2e.live.app
     app.config["DIALER_FINAL_CALLBACK_GRACE_S"] = 0.5
     add_residence(session, ["+14185551234"])
-    e2e.sim.set_scenario(
-        {"seed": 8, "default": {"answer": "no-answer"}, "callbacks": {"drop_rate": 1.0}}
-    )
+    lose_callbacks(e2e, {"answer": "no-answer"})
     # rings for 40 simulated seconds: 2 s at the simulator's time scale
-    campaign = run_campaign(
-        e2e, session, {}, rounds=1, window_start="00:00", window_end="23:59", ring_timeout_s=40
-    )
+    campaign = launch_any_time(e2e, session, ring_timeout_s=40)
     job = dispatch.claim(session, session.get(Campaign, campaign.id), 60.0)
     Dialer(app)._place(session, job)
     sid = session.scalar(select(CallAttempt.sid))
@@ -665,12 +641,8 @@ def test_a_test_call_placed_before_its_job_died_is_adopted_then_settled(e2e, ses
     fetch would ever pick it up and the call would stay in progress for good (counted
     against the cap on calls in progress)."""
     app = e2e.live.app
-    e2e.sim.set_scenario(
-        {"seed": 8, "default": {"answer": "no-answer"}, "callbacks": {"drop_rate": 1.0}}
-    )
-    campaign = run_campaign(
-        e2e, session, {}, rounds=1, window_start="00:00", window_end="23:59", ring_timeout_s=40
-    )
+    lose_callbacks(e2e, {"answer": "no-answer"})
+    campaign = launch_any_time(e2e, session, ring_timeout_s=40)
     attempt = CallAttempt(
         campaign_id=campaign.id,
         to_number="+14185551234",
@@ -751,23 +723,8 @@ def test_every_call_and_text_whose_callbacks_were_lost_is_fetched_in_one_pass(e2
         residence = add_residence(session, [number], civic=str(200 + i))
         residence.phones[0].kind = "sms" if number in texted else "voice"
     session.commit()
-    e2e.sim.set_scenario(
-        {
-            "seed": 8,
-            "default": {"answer": "human", "hangup_after_s": 1},
-            "callbacks": {"drop_rate": 1.0},
-        }
-    )
-    campaign = run_campaign(
-        e2e,
-        session,
-        {},
-        rounds=1,
-        window_start="00:00",
-        window_end="23:59",
-        sms_fr="Ville : faites bouillir l'eau.",
-        sms_en="City: boil water.",
-    )
+    lose_callbacks(e2e, {"answer": "human", "hangup_after_s": 1})
+    campaign = launch_any_time(e2e, session, **TEXTS)
     dialer = Dialer(app)
     for _ in range(5):
         dialer._place(session, dispatch.claim(session, session.get(Campaign, campaign.id), 60.0))
@@ -800,7 +757,7 @@ def test_a_claim_the_provider_cannot_list_calls_for_does_not_hold_back_the_other
     app = e2e.live.app
     add_residence(session, ["+14185551234"])
     add_residence(session, ["+14185551236"], civic="102")
-    campaign = run_campaign(e2e, session, {}, rounds=1, window_start="00:00", window_end="23:59")
+    campaign = launch_any_time(e2e, session)
     for _ in range(2):
         job = dispatch.claim(session, session.get(Campaign, campaign.id), 60.0)
         assert dispatch.mark_requested(session, job.attempt_id, utcnow())
