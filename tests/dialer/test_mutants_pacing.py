@@ -3,6 +3,8 @@
 other tests within the limit), collisions with another process's reservations or sends,
 the timeout and the seconds waited."""
 
+from contextlib import contextmanager
+
 import pytest
 
 from runtime import pacing
@@ -21,13 +23,37 @@ def test_a_send_waits_while_the_last_window_already_holds_the_limit(app):
     assert sends[-1] - now >= pacing.GUARD_WINDOW_S  # recorded after the first one left
 
 
-def _give_back(app, conn, request):
-    """Put the pacing's own client back and close its pool's sockets after the test: a client
-    borrowing the pool never closes it, and the class made in the test keeps both alive until
-    a late garbage collection, whose unclosed sockets fail the session (a ResourceWarning,
-    seen on real Redis)."""
-    app.extensions["pacing_redis"] = conn
-    request.addfinalizer(conn.connection_pool.disconnect)
+@contextmanager
+def another_process_acts_once(app, command, key, act):
+    """For the block, the pacing's transactions see another process act once: right after
+    their read COMMAND of KEY (after WATCH, before EXEC), ACT(client) runs on the pacing's own
+    client, and so on another pooled connection than the one holding the WATCH. Yields the
+    list that holds KEY once it acted. Afterwards the pacing's own client is back and its
+    pool's sockets closed (a client borrowing a pool never closes it)."""
+    conn = pacing.redis_for(app)
+    acted: list[str] = []
+
+    class ActingOnce(type(conn)):  # type: ignore[misc]
+        def pipeline(self, transaction=True, shard_hint=None):
+            pipe = super().pipeline(transaction, shard_hint)
+            read = getattr(pipe, command)
+
+            def reading(name, *args, **kwargs):
+                value = read(name, *args, **kwargs)
+                if name == key and not acted:
+                    act(conn)
+                    acted.append(name)
+                return value
+
+            setattr(pipe, command, reading)
+            return pipe
+
+    app.extensions["pacing_redis"] = ActingOnce(connection_pool=conn.connection_pool)
+    try:
+        yield acted
+    finally:
+        app.extensions["pacing_redis"] = conn
+        conn.connection_pool.disconnect()
 
 
 def _last_send(conn):
@@ -50,74 +76,42 @@ def test_our_own_sends_are_held_to_the_limit_when_the_schedule_is_lost(app):
     assert sends[2] - sends[0] >= pacing.GUARD_WINDOW_S
 
 
-def test_a_reservation_colliding_with_another_process_s_is_retried_after_it(app, request):
+def test_a_reservation_colliding_with_another_process_s_is_retried_after_it(app):
     """Another process reserves a slot (moves the schedule key, from its own connection)
     between this process's WATCH and EXEC: the transaction fails, and the reservation is
     tried again and lands after the other process's slot instead of failing the send
     (mutation testing: a collision made `acquire` raise)."""
     app.config["DIALER_CPS"] = 2
     conn = pacing.redis_for(app)
-    other = conn  # its own pooled connection, not the one holding the WATCH
     seconds, micros = conn.time()
     theirs = seconds + micros / 1e6 + 0.1  # the next free instant after the other's slot
-    collisions = []
 
-    class CollidingOnce(type(conn)):  # type: ignore[misc]
-        def pipeline(self, transaction=True, shard_hint=None):
-            pipe = super().pipeline(transaction, shard_hint)
-            read = pipe.get
+    def reserve(other):
+        other.set(pacing.TAT_KEY, repr(theirs), ex=60)
 
-            def get(name):
-                value = read(name)
-                if name == pacing.TAT_KEY and not collisions:
-                    other.set(pacing.TAT_KEY, repr(theirs), ex=60)  # after WATCH, before EXEC
-                    collisions.append(name)
-                return value
-
-            pipe.get = get
-            return pipe
-
-    app.extensions["pacing_redis"] = CollidingOnce(connection_pool=conn.connection_pool)
-    try:
+    with another_process_acts_once(app, "get", pacing.TAT_KEY, reserve) as acted:
         pacing.acquire(app, "service", timeout=30)
-    finally:
-        _give_back(app, conn, request)
-    assert collisions  # the other process did move the key mid-transaction
+    assert acted  # the other process did move the key mid-transaction
     assert float(conn.get(pacing.TAT_KEY)) >= theirs + pacing.interval(app) - 1e-6
 
 
-def test_a_send_colliding_with_another_process_s_sends_is_checked_again(app, request):
+def test_a_send_colliding_with_another_process_s_sends_is_checked_again(app):
     """Another process records two sends (from its own connection) between this process's
     WATCH and EXEC of the check at sending time, under a limit of two a second: the check is
     run again, so this send waits for the first of them to leave the 1.01 s window and is
     recorded (mutation testing: a collision let the send through unchecked and unrecorded)."""
     app.config["DIALER_CPS"] = 2
     conn = pacing.redis_for(app)
-    other = conn  # its own pooled connection, not the one holding the WATCH
     theirs: list[float] = []
 
-    class CollidingOnce(type(conn)):  # type: ignore[misc]
-        def pipeline(self, transaction=True, shard_hint=None):
-            pipe = super().pipeline(transaction, shard_hint)
-            read = pipe.zrangebyscore
+    def send_twice(other):
+        seconds, micros = other.time()
+        now = seconds + micros / 1e6
+        theirs.extend([now, now + 0.001])
+        other.zadd(pacing.LOG_KEY, {repr(t): t for t in theirs})
 
-            def zrangebyscore(name, *args, **kwargs):
-                value = read(name, *args, **kwargs)
-                if name == pacing.LOG_KEY and not theirs:
-                    seconds, micros = other.time()
-                    now = seconds + micros / 1e6
-                    theirs.extend([now, now + 0.001])
-                    other.zadd(pacing.LOG_KEY, {repr(t): t for t in theirs})
-                return value
-
-            pipe.zrangebyscore = zrangebyscore
-            return pipe
-
-    app.extensions["pacing_redis"] = CollidingOnce(connection_pool=conn.connection_pool)
-    try:
+    with another_process_acts_once(app, "zrangebyscore", pacing.LOG_KEY, send_twice):
         pacing.acquire(app, "normal", timeout=30)
-    finally:
-        _give_back(app, conn, request)
     assert _last_send(conn) - theirs[0] >= pacing.GUARD_WINDOW_S  # ours, recorded after
 
 
