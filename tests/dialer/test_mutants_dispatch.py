@@ -154,17 +154,7 @@ def test_a_text_being_sent_does_not_count_against_the_cap_on_calls_in_progress(a
     texted.phones[0].kind = "sms"
     add_residence(session, ["+14185550302"], civic="302")
     add_residence(session, ["+14185550303"], civic="303")
-    campaign = campaigns.create_campaign(
-        session,
-        "t",
-        title="Avis",
-        message_fr="Avis",
-        target={"all": True},
-        window_start="00:00",
-        window_end="23:59",
-    )
-    campaigns.launch(app, campaign.id, "t")
-    view = dispatch.view_of(session.get(Campaign, campaign.id))
+    view = dispatch.view_of(_running(app, session))
     text = dispatch.claim(session, view, lease_s=60, max_in_progress=1)
     assert text and text.texts and text.to == "+14185550301"  # its text not sent yet
     call = dispatch.claim(session, view, lease_s=60, max_in_progress=1)
@@ -172,15 +162,18 @@ def test_a_text_being_sent_does_not_count_against_the_cap_on_calls_in_progress(a
     assert dispatch.claim(session, view, lease_s=60, max_in_progress=1) is None  # one call
 
 
-def _running(app, session, title="Avis") -> Campaign:
+def _running(app, session, title="Avis", **fields) -> Campaign:
+    """A campaign to every home, said TITLE (create_campaign's FIELDS besides), launched and
+    callable at any hour."""
+    fields.setdefault("message_fr", title)
     campaign = campaigns.create_campaign(
         session,
         "t",
         title=title,
-        message_fr=title,
         target={"all": True},
         window_start="00:00",
         window_end="23:59",
+        **fields,
     )
     campaigns.launch(app, campaign.id, "t")
     return session.get(Campaign, campaign.id)
@@ -235,18 +228,7 @@ def test_a_home_in_a_language_the_dialer_does_not_speak_is_called_in_french(app,
     """No path of today's code stores another language than fr or en; the claim's safety
     net still calls such a home in French, not in a language no message exists in."""
     add_residence(session, ["+14185550701"], civic="701", language="es")
-    campaign = campaigns.create_campaign(
-        session,
-        "t",
-        title="Avis",
-        message_fr="Avis",
-        message_en="Notice",
-        target={"all": True},
-        window_start="00:00",
-        window_end="23:59",
-    )
-    campaigns.launch(app, campaign.id, "t")
-    job = dispatch.claim(session, session.get(Campaign, campaign.id), lease_s=60)
+    job = dispatch.claim(session, _running(app, session, message_en="Notice"), lease_s=60)
     assert job and job.language == "fr"
 
 
