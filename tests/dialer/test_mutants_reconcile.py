@@ -2,6 +2,8 @@
 of it, answering machine included (mutation testing found the fetched AnsweredBy unchecked:
 docs/mutants.md). End to end through the carrier simulator."""
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -11,6 +13,8 @@ from dialer import campaigns, dispatch, reconcile, schedule
 from dialer.calls import place_call
 from dialer.worker import Dialer
 from models import AuditEntry, CallAttempt, Campaign, Delivery, utcnow
+from runtime import pacing
+from runtime.db import sessionmaker_for
 from tests.dialer.test_claims import app_config, one_residence_campaign, redis_switch  # noqa: F401
 from tests.dialer.test_end_to_end import e2e, run_campaign, simulator  # noqa: F401 (fixtures)
 from tests.dialer.test_reconcile_gaps import (
@@ -784,3 +788,36 @@ def test_a_claim_the_provider_cannot_list_calls_for_does_not_hold_back_the_other
     assert reconcile.run_once(app, session)["ambiguous"] == 1
     session.expire_all()
     assert {d.status for d in session.scalars(select(Delivery))} == {"pending"}
+
+
+def test_a_test_call_waiting_past_the_lease_for_a_call_slot_keeps_its_outcome(e2e, session):
+    """A test call's job waits for a call slot longer than the claim lease (the schedule's
+    next slot 2.5 s away, the lease half a second); the reconciler passes meanwhile. The call
+    is then placed and its outcome recorded. (The job used to write its attempt before the
+    wait: the reconciler took it back as never placed, then the call went out all the same,
+    its outcome lost as `void`.)"""
+    app = e2e.live.app
+    app.config.update(DIALER_CLAIM_LEASE_S=0.5, RQ_SYNC=True)  # the job runs in test_call
+    e2e.sim.set_scenario({"seed": 8, "default": {"answer": "human"}})
+    campaign = campaigns.create_campaign(
+        session, "test", title="Avis", message_fr="Avis", target={"all": True}
+    )
+    conn = pacing.redis_for(app)
+    seconds, micros = conn.time()
+    conn.set(pacing.TAT_KEY, repr(seconds + micros / 1e6 + 2.5), ex=60)
+
+    def reconciler_passes_during_the_wait():
+        time.sleep(1.0)  # past the lease, before the slot
+        with sessionmaker_for(app)() as own:
+            reconcile.run_once(app, own)
+
+    reconciler = threading.Thread(target=reconciler_passes_during_the_wait)
+    reconciler.start()
+    assert campaigns.test_call(app, campaign.id, "418 555-0199", "fr")
+    reconciler.join()
+
+    def outcome():
+        session.expire_all()
+        return session.scalar(select(CallAttempt.outcome).where(CallAttempt.purpose == "test"))
+
+    assert wait_for(lambda: outcome() == "human", timeout=15), outcome()
