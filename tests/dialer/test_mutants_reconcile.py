@@ -813,7 +813,8 @@ def test_a_test_call_waiting_past_the_lease_for_a_call_slot_keeps_its_outcome(e2
 
     reconciler = threading.Thread(target=reconciler_passes_during_the_wait)
     reconciler.start()
-    assert campaigns.test_call(app, campaign.id, "418 555-0199", "fr")
+    with app.app_context():  # the job runs here, in this app
+        assert campaigns.test_call(app, campaign.id, "418 555-0199", "fr")
     reconciler.join()
 
     def outcome():
